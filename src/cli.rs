@@ -1,0 +1,115 @@
+//! The command line: clap definitions with worked examples, and the mapping of outcomes to exit
+//! statuses (0 success, 1 data problems or a failed run, 2 usage errors).
+
+use crate::cmd;
+use crate::error::{DataError, EXIT_DATA, EXIT_OK, EXIT_USAGE};
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "udfald",
+    version,
+    about = "Register-based outcome analysis of active labour-market programmes",
+    long_about = "Register-based outcome analysis of active labour-market programmes.\n\n\
+        Reads a dataset (a folder with dataset.toml naming a cohort, the weekly DREAM benefit \
+        register and the monthly income register), checks it, and builds the person-month panel \
+        the outcome metrics are computed from.",
+    after_help = "Examples:\n  \
+        udfald validate --data data-samples/sample\n  \
+        udfald panel --data data-samples/tiny --out /tmp/tiny-panel.csv\n  \
+        udfald synth --persons 2000 --seed 7 --out /tmp/synthetic"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a dataset and print a summary of what it holds.
+    #[command(after_help = "Example:\n  udfald validate --data data-samples/sample")]
+    Validate(cmd::validate::ValidateArgs),
+    /// Build the person-month panel and write it (person-level output).
+    #[command(after_help = "Examples:\n  \
+        udfald panel --data data-samples/tiny --out /tmp/tiny-panel.csv\n  \
+        udfald panel --data data-samples/sample --out /tmp/panel.parquet --months-before 12")]
+    Panel(cmd::panel::PanelArgs),
+    /// Simulate a register extract (cohort, wide DREAM, income) from a scenario.
+    #[command(after_help = "Examples:\n  \
+        udfald synth --persons 2000 --seed 7 --out /tmp/synthetic\n  \
+        udfald synth --persons 1000000 --seed 1 --out /tmp/big --scenario data-samples/scenarios/default.toml")]
+    Synth(cmd::synth::SynthArgs),
+}
+
+/// Options every command that reads a dataset shares.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// The dataset folder (holding dataset.toml).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Drop rows with problems (and report how many) instead of stopping.
+    #[arg(long)]
+    pub drop_invalid: bool,
+    /// How many problems to list in full; the rest are counted.
+    #[arg(long, value_name = "N", default_value_t = crate::error::DEFAULT_PROBLEM_CAP)]
+    pub max_problems: usize,
+}
+
+impl DataArgs {
+    pub fn load_options(&self) -> crate::load::LoadOptions {
+        crate::load::LoadOptions {
+            drop_invalid: self.drop_invalid,
+            max_problems: self.max_problems,
+        }
+    }
+}
+
+/// Runs the command line and returns the exit status.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            };
+        }
+    };
+    let result = match &cli.command {
+        Command::Validate(args) => cmd::validate::run(args),
+        Command::Panel(args) => cmd::panel::run(args),
+        Command::Synth(args) => cmd::synth::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => report(&err),
+    }
+}
+
+fn report(err: &anyhow::Error) -> i32 {
+    if err
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    {
+        return EXIT_OK;
+    }
+    eprintln!("udfald: error: {err:#}");
+    match err.downcast_ref::<DataError>() {
+        Some(DataError::Usage(_)) => EXIT_USAGE,
+        _ => EXIT_DATA,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,6 @@
+//! One file per subcommand. Each parses nothing itself (clap did), builds a validated plan, runs
+//! the stages and prints; each returns the exit status.
+
+pub mod panel;
+pub mod synth;
+pub mod validate;

@@ -1,0 +1,61 @@
+//! `udfald panel`: build the person-month panel and write it. This is person-level output, so it
+//! happens only on this explicit command, which says so on stderr.
+
+use crate::cli::DataArgs;
+use crate::dataset::Dataset;
+use crate::error::EXIT_OK;
+use crate::load;
+use crate::panel::{self, PanelOptions, StatusParams};
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct PanelArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Where to write the panel: a .parquet or .csv file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Months before each person's start month to include.
+    #[arg(long, value_name = "N", default_value_t = 36)]
+    pub months_before: u32,
+    /// Months after the start month to include (default: through the end of coverage).
+    #[arg(long, value_name = "N")]
+    pub months_after: Option<u32>,
+    /// `paid_hours`: at least this many paid hours in the month.
+    #[arg(long, value_name = "HOURS", default_value_t = 1.0)]
+    pub min_hours: f64,
+    /// `employment`: at least this many weeks of the month without benefit.
+    #[arg(long, value_name = "WEEKS", default_value_t = 4)]
+    pub min_weeks_without_benefit: u32,
+    /// An employer counts in `employers` with hours above 0 and at least this.
+    #[arg(long, value_name = "HOURS", default_value_t = 0.0)]
+    pub min_hours_per_employer: f64,
+}
+
+pub fn run(args: &PanelArgs) -> Result<i32> {
+    let options = PanelOptions {
+        months_before: args.months_before,
+        months_after: args.months_after,
+        min_hours_per_employer: args.min_hours_per_employer,
+        statuses: StatusParams {
+            min_hours: args.min_hours,
+            min_weeks_without_benefit: args.min_weeks_without_benefit,
+        },
+    };
+    let dataset = Dataset::open(&args.data.data)?;
+    let loaded = load::load(&dataset, &args.data.load_options())?;
+    for (file, rows) in &loaded.report.dropped_rows {
+        eprintln!("udfald: dropped {rows} invalid row(s) of {file} (--drop-invalid)");
+    }
+    let panel = panel::build(loaded, &options)?;
+    eprintln!(
+        "udfald: writing PERSON-LEVEL data ({} person-months of {} persons) to {}",
+        panel.months.height(),
+        panel.persons.height(),
+        args.out.display()
+    );
+    panel::write::write(&panel, &args.out)?;
+    Ok(EXIT_OK)
+}

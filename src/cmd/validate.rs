@@ -1,0 +1,184 @@
+//! `udfald validate`: read and check a dataset, print what it holds and what is wrong with it.
+
+use crate::cli::DataArgs;
+use crate::dataset::Dataset;
+use crate::error::{EXIT_DATA, EXIT_OK};
+use crate::load::{self, Loaded, WeekState, CATEGORIES};
+use anyhow::Result;
+use clap::Args;
+use std::fmt::Write;
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+pub fn run(args: &ValidateArgs) -> Result<i32> {
+    let dataset = Dataset::open(&args.data.data)?;
+    let loaded = load::load(&dataset, &args.data.load_options())?;
+    print!("{}", summary(&loaded));
+    let dropped: u64 = loaded.report.dropped_rows.values().sum();
+    Ok(if dropped > 0 || loaded.report.problems.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_DATA
+    })
+}
+
+/// The human-readable summary of a loaded dataset.
+pub fn summary(loaded: &Loaded) -> String {
+    let mut out = String::new();
+    let (dataset, report) = (&loaded.dataset, &loaded.report);
+    let _ = writeln!(out, "dataset  {} ({})", dataset.name, dataset.dir.display());
+    if !dataset.description.is_empty() {
+        let _ = writeln!(out, "         {}", dataset.description);
+    }
+    let _ = writeln!(out, "\nfiles");
+    let _ = writeln!(
+        out,
+        "  cohort  {}: {} rows, {} persons",
+        dataset.cohort.name,
+        report.cohort_rows,
+        loaded.cohort.len()
+    );
+    let dream = &report.dream;
+    let _ = writeln!(
+        out,
+        "  dream   {}: {} layout, {} rows: {} cohort persons, {} person(s) not in the cohort (not used)",
+        dataset.dream.name, dream.layout, dream.rows, dream.cohort_persons, dream.persons_not_in_cohort
+    );
+    let weeks = &loaded.weeks;
+    let _ = writeln!(
+        out,
+        "          weeks {} .. {} ({} weeks)",
+        weeks.first_week,
+        weeks.last_week(),
+        weeks.n_weeks
+    );
+    if !dream.passthrough_columns.is_empty() {
+        let _ = writeln!(
+            out,
+            "          pass-through columns: {}",
+            dream.passthrough_columns.join(", ")
+        );
+    }
+    if dream.monthly_columns > 0 {
+        let _ = writeln!(
+            out,
+            "          grad_/branche_ monthly columns: {} (not used by the panel)",
+            dream.monthly_columns
+        );
+    }
+    let income = &report.income;
+    let _ = writeln!(
+        out,
+        "  income  {}: {} rows: {} rows of {} cohort persons, {} rows of {} person(s) not in the cohort (not used)",
+        dataset.income.name,
+        income.rows,
+        income.cohort_rows,
+        income.cohort_persons,
+        income.rows_not_in_cohort,
+        income.persons_not_in_cohort
+    );
+    let present = match (
+        loaded.income.first_month_present,
+        loaded.income.last_month_present,
+    ) {
+        (Some(first), Some(last)) => format!("months present {first} .. {last}"),
+        _ => "no months present".to_string(),
+    };
+    let through = match loaded.income.through {
+        Some(month) if loaded.income.through_declared => {
+            format!("covers through {month} (income_through)")
+        }
+        Some(month) => format!("covers through {month} (last month present)"),
+        None => "coverage unknown (no rows, no income_through): taken as DREAM's".to_string(),
+    };
+    let _ = writeln!(out, "          {present}; {through}");
+    if income.duplicates_summed > 0 {
+        let _ = writeln!(
+            out,
+            "          {} duplicate rows added up (sum_duplicate_income)",
+            income.duplicates_summed
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  codes   {}: {} codes",
+        loaded.codes.name,
+        loaded.codes.entries.len()
+    );
+
+    let _ = writeln!(out, "\ncoverage");
+    match loaded.coverage.months {
+        Some((first, last)) => {
+            let _ = writeln!(
+                out,
+                "  observed months {first} .. {last} ({} months)",
+                last.since(first) + 1
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  observed months: none (DREAM's weeks and the income register do not share a whole month)");
+        }
+    }
+
+    let _ = writeln!(out, "\nperson-weeks of cohort persons by category");
+    let mut per_state = [0u64; 256];
+    for person in 0..loaded.cohort.len() as u32 {
+        for &byte in weeks.person(person) {
+            per_state[byte as usize] += 1;
+        }
+    }
+    for (index, category) in CATEGORIES.iter().enumerate() {
+        let public = per_state[WeekState::benefit(index, true).byte() as usize];
+        let private = per_state[WeekState::benefit(index, false).byte() as usize];
+        if public + private > 0 {
+            let flag = match (public > 0, private > 0) {
+                (true, false) => "public support",
+                (false, true) => "not public support",
+                _ => "partly public support",
+            };
+            let _ = writeln!(out, "  {category:<24} {:>12}  {flag}", public + private);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {:<24} {:>12}",
+        "no benefit",
+        per_state[WeekState::NO_BENEFIT.byte() as usize]
+    );
+
+    let mut paid_months = 0u64;
+    let mut jobs = loaded.income.jobs.iter().peekable();
+    while let Some(job) = jobs.next() {
+        let mut hours = job.hours;
+        while let Some(next) =
+            jobs.next_if(|next| (next.person, next.month) == (job.person, job.month))
+        {
+            hours += next.hours;
+        }
+        paid_months += (hours > 0.0) as u64;
+    }
+    let _ = writeln!(
+        out,
+        "\nincome\n  person-months of cohort persons with paid hours > 0: {paid_months}"
+    );
+
+    let _ = writeln!(out);
+    if report.problems.is_empty() {
+        let _ = writeln!(out, "problems: none");
+    } else {
+        let _ = writeln!(
+            out,
+            "problems: {} (the rows concerned were dropped on request)",
+            report.problems.total()
+        );
+        for (file, rows) in &report.dropped_rows {
+            let _ = writeln!(out, "  dropped {rows} row(s) of {file}");
+        }
+        let _ = write!(out, "{}", report.problems);
+    }
+    out
+}

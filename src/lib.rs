@@ -1,0 +1,16 @@
+//! udfald: register-based outcome analysis of active labour-market programmes.
+//!
+//! The data flow, one module per stage:
+//! `dataset` (the manifest) → `load` (read and validate the registers) → `panel` (the
+//! person-month panel) → metrics, tables and rendering (later stages). `calendar` holds the
+//! time rules every stage shares; `cmd` holds one file per subcommand; `synth` simulates
+//! register extracts for tests and benchmarks.
+
+pub mod calendar;
+pub mod cli;
+pub mod cmd;
+pub mod dataset;
+pub mod error;
+pub mod load;
+pub mod panel;
+pub mod synth;

@@ -1,0 +1,225 @@
+//! The monthly income register (spec `data-formats.md` §3): paid hours and wage per person, month
+//! and employer. Rows of cohort persons are kept as [`Job`]s sorted by person, month and employer,
+//! which is what the panel walks; rows of other persons are counted and reported.
+
+use super::source::Table;
+use super::LoadContext;
+use crate::calendar::Month;
+use crate::error::{Location, Problem};
+use anyhow::Result;
+use std::collections::{HashMap, HashSet};
+
+const PERSON_ID: &[&str] = &["person_id", "pnr"];
+
+/// One income-register row of a cohort person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub person: u32,
+    pub month: Month,
+    /// Index into [`Income::employer_ids`].
+    pub employer: u32,
+    pub hours: f64,
+    /// `NaN` when the register has no wage column.
+    pub wage: f64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Income {
+    /// Sorted by (person, month, employer); at most one row per triple.
+    pub jobs: Vec<Job>,
+    pub employer_ids: Vec<String>,
+    pub has_wage: bool,
+    /// The last month the register covers: declared in the manifest or the last month present.
+    pub through: Option<Month>,
+    pub through_declared: bool,
+    pub first_month_present: Option<Month>,
+    pub last_month_present: Option<Month>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IncomeReport {
+    pub rows: u64,
+    pub cohort_rows: u64,
+    pub rows_not_in_cohort: u64,
+    pub persons_not_in_cohort: u64,
+    pub cohort_persons: u64,
+    pub duplicates_summed: u64,
+}
+
+pub struct Coverage {
+    pub from: Option<Month>,
+    pub through: Option<Month>,
+    pub sum_duplicates: bool,
+}
+
+pub fn read(
+    table: &Table,
+    cohort: &super::cohort::Cohort,
+    declared: &Coverage,
+    context: &mut LoadContext,
+) -> Result<Option<(Income, IncomeReport)>> {
+    let file = table.file.name.clone();
+    let required = [
+        table.require_column(PERSON_ID),
+        table.require_column(&["month"]),
+        table.require_column(&["employer_id"]),
+        table.require_column(&["hours"]),
+    ];
+    if required.iter().any(|c| c.is_err()) {
+        context
+            .problems
+            .extend_from(required.into_iter().filter_map(|c| c.err()));
+        return Ok(None);
+    }
+    let [id_col, month_col, employer_col, hours_col] = required.map(|c| c.expect("checked"));
+    let wage_col = table.column("wage");
+    let mut income = Income {
+        has_wage: wage_col.is_some(),
+        through: declared.through,
+        through_declared: declared.through.is_some(),
+        ..Income::default()
+    };
+    let mut report = IncomeReport::default();
+    let mut employers: HashMap<String, u32> = HashMap::new();
+    let mut others: HashSet<String> = HashSet::new();
+    let mut lines: Vec<Location> = Vec::new();
+    report.rows = table.for_each_row(|location, record| {
+        let mut row_problems = Vec::new();
+        let at = |column: &str, value: &str, message: &str| {
+            Problem::new(&file, location.clone(), message).column(column).value(value)
+        };
+        let person_id = record.get(id_col).trim();
+        if person_id.is_empty() {
+            row_problems.push(at(&table.headers[id_col], "", "person key is empty"));
+        }
+        let month_text = record.get(month_col);
+        let month = Month::parse(month_text);
+        match month {
+            None => row_problems.push(at("month", month_text, "expected a month YYYY-MM")),
+            Some(month) => {
+                if let Some(through) = declared.through.filter(|&t| month > t) {
+                    row_problems.push(at("month", month_text, &format!("month outside coverage: the manifest says the register covers months through {through} (income_through)")));
+                }
+                if let Some(from) = declared.from.filter(|&f| month < f) {
+                    row_problems.push(at("month", month_text, &format!("month outside coverage: the manifest says the register covers months from {from} (income_from)")));
+                }
+            }
+        }
+        let employer = record.get(employer_col).trim();
+        if employer.is_empty() {
+            row_problems.push(at("employer_id", "", "employer id is empty"));
+        }
+        let hours_text = record.get(hours_col);
+        let hours = parse_amount(hours_text);
+        if hours.is_none() {
+            row_problems.push(at("hours", hours_text, "expected paid hours as a number >= 0"));
+        }
+        let wage = match wage_col {
+            None => Some(f64::NAN),
+            Some(c) => {
+                let wage = parse_amount(record.get(c));
+                if wage.is_none() {
+                    row_problems.push(at("wage", record.get(c), "expected a wage in DKK as a number >= 0"));
+                }
+                wage
+            }
+        };
+        if !row_problems.is_empty() {
+            context.reject_row(row_problems);
+            return Ok(());
+        }
+        let month = month.expect("checked");
+        income.first_month_present = Some(income.first_month_present.map_or(month, |m| m.min(month)));
+        income.last_month_present = Some(income.last_month_present.map_or(month, |m| m.max(month)));
+        let Some(person) = cohort.person(person_id) else {
+            report.rows_not_in_cohort += 1;
+            others.insert(person_id.to_string());
+            return Ok(());
+        };
+        let next_id = employers.len() as u32;
+        let employer = *employers.entry(employer.to_string()).or_insert(next_id);
+        income.jobs.push(Job {
+            person,
+            month,
+            employer,
+            hours: hours.expect("checked"),
+            wage: wage.expect("checked"),
+        });
+        lines.push(location);
+        Ok(())
+    })?;
+    report.cohort_rows = income.jobs.len() as u64;
+    report.persons_not_in_cohort = others.len() as u64;
+    income.employer_ids = vec![String::new(); employers.len()];
+    for (id, index) in employers {
+        income.employer_ids[index as usize] = id;
+    }
+    if income.through.is_none() {
+        income.through = income.last_month_present;
+    }
+    merge_duplicates(
+        &file,
+        &mut income,
+        lines,
+        declared.sum_duplicates,
+        &mut report,
+        context,
+    );
+    let mut persons = income.jobs.iter().map(|job| job.person).collect::<Vec<_>>();
+    persons.dedup();
+    report.cohort_persons = persons.len() as u64;
+    Ok(Some((income, report)))
+}
+
+/// Sorts the jobs and refuses (or, when the manifest says so, adds up) two rows for the same
+/// person, month and employer.
+fn merge_duplicates(
+    file: &str,
+    income: &mut Income,
+    lines: Vec<Location>,
+    sum_duplicates: bool,
+    report: &mut IncomeReport,
+    context: &mut LoadContext,
+) {
+    let mut order: Vec<usize> = (0..income.jobs.len()).collect();
+    let key = |job: &Job| (job.person, job.month, job.employer);
+    order.sort_by_key(|&i| (key(&income.jobs[i]), i));
+    let mut merged: Vec<Job> = Vec::with_capacity(income.jobs.len());
+    let mut first_of_last = 0;
+    for i in order {
+        let job = &income.jobs[i];
+        match merged.last_mut() {
+            Some(last) if key(last) == key(job) => {
+                if sum_duplicates {
+                    last.hours += job.hours;
+                    last.wage += job.wage;
+                    report.duplicates_summed += 1;
+                } else {
+                    context.reject_row(vec![Problem::new(
+                        file,
+                        lines[i].clone(),
+                        format!(
+                            "duplicate row for person, month {} and employer {} (first on {}); set sum_duplicate_income = true in dataset.toml to add such rows up",
+                            job.month, income.employer_ids[job.employer as usize], lines[first_of_last]
+                        ),
+                    )
+                    .column("employer_id")
+                    .value(income.employer_ids[job.employer as usize].clone())]);
+                }
+            }
+            _ => {
+                first_of_last = i;
+                merged.push(job.clone());
+            }
+        }
+    }
+    income.jobs = merged;
+}
+
+/// A non-negative finite number; spaces around it are ignored.
+fn parse_amount(text: &str) -> Option<f64> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|value| value.is_finite() && *value >= 0.0)
+}

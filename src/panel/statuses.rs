@@ -1,0 +1,84 @@
+//! The derived statuses of the person-month panel (spec `metrics.md` §2), each a boolean polars
+//! expression over the panel's count columns. They are defined here once; metrics name them.
+
+use polars::prelude::*;
+
+/// The definitional parameters of the statuses, with the spec's defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusParams {
+    /// `paid_hours`: at least this many paid hours in the month.
+    pub min_hours: f64,
+    /// `employment`: at least this many weeks of the month without a public-support code.
+    pub min_weeks_without_benefit: u32,
+}
+
+impl Default for StatusParams {
+    fn default() -> Self {
+        StatusParams {
+            min_hours: 1.0,
+            min_weeks_without_benefit: 4,
+        }
+    }
+}
+
+/// The statuses in the panel's column order.
+pub const STATUSES: [&str; 13] = [
+    "paid_hours",
+    "employment",
+    "employment_strict",
+    "paid_hours_on_benefit",
+    "flexjob",
+    "education",
+    "internship",
+    "company_based",
+    "self_support",
+    "partial_self_support",
+    "other_benefit",
+    "upskilling",
+    "any_result",
+];
+
+fn weeks_of(category: &str) -> Expr {
+    col(format!("weeks_{category}").as_str()).cast(DataType::Int32)
+}
+
+fn any_week(category: &str) -> Expr {
+    weeks_of(category).gt_eq(lit(1))
+}
+
+/// One expression per status, aliased to its name, in [`STATUSES`] order. Each is written over the
+/// count columns only, so all can be added in one `with_columns`.
+pub fn status_exprs(params: &StatusParams) -> Vec<Expr> {
+    let benefit_weeks = col("benefit_weeks").cast(DataType::Int32);
+    let paid_hours = col("hours").gt_eq(lit(params.min_hours));
+    let weeks_without_benefit = col("weeks").cast(DataType::Int32) - benefit_weeks.clone();
+    let employment = paid_hours
+        .clone()
+        .and(weeks_without_benefit.gt_eq(lit(params.min_weeks_without_benefit as i32)));
+    let paid_hours_on_benefit = paid_hours.clone().and(benefit_weeks.clone().gt_eq(lit(1)));
+    let flexjob = any_week("flexjob");
+    let education = any_week("education");
+    let internship = any_week("internship");
+    let exprs = [
+        paid_hours.clone(),
+        employment.clone(),
+        paid_hours.clone().and(benefit_weeks.clone().eq(lit(0))),
+        paid_hours_on_benefit.clone(),
+        flexjob.clone(),
+        education.clone(),
+        internship.clone(),
+        internship
+            .or(any_week("wage_subsidy"))
+            .or(paid_hours.clone()),
+        benefit_weeks.eq(lit(0)),
+        flexjob.clone().or(paid_hours_on_benefit),
+        any_week("resource_course").or(any_week("disability_pension")),
+        any_week("other_guidance"),
+        employment.or(education).or(paid_hours).or(flexjob),
+    ];
+    exprs
+        .into_iter()
+        .zip(STATUSES)
+        .map(|(expr, name)| expr.alias(name))
+        .collect()
+}

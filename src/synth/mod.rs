@@ -1,0 +1,344 @@
+//! The synthetic data generator (`udfald synth`): a dataset folder in the register layouts of
+//! `spec/data-formats.md`, simulated week by week from a scenario of mechanisms (see
+//! `scenario.rs`), so that every reader and metric can run on data of realistic shape and size
+//! without access to the real registers.
+//!
+//! Output is a function of (persons, seed, scenario) only: the generator has its own PRNG
+//! (`rng.rs`), each person its own random stream, and threads only change how fast the same bytes
+//! come out. Owns nothing outside `out`; uses `crate::calendar` for all week and month arithmetic.
+
+mod rng;
+mod scenario;
+mod simulate;
+mod write;
+
+pub use scenario::{
+    Activities, Benefit, Category, Clarification, HoursBand, Income, Jobs, Municipalities,
+    Population, Programme, Project, Scenario, Spell,
+};
+
+use anyhow::{Context, Result};
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+pub struct SynthOptions {
+    pub persons: u64,
+    pub seed: u64,
+    pub out: PathBuf,
+    pub scenario: Scenario,
+}
+
+pub struct SynthSummary {
+    pub persons: u64,
+    /// DREAM week columns.
+    pub weeks: usize,
+    pub income_rows: u64,
+    /// Every file written, the manifest first.
+    pub files: Vec<PathBuf>,
+}
+
+/// Writes `dataset.toml`, `cohort.csv`, `dream.csv` and `income.csv` into `options.out`
+/// (created if missing; existing files of those names are replaced).
+pub fn generate(options: &SynthOptions) -> Result<SynthSummary> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    generate_with_threads(options, threads)
+}
+
+fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<SynthSummary> {
+    let plan = simulate::Plan::new(&options.scenario, options.seed)?;
+    let out = &options.out;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let paths = ["dataset.toml", "cohort.csv", "dream.csv", "income.csv"].map(|f| out.join(f));
+    let [manifest, cohort_path, dream_path, income_path] = &paths;
+
+    let mut cohort = create(cohort_path)?;
+    let mut dream = create(dream_path)?;
+    let mut income = create(income_path)?;
+    let income_rows = write::write_persons(
+        &plan,
+        options.seed,
+        options.persons,
+        threads,
+        &mut write::Sinks {
+            cohort: &mut cohort,
+            dream: &mut dream,
+            income: &mut income,
+        },
+    )
+    .with_context(|| format!("cannot write the dataset in {}", out.display()))?;
+    for (writer, path) in [
+        (cohort, cohort_path),
+        (dream, dream_path),
+        (income, income_path),
+    ] {
+        writer
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    // The manifest comes last, so an interrupted run leaves no folder that looks complete.
+    std::fs::write(manifest, manifest_text(options, &plan))
+        .with_context(|| format!("cannot write {}", manifest.display()))?;
+
+    Ok(SynthSummary {
+        persons: options.persons,
+        weeks: plan.dream_weeks,
+        income_rows,
+        files: paths.to_vec(),
+    })
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(BufWriter::with_capacity(1 << 22, file))
+}
+
+fn manifest_text(options: &SynthOptions, plan: &simulate::Plan) -> String {
+    let quote = |text: &str| toml::Value::String(text.to_string()).to_string();
+    let scenario = &options.scenario;
+    let description = format!(
+        "synthetic data (udfald synth): scenario {}, seed {}, {} persons",
+        scenario.name, options.seed, options.persons
+    );
+    format!(
+        "name = {}\ndescription = {}\ncohort = \"cohort.csv\"\ndream = \"dream.csv\"\nincome = \"income.csv\"\nincome_through = \"{}\"\n",
+        quote(&scenario.name),
+        quote(&description),
+        plan.income_through
+    )
+}
+
+/// Generates into memory; for tests that look at the bytes.
+#[cfg(test)]
+fn generate_in_memory(
+    scenario: &Scenario,
+    persons: u64,
+    seed: u64,
+    threads: usize,
+) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let plan = simulate::Plan::new(scenario, seed).unwrap();
+    let (mut cohort, mut dream, mut income) = (Vec::new(), Vec::new(), Vec::new());
+    write::write_persons(
+        &plan,
+        seed,
+        persons,
+        threads,
+        &mut write::Sinks {
+            cohort: &mut cohort,
+            dream: &mut dream,
+            income: &mut income,
+        },
+    )
+    .unwrap();
+    (cohort, dream, income)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{Month, Week};
+    use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+    fn rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut reader = csv::Reader::from_reader(bytes);
+        let header = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        (header, rows)
+    }
+
+    #[test]
+    fn same_seed_same_bytes_whatever_the_threads() {
+        let scenario = Scenario::default();
+        let one = generate_in_memory(&scenario, 2500, 42, 1);
+        let again = generate_in_memory(&scenario, 2500, 42, 1);
+        let threaded = generate_in_memory(&scenario, 2500, 42, 3);
+        assert!(one == again, "two runs with seed 42 differ");
+        assert!(one == threaded, "threads change the output");
+        let other_seed = generate_in_memory(&scenario, 2500, 43, 1);
+        assert!(one.1 != other_seed.1);
+        // A person's rows do not depend on how many persons are generated.
+        let fewer = generate_in_memory(&scenario, 1000, 42, 2);
+        assert!(one.0.starts_with(&fewer.0) && one.1.starts_with(&fewer.1));
+        assert!(one.2.starts_with(&fewer.2));
+    }
+
+    #[test]
+    fn week_columns_are_contiguous_and_include_week_53() {
+        let (_, dream, _) = generate_in_memory(&Scenario::default(), 3, 1, 1);
+        let (header, rows) = rows(&dream);
+        assert_eq!(header[0], "pnr");
+        let weeks: Vec<Week> = header[1..]
+            .iter()
+            .map(|c| Week::parse(c.strip_prefix("y_").unwrap()).unwrap())
+            .collect();
+        assert_eq!(weeks[0].to_string(), "2017-W01");
+        assert_eq!(weeks.last().unwrap().to_string(), "2022-W26");
+        assert!(weeks.windows(2).all(|w| w[1] == w[0].next()));
+        assert!(header.contains(&"y_2053".to_string()));
+        assert_eq!(weeks[0].month(), Month::new(2017, 1).unwrap());
+        assert_eq!(weeks.last().unwrap().month(), Month::new(2022, 6).unwrap());
+        assert!(rows.iter().all(|r| r.len() == header.len()));
+    }
+
+    #[test]
+    fn codes_income_and_cohort_keep_the_formats_rules() {
+        let table: HashSet<&str> = include_str!("../load/default_codes.csv")
+            .lines()
+            .skip(1)
+            .map(|line| line.split(',').next().unwrap())
+            .collect();
+        let scenario = Scenario {
+            income_through: Some("2021-12".to_string()),
+            dream_absent_share: 0.02,
+            ..Scenario::default()
+        };
+        let (cohort, dream, income) = generate_in_memory(&scenario, 3000, 9, 2);
+
+        let (header, cohort) = rows(&cohort);
+        assert_eq!(
+            header.join(","),
+            "person_id,start_date,arm,project,municipality,sex,birth_year,origin,benefit_group"
+        );
+        let ids: BTreeSet<&str> = cohort.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(ids.len(), 3000);
+        assert_eq!(cohort[0][0], "P0000001");
+        for row in &cohort {
+            let start = crate::calendar::parse_date(&row[1]).unwrap();
+            assert!(start.to_string().as_str() >= "2019-01-01" && row[1].as_str() <= "2021-06-30");
+            assert!(row[2] == "treatment" || row[2] == "control");
+            assert!(row[5] == "F" || row[5] == "M");
+        }
+
+        let (_, dream) = rows(&dream);
+        assert!(
+            dream.len() < 3000 && dream.len() > 2850,
+            "{} DREAM rows",
+            dream.len()
+        );
+        let mut emitted = BTreeSet::new();
+        for row in &dream {
+            assert!(ids.contains(row[0].as_str()));
+            for cell in &row[1..] {
+                if !cell.is_empty() {
+                    emitted.insert(cell.clone());
+                }
+            }
+        }
+        for code in &emitted {
+            assert!(
+                table.contains(code.as_str()),
+                "code {code} is not in the table"
+            );
+        }
+        for expected in ["701", "521", "541", "531", "741", "771", "890"] {
+            assert!(
+                emitted.contains(expected),
+                "no {expected} in 3000 persons: {emitted:?}"
+            );
+        }
+        // Persons without a DREAM row never had a benefit, so they have no benefit group.
+        let in_dream: HashSet<&str> = dream.iter().map(|r| r[0].as_str()).collect();
+        for row in cohort.iter().filter(|r| !in_dream.contains(r[0].as_str())) {
+            assert_eq!(row[8], "none");
+        }
+
+        let (header, income) = rows(&income);
+        assert_eq!(header.join(","), "person_id,month,employer_id,hours,wage");
+        assert!(income.len() > 10_000);
+        let mut keys = HashSet::new();
+        let mut months = BTreeSet::new();
+        let mut two_employers = BTreeMap::<(&str, &str), u32>::new();
+        for row in &income {
+            assert!(ids.contains(row[0].as_str()));
+            let month = Month::parse(&row[1]).unwrap();
+            assert!(
+                month <= Month::new(2021, 12).unwrap() && month >= Month::new(2017, 1).unwrap()
+            );
+            months.insert(month);
+            let (whole, cents) = row[3].split_once('.').unwrap();
+            assert_eq!(cents.len(), 2);
+            assert!(row[3].parse::<f64>().unwrap() > 0.0, "{row:?}");
+            assert!(!whole.is_empty() && row[4].bytes().all(|b| b.is_ascii_digit()));
+            assert!(
+                keys.insert((row[0].clone(), row[1].clone(), row[2].clone())),
+                "{row:?}"
+            );
+            *two_employers.entry((&row[0], &row[1])).or_default() += 1;
+        }
+        assert_eq!(*months.last().unwrap(), Month::new(2021, 12).unwrap());
+        assert!(
+            two_employers.values().any(|&n| n >= 2),
+            "nobody ever has two employers"
+        );
+    }
+
+    /// Share of (treatment-arm) persons with at least one paid hour 6..18 months after start.
+    fn paid_hours_share(scenario: &Scenario, persons: u64) -> f64 {
+        let (cohort, _, income) = generate_in_memory(scenario, persons, 5, 2);
+        let (_, cohort) = rows(&cohort);
+        let start: BTreeMap<String, Month> = cohort
+            .iter()
+            .map(|r| {
+                let date = crate::calendar::parse_date(&r[1]).unwrap();
+                (r[0].clone(), Month::of_date(date))
+            })
+            .collect();
+        let (_, income) = rows(&income);
+        let mut paid = BTreeSet::new();
+        for row in &income {
+            let rel = Month::parse(&row[1]).unwrap().since(start[&row[0]]);
+            if (6..=18).contains(&rel) {
+                paid.insert(row[0].clone());
+            }
+        }
+        paid.len() as f64 / persons as f64
+    }
+
+    #[test]
+    fn treatment_effect_raises_paid_hours_after_start() {
+        let mut scenario = Scenario::default();
+        scenario.population.treatment_share = 1.0;
+        scenario.programme.treatment_effect = 1.0;
+        let without = paid_hours_share(&scenario, 2000);
+        scenario.programme.treatment_effect = 3.0;
+        let with = paid_hours_share(&scenario, 2000);
+        assert!(
+            with > without + 0.05,
+            "paid hours {without:.3} -> {with:.3}"
+        );
+    }
+
+    #[test]
+    fn generate_writes_a_dataset_folder() {
+        let out = std::env::temp_dir().join(format!("udfald-synth-test-{}", std::process::id()));
+        let summary = generate(&SynthOptions {
+            persons: 50,
+            seed: 3,
+            out: out.clone(),
+            scenario: Scenario::default(),
+        })
+        .unwrap();
+        let manifest: toml::Table =
+            toml::from_str(&std::fs::read_to_string(out.join("dataset.toml")).unwrap()).unwrap();
+        std::fs::remove_dir_all(&out).unwrap();
+        assert_eq!(summary.persons, 50);
+        assert_eq!(summary.weeks, 287);
+        assert_eq!(summary.files.len(), 4);
+        assert_eq!(manifest["name"].as_str(), Some("fsm2-like"));
+        assert_eq!(manifest["dream"].as_str(), Some("dream.csv"));
+        assert_eq!(manifest["income_through"].as_str(), Some("2022-06"));
+        let description = manifest["description"].as_str().unwrap();
+        assert!(description.contains("fsm2-like") && description.contains("seed 3"));
+        assert!(description.contains("50 persons"));
+    }
+}

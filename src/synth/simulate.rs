@@ -1,0 +1,892 @@
+//! The weekly process behind the synthetic data: one person at a time, week by week, a benefit
+//! state (what DREAM records) and an employment state (what the income register records), moved
+//! only by the scenario's hazards. Nothing here knows the figures the reports publish.
+//!
+//! Each week, in order: the programme regime is chosen (before start, during the programme,
+//! after it), clarification to another benefit, leaving or re-entering benefit, entering an
+//! activity spell, then job events; the week's DREAM code and paid hours follow from the state.
+//! The output of one person is a `Trajectory`, reused between persons so that simulating a
+//! million of them allocates nothing per person. Formatting lives in `write.rs`.
+
+use super::rng::{Rng, WeightedIndex};
+use super::scenario::{Category, HoursBand, Scenario};
+use crate::calendar::{Month, Week};
+use anyhow::Result;
+use chrono::{Duration, NaiveDate};
+
+/// Stream domains (see `Rng::stream`).
+const DOMAIN_LIFE: u64 = 1;
+const DOMAIN_INCOME: u64 = 2;
+const DOMAIN_MUNICIPALITY: u64 = 3;
+
+/// Activity spells, in the order of `Hazards::activity`. The first three need the person to be
+/// on benefit: they are jobcentre offers.
+const ACTIVITIES: [Category; 6] = [
+    Category::Internship,
+    Category::WageSubsidy,
+    Category::OtherGuidance,
+    Category::Education,
+    Category::Sickness,
+    Category::Leave,
+];
+const OFFERS: usize = 3;
+
+/// The DREAM code written for a category. Every code is in `src/load/default_codes.csv`;
+/// social assistance and education depend on age, see `Benefit::young_age_below`.
+pub(crate) fn code(category: Category, young: bool) -> u16 {
+    match category {
+        Category::UnemploymentInsurance => 111,
+        Category::SocialAssistance if young => 702,
+        Category::SocialAssistance => 701,
+        Category::ResourceCourse => 741,
+        Category::JobClarification => 745,
+        Category::Sickness => 890,
+        Category::Flexjob => 771,
+        Category::FlexjobUnemployment => 750,
+        Category::DisabilityPension => 781,
+        Category::EarlyRetirement => 621,
+        Category::Education if young => 651,
+        Category::Education => 661,
+        Category::Internship => 521,
+        Category::WageSubsidy => 531,
+        Category::OtherGuidance => 541,
+        Category::Leave => 881,
+        Category::OtherBenefit => 411,
+    }
+}
+
+/// The scenario resolved once for all persons: the week grid, choice tables, names.
+pub(crate) struct Plan {
+    pub scenario: Scenario,
+    /// First simulated week (burn-in included).
+    sim_first: Week,
+    burn_in: usize,
+    /// First DREAM week and the number of DREAM weeks (contiguous).
+    pub dream_first: Week,
+    pub dream_weeks: usize,
+    pub income_through: Month,
+    /// Per simulated week: its month (Thursday rule), whether the next week is in another month,
+    /// and whether its hours go into the income register.
+    week_month: Vec<Month>,
+    month_ends: Vec<bool>,
+    income_week: Vec<bool>,
+    start_from: NaiveDate,
+    start_days: u64,
+    project_choice: WeightedIndex,
+    base_choice: Vec<(Vec<Category>, WeightedIndex)>,
+    pub municipalities: Vec<String>,
+    /// Per municipality: the treatment arm's job-finding multiplier during the programme.
+    treatment_effect: Vec<f64>,
+    pub origins: Vec<String>,
+    origin_choice: WeightedIndex,
+    bands: Vec<HoursBand>,
+    band_choice: WeightedIndex,
+}
+
+impl Plan {
+    pub fn new(scenario: &Scenario, seed: u64) -> Result<Plan> {
+        scenario.validate()?;
+        let window = scenario.window()?;
+        let dream_first = *window.data_from.weeks().start();
+        let dream_last = *window.data_through.weeks().end();
+        let dream_weeks = (dream_last.since(dream_first) + 1) as usize;
+        let burn_in = scenario.burn_in_weeks as usize;
+        let sim_first = dream_first.offset(-(burn_in as i32));
+        let total = burn_in + dream_weeks;
+        let week_month: Vec<Month> = (0..total)
+            .map(|i| sim_first.offset(i as i32).month())
+            .collect();
+        let month_ends = (0..total)
+            .map(|i| i + 1 == total || week_month[i + 1] != week_month[i])
+            .collect();
+        let income_week = (0..total)
+            .map(|i| i >= burn_in && week_month[i] <= window.income_through)
+            .collect();
+
+        let projects = &scenario.projects;
+        let project_choice =
+            WeightedIndex::new(&projects.iter().map(|p| p.share).collect::<Vec<_>>());
+        let base_choice = projects
+            .iter()
+            .map(|p| {
+                let categories: Vec<Category> = p.benefit_mix.keys().copied().collect();
+                let weights: Vec<f64> = p.benefit_mix.values().copied().collect();
+                (categories, WeightedIndex::new(&weights))
+            })
+            .collect();
+
+        let municipalities = scenario.population.municipalities.names();
+        let programme = &scenario.programme;
+        let treatment_effect = (0..municipalities.len())
+            .map(|m| {
+                let mut rng = Rng::stream(seed, DOMAIN_MUNICIPALITY, m as u64);
+                let factor = rng.lognormal_factor(scenario.population.municipality_effect_sd);
+                (1.0 + (programme.treatment_effect - 1.0) * factor).max(0.0)
+            })
+            .collect();
+        let origins: Vec<String> = scenario.population.origin.keys().cloned().collect();
+        let origin_choice = WeightedIndex::new(
+            &scenario
+                .population
+                .origin
+                .values()
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        let bands = scenario.jobs.hours_bands.clone();
+        let band_choice = WeightedIndex::new(&bands.iter().map(|b| b.share).collect::<Vec<_>>());
+        Ok(Plan {
+            scenario: scenario.clone(),
+            sim_first,
+            burn_in,
+            dream_first,
+            dream_weeks,
+            income_through: window.income_through,
+            week_month,
+            month_ends,
+            income_week,
+            start_from: window.start_from,
+            start_days: (window.start_through - window.start_from).num_days() as u64 + 1,
+            project_choice,
+            base_choice,
+            municipalities,
+            treatment_effect,
+            origins,
+            origin_choice,
+            bands,
+            band_choice,
+        })
+    }
+}
+
+/// One month's paid hours at one employer, as the income register holds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct IncomeRow {
+    pub month: Month,
+    pub employer: u32,
+    /// Hours in hundredths, so that the written value is exact.
+    pub centihours: u64,
+    /// Whole DKK.
+    pub wage: u64,
+}
+
+/// Everything written about one person; buffers are reused between persons.
+#[derive(Debug, Default)]
+pub(crate) struct Trajectory {
+    pub index: u64,
+    pub start_date: NaiveDate,
+    pub treatment: bool,
+    pub project: usize,
+    pub municipality: usize,
+    pub female: bool,
+    pub birth_year: i32,
+    pub origin: usize,
+    /// The benefit the person was on in the start week (`None`: none).
+    pub benefit_group: Option<Category>,
+    /// False for persons who never had a benefit and so have no DREAM row.
+    pub in_dream: bool,
+    /// One DREAM code per data week, 0 for no benefit.
+    pub codes: Vec<u16>,
+    pub income: Vec<IncomeRow>,
+    month_hours: Vec<(u32, f64)>,
+}
+
+/// Weekly hazards in one regime (before start, during the programme, after it).
+#[derive(Debug, Clone, Copy)]
+struct Hazards {
+    job_finding: f64,
+    job_loss: f64,
+    activity: [f64; 6],
+    resource_course: f64,
+    flexjob: f64,
+    disability: f64,
+    early_retirement: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Status {
+    Ordinary,
+    Flexjob,
+    Disability,
+    EarlyRetirement,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    employer: u32,
+    hours: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Activity {
+    kind: Category,
+    weeks_left: u32,
+    /// The company of an internship or wage-subsidy job (0 otherwise).
+    employer: u32,
+    /// Paid weekly hours (wage subsidy only).
+    hours: f64,
+}
+
+/// A person's state while being simulated.
+struct Life<'p> {
+    plan: &'p Plan,
+    rng: Rng,
+    status: Status,
+    on_benefit: bool,
+    never_benefit: bool,
+    base: Category,
+    young: bool,
+    activity: Option<Activity>,
+    jobs: [Job; 2],
+    n_jobs: usize,
+}
+
+/// Simulates person `index` (0-based) under `seed` into `out`.
+pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory) {
+    let s = &plan.scenario;
+    let mut rng = Rng::stream(seed, DOMAIN_LIFE, index);
+
+    out.index = index;
+    out.start_date = plan.start_from + Duration::days(rng.below(plan.start_days) as i64);
+    out.treatment = rng.bernoulli(s.population.treatment_share);
+    out.project = plan.project_choice.sample(&mut rng);
+    let project = &s.projects[out.project];
+    out.municipality = rng.below(plan.municipalities.len() as u64) as usize;
+    out.female = rng.bernoulli(project.female_share.unwrap_or(s.population.female_share));
+    let years = (s.population.birth_year_max - s.population.birth_year_min + 1) as u64;
+    out.birth_year = s.population.birth_year_min + rng.below(years) as i32;
+    out.origin = plan.origin_choice.sample(&mut rng);
+    let never_benefit = rng.bernoulli(s.dream_absent_share);
+    let (bases, base_choice) = &plan.base_choice[out.project];
+    let base = bases[base_choice.sample(&mut rng)];
+    let frailty = rng.lognormal_factor(s.jobs.finding_heterogeneity_sd);
+    let hourly_wage = (s.income.hourly_wage_mean + s.income.hourly_wage_sd * rng.normal())
+        .max(s.income.hourly_wage_min);
+    let on_benefit = !never_benefit && rng.bernoulli(s.benefit.initial_on_benefit_share);
+
+    let start_week = Week::of_date(out.start_date);
+    let start = start_week.since(plan.sim_first) as usize;
+    let programme_end = start + s.programme.duration_weeks as usize;
+    let age_at_start = start_week.month().year() - out.birth_year;
+    let [before, during, after] = hazards(plan, out, frailty);
+
+    let mut income_rng = Rng::stream(seed, DOMAIN_INCOME, index);
+    let mut life = Life {
+        plan,
+        rng,
+        status: Status::Ordinary,
+        on_benefit,
+        never_benefit,
+        base,
+        young: age_at_start < s.benefit.young_age_below,
+        activity: None,
+        jobs: [Job {
+            employer: 0,
+            hours: 0.0,
+        }; 2],
+        n_jobs: 0,
+    };
+    out.in_dream = !never_benefit;
+    out.benefit_group = None;
+    out.codes.clear();
+    out.income.clear();
+    out.month_hours.clear();
+
+    for week in 0..plan.week_month.len() {
+        let regime = if week < start {
+            &before
+        } else if week < programme_end {
+            &during
+        } else {
+            &after
+        };
+        let age = plan.week_month[week].year() - out.birth_year;
+        life.step(regime, age);
+        if week == start {
+            // After the week's events, so that the start week itself shows the benefit.
+            if s.on_benefit_at_start && !never_benefit {
+                life.select_at_start();
+            }
+            out.benefit_group = life.benefit_category();
+        }
+        if week >= plan.burn_in {
+            out.codes.push(life.code());
+        }
+        if plan.income_week[week] {
+            life.add_hours(&mut out.month_hours);
+            if plan.month_ends[week] {
+                flush_month(
+                    plan,
+                    plan.week_month[week],
+                    hourly_wage,
+                    &mut income_rng,
+                    out,
+                );
+            }
+        }
+        life.end_of_week();
+    }
+}
+
+/// The three regimes' hazards for this person.
+fn hazards(plan: &Plan, person: &Trajectory, frailty: f64) -> [Hazards; 3] {
+    let s = &plan.scenario;
+    let project = &s.projects[person.project];
+    let a = &s.activities;
+    let c = &s.clarification;
+    let leave_sex = if person.female {
+        1.0
+    } else {
+        a.leave_men_multiplier
+    };
+    let after = Hazards {
+        job_finding: s.jobs.finding_hazard * frailty * project.job_finding_multiplier,
+        job_loss: s.jobs.loss_hazard,
+        activity: [
+            a.internship.hazard,
+            a.wage_subsidy.hazard,
+            a.other_guidance.hazard,
+            a.education.hazard,
+            a.sickness.hazard,
+            a.leave.hazard * leave_sex,
+        ],
+        resource_course: c.resource_course_hazard * project.resource_course_multiplier,
+        flexjob: c.flexjob_hazard * project.flexjob_multiplier,
+        disability: c.disability_hazard * project.disability_multiplier,
+        early_retirement: c.early_retirement_hazard,
+    };
+    let mut before = after;
+    if s.on_benefit_at_start {
+        // The cohort is selected on being on benefit at start: nobody got there from an
+        // absorbing state.
+        before.flexjob = 0.0;
+        before.disability = 0.0;
+        before.early_retirement = 0.0;
+    }
+    let g = &s.programme;
+    let arm = |multiplier: f64| {
+        if person.treatment {
+            multiplier
+        } else {
+            1.0 + g.control_activation * (multiplier - 1.0)
+        }
+    };
+    let mut during = after;
+    during.activity[0] *= arm(g.internship_multiplier);
+    during.activity[1] *= arm(g.wage_subsidy_multiplier);
+    during.activity[2] *= arm(g.other_guidance_multiplier);
+    during.activity[3] *= arm(g.education_multiplier);
+    during.resource_course *= arm(g.resource_course_multiplier);
+    during.flexjob *= arm(g.flexjob_multiplier);
+    during.disability *= arm(g.disability_multiplier);
+    if person.treatment {
+        during.job_finding *= plan.treatment_effect[person.municipality];
+        during.job_loss *= g.treatment_job_loss_multiplier;
+    } else {
+        during.job_finding *= g.control_effect;
+    }
+    let mut regimes = [before, during, after];
+    for h in &mut regimes {
+        for p in [
+            &mut h.job_finding,
+            &mut h.job_loss,
+            &mut h.resource_course,
+            &mut h.flexjob,
+            &mut h.disability,
+            &mut h.early_retirement,
+        ] {
+            *p = p.min(1.0);
+        }
+        for p in &mut h.activity {
+            *p = p.min(1.0);
+        }
+    }
+    regimes
+}
+
+/// Writes the month's hours per employer as income rows, with noise on hours and wage.
+fn flush_month(plan: &Plan, month: Month, hourly_wage: f64, rng: &mut Rng, out: &mut Trajectory) {
+    let income = &plan.scenario.income;
+    for &(employer, hours) in &out.month_hours {
+        let hours_factor = (1.0 + income.hours_noise_sd * rng.normal()).max(0.0);
+        let wage_factor = (1.0 + income.wage_noise_sd * rng.normal()).max(0.0);
+        let centihours = (hours * hours_factor * 100.0).round();
+        if centihours < 1.0 {
+            continue;
+        }
+        let wage = (centihours / 100.0 * hourly_wage * wage_factor).round();
+        out.income.push(IncomeRow {
+            month,
+            employer,
+            centihours: centihours as u64,
+            wage: wage as u64,
+        });
+    }
+    out.month_hours.clear();
+}
+
+impl Life<'_> {
+    fn total_hours(&self) -> f64 {
+        self.jobs[..self.n_jobs].iter().map(|j| j.hours).sum()
+    }
+
+    /// Referral: the person is on their base benefit; what contradicts it ends.
+    fn select_at_start(&mut self) {
+        if self.status != Status::Ordinary {
+            // Clarified in the start week itself: already on a benefit.
+            return;
+        }
+        let threshold = self.plan.scenario.jobs.self_support_hours;
+        self.on_benefit = true;
+        if let Some(activity) = self.activity {
+            if matches!(activity.kind, Category::Education | Category::Leave) {
+                self.activity = None;
+            }
+        }
+        let mut i = 0;
+        while i < self.n_jobs {
+            if self.jobs[i].hours >= threshold {
+                self.remove_job(i);
+            } else {
+                i += 1;
+            }
+        }
+        if self.total_hours() >= threshold {
+            self.remove_job(0);
+        }
+    }
+
+    fn benefit_category(&self) -> Option<Category> {
+        match self.status {
+            Status::Disability => Some(Category::DisabilityPension),
+            Status::EarlyRetirement => Some(Category::EarlyRetirement),
+            Status::Flexjob if self.n_jobs > 0 => Some(Category::Flexjob),
+            Status::Flexjob => Some(Category::FlexjobUnemployment),
+            Status::Ordinary if self.on_benefit => Some(self.base),
+            Status::Ordinary => None,
+        }
+    }
+
+    fn code(&self) -> u16 {
+        if self.status == Status::Ordinary {
+            if let Some(activity) = self.activity {
+                return code(activity.kind, self.young);
+            }
+        }
+        self.benefit_category()
+            .map_or(0, |category| code(category, self.young))
+    }
+
+    fn step(&mut self, h: &Hazards, age: i32) {
+        match self.status {
+            Status::Disability | Status::EarlyRetirement => {}
+            Status::Flexjob => self.step_flexjob(h),
+            Status::Ordinary if self.never_benefit => self.step_jobs(h, true),
+            Status::Ordinary => {
+                if self.step_clarification(h, age) {
+                    return;
+                }
+                if self.activity.is_none() {
+                    self.step_benefit();
+                    self.step_activity_entry(h, age);
+                }
+                let may_take_jobs = !matches!(
+                    self.activity.map(|a| a.kind),
+                    Some(Category::Sickness | Category::Leave | Category::WageSubsidy)
+                );
+                self.step_jobs(h, may_take_jobs);
+            }
+        }
+    }
+
+    /// Returns true when the person moved to an absorbing or near-absorbing status.
+    fn step_clarification(&mut self, h: &Hazards, age: i32) -> bool {
+        let in_benefit_spell = self.on_benefit
+            && !matches!(
+                self.activity.map(|a| a.kind),
+                Some(Category::Education | Category::Leave)
+            );
+        if !in_benefit_spell {
+            return false;
+        }
+        let early_retirement = if age >= self.plan.scenario.clarification.early_retirement_age {
+            h.early_retirement
+        } else {
+            0.0
+        };
+        let resource_course = if self.base == Category::ResourceCourse {
+            0.0
+        } else {
+            h.resource_course
+        };
+        let u = self.rng.uniform();
+        let mut threshold = h.disability;
+        if u < threshold {
+            self.enter_absorbing(Status::Disability);
+            return true;
+        }
+        threshold += early_retirement;
+        if u < threshold {
+            self.enter_absorbing(Status::EarlyRetirement);
+            return true;
+        }
+        threshold += h.flexjob;
+        if u < threshold {
+            self.enter_absorbing(Status::Flexjob);
+            let c = &self.plan.scenario.clarification;
+            if self.rng.bernoulli(c.flexjob_job_at_entry) {
+                self.start_flexjob();
+            }
+            return true;
+        }
+        threshold += resource_course;
+        if u < threshold {
+            self.base = Category::ResourceCourse;
+        }
+        false
+    }
+
+    fn enter_absorbing(&mut self, status: Status) {
+        self.status = status;
+        self.activity = None;
+        self.n_jobs = 0;
+        self.on_benefit = true;
+    }
+
+    fn start_flexjob(&mut self) {
+        let c = &self.plan.scenario.clarification;
+        let (min, max) = (c.flexjob_hours_min, c.flexjob_hours_max);
+        let employer = self.new_employer();
+        let hours = self.rng.uniform_in(min, max).max(min);
+        self.jobs[0] = Job { employer, hours };
+        self.n_jobs = 1;
+    }
+
+    fn step_flexjob(&mut self, h: &Hazards) {
+        let c = &self.plan.scenario.clarification;
+        if self.rng.bernoulli(c.flexjob_exit_hazard) {
+            self.status = Status::Ordinary;
+            self.on_benefit = true;
+            self.n_jobs = 0;
+        } else if self.n_jobs > 0 {
+            if self.rng.bernoulli(h.job_loss) {
+                self.n_jobs = 0;
+            }
+        } else if self.rng.bernoulli(c.flexjob_finding_hazard) {
+            self.start_flexjob();
+        }
+    }
+
+    fn step_benefit(&mut self) {
+        let b = &self.plan.scenario.benefit;
+        if self.on_benefit {
+            if self.rng.bernoulli(b.exit_hazard) {
+                self.on_benefit = false;
+            }
+        } else if self.n_jobs == 0 && self.rng.bernoulli(b.reentry_hazard) {
+            self.on_benefit = true;
+        }
+    }
+
+    fn step_activity_entry(&mut self, h: &Hazards, age: i32) {
+        let a = &self.plan.scenario.activities;
+        let u = self.rng.uniform();
+        let mut threshold = 0.0;
+        for (i, &kind) in ACTIVITIES.iter().enumerate() {
+            let eligible = match kind {
+                _ if i < OFFERS => self.on_benefit,
+                Category::Sickness => self.on_benefit || self.n_jobs > 0,
+                Category::Leave => age <= a.leave_max_age,
+                _ => true,
+            };
+            if !eligible {
+                continue;
+            }
+            threshold += h.activity[i];
+            if u < threshold {
+                let spell = match kind {
+                    Category::Internship => a.internship,
+                    Category::WageSubsidy => a.wage_subsidy,
+                    Category::OtherGuidance => a.other_guidance,
+                    Category::Education => a.education,
+                    Category::Sickness => a.sickness,
+                    _ => a.leave,
+                };
+                let weeks_left = self.rng.geometric(spell.mean_weeks);
+                let (employer, hours) = match kind {
+                    Category::Internship => (self.new_employer(), 0.0),
+                    Category::WageSubsidy => {
+                        let employer = self.new_employer();
+                        let hours = self
+                            .rng
+                            .uniform_in(a.wage_subsidy_hours_min, a.wage_subsidy_hours_max);
+                        (employer, hours)
+                    }
+                    _ => (0, 0.0),
+                };
+                self.activity = Some(Activity {
+                    kind,
+                    weeks_left,
+                    employer,
+                    hours,
+                });
+                return;
+            }
+        }
+    }
+
+    fn step_jobs(&mut self, h: &Hazards, may_take_jobs: bool) {
+        let j = &self.plan.scenario.jobs;
+        let mut lost = false;
+        let mut i = 0;
+        while i < self.n_jobs {
+            let u = self.rng.uniform();
+            if u < h.job_loss {
+                self.remove_job(i);
+                lost = true;
+                continue;
+            }
+            if u < h.job_loss + j.change_hazard {
+                let employer = self.new_employer();
+                let hours = self.draw_hours();
+                self.jobs[i] = Job { employer, hours };
+                self.after_new_job(hours);
+            } else if u < h.job_loss + j.change_hazard + j.hours_change_hazard {
+                let step = self.rng.uniform_in(0.05, j.hours_change_max);
+                let sign = if self.rng.bernoulli(j.hours_up_share) {
+                    1.0
+                } else {
+                    -1.0
+                };
+                let hours = self.jobs[i].hours * (1.0 + sign * step);
+                self.jobs[i].hours = hours.clamp(1.0, j.full_time_hours);
+            }
+            i += 1;
+        }
+        if lost && self.n_jobs == 0 && !self.on_benefit && !self.never_benefit {
+            let return_share = self.plan.scenario.benefit.return_after_job_loss;
+            self.on_benefit = self.rng.bernoulli(return_share);
+        }
+        if may_take_jobs {
+            if self.n_jobs == 0 {
+                if self.rng.bernoulli(h.job_finding) {
+                    let hours = self.draw_hours();
+                    self.add_job(hours);
+                }
+            } else if self.n_jobs == 1 && self.rng.bernoulli(j.second_job_hazard) {
+                let hours = self
+                    .rng
+                    .uniform_in(j.second_job_hours_min, j.second_job_hours_max);
+                self.add_job(hours);
+            }
+        }
+        if self.total_hours() >= j.self_support_hours {
+            self.on_benefit = false;
+        }
+    }
+
+    fn add_job(&mut self, hours: f64) {
+        let employer = self.new_employer();
+        self.add_job_at(employer, hours);
+    }
+
+    fn add_job_at(&mut self, employer: u32, hours: f64) {
+        if self.n_jobs == self.jobs.len() {
+            return;
+        }
+        self.jobs[self.n_jobs] = Job { employer, hours };
+        self.n_jobs += 1;
+        self.after_new_job(hours);
+    }
+
+    /// A small job comes with benefit kept (paid hours on benefit) or ends it; a large one ends
+    /// it anyway (checked after the week's job events).
+    fn after_new_job(&mut self, hours: f64) {
+        let j = &self.plan.scenario.jobs;
+        if self.on_benefit
+            && (hours >= j.self_support_hours || !self.rng.bernoulli(j.small_job_keeps_benefit))
+        {
+            self.on_benefit = false;
+        }
+        if self.total_hours() >= j.self_support_hours {
+            self.on_benefit = false;
+        }
+    }
+
+    fn remove_job(&mut self, i: usize) {
+        self.jobs[i] = self.jobs[self.n_jobs - 1];
+        self.n_jobs -= 1;
+    }
+
+    /// An employer other than the current ones, so a job change is visible as a new employer.
+    fn new_employer(&mut self) -> u32 {
+        let employers = u64::from(self.plan.scenario.jobs.employers);
+        loop {
+            let employer = self.rng.below(employers) as u32 + 1;
+            if !self.jobs[..self.n_jobs]
+                .iter()
+                .any(|j| j.employer == employer)
+            {
+                return employer;
+            }
+        }
+    }
+
+    fn draw_hours(&mut self) -> f64 {
+        let band = self.plan.bands[self.plan.band_choice.sample(&mut self.rng)];
+        let hours = if band.max > band.min {
+            self.rng.uniform_in(band.min, band.max)
+        } else {
+            band.min
+        };
+        hours.min(self.plan.scenario.jobs.full_time_hours)
+    }
+
+    /// Adds this week's paid hours per employer to the month's tally.
+    fn add_hours(&self, month: &mut Vec<(u32, f64)>) {
+        let mut add = |employer: u32, hours: f64| {
+            if let Some(entry) = month.iter_mut().find(|(e, _)| *e == employer) {
+                entry.1 += hours;
+            } else {
+                month.push((employer, hours));
+            }
+        };
+        match self.status {
+            Status::Disability | Status::EarlyRetirement => {}
+            Status::Flexjob | Status::Ordinary => {
+                let paused = matches!(
+                    self.activity.map(|a| a.kind),
+                    Some(Category::Sickness | Category::Leave)
+                );
+                if !paused {
+                    for job in &self.jobs[..self.n_jobs] {
+                        add(job.employer, job.hours);
+                    }
+                }
+                if let Some(activity) = self.activity {
+                    if activity.kind == Category::WageSubsidy {
+                        add(activity.employer, activity.hours);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Counts down the activity spell; at its end an internship or wage-subsidy company may hire.
+    fn end_of_week(&mut self) {
+        let Some(activity) = self.activity.as_mut() else {
+            return;
+        };
+        activity.weeks_left -= 1;
+        if activity.weeks_left > 0 {
+            return;
+        }
+        let ended = *activity;
+        self.activity = None;
+        let a = &self.plan.scenario.activities;
+        match ended.kind {
+            Category::Internship if self.rng.bernoulli(a.internship_hire_share) => {
+                let hours = self.draw_hours();
+                self.add_job_at(ended.employer, hours);
+            }
+            Category::WageSubsidy if self.rng.bernoulli(a.wage_subsidy_hire_share) => {
+                self.add_job_at(ended.employer, ended.hours);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes_in_table() -> Vec<u16> {
+        include_str!("../load/default_codes.csv")
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split(',').next()?.trim().parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn every_category_maps_to_a_code_in_the_default_table() {
+        let table = codes_in_table();
+        let categories = [
+            Category::UnemploymentInsurance,
+            Category::SocialAssistance,
+            Category::ResourceCourse,
+            Category::JobClarification,
+            Category::Sickness,
+            Category::Flexjob,
+            Category::FlexjobUnemployment,
+            Category::DisabilityPension,
+            Category::EarlyRetirement,
+            Category::Education,
+            Category::Internship,
+            Category::WageSubsidy,
+            Category::OtherGuidance,
+            Category::Leave,
+            Category::OtherBenefit,
+        ];
+        for category in categories {
+            for young in [false, true] {
+                let code = code(category, young);
+                assert!(table.contains(&code), "{category:?} -> {code}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_person_is_the_same_whatever_came_before() {
+        let plan = Plan::new(&Scenario::default(), 11).unwrap();
+        let mut first = Trajectory::default();
+        let mut second = Trajectory::default();
+        simulate(&plan, 11, 5, &mut first);
+        for other in 0..5 {
+            simulate(&plan, 11, other, &mut second);
+        }
+        simulate(&plan, 11, 5, &mut second);
+        assert_eq!(first.codes, second.codes);
+        assert_eq!(first.income, second.income);
+        assert_eq!(first.codes.len(), plan.dream_weeks);
+    }
+
+    #[test]
+    fn cohort_is_on_benefit_at_start() {
+        let plan = Plan::new(&Scenario::default(), 3).unwrap();
+        let mut t = Trajectory::default();
+        for index in 0..300 {
+            simulate(&plan, 3, index, &mut t);
+            let start = Week::of_date(t.start_date).since(plan.dream_first) as usize;
+            assert_ne!(
+                t.codes[start], 0,
+                "person {index} has no code in the start week"
+            );
+            assert!(t.benefit_group.is_some());
+        }
+    }
+
+    #[test]
+    fn starts_at_the_edges_of_the_window_are_simulated() {
+        let scenario = Scenario {
+            burn_in_weeks: 0,
+            start_from: "2017-01-02".to_string(),
+            start_through: "2017-01-02".to_string(),
+            ..Scenario::default()
+        };
+        let plan = Plan::new(&scenario, 1).unwrap();
+        let mut t = Trajectory::default();
+        simulate(&plan, 1, 0, &mut t);
+        assert_ne!(t.codes[0], 0);
+        let scenario = Scenario {
+            start_from: "2022-06-30".to_string(),
+            start_through: "2022-06-30".to_string(),
+            ..Scenario::default()
+        };
+        let plan = Plan::new(&scenario, 1).unwrap();
+        simulate(&plan, 1, 0, &mut t);
+        assert_ne!(*t.codes.last().unwrap(), 0);
+        assert!(t.benefit_group.is_some());
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Benchmark of validate and panel at 100k, 300k and 1M synthetic persons × 5.5 years (run by hand,
+# never in CI). Writes a table of wall seconds and peak memory (max RSS) to stdout; the figures in
+# docs/performance.md come from this script.
+#
+#   tests/bench/run.sh                 # all sizes
+#   SIZES="100000" tests/bench/run.sh  # one size
+#
+# Needs GNU time (/usr/bin/time, Debian package `time`). Data goes to $BENCH_DIR (default
+# /tmp/udfald-bench), outside the repository; it is generated once per size and seed and reused.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BENCH_DIR="${BENCH_DIR:-/tmp/udfald-bench}"
+SIZES="${SIZES:-100000 300000 1000000}"
+SEED=1
+if [ ! -x /usr/bin/time ]; then
+    echo "needs /usr/bin/time: apt-get install -y time" >&2
+    exit 2
+fi
+cargo build --release --quiet
+BIN="${CARGO_TARGET_DIR:-target}/release/udfald"
+mkdir -p "$BENCH_DIR"
+
+measure() { # label, command...
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$BENCH_DIR/time.txt" "$@" >/dev/null 2>"$BENCH_DIR/stderr.txt" || {
+        cat "$BENCH_DIR/stderr.txt" >&2; exit 1; }
+    read -r wall kb < "$BENCH_DIR/time.txt"
+    printf "| %s | %s | %.1f | %.2f |\n" "$persons" "$label" "$wall" "$(echo "$kb / 1048576" | bc -l)"
+}
+
+echo "| persons | step | wall s | peak GiB |"
+echo "|---|---|---|---|"
+for persons in $SIZES; do
+    data="$BENCH_DIR/synth-$persons-seed$SEED"
+    if [ ! -f "$data/dataset.toml" ]; then
+        measure "synth" "$BIN" synth --persons "$persons" --seed "$SEED" --out "$data"
+    fi
+    measure "validate" "$BIN" validate --data "$data"
+    measure "panel → parquet" "$BIN" panel --data "$data" --out "$BENCH_DIR/panel-$persons.parquet"
+    rm -f "$BENCH_DIR/panel-$persons.parquet"
+done
+du -sh "$BENCH_DIR"/synth-* >&2

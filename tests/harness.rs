@@ -1,0 +1,132 @@
+//! A fresh temp dir per test holding a copy of a sample dataset, and a runner for the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_udfald");
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The outcome of one `udfald` run.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panics with both streams unless the run exited with `status`.
+    pub fn expect_status(self, status: i32) -> Run {
+        assert_eq!(
+            self.status, status,
+            "expected exit {status}, got {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.status, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Panics unless stderr contains every fragment.
+    pub fn stderr_has(&self, fragments: &[&str]) -> &Run {
+        for fragment in fragments {
+            assert!(
+                self.stderr.contains(fragment),
+                "stderr lacks {fragment:?}\n--- stderr\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+
+    pub fn stdout_has(&self, fragments: &[&str]) -> &Run {
+        for fragment in fragments {
+            assert!(
+                self.stdout.contains(fragment),
+                "stdout lacks {fragment:?}\n--- stdout\n{}",
+                self.stdout
+            );
+        }
+        self
+    }
+}
+
+pub fn udfald<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    let output = Command::new(BIN)
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run udfald");
+    Run {
+        status: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A temp dir holding a copy of `data-samples/<sample>`, whose files a test may edit.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    pub fn with_sample(sample: &str) -> Workdir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let from = repo().join("data-samples").join(sample);
+        for entry in std::fs::read_dir(&from).expect("sample exists") {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+        Workdir { dir }
+    }
+
+    pub fn empty() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.file(name)).unwrap()
+    }
+
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.file(name), text).unwrap();
+    }
+
+    /// Replaces the one occurrence of `from` in a file (panics if it is not there exactly once,
+    /// so a test cannot silently stop testing what it says).
+    pub fn replace(&self, name: &str, from: &str, to: &str) {
+        let text = self.read(name);
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "{from:?} must occur once in {name}"
+        );
+        self.write(name, &text.replacen(from, to, 1));
+    }
+
+    /// The 1-based line of the file holding `fragment`.
+    pub fn line_of(&self, name: &str, fragment: &str) -> usize {
+        self.read(name)
+            .lines()
+            .position(|line| line.contains(fragment))
+            .unwrap_or_else(|| panic!("{fragment:?} not in {name}"))
+            + 1
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.push("--data".into());
+        all.push(self.path().display().to_string());
+        udfald(&all)
+    }
+}

@@ -1,0 +1,13 @@
+//! The one integration-test binary (`autotests = false`): each module exercises one subcommand or
+//! stage through the real `udfald` executable or the library.
+
+// Temp dirs with a copy of a sample dataset, and running the binary.
+mod harness;
+// Every bad input the spec lists gets an error naming file, line, column and value.
+mod bad_input;
+// The tiny dataset's panel, cell by cell, against the independent reference; layouts and options.
+mod panel;
+// The synthetic generator round-trips through validate and panel, deterministically.
+mod synth;
+// The validate summary's facts on the tiny dataset.
+mod validate;
