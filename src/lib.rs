@@ -12,5 +12,7 @@ pub mod cmd;
 pub mod dataset;
 pub mod error;
 pub mod load;
+pub mod metrics;
 pub mod panel;
 pub mod synth;
+pub mod table;

@@ -44,7 +44,8 @@ pub struct Panel {
     /// `wage`, `n_employers`, then the statuses. Sorted by person, then month.
     pub months: DataFrame,
     /// One row per cohort person: `person`, `person_id`, `start_date`, `start_month`,
-    /// `start_week`, `followup_months` (last observed `rel_month`), `end_date`, then the cohort's
+    /// `start_week`, `first_observed_rel_month` and `followup_months` (first and last observed
+    /// `rel_month`, from coverage alone), `end_date`, then the cohort's
     /// covariates as text.
     pub persons: DataFrame,
     /// The week matrix, for metrics that need weeks (spells, history).
@@ -236,6 +237,10 @@ fn person_frame(cohort: &crate::load::Cohort, coverage: &Coverage) -> Result<Dat
         .iter()
         .map(|&start| coverage.months.map(|(_, last)| last.index() - start))
         .collect();
+    let first_observed: Vec<Option<i32>> = start_months
+        .iter()
+        .map(|&start| coverage.months.map(|(first, _)| first.index() - start))
+        .collect();
     let mut columns = vec![
         UInt32Chunked::from_vec("person".into(), (0..n as u32).collect()).into_column(),
         Column::new("person_id".into(), &cohort.person_ids),
@@ -257,6 +262,7 @@ fn person_frame(cohort: &crate::load::Cohort, coverage: &Coverage) -> Result<Dat
                 .collect(),
         )
         .into_column(),
+        Column::new("first_observed_rel_month".into(), first_observed),
         Column::new("followup_months".into(), followup),
         Column::new(
             "end_date".into(),

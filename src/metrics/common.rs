@@ -1,0 +1,208 @@
+//! Pieces several metrics share: the window filter, per-group aggregation with a total row, and
+//! turning a polars result into a [`Table`] with the right column kinds.
+
+use super::{MetricInput, Window};
+use crate::table::{share, Column, Kind, Table, Value, ALL};
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+
+/// A polars failure inside a metric, as a readable error.
+pub fn polars(metric: &str, err: PolarsError) -> anyhow::Error {
+    anyhow!("computing {metric}: {err}")
+}
+
+/// The months of `months` whose `rel_month` lies in the window.
+pub fn in_window(months: LazyFrame, window: &Window) -> LazyFrame {
+    let mut keep = col("rel_month").gt_eq(lit(window.from()));
+    if let Some(to) = window.to {
+        keep = keep.and(col("rel_month").lt_eq(lit(to)));
+    }
+    months.filter(keep)
+}
+
+/// The group columns as expressions.
+pub fn group_exprs(group_by: &[String]) -> Vec<Expr> {
+    group_by.iter().map(|g| col(g.as_str())).collect()
+}
+
+/// Aggregates `frame` per group (sorted by the group values) and over everyone (a last row whose
+/// group columns read [`ALL`]); with no groups, only the total row.
+pub fn by_group(frame: LazyFrame, group_by: &[String], aggs: &[Expr]) -> PolarsResult<DataFrame> {
+    // Group columns first, then the aggregates, in both parts, so they stack.
+    let total = frame.clone().select(
+        group_by
+            .iter()
+            .map(|g| lit(ALL).alias(g.as_str()))
+            .chain(aggs.iter().cloned())
+            .collect::<Vec<_>>(),
+    );
+    if group_by.is_empty() {
+        return total.collect();
+    }
+    let groups = frame
+        .group_by(group_exprs(group_by))
+        .agg(aggs)
+        .sort(
+            group_by.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+            SortMultipleOptions::default(),
+        );
+    concat([groups, total], UnionArgs::default())?.collect()
+}
+
+/// A table column to read from a result frame.
+pub struct Spec<'a> {
+    pub name: &'a str,
+    pub kind: Kind,
+}
+
+pub fn group(name: &str) -> Spec<'_> {
+    Spec {
+        name,
+        kind: Kind::Group,
+    }
+}
+
+pub fn persons(name: &str) -> Spec<'_> {
+    Spec {
+        name,
+        kind: Kind::Persons,
+    }
+}
+
+/// A share computed from two persons columns of the same table (not read from the frame).
+pub fn share_of<'a>(name: &'a str, numerator: &str, denominator: &str) -> Spec<'a> {
+    Spec {
+        name,
+        kind: Kind::Share {
+            numerator: numerator.to_string(),
+            denominator: denominator.to_string(),
+        },
+    }
+}
+
+pub fn mean<'a>(name: &'a str, n: &str, decimals: usize) -> Spec<'a> {
+    Spec {
+        name,
+        kind: Kind::Mean {
+            n: n.to_string(),
+            decimals,
+        },
+    }
+}
+
+pub fn number(name: &str, decimals: usize) -> Spec<'_> {
+    Spec {
+        name,
+        kind: Kind::Number { decimals },
+    }
+}
+
+/// Reads the columns of `specs` from `frame` into a table. Shares are computed exactly from their
+/// numerator and denominator counts; everything else is read as it is.
+pub fn to_table(frame: &DataFrame, specs: &[Spec<'_>]) -> Result<Table> {
+    let mut table = Table::new(
+        specs
+            .iter()
+            .map(|s| Column {
+                name: s.name.to_string(),
+                kind: s.kind.clone(),
+            })
+            .collect(),
+    );
+    let read = |name: &str, kind: &Kind| -> Result<Vec<Value>> {
+        let column = frame
+            .column(name)
+            .map_err(|_| anyhow!("internal: result has no column {name}"))?;
+        let values = match kind {
+            Kind::Group | Kind::Text => column
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.map_or(Value::Null, |t| Value::Text(t.to_string())))
+                .collect(),
+            Kind::Persons => column
+                .cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|v| v.map_or(Value::Int(0), Value::Int))
+                .collect(),
+            _ => column
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| {
+                    v.filter(|v| v.is_finite())
+                        .map_or(Value::Null, Value::Float)
+                })
+                .collect(),
+        };
+        Ok(values)
+    };
+    let mut columns: Vec<Vec<Value>> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        columns.push(match &spec.kind {
+            Kind::Share { .. } => Vec::new(),
+            kind => read(spec.name, kind)?,
+        });
+    }
+    for (c, spec) in specs.iter().enumerate() {
+        if let Kind::Share {
+            numerator,
+            denominator,
+        } = &spec.kind
+        {
+            let position = |name: &str| {
+                specs
+                    .iter()
+                    .position(|s| s.name == name)
+                    .ok_or_else(|| anyhow!("internal: share {} needs column {name}", spec.name))
+            };
+            let (num, den) = (position(numerator)?, position(denominator)?);
+            columns[c] = (0..frame.height())
+                .map(|row| {
+                    let count = |c: usize| columns[c][row].as_f64().unwrap_or(0.0) as u64;
+                    share(count(num), count(den))
+                })
+                .collect();
+        }
+    }
+    for row in 0..frame.height() {
+        table.push_row(columns.iter().map(|c| c[row].clone()).collect());
+    }
+    Ok(table)
+}
+
+/// `len()` as a persons count, for aggregations.
+pub fn count_persons(name: &str) -> Expr {
+    len().cast(DataType::Int64).alias(name)
+}
+
+/// The number of `true` in a boolean column, for aggregations.
+pub fn count_true(column: &str, name: &str) -> Expr {
+    col(column).cast(DataType::Int64).sum().alias(name)
+}
+
+/// The persons of the population with, for each, whether `flag_expr` held in any of their months
+/// in the window, and how many months of the window were observed for them.
+pub fn any_in_window(input: &MetricInput<'_>, flag: Expr, name: &str) -> LazyFrame {
+    let observed = in_window(input.months.clone().lazy(), input.window)
+        .group_by([col("person")])
+        .agg([
+            flag.any(true).alias(name),
+            len().cast(DataType::Int64).alias("observed_months"),
+        ]);
+    input
+        .persons
+        .clone()
+        .lazy()
+        .join(
+            observed,
+            [col("person")],
+            [col("person")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            col(name).fill_null(lit(false)),
+            col("observed_months").fill_null(lit(0i64)),
+        ])
+}

@@ -1,0 +1,113 @@
+//! Cuts the panel down to what one query's metric sees: the population's persons with their group
+//! columns, and their months with the query's status definitions applied.
+
+use super::{MetricInput, Window};
+use crate::panel::{statuses::status_exprs, Panel, StatusParams};
+use crate::table::MISSING;
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+
+/// The query-specific parts of a metric's input.
+pub struct Scope<'a> {
+    /// Which persons (an expression over the person table's columns); `None`: everyone.
+    pub population: Option<Expr>,
+    pub group_by: &'a [String],
+    pub window: &'a Window,
+    /// The built-in statuses' parameters (recomputed when they differ from the panel's).
+    pub statuses: &'a StatusParams,
+    /// The query's own statuses, in order (each may use the ones before it).
+    pub custom: &'a [(String, Expr)],
+}
+
+impl<'a> Scope<'a> {
+    /// Everyone, the default statuses.
+    pub fn everyone(
+        group_by: &'a [String],
+        window: &'a Window,
+        statuses: &'a StatusParams,
+    ) -> Self {
+        Scope {
+            population: None,
+            group_by,
+            window,
+            statuses,
+            custom: &[],
+        }
+    }
+}
+
+/// The person-level columns every metric may read besides the group columns.
+const PERSON_COLUMNS: [&str; 5] = [
+    "person",
+    "start_month",
+    "start_week",
+    "first_observed_rel_month",
+    "followup_months",
+];
+
+pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>> {
+    let failed = |err: PolarsError| anyhow!("selecting the population: {err}");
+    let mut persons = panel.persons.clone().lazy();
+    if let Some(population) = scope.population {
+        persons = persons.filter(population);
+    }
+    let group_columns: Vec<Expr> = scope
+        .group_by
+        .iter()
+        .map(|g| {
+            col(g.as_str())
+                .cast(DataType::String)
+                .fill_null(lit(MISSING))
+                .alias(g.as_str())
+        })
+        .collect();
+    let persons = persons
+        .select(
+            PERSON_COLUMNS
+                .iter()
+                .map(|c| col(*c))
+                .chain(group_columns)
+                .collect::<Vec<_>>(),
+        )
+        .collect()
+        .map_err(failed)?;
+    let mut months = panel.months.clone().lazy();
+    if scope.statuses != &panel.options.statuses {
+        months = months.with_columns(status_exprs(scope.statuses));
+    }
+    for (name, expr) in scope.custom {
+        months = months.with_column(expr.clone().alias(name.as_str()));
+    }
+    let keys: Vec<Expr> = std::iter::once(col("person"))
+        .chain(scope.group_by.iter().map(|g| col(g.as_str())))
+        .collect();
+    let months = months
+        .join(
+            persons.clone().lazy().select(keys),
+            [col("person")],
+            [col("person")],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Inner)
+            },
+        )
+        .collect()
+        .map_err(failed)?;
+    Ok(MetricInput {
+        panel,
+        persons,
+        months,
+        group_by: scope.group_by,
+        window: scope.window,
+    })
+}
+
+/// The tiny hand-made dataset's panel, for metric tests whose answers are worked on paper in
+/// `docs/tiny-dataset.md`.
+#[cfg(test)]
+pub fn tiny_panel() -> Panel {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples/tiny");
+    let dataset = crate::dataset::Dataset::open(&dir).expect("tiny dataset");
+    let loaded = crate::load::load(&dataset, &Default::default()).expect("tiny loads");
+    crate::panel::build(loaded, &Default::default()).expect("tiny panel")
+}

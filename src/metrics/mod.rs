@@ -1,0 +1,123 @@
+//! Stage 3, metrics (spec `metrics.md` §3): each is a small pure function over the panel plus its
+//! parameter struct, in a file of its own, producing a [`Table`]. A new metric is one new file and
+//! one line in [`REGISTRY`].
+//!
+//! A metric's parameters are a serde struct with `deny_unknown_fields` and a `Default` holding the
+//! spec's defaults: parsing a query's `[params]` into it checks every key and type, and
+//! serialising it back gives `explain` every resolved value.
+
+pub mod common;
+pub mod input;
+pub mod share_ever;
+
+use crate::panel::Panel;
+use crate::table::Table;
+use anyhow::Result;
+use polars::prelude::DataFrame;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// Every metric udfald knows, by query name.
+pub const REGISTRY: &[MetricDef] = &[share_ever::DEF];
+
+pub fn find(name: &str) -> Option<&'static MetricDef> {
+    REGISTRY.iter().find(|def| def.name == name)
+}
+
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|def| def.name).collect()
+}
+
+/// A metric as the registry lists it.
+pub struct MetricDef {
+    pub name: &'static str,
+    /// One line for `udfald list` and `explain`.
+    pub summary: &'static str,
+    /// Parses and checks a query's `[params]`.
+    pub resolve: fn(&toml::Table) -> Result<Box<dyn Metric>, String>,
+}
+
+/// A metric with its parameters resolved.
+pub trait Metric {
+    /// Every parameter with its value (given or defaulted), for `explain` and provenance.
+    fn resolved(&self) -> toml::Table;
+    /// The statuses (boolean panel columns) it reads, checked against the panel before any data
+    /// is read.
+    fn statuses(&self) -> Vec<String>;
+    /// Checks that the parameters fit the query's window (e.g. `followup = "complete"` needs an
+    /// end); the message names the parameter.
+    fn check(&self, window: &Window) -> Result<(), String>;
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table>;
+}
+
+/// What each metric's parameter struct implements; the registry's [`Metric`] comes with it.
+pub trait Compute: Serialize {
+    fn statuses(&self) -> Vec<String>;
+    fn check(&self, _window: &Window) -> Result<(), String> {
+        Ok(())
+    }
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table>;
+}
+
+impl<T: Compute> Metric for T {
+    fn resolved(&self) -> toml::Table {
+        match toml::Value::try_from(self) {
+            Ok(toml::Value::Table(table)) => table,
+            _ => toml::Table::new(),
+        }
+    }
+    fn statuses(&self) -> Vec<String> {
+        Compute::statuses(self)
+    }
+    fn check(&self, window: &Window) -> Result<(), String> {
+        Compute::check(self, window)
+    }
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        Compute::compute(self, input)
+    }
+}
+
+/// The `resolve` of a [`MetricDef`]: `[params]` into the metric's parameter struct.
+pub fn resolve<P: DeserializeOwned + Compute + 'static>(
+    params: &toml::Table,
+) -> Result<Box<dyn Metric>, String> {
+    toml::Value::Table(params.clone())
+        .try_into::<P>()
+        .map(|p| Box::new(p) as Box<dyn Metric>)
+        .map_err(|err| err.to_string().trim_end().to_string())
+}
+
+/// The analysis window of a query, in months relative to each person's start month (both ends
+/// inclusive), or in calendar months for metrics that index by calendar month.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// First `rel_month` (default 0, the start month).
+    pub from: Option<i32>,
+    /// Last `rel_month` (default: the end of each person's follow-up).
+    pub to: Option<i32>,
+    /// First calendar month `YYYY-MM` (calendar metrics).
+    pub from_month: Option<String>,
+    /// Last calendar month `YYYY-MM` (calendar metrics).
+    pub to_month: Option<String>,
+}
+
+impl Window {
+    pub fn from(&self) -> i32 {
+        self.from.unwrap_or(0)
+    }
+}
+
+/// What a metric computes from.
+pub struct MetricInput<'a> {
+    pub panel: &'a Panel,
+    /// One row per person of the query's population: `person`, the group columns (text, with
+    /// [`crate::table::MISSING`] for an empty cell), `start_month`, `start_week`,
+    /// `first_observed_rel_month`, `followup_months`.
+    pub persons: DataFrame,
+    /// The panel months of those persons: every panel column and status (including the query's
+    /// own statuses), plus the group columns.
+    pub months: DataFrame,
+    pub group_by: &'a [String],
+    pub window: &'a Window,
+}

@@ -1,0 +1,190 @@
+//! `share_ever` (spec `metrics.md` §3.1): the share of persons with at least one month in a status
+//! with `rel_month` in the window. Reproduces 004 Table 3 and 001's "69% employed at least one
+//! month".
+//!
+//! Denominator: with `followup = "complete"` the persons observed over the whole window (from its
+//! first to its last month); the others are `n_censored`, never silent zeros. With
+//! `followup = "available"` every person with at least one observed month in the window counts,
+//! over the months observed (the reports' "measured until June 2022"); persons with none are
+//! `n_censored`.
+
+use super::common::{any_in_window, by_group, group, persons, polars, share_of, to_table, Spec};
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::table::Table;
+use anyhow::Result;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const DEF: MetricDef = MetricDef {
+    name: "share_ever",
+    summary: "share of persons with at least one month in a status in the window",
+    resolve: resolve::<ShareEver>,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Followup {
+    /// Only persons observed over the whole window count.
+    Complete,
+    /// Everyone counts, over the months observed.
+    Available,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShareEver {
+    /// The status S (a panel status or one the query defines).
+    pub status: String,
+    pub followup: Followup,
+}
+
+impl Default for ShareEver {
+    fn default() -> Self {
+        ShareEver {
+            status: "paid_hours".into(),
+            followup: Followup::Complete,
+        }
+    }
+}
+
+impl Compute for ShareEver {
+    fn statuses(&self) -> Vec<String> {
+        vec![self.status.clone()]
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        if self.followup == Followup::Complete && window.to.is_none() {
+            return Err("followup = \"complete\" needs window.to, the last month through which persons must be observed (or use followup = \"available\")".into());
+        }
+        Ok(())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        let from = input.window.from();
+        let eligible = match self.followup {
+            Followup::Complete => col("first_observed_rel_month")
+                .lt_eq(lit(from))
+                .and(col("followup_months").gt_eq(lit(input.window.to.unwrap_or(i32::MAX)))),
+            Followup::Available => col("observed_months").gt(lit(0i64)),
+        };
+        let frame = any_in_window(input, col(self.status.as_str()), "ever")
+            .with_column(eligible.fill_null(lit(false)).alias("eligible"));
+        let aggs = [
+            col("eligible").cast(DataType::Int64).sum().alias("n"),
+            col("ever")
+                .and(col("eligible"))
+                .cast(DataType::Int64)
+                .sum()
+                .alias("count"),
+            col("eligible")
+                .not()
+                .cast(DataType::Int64)
+                .sum()
+                .alias("n_censored"),
+        ];
+        let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
+        let mut specs: Vec<Spec<'_>> = input.group_by.iter().map(|g| group(g)).collect();
+        specs.extend([
+            persons("n"),
+            persons("count"),
+            share_of("share", "count", "n"),
+            persons("n_censored"),
+        ]);
+        let mut table = to_table(&result, &specs)?;
+        let to = input
+            .window
+            .to
+            .map_or("the end of follow-up".to_string(), |to| to.to_string());
+        table.notes.push(format!(
+            "share: persons with {} in at least one month of rel_month {from}..{to}, of n ({} follow-up); n_censored: persons not counted for lack of follow-up",
+            self.status,
+            match self.followup {
+                Followup::Complete => "complete",
+                Followup::Available => "available",
+            }
+        ));
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::panel::StatusParams;
+    use crate::table::Value;
+
+    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        metric.check(&window).unwrap();
+        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
+        metric.compute(&input).unwrap()
+    }
+
+    fn window(from: i32, to: Option<i32>) -> Window {
+        Window {
+            from: Some(from),
+            to,
+            ..Window::default()
+        }
+    }
+
+    #[test]
+    fn paid_hours_ever_with_available_followup() {
+        // rel_month >= 0 and observed: P10 (paid hours Dec 2020, Feb 2021), P06, P05, P01, P07,
+        // P04, P02 and P09 (25 hours in its start month, its only observed month) have paid
+        // hours from start; P08 and P03 do not; P11 has no observed month from start, so is
+        // censored.
+        let table = run("followup = \"available\"", &[], window(0, None));
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(10)));
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(8)));
+        assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&[], "share"), Some(&Value::Float(0.8)));
+    }
+
+    #[test]
+    fn complete_followup_counts_the_short_ones_apart() {
+        // Observed through rel_month 6: follow-up ends at 18 (P10, but it is not observed at
+        // rel_month 0: left-censored), 9, 9, 8, 8, 7, 7, 6 → 7 persons; P02 (4), P09 (0), P11
+        // (-1) and P10 are censored.
+        let table = run("", &[], window(0, Some(6)));
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(7)));
+        assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(4)));
+        // Of P08, P06, P05, P01, P07, P03, P04: paid hours by rel_month 6 for P06, P05, P01,
+        // P07, P04.
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(5)));
+    }
+
+    #[test]
+    fn groups_are_sorted_and_totalled() {
+        let table = run(
+            "followup = \"available\"\nstatus = \"flexjob\"",
+            &["arm"],
+            window(0, None),
+        );
+        let arms: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
+        assert_eq!(arms, ["control", "treatment", "(all)"]);
+        // Only P07 (control) has flexjob weeks.
+        assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(0)));
+    }
+
+    #[test]
+    fn complete_without_an_end_is_refused() {
+        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
+        let err = metric.check(&window(0, None)).unwrap_err();
+        assert!(err.contains("needs window.to"), "{err}");
+    }
+
+    #[test]
+    fn unknown_parameter_is_named() {
+        let err = (DEF.resolve)(&toml::from_str("statuss = \"x\"").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("unknown field `statuss`"), "{err}");
+        assert!(err.contains("status"), "{err}");
+    }
+}

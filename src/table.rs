@@ -1,0 +1,250 @@
+//! Stage 4, the result table every metric produces and every renderer and checker reads. A table
+//! knows what kind of number each column holds (a count of persons, a share with its numerator
+//! and denominator, a mean with its n), so small-cell suppression and formatting are done here
+//! once, never by a metric, and renderers never know which metric made the table.
+//!
+//! Values are exact (`f64` shares computed from integer counts); rounding happens only in
+//! [`Table::format`].
+
+use serde::Serialize;
+
+/// What a column holds; decides suppression and printing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Kind {
+    /// A group value (text).
+    Group,
+    /// A number of persons: suppressed when below the threshold.
+    Persons,
+    /// A share in [0, 1] of `numerator` / `denominator` (column names of `Persons` columns):
+    /// printed as a percentage, suppressed with either.
+    Share {
+        numerator: String,
+        denominator: String,
+    },
+    /// A mean (or other statistic) over `n` persons (a `Persons` column): suppressed with it.
+    Mean { n: String, decimals: usize },
+    /// A number that is not about persons (a month index, a threshold, a test statistic).
+    Number { decimals: usize },
+    /// Free text (a label, "not reached").
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub kind: Kind,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    /// No value (an empty group, a share of nobody, a median not reached).
+    Null,
+    /// Hidden by small-cell suppression.
+    Suppressed,
+}
+
+impl Value {
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(v) => Some(*v as f64),
+            Value::Float(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Value>>,
+    /// Remarks printed under the table (suppression count, definitions that matter for reading).
+    pub notes: Vec<String>,
+    /// Cells hidden by suppression.
+    pub suppressed: usize,
+}
+
+/// The group value printed for the row over all groups.
+pub const ALL: &str = "(all)";
+/// The group value printed for persons with an empty cohort cell.
+pub const MISSING: &str = "(missing)";
+
+impl Table {
+    pub fn new(columns: Vec<Column>) -> Table {
+        Table {
+            columns,
+            rows: Vec::new(),
+            notes: Vec::new(),
+            suppressed: 0,
+        }
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    pub fn push_row(&mut self, row: Vec<Value>) {
+        debug_assert_eq!(row.len(), self.columns.len());
+        self.rows.push(row);
+    }
+
+    /// The cell of the row whose group columns equal `group` (in order), in `column`.
+    pub fn cell(&self, group: &[&str], column: &str) -> Option<&Value> {
+        let column = self.column_index(column)?;
+        let group_columns: Vec<usize> = (0..self.columns.len())
+            .filter(|&c| self.columns[c].kind == Kind::Group)
+            .collect();
+        self.rows
+            .iter()
+            .find(|row| {
+                group_columns.len() == group.len()
+                    && group_columns
+                        .iter()
+                        .zip(group)
+                        .all(|(&c, want)| matches!(&row[c], Value::Text(t) if t == want))
+            })
+            .map(|row| &row[column])
+    }
+
+    /// Hides every count of persons below `threshold`, and the shares and means resting on one.
+    /// Returns the number of cells hidden.
+    pub fn suppress(&mut self, threshold: u64) -> usize {
+        let mut hidden = 0;
+        for row in &mut self.rows {
+            let small: Vec<bool> = self
+                .columns
+                .iter()
+                .zip(row.iter())
+                .map(|(column, value)| {
+                    column.kind == Kind::Persons
+                        && value.as_f64().is_some_and(|v| v < threshold as f64)
+                })
+                .collect();
+            let is_small = |name: &str| {
+                self.columns
+                    .iter()
+                    .position(|c| c.name == name)
+                    .is_some_and(|c| small[c])
+            };
+            for (c, column) in self.columns.iter().enumerate() {
+                let hide = match &column.kind {
+                    Kind::Persons => small[c],
+                    Kind::Share {
+                        numerator,
+                        denominator,
+                    } => is_small(numerator) || is_small(denominator),
+                    Kind::Mean { n, .. } => is_small(n),
+                    _ => false,
+                };
+                if hide && row[c] != Value::Suppressed {
+                    row[c] = Value::Suppressed;
+                    hidden += 1;
+                }
+            }
+        }
+        self.suppressed += hidden;
+        hidden
+    }
+
+    /// A cell as printed: shares as percentages with one decimal, means and numbers with their
+    /// decimals, `.` for suppressed, empty for null.
+    pub fn format(&self, column: usize, value: &Value) -> String {
+        match value {
+            Value::Suppressed => ".".to_string(),
+            Value::Null => String::new(),
+            Value::Text(text) => text.clone(),
+            Value::Int(v) => v.to_string(),
+            Value::Float(v) => match &self.columns[column].kind {
+                Kind::Share { .. } => format!("{:.1}", v * 100.0),
+                Kind::Mean { decimals, .. } | Kind::Number { decimals } => {
+                    format!("{v:.decimals$}")
+                }
+                _ => format!("{v}"),
+            },
+        }
+    }
+}
+
+/// Builds a share cell from exact counts (`Null` for a share of nobody).
+pub fn share(numerator: u64, denominator: u64) -> Value {
+    if denominator == 0 {
+        Value::Null
+    } else {
+        Value::Float(numerator as f64 / denominator as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        let mut table = Table::new(vec![
+            Column {
+                name: "arm".into(),
+                kind: Kind::Group,
+            },
+            Column {
+                name: "n".into(),
+                kind: Kind::Persons,
+            },
+            Column {
+                name: "count".into(),
+                kind: Kind::Persons,
+            },
+            Column {
+                name: "share".into(),
+                kind: Kind::Share {
+                    numerator: "count".into(),
+                    denominator: "n".into(),
+                },
+            },
+            Column {
+                name: "mean_hours".into(),
+                kind: Kind::Mean {
+                    n: "count".into(),
+                    decimals: 1,
+                },
+            },
+        ]);
+        table.push_row(vec![
+            Value::Text("control".into()),
+            Value::Int(40),
+            Value::Int(3),
+            share(3, 40),
+            Value::Float(12.25),
+        ]);
+        table.push_row(vec![
+            Value::Text("treatment".into()),
+            Value::Int(40),
+            Value::Int(10),
+            share(10, 40),
+            Value::Float(20.0),
+        ]);
+        table
+    }
+
+    #[test]
+    fn suppression_hides_small_counts_and_what_rests_on_them() {
+        let mut table = table();
+        assert_eq!(table.suppress(5), 3);
+        assert_eq!(table.rows[0][1], Value::Int(40));
+        assert_eq!(table.rows[0][2], Value::Suppressed);
+        assert_eq!(table.rows[0][3], Value::Suppressed);
+        assert_eq!(table.rows[0][4], Value::Suppressed);
+        assert_eq!(table.rows[1][3], share(10, 40));
+    }
+
+    #[test]
+    fn formatting_is_fixed() {
+        let table = table();
+        assert_eq!(table.format(3, &table.rows[1][3]), "25.0");
+        assert_eq!(table.format(4, &table.rows[0][4]), "12.2");
+        assert_eq!(table.format(3, &Value::Suppressed), ".");
+        assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(10)));
+    }
+}
