@@ -17,6 +17,8 @@ use std::path::PathBuf;
         register and the monthly income register), checks it, and builds the person-month panel \
         the outcome metrics are computed from.",
     after_help = "Examples:\n  \
+        udfald run queries/\n  \
+        udfald explain queries/s4-t3-paid.toml\n  \
         udfald validate --data data-samples/sample\n  \
         udfald panel --data data-samples/tiny --out /tmp/tiny-panel.csv\n  \
         udfald synth --persons 2000 --seed 7 --out /tmp/synthetic"
@@ -28,6 +30,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run queries (files or folders) and print their tables.
+    #[command(after_help = "Examples:\n  \
+        udfald run queries/\n  \
+        udfald run queries/s4-t3-paid.toml --data data-samples/sample --format markdown\n  \
+        udfald run queries/ --format json --out results.json")]
+    Run(cmd::run::RunArgs),
+    /// List the queries of a folder.
+    #[command(after_help = "Example:\n  udfald list queries/")]
+    List(cmd::list::ListArgs),
+    /// Print a query's fully resolved definition (for a report's method appendix).
+    #[command(after_help = "Example:\n  udfald explain queries/s4-t3-paid.toml")]
+    Explain(cmd::explain::ExplainArgs),
     /// Check a dataset and print a summary of what it holds.
     #[command(after_help = "Example:\n  udfald validate --data data-samples/sample")]
     Validate(cmd::validate::ValidateArgs),
@@ -80,6 +94,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
     };
     let result = match &cli.command {
+        Command::Run(args) => cmd::run::run(args),
+        Command::List(args) => cmd::list::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Panel(args) => cmd::panel::run(args),
         Command::Synth(args) => cmd::synth::run(args),

@@ -14,5 +14,8 @@ pub mod error;
 pub mod load;
 pub mod metrics;
 pub mod panel;
+pub mod query;
+pub mod render;
+pub mod runner;
 pub mod synth;
 pub mod table;

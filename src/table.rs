@@ -110,8 +110,9 @@ impl Table {
             .map(|row| &row[column])
     }
 
-    /// Hides every count of persons below `threshold`, and the shares and means resting on one.
-    /// Returns the number of cells hidden.
+    /// Hides every count of 1 to `threshold - 1` persons, and the shares and means resting on
+    /// one. Zero is shown: Statistics Denmark's rule is about cells of 1–4 persons, and a zero
+    /// reveals nothing about anyone. Returns the number of cells hidden.
     pub fn suppress(&mut self, threshold: u64) -> usize {
         let mut hidden = 0;
         for row in &mut self.rows {
@@ -121,7 +122,9 @@ impl Table {
                 .zip(row.iter())
                 .map(|(column, value)| {
                     column.kind == Kind::Persons
-                        && value.as_f64().is_some_and(|v| v < threshold as f64)
+                        && value
+                            .as_f64()
+                            .is_some_and(|v| v > 0.0 && v < threshold as f64)
                 })
                 .collect();
             let is_small = |name: &str| {

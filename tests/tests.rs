@@ -7,6 +7,8 @@ mod harness;
 mod bad_input;
 // The tiny dataset's panel, cell by cell, against the independent reference; layouts and options.
 mod panel;
+// run, list and explain: queries end to end, formats, suppression, determinism.
+mod run;
 // The synthetic generator round-trips through validate and panel, deterministically.
 mod synth;
 // The validate summary's facts on the tiny dataset.

@@ -11,6 +11,8 @@ use polars::prelude::*;
 pub struct Scope<'a> {
     /// Which persons (an expression over the person table's columns); `None`: everyone.
     pub population: Option<Expr>,
+    /// Only persons whose start month (`rel_month = 0`) satisfies this panel expression.
+    pub at_start: Option<Expr>,
     pub group_by: &'a [String],
     pub window: &'a Window,
     /// The built-in statuses' parameters (recomputed when they differ from the panel's).
@@ -28,6 +30,7 @@ impl<'a> Scope<'a> {
     ) -> Self {
         Scope {
             population: None,
+            at_start: None,
             group_by,
             window,
             statuses,
@@ -47,9 +50,28 @@ const PERSON_COLUMNS: [&str; 5] = [
 
 pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>> {
     let failed = |err: PolarsError| anyhow!("selecting the population: {err}");
+    let mut months = panel.months.clone().lazy();
+    if scope.statuses != &panel.options.statuses {
+        months = months.with_columns(status_exprs(scope.statuses));
+    }
+    for (name, expr) in scope.custom {
+        months = months.with_column(expr.clone().alias(name.as_str()));
+    }
     let mut persons = panel.persons.clone().lazy();
     if let Some(population) = scope.population {
         persons = persons.filter(population);
+    }
+    if let Some(at_start) = scope.at_start {
+        let starters = months
+            .clone()
+            .filter(col("rel_month").eq(lit(0)).and(at_start))
+            .select([col("person")]);
+        persons = persons.join(
+            starters,
+            [col("person")],
+            [col("person")],
+            JoinArgs::new(JoinType::Semi),
+        );
     }
     let group_columns: Vec<Expr> = scope
         .group_by
@@ -71,13 +93,6 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
         )
         .collect()
         .map_err(failed)?;
-    let mut months = panel.months.clone().lazy();
-    if scope.statuses != &panel.options.statuses {
-        months = months.with_columns(status_exprs(scope.statuses));
-    }
-    for (name, expr) in scope.custom {
-        months = months.with_column(expr.clone().alias(name.as_str()));
-    }
     let keys: Vec<Expr> = std::iter::once(col("person"))
         .chain(scope.group_by.iter().map(|g| col(g.as_str())))
         .collect();

@@ -281,3 +281,14 @@ fn person_frame(cohort: &crate::load::Cohort, coverage: &Coverage) -> Result<Dat
     }
     Ok(DataFrame::new(n, columns)?)
 }
+
+/// The panel columns a query expression may use: counts, hours and the built-in statuses.
+pub fn expression_columns() -> Vec<String> {
+    ["rel_month", "weeks", "benefit_weeks"]
+        .into_iter()
+        .map(String::from)
+        .chain(CATEGORIES.iter().map(|c| format!("weeks_{c}")))
+        .chain(["hours", "wage", "n_employers"].map(String::from))
+        .chain(STATUSES.iter().map(|s| s.to_string()))
+        .collect()
+}

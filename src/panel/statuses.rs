@@ -82,3 +82,28 @@ pub fn status_exprs(params: &StatusParams) -> Vec<Expr> {
         .map(|(expr, name)| expr.alias(name))
         .collect()
 }
+
+/// A built-in status's definition in words, with the parameters filled in (for `explain`).
+pub fn definition(status: &str, params: &StatusParams) -> Option<String> {
+    let (hours, weeks) = (params.min_hours, params.min_weeks_without_benefit);
+    Some(match status {
+        "paid_hours" => format!("hours >= {hours} in the month (income register, all employers)"),
+        "employment" => format!("paid_hours (>= {hours} h) and weeks - benefit_weeks >= {weeks}"),
+        "employment_strict" => format!("paid_hours (>= {hours} h) and benefit_weeks == 0"),
+        "paid_hours_on_benefit" => format!("paid_hours (>= {hours} h) and benefit_weeks >= 1"),
+        "flexjob" => "weeks_flexjob >= 1".into(),
+        "education" => "weeks_education >= 1 (SU, VUS/SVU, adult apprentice)".into(),
+        "internship" => "weeks_internship >= 1 (company internship)".into(),
+        "company_based" => {
+            format!("weeks_internship + weeks_wage_subsidy >= 1, or paid_hours (>= {hours} h)")
+        }
+        "self_support" => {
+            "benefit_weeks == 0 (no public-support code in any week of the month)".into()
+        }
+        "partial_self_support" => "flexjob or paid_hours_on_benefit".into(),
+        "other_benefit" => "weeks_resource_course + weeks_disability_pension >= 1".into(),
+        "upskilling" => "weeks_other_guidance >= 1 (ØVO)".into(),
+        "any_result" => "employment or education or paid_hours or flexjob".into(),
+        _ => return None,
+    })
+}

@@ -1,0 +1,427 @@
+//! Named, reproducible queries: a TOML file in `queries/` stating its metric, population, groups,
+//! window and every definitional parameter (format in `docs/queries.md`). Reading a query checks
+//! everything that can be checked without data — keys, types, the metric and its parameters, the
+//! status expressions; [`Query::check_columns`] then checks it against a dataset's cohort header
+//! before any register is read.
+
+pub mod expr;
+
+use crate::error::DataError;
+use crate::metrics::{self, Metric, MetricDef, Window};
+use crate::panel::{expression_columns, StatusParams};
+use polars::prelude::{col, lit, Expr};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryFile {
+    name: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    source: Option<String>,
+    dataset: Option<String>,
+    metric: String,
+    #[serde(default)]
+    group_by: Vec<String>,
+    #[serde(default)]
+    population: toml::Table,
+    #[serde(default)]
+    window: Window,
+    #[serde(default)]
+    definitions: Definitions,
+    #[serde(default)]
+    statuses: toml::Table,
+    #[serde(default)]
+    params: toml::Table,
+}
+
+/// The definitional parameters of the built-in statuses (spec `metrics.md` §2).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Definitions {
+    pub min_hours: Option<f64>,
+    pub min_weeks_without_benefit: Option<u32>,
+}
+
+impl Definitions {
+    pub fn resolve(&self) -> StatusParams {
+        let defaults = StatusParams::default();
+        StatusParams {
+            min_hours: self.min_hours.unwrap_or(defaults.min_hours),
+            min_weeks_without_benefit: self
+                .min_weeks_without_benefit
+                .unwrap_or(defaults.min_weeks_without_benefit),
+        }
+    }
+}
+
+/// A population filter on a cohort column: the value, or one of the values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    pub column: String,
+    pub values: Vec<String>,
+}
+
+/// A query's own status: a name and a boolean expression over panel columns.
+#[derive(Clone)]
+pub struct CustomStatus {
+    pub name: String,
+    pub text: String,
+    pub expr: Expr,
+}
+
+/// A parsed and checked query.
+pub struct Query {
+    pub path: PathBuf,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub source: Option<String>,
+    /// The dataset folder the query names, resolved against the query file's folder.
+    pub dataset: Option<PathBuf>,
+    pub metric_def: &'static MetricDef,
+    pub metric: Box<dyn Metric>,
+    /// The `[params]` keys the file gives (the rest are defaults).
+    pub given_params: Vec<String>,
+    pub group_by: Vec<String>,
+    pub population: Vec<Filter>,
+    /// `population.at_start`: persons whose start month satisfies this expression.
+    pub at_start: Option<CustomStatus>,
+    pub window: Window,
+    pub definitions: Definitions,
+    pub statuses: Vec<CustomStatus>,
+    /// The file's bytes, for provenance.
+    pub text: String,
+}
+
+fn usage(path: &Path, message: impl std::fmt::Display) -> DataError {
+    DataError::Usage(format!("{}: {message}", path.display()))
+}
+
+impl Query {
+    /// Reads and checks a query file.
+    pub fn load(path: &Path) -> Result<Query, DataError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| usage(path, format!("cannot read the query file: {err}")))?;
+        Query::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Query, DataError> {
+        let file: QueryFile =
+            toml::from_str(text).map_err(|err| usage(path, err.to_string().trim_end()))?;
+        let metric_def = metrics::find(&file.metric).ok_or_else(|| {
+            usage(
+                path,
+                format!(
+                    "key metric: unknown metric {:?}; known metrics: {}",
+                    file.metric,
+                    metrics::names().join(", ")
+                ),
+            )
+        })?;
+        let metric = (metric_def.resolve)(&file.params).map_err(|err| {
+            usage(
+                path,
+                format!("[params] of metric {}: {err}", metric_def.name),
+            )
+        })?;
+        metric.check(&file.window).map_err(|err| {
+            usage(
+                path,
+                format!("[params] of metric {}: {err}", metric_def.name),
+            )
+        })?;
+        if let (Some(from), Some(to)) = (file.window.from, file.window.to) {
+            if from > to {
+                return Err(usage(
+                    path,
+                    format!("[window]: from = {from} is after to = {to}"),
+                ));
+            }
+        }
+        for (key, month) in [
+            ("from_month", &file.window.from_month),
+            ("to_month", &file.window.to_month),
+        ] {
+            if let Some(month) = month {
+                if crate::calendar::Month::parse(month).is_none() {
+                    return Err(usage(
+                        path,
+                        format!("[window] key {key}: {month:?} is not a month YYYY-MM"),
+                    ));
+                }
+            }
+        }
+
+        let mut known = expression_columns();
+        let mut statuses = Vec::new();
+        for (name, value) in &file.statuses {
+            let Some(text) = value.as_str() else {
+                return Err(usage(
+                    path,
+                    format!("[statuses] key {name}: expected an expression in quotes"),
+                ));
+            };
+            if known.contains(name) {
+                return Err(usage(
+                    path,
+                    format!("[statuses] key {name}: a panel column of that name exists already"),
+                ));
+            }
+            let expr = expr::parse(text, &known)
+                .map_err(|err| usage(path, format!("[statuses] key {name}: {err}")))?;
+            statuses.push(CustomStatus {
+                name: name.clone(),
+                text: text.to_string(),
+                expr,
+            });
+            known.push(name.clone());
+        }
+        for status in metric.statuses() {
+            if !known.contains(&status) {
+                return Err(usage(
+                    path,
+                    format!(
+                        "[params] of metric {}: unknown status {status:?}; statuses: {}",
+                        metric_def.name,
+                        crate::panel::STATUSES
+                            .iter()
+                            .map(|s| s.to_string())
+                            .chain(statuses.iter().map(|s| s.name.clone()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+
+        let mut population = Vec::new();
+        let mut at_start = None;
+        for (column, value) in &file.population {
+            if column == "at_start" {
+                let text = value.as_str().ok_or_else(|| {
+                    usage(
+                        path,
+                        "[population] key at_start: expected an expression in quotes",
+                    )
+                })?;
+                let expr = expr::parse(text, &known)
+                    .map_err(|err| usage(path, format!("[population] key at_start: {err}")))?;
+                at_start = Some(CustomStatus {
+                    name: "at_start".into(),
+                    text: text.to_string(),
+                    expr,
+                });
+                continue;
+            }
+            let values = match value {
+                toml::Value::String(v) => vec![v.clone()],
+                toml::Value::Integer(v) => vec![v.to_string()],
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|item| match item {
+                        toml::Value::String(v) => Ok(v.clone()),
+                        toml::Value::Integer(v) => Ok(v.to_string()),
+                        _ => Err(()),
+                    })
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| {
+                        usage(
+                            path,
+                            format!(
+                                "[population] key {column}: expected a value or a list of values"
+                            ),
+                        )
+                    })?,
+                _ => {
+                    return Err(usage(
+                        path,
+                        format!("[population] key {column}: expected a value or a list of values"),
+                    ))
+                }
+            };
+            population.push(Filter {
+                column: column.clone(),
+                values,
+            });
+        }
+        let given_params = file.params.keys().cloned().collect();
+        let dataset = file
+            .dataset
+            .as_ref()
+            .map(|d| path.parent().unwrap_or(Path::new(".")).join(d));
+        Ok(Query {
+            path: path.to_path_buf(),
+            name: file.name,
+            title: file.title,
+            description: file.description,
+            source: file.source,
+            dataset,
+            metric_def,
+            metric,
+            given_params,
+            group_by: file.group_by,
+            population,
+            at_start,
+            window: file.window,
+            definitions: file.definitions,
+            statuses,
+            text: text.to_string(),
+        })
+    }
+
+    /// Checks the group and population columns against a cohort's columns.
+    pub fn check_columns(
+        &self,
+        cohort_columns: &[String],
+        cohort_file: &str,
+    ) -> Result<(), DataError> {
+        let covariates: Vec<&String> = cohort_columns
+            .iter()
+            .filter(|c| !["person_id", "pnr", "start_date", "end_date"].contains(&c.as_str()))
+            .collect();
+        let known = |column: &str| covariates.iter().any(|c| *c == column);
+        let allowed = || {
+            covariates
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for column in &self.group_by {
+            if !known(column) {
+                return Err(usage(&self.path, format!("key group_by: column {column:?} is not in {cohort_file} (columns to group by: {})", allowed())));
+            }
+        }
+        for filter in &self.population {
+            if !known(&filter.column) {
+                return Err(usage(&self.path, format!("[population] key {}: column not in {cohort_file} (columns: {}, or at_start)", filter.column, allowed())));
+            }
+        }
+        Ok(())
+    }
+
+    /// The population filter on the person table (cohort columns only; `at_start` is applied on
+    /// the panel).
+    pub fn population_expr(&self) -> Option<Expr> {
+        self.population
+            .iter()
+            .map(|filter| {
+                filter
+                    .values
+                    .iter()
+                    .map(|v| col(filter.column.as_str()).eq(lit(v.clone())))
+                    .reduce(|a, b| a.or(b))
+                    .unwrap_or(lit(false))
+            })
+            .reduce(|a, b| a.and(b))
+    }
+}
+
+/// The query files named on the command line: files as given, folders as their `*.toml` files in
+/// name order.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DataError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|err| usage(path, format!("cannot list the folder: {err}")))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else {
+            return Err(usage(path, "no such query file or folder"));
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Query, String> {
+        Query::parse(Path::new("q.toml"), text).map_err(|e| e.to_string())
+    }
+
+    const BASE: &str = "name = \"x\"\ntitle = \"X\"\nmetric = \"share_ever\"\n";
+
+    #[test]
+    fn minimal_query_takes_defaults() {
+        let query = parse(&format!("{BASE}[params]\nfollowup = \"available\"\n")).unwrap();
+        assert_eq!(query.given_params, ["followup"]);
+        let resolved = query.metric.resolved();
+        assert_eq!(resolved["status"].as_str(), Some("paid_hours"));
+    }
+
+    #[test]
+    fn errors_name_file_key_and_what_is_allowed() {
+        let err = parse("name = \"x\"\ntitle = \"X\"\nmetric = \"share_evr\"\n")
+            .err()
+            .unwrap();
+        assert!(
+            err.contains(
+                "q.toml: key metric: unknown metric \"share_evr\"; known metrics: share_ever"
+            ),
+            "{err}"
+        );
+        let err = parse(&format!("{BASE}grup_by = []\n")).err().unwrap();
+        assert!(
+            err.contains("q.toml") && err.contains("unknown field `grup_by`"),
+            "{err}"
+        );
+        let err = parse(&format!(
+            "{BASE}[params]\nstatus = \"payd_hours\"\nfollowup = \"available\"\n"
+        ))
+        .err()
+        .unwrap();
+        assert!(
+            err.contains("unknown status \"payd_hours\"; statuses: paid_hours,"),
+            "{err}"
+        );
+        let err = parse(&format!("{BASE}[params]\nfollowup = 3\n"))
+            .err()
+            .unwrap();
+        assert!(
+            err.contains("[params] of metric share_ever") && err.contains("followup"),
+            "{err}"
+        );
+        let err = parse(&format!("{BASE}[window]\nfrom = 5\nto = 2\n"))
+            .err()
+            .unwrap();
+        assert!(err.contains("[window]: from = 5 is after to = 2"), "{err}");
+    }
+
+    #[test]
+    fn custom_statuses_may_use_earlier_ones() {
+        let query = parse(&format!(
+            "{BASE}[statuses]\nsmall_job = \"paid_hours and hours < 40\"\nsmall_job_no_benefit = \"small_job and benefit_weeks == 0\"\n[params]\nstatus = \"small_job_no_benefit\"\nfollowup = \"available\"\n"
+        ))
+        .unwrap();
+        assert_eq!(query.statuses.len(), 2);
+        let err = parse(&format!("{BASE}[params]\nfollowup = \"available\"\n[statuses]\nb = \"a and paid_hours\"\na = \"paid_hours\"\n")).err().unwrap();
+        assert!(
+            err.contains("[statuses] key b: unknown column `a`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn population_columns_are_checked_against_the_cohort() {
+        let query = parse(&format!("{BASE}group_by = [\"arm\"]\n[population]\nprojekt = \"FSM2\"\n[params]\nfollowup = \"available\"\n")).unwrap();
+        let columns: Vec<String> = ["person_id", "start_date", "arm", "project"]
+            .map(String::from)
+            .to_vec();
+        let err = query
+            .check_columns(&columns, "cohort.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[population] key projekt: column not in cohort.csv (columns: arm, project, or at_start)"), "{err}");
+    }
+}

@@ -1,0 +1,56 @@
+//! JSON for scripts: exact values (shares as proportions, not rounded), suppressed cells as the
+//! string "suppressed", every resolved parameter. No timestamps, so identical runs give identical
+//! bytes.
+
+use super::{notes, QueryResult};
+use crate::table::Value;
+use serde_json::{json, Map, Value as Json};
+
+fn value(value: &Value) -> Json {
+    match value {
+        Value::Text(text) => Json::String(text.clone()),
+        Value::Int(v) => json!(v),
+        Value::Float(v) => json!(v),
+        Value::Null => Json::Null,
+        Value::Suppressed => Json::String("suppressed".into()),
+    }
+}
+
+pub fn render(results: &[QueryResult]) -> String {
+    let results: Vec<Json> = results
+        .iter()
+        .map(|result| {
+            let table = &result.table;
+            let rows: Vec<Json> = table
+                .rows
+                .iter()
+                .map(|row| {
+                    let mut object = Map::new();
+                    for (column, cell) in table.columns.iter().zip(row) {
+                        object.insert(column.name.clone(), value(cell));
+                    }
+                    Json::Object(object)
+                })
+                .collect();
+            json!({
+                "name": result.name,
+                "title": result.title,
+                "source": result.source,
+                "metric": result.metric,
+                "dataset": result.dataset,
+                "params": serde_json::to_value(&result.params).unwrap_or(Json::Null),
+                "columns": table.columns,
+                "rows": rows,
+                "notes": notes(table),
+                "suppressed": table.suppressed,
+            })
+        })
+        .collect();
+    let document = json!({
+        "udfald": env!("CARGO_PKG_VERSION"),
+        "results": results,
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}

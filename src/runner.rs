@@ -1,0 +1,119 @@
+//! Runs a batch of queries: validate the whole plan first (every query file, every dataset's
+//! manifest and cohort header), then per dataset load the registers and build the panel once,
+//! and run each query's metric on it. Results come back in the order the queries were given.
+
+use crate::dataset::Dataset;
+use crate::error::DataError;
+use crate::load::{self, source::Table as FileTable, LoadOptions};
+use crate::metrics::input::{prepare, Scope};
+use crate::panel::{self, PanelOptions};
+use crate::query::Query;
+use crate::render::QueryResult;
+use anyhow::Result;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// A dataset for every query (overrides the queries' own `dataset`).
+    pub data: Option<PathBuf>,
+    /// Cells with fewer persons than this are suppressed; `None` turns suppression off.
+    pub suppress_below: Option<u64>,
+    pub load: LoadOptions,
+}
+
+/// The default small-cell threshold (spec `metrics.md` §4).
+pub const SMALL_CELL: u64 = 5;
+
+/// The dataset a query runs on.
+fn dataset_of(query: &Query, options: &RunOptions) -> Result<PathBuf, DataError> {
+    options
+        .data
+        .clone()
+        .or_else(|| query.dataset.clone())
+        .ok_or_else(|| {
+            DataError::Usage(format!(
+                "{}: no dataset: set dataset = \"...\" in the query or give --data DIR",
+                query.path.display()
+            ))
+        })
+}
+
+/// Checks every query against its dataset's manifest and cohort header, reading no rows.
+pub fn plan(queries: &[Query], options: &RunOptions) -> Result<Vec<(Dataset, Vec<usize>)>> {
+    let mut groups: Vec<(PathBuf, Vec<usize>)> = Vec::new();
+    for (index, query) in queries.iter().enumerate() {
+        let dir = dataset_of(query, options)?;
+        match groups.iter_mut().find(|(d, _)| *d == dir) {
+            Some((_, members)) => members.push(index),
+            None => groups.push((dir, vec![index])),
+        }
+    }
+    let mut planned = Vec::new();
+    for (dir, members) in groups {
+        let dataset = Dataset::open(&dir)?;
+        let cohort = FileTable::open(&dataset.cohort)?;
+        for &index in &members {
+            queries[index].check_columns(&cohort.headers, &dataset.cohort.name)?;
+        }
+        planned.push((dataset, members));
+    }
+    Ok(planned)
+}
+
+/// Runs the queries; the panel of each dataset is built once.
+pub fn run(queries: &[Query], options: &RunOptions) -> Result<Vec<QueryResult>> {
+    let planned = plan(queries, options)?;
+    let mut results: Vec<Option<QueryResult>> = (0..queries.len()).map(|_| None).collect();
+    for (dataset, members) in planned {
+        let months_before = members
+            .iter()
+            .filter_map(|&i| queries[i].window.from)
+            .map(|from| (-from).max(0) as u32)
+            .fold(PanelOptions::default().months_before, u32::max);
+        let loaded = load::load(&dataset, &options.load)?;
+        let panel = panel::build(
+            loaded,
+            &PanelOptions {
+                months_before,
+                ..PanelOptions::default()
+            },
+        )?;
+        for index in members {
+            let query = &queries[index];
+            let statuses = query.definitions.resolve();
+            let custom: Vec<(String, polars::prelude::Expr)> = query
+                .statuses
+                .iter()
+                .map(|s| (s.name.clone(), s.expr.clone()))
+                .collect();
+            let input = prepare(
+                &panel,
+                Scope {
+                    population: query.population_expr(),
+                    at_start: query.at_start.as_ref().map(|s| s.expr.clone()),
+                    group_by: &query.group_by,
+                    window: &query.window,
+                    statuses: &statuses,
+                    custom: &custom,
+                },
+            )?;
+            let mut table = query
+                .metric
+                .compute(&input)
+                .map_err(|err| anyhow::anyhow!("{}: {err:#}", query.path.display()))?;
+            if let Some(threshold) = options.suppress_below {
+                table.suppress(threshold);
+            }
+            results[index] = Some(QueryResult {
+                name: query.name.clone(),
+                title: query.title.clone(),
+                source: query.source.clone(),
+                metric: query.metric_def.name.to_string(),
+                dataset: dataset.name.clone(),
+                params: query.metric.resolved(),
+                table,
+            });
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
+}
