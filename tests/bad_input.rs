@@ -10,16 +10,22 @@ fn expect_problem(work: &Workdir, fragments: &[&str]) {
         .stderr_has(fragments);
 }
 
+/// Edits one place of a copy of the tiny dataset and expects validation to fail with `message`,
+/// in which `{line}` stands for the line holding the edit.
+fn expect_edit_problem(file: &str, from: &str, to: &str, message: &str) {
+    let work = Workdir::with_sample("tiny");
+    work.replace(file, from, to);
+    let line = work.line_of(file, to);
+    expect_problem(&work, &[&message.replace("{line}", &line.to_string())]);
+}
+
 #[test]
 fn start_date_that_is_not_a_date() {
-    let work = Workdir::with_sample("tiny");
-    work.replace("cohort.csv", "P05,2020-09-14", "P05,2020-13-14");
-    let line = work.line_of("cohort.csv", "P05,");
-    expect_problem(
-        &work,
-        &[&format!(
-            "cohort.csv, line {line}, column start_date, value \"2020-13-14\": expected a date YYYY-MM-DD"
-        )],
+    expect_edit_problem(
+        "cohort.csv",
+        "P05,2020-09-14",
+        "P05,2020-13-14",
+        "cohort.csv, line {line}, column start_date, value \"2020-13-14\": expected a date YYYY-MM-DD",
     );
 }
 
@@ -38,55 +44,52 @@ fn duplicate_person_id_in_cohort() {
 
 #[test]
 fn week_column_not_named_y_yyww() {
-    let work = Workdir::with_sample("tiny");
-    work.replace("dream.csv", "y_2030,", "y_20x0,");
-    expect_problem(
-        &work,
-        &["dream.csv, header, column y_20x0: a week column must be named y_YYWW"],
+    expect_edit_problem(
+        "dream.csv",
+        "y_2030,",
+        "y_20x0,",
+        "dream.csv, header, column y_20x0: a week column must be named y_YYWW",
     );
 }
 
 #[test]
 fn week_53_of_a_52_week_year() {
-    let work = Workdir::with_sample("tiny");
     // 2021 has 52 ISO weeks; relabel the last column so the file claims a week 53.
-    work.replace("dream.csv", "y_2126,", "y_2153,");
-    expect_problem(
-        &work,
-        &["dream.csv, header, column y_2153: no such week: ISO year 2021 has 52 weeks, so week 53 does not exist"],
+    expect_edit_problem(
+        "dream.csv",
+        "y_2126,",
+        "y_2153,",
+        "dream.csv, header, column y_2153: no such week: ISO year 2021 has 52 weeks, so week 53 does not exist",
     );
 }
 
 #[test]
 fn week_columns_with_a_gap() {
-    let work = Workdir::with_sample("tiny");
-    work.replace("dream.csv", "y_2053,", "y_2152,");
-    expect_problem(
-        &work,
-        &["dream.csv, header: week columns must be contiguous: y_2053 is missing between y_2052 and y_2101"],
+    expect_edit_problem(
+        "dream.csv",
+        "y_2053,",
+        "y_2152,",
+        "dream.csv, header: week columns must be contiguous: y_2053 is missing between y_2052 and y_2101",
     );
 }
 
 #[test]
 fn code_cell_that_is_not_a_code() {
-    let work = Workdir::with_sample("tiny");
-    work.replace("dream.csv", "P07,750,", "P07,75O,");
-    let line = work.line_of("dream.csv", "P07,");
-    expect_problem(
-        &work,
-        &[&format!(
-            "dream.csv, line {line}, column y_2027, value \"75O\": expected a DREAM code"
-        )],
+    expect_edit_problem(
+        "dream.csv",
+        "P07,750,",
+        "P07,75O,",
+        "dream.csv, line {line}, column y_2027, value \"75O\": expected a DREAM code",
     );
 }
 
 #[test]
 fn code_absent_from_the_code_table() {
-    let work = Workdir::with_sample("tiny");
-    work.replace("dream.csv", "P07,750,750,", "P07,999,999,");
-    expect_problem(
-        &work,
-        &["dream.csv, column y_2027, value \"999\": code 999 is not in the code table: 2 person-week(s) in columns y_2027, y_2028"],
+    expect_edit_problem(
+        "dream.csv",
+        "P07,750,750,",
+        "P07,999,999,",
+        "dream.csv, column y_2027, value \"999\": code 999 is not in the code table: 2 person-week(s) in columns y_2027, y_2028",
     );
 }
 
@@ -111,31 +114,21 @@ fn dataset_code_table_replaces_the_builtin() {
 
 #[test]
 fn negative_hours() {
-    let work = Workdir::with_sample("tiny");
-    work.replace(
+    expect_edit_problem(
         "income.csv",
         "P04,2020-08,E100,148.50",
         "P04,2020-08,E100,-148.50",
-    );
-    let line = work.line_of("income.csv", "P04,2020-08,E100");
-    expect_problem(
-        &work,
-        &[&format!(
-            "income.csv, line {line}, column hours, value \"-148.50\": expected paid hours as a number >= 0"
-        )],
+        "income.csv, line {line}, column hours, value \"-148.50\": expected paid hours as a number >= 0",
     );
 }
 
 #[test]
 fn income_month_outside_coverage() {
-    let work = Workdir::with_sample("tiny");
-    work.replace("income.csv", "P02,2021-05,E210", "P02,2021-06,E210");
-    let line = work.line_of("income.csv", "P02,2021-06,E210");
-    expect_problem(
-        &work,
-        &[&format!(
-            "income.csv, line {line}, column month, value \"2021-06\": month outside coverage: the manifest says the register covers months through 2021-05"
-        )],
+    expect_edit_problem(
+        "income.csv",
+        "P02,2021-05,E210",
+        "P02,2021-06,E210",
+        "income.csv, line {line}, column month, value \"2021-06\": month outside coverage: the manifest says the register covers months through 2021-05",
     );
 }
 
@@ -176,32 +169,21 @@ fn duplicate_income_row_refused_or_summed() {
 
 #[test]
 fn missing_required_column() {
-    let work = Workdir::with_sample("tiny");
-    work.replace(
+    expect_edit_problem(
         "income.csv",
         "person_id,month,employer_id,hours,wage",
         "person_id,month,employer,hours,wage",
-    );
-    expect_problem(
-        &work,
-        &["income.csv, header: required column missing: expected employer_id (columns present: person_id, month, employer, hours, wage)"],
+        "income.csv, header: required column missing: expected employer_id (columns present: person_id, month, employer, hours, wage)",
     );
 }
 
 #[test]
 fn row_with_too_few_fields() {
-    let work = Workdir::with_sample("tiny");
-    work.replace(
+    expect_edit_problem(
         "cohort.csv",
         "P09,2021-05-20,control,FSM2,Odense,F,1993",
         "P09,2021-05-20,control",
-    );
-    let line = work.line_of("cohort.csv", "P09,");
-    expect_problem(
-        &work,
-        &[&format!(
-            "cohort.csv, line {line}: expected 7 fields as in the header, found 3"
-        )],
+        "cohort.csv, line {line}: expected 7 fields as in the header, found 3",
     );
 }
 
