@@ -93,21 +93,67 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
         )
         .collect()
         .map_err(failed)?;
-    let keys: Vec<Expr> = std::iter::once(col("person"))
-        .chain(scope.group_by.iter().map(|g| col(g.as_str())))
+    let mut months = months.collect().map_err(failed)?;
+    // Restrict the months to the population by a mask over person indices, and give them the
+    // group columns by gathering from the person table: both avoid a join, which would copy
+    // every panel column (gigabytes for a million persons).
+    let person = months
+        .column("person")
+        .map_err(failed)?
+        .u32()
+        .map_err(failed)?
+        .clone();
+    let everyone = persons.height() == panel.persons.height();
+    if !everyone {
+        let mut member = vec![false; panel.persons.height()];
+        for p in persons
+            .column("person")
+            .map_err(failed)?
+            .u32()
+            .map_err(failed)?
+            .iter()
+            .flatten()
+        {
+            member[p as usize] = true;
+        }
+        let mask: BooleanChunked = person
+            .iter()
+            .map(|p| p.is_some_and(|p| member[p as usize]))
+            .collect();
+        months = months.filter(&mask).map_err(failed)?;
+    }
+    let indices: Vec<IdxSize> = months
+        .column("person")
+        .map_err(failed)?
+        .u32()
+        .map_err(failed)?
+        .iter()
+        .map(|p| p.unwrap_or(0) as IdxSize)
         .collect();
-    let months = months
-        .join(
-            persons.clone().lazy().select(keys),
-            [col("person")],
-            [col("person")],
-            JoinArgs {
-                maintain_order: MaintainOrderJoin::Left,
-                ..JoinArgs::new(JoinType::Inner)
-            },
-        )
-        .collect()
-        .map_err(failed)?;
+    if !scope.group_by.is_empty() {
+        let filled = panel
+            .persons
+            .clone()
+            .lazy()
+            .select(
+                scope
+                    .group_by
+                    .iter()
+                    .map(|g| {
+                        col(g.as_str())
+                            .cast(DataType::String)
+                            .fill_null(lit(MISSING))
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .collect()
+            .map_err(failed)?;
+        for column in filled.columns() {
+            months
+                .with_column(column.take_slice(&indices).map_err(failed)?)
+                .map_err(failed)?;
+        }
+    }
     Ok(MetricInput {
         panel,
         persons,
