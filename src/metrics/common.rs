@@ -39,10 +39,13 @@ pub fn by_group(frame: LazyFrame, group_by: &[String], aggs: &[Expr]) -> PolarsR
     if group_by.is_empty() {
         return total.collect();
     }
-    let groups = frame.group_by(group_exprs(group_by)).agg(aggs).sort(
-        group_by.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-        SortMultipleOptions::default(),
-    );
+    let groups = frame
+        .group_by(group_exprs(group_by))
+        .agg(aggs)
+        .sort(
+            group_by.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+            SortMultipleOptions::default(),
+        );
     concat([groups, total], UnionArgs::default())?.collect()
 }
 
