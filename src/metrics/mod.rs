@@ -7,7 +7,12 @@
 //! serialising it back gives `explain` every resolved value.
 
 pub mod common;
+pub mod curve_shared;
 pub mod input;
+pub mod mean_hours;
+pub mod monthly_curve;
+pub mod requirement;
+pub mod share_at;
 pub mod share_ever;
 
 use crate::panel::Panel;
@@ -18,7 +23,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Every metric udfald knows, by query name.
-pub const REGISTRY: &[MetricDef] = &[share_ever::DEF];
+pub const REGISTRY: &[MetricDef] = &[
+    share_ever::DEF,
+    share_at::DEF,
+    monthly_curve::DEF,
+    mean_hours::DEF,
+    requirement::DEF,
+];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {
     REGISTRY.iter().find(|def| def.name == name)

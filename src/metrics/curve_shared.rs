@@ -1,0 +1,264 @@
+//! The per-month counts behind `share_at`, `monthly_curve` and `requirement`: for each group and
+//! each month index (a `rel_month`, or a calendar month), the number of persons observed and the
+//! number of them in a status, optionally over a rolling window of months.
+//!
+//! Which person-months count: the observed months (panel rows) whose `rel_month` lies in
+//! `rel_from..=rel_to`. With `rolling = w`, the point at index i is over the months i-w+1..=i: n is
+//! the persons with at least one counted month among them, count those of them in the status in
+//! at least one of those counted months (w = 1: the plain monthly share).
+
+use super::common::group_exprs;
+use super::MetricInput;
+use crate::calendar::Month;
+use crate::table::{ALL, MISSING};
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+use std::collections::HashMap;
+
+/// What to count.
+pub struct CurveRequest<'a> {
+    /// The status (a boolean column of the months).
+    pub status: &'a str,
+    /// Index by calendar month (`month`) instead of `rel_month`.
+    pub calendar: bool,
+    /// Months per point (>= 1).
+    pub rolling: u32,
+    /// The `rel_month` bounds of the person-months that count (inclusive; `None`: no bound).
+    pub rel_from: i32,
+    pub rel_to: Option<i32>,
+    /// The first and last index reported; `None`: the first / last index with a counted month.
+    pub first: Option<i32>,
+    pub last: Option<i32>,
+}
+
+/// The counts, on a full grid of groups × indices.
+pub struct Curve {
+    /// The population's groups, sorted, then the total row's key ([`ALL`] in every group
+    /// column); with no group columns, only the total (an empty key).
+    pub groups: Vec<Vec<String>>,
+    /// The reported indices (inclusive); `None` when there is no month to report.
+    pub range: Option<(i32, i32)>,
+    /// (group position, index) → (n, count); absent means (0, 0).
+    cells: HashMap<(usize, i32), (i64, i64)>,
+    /// Persons of the population per group.
+    pub population: Vec<i64>,
+    /// Persons with at least one counted month in the rel bounds (whatever the index range).
+    pub observed: Vec<i64>,
+}
+
+impl Curve {
+    /// (n, count) of a group at an index.
+    pub fn cell(&self, group: usize, index: i32) -> (i64, i64) {
+        self.cells.get(&(group, index)).copied().unwrap_or((0, 0))
+    }
+
+    pub fn indices(&self) -> std::ops::RangeInclusive<i32> {
+        match self.range {
+            Some((first, last)) => first..=last,
+            #[allow(clippy::reversed_empty_ranges)]
+            None => 1..=0,
+        }
+    }
+}
+
+/// An index as printed: a calendar month as `YYYY-MM`, a `rel_month` as its number.
+pub fn index_label(calendar: bool, index: i32) -> String {
+    if calendar {
+        Month::from_index(index).to_string()
+    } else {
+        index.to_string()
+    }
+}
+
+/// Parses a window's `YYYY-MM` bound into a month index; the error names the key.
+pub fn parse_month(key: &str, value: &Option<String>) -> Result<Option<i32>, String> {
+    match value {
+        None => Ok(None),
+        Some(text) => Month::parse(text)
+            .map(|m| Some(m.index()))
+            .ok_or_else(|| format!("window.{key}: expected a month YYYY-MM, got {text:?}")),
+    }
+}
+
+fn strings(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
+    Ok(frame
+        .column(name)?
+        .cast(&DataType::String)?
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or(MISSING).to_string())
+        .collect())
+}
+
+fn ints(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
+    Ok(frame
+        .column(name)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect())
+}
+
+/// The group key of each row of `frame` (group columns in order).
+fn keys(frame: &DataFrame, group_by: &[String]) -> Result<Vec<Vec<String>>> {
+    let columns = group_by
+        .iter()
+        .map(|g| strings(frame, g))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((0..frame.height())
+        .map(|row| columns.iter().map(|c| c[row].clone()).collect())
+        .collect())
+}
+
+/// Counts the curve of `request` over `input`'s population.
+pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curve> {
+    let failed = |err: PolarsError| anyhow!("counting monthly shares: {err}");
+    let group_by = input.group_by;
+    let total_key: Vec<String> = group_by.iter().map(|_| ALL.to_string()).collect();
+
+    // The population's groups and their sizes.
+    let mut groups: Vec<Vec<String>> = keys(&input.persons, group_by)?;
+    groups.sort();
+    groups.dedup();
+    if !group_by.is_empty() {
+        groups.push(total_key.clone());
+    } else {
+        groups = vec![total_key.clone()];
+    }
+    let position: HashMap<Vec<String>, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.clone(), i))
+        .collect();
+    let total = position[&total_key];
+    let mut population = vec![0i64; groups.len()];
+    for key in keys(&input.persons, group_by)? {
+        population[position[&key]] += 1;
+        if key != total_key {
+            population[total] += 1;
+        }
+    }
+
+    // The counted person-months.
+    let mut keep = col("rel_month").gt_eq(lit(request.rel_from));
+    if let Some(to) = request.rel_to {
+        keep = keep.and(col("rel_month").lt_eq(lit(to)));
+    }
+    let index = if request.calendar {
+        col("month")
+    } else {
+        col("rel_month")
+    };
+    let base = input.months.clone().lazy().filter(keep).select(
+        group_exprs(group_by)
+            .into_iter()
+            .chain([
+                col("person"),
+                index.cast(DataType::Int32).alias("index"),
+                col(request.status).fill_null(lit(false)).alias("s"),
+            ])
+            .collect::<Vec<_>>(),
+    );
+
+    // Persons with a counted month, per group.
+    let observed_frame = base
+        .clone()
+        .select(
+            group_exprs(group_by)
+                .into_iter()
+                .chain([col("person")])
+                .collect::<Vec<_>>(),
+        )
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()
+        .map_err(failed)?;
+    let mut observed = vec![0i64; groups.len()];
+    for key in keys(&observed_frame, group_by)? {
+        observed[position[&key]] += 1;
+        if key != total_key {
+            observed[total] += 1;
+        }
+    }
+
+    // The reported range.
+    let bounds = base
+        .clone()
+        .select([
+            col("index").min().alias("lo"),
+            col("index").max().alias("hi"),
+        ])
+        .collect()
+        .map_err(failed)?;
+    let lo = bounds.column("lo").map_err(failed)?.get(0).ok();
+    let hi = bounds.column("hi").map_err(failed)?.get(0).ok();
+    let as_i32 = |v: Option<AnyValue<'_>>| v.and_then(|v| v.extract::<i32>());
+    let first = request.first.or(as_i32(lo));
+    let last = request.last.or(as_i32(hi));
+    let range = match (first, last) {
+        (Some(first), Some(last)) if first <= last => Some((first, last)),
+        _ => None,
+    };
+    let mut cells = HashMap::new();
+    if let Some((first, last)) = range {
+        // Each counted month feeds the points at its index and the w-1 indices after it.
+        let rolling = request.rolling.max(1) as i32;
+        let spread: Vec<LazyFrame> = (0..rolling)
+            .map(|j| {
+                base.clone()
+                    .with_column((col("index") + lit(j)).alias("index"))
+            })
+            .collect();
+        let mut per_person = concat(spread, UnionArgs::default())
+            .map_err(failed)?
+            .filter(
+                col("index")
+                    .gt_eq(lit(first))
+                    .and(col("index").lt_eq(lit(last))),
+            );
+        if rolling > 1 {
+            let mut by: Vec<Expr> = group_exprs(group_by);
+            by.extend([col("index"), col("person")]);
+            per_person = per_person.group_by(by).agg([col("s").any(true)]);
+        }
+        let aggs = [
+            len().cast(DataType::Int64).alias("n"),
+            col("s").cast(DataType::Int64).sum().alias("count"),
+        ];
+        let mut by: Vec<Expr> = group_exprs(group_by);
+        by.push(col("index"));
+        let per_group = per_person
+            .clone()
+            .group_by(by)
+            .agg(aggs.clone())
+            .collect()
+            .map_err(failed)?;
+        let per_index = per_person
+            .group_by([col("index")])
+            .agg(aggs)
+            .collect()
+            .map_err(failed)?;
+        let mut add = |frame: &DataFrame, keys: Vec<Vec<String>>| -> Result<()> {
+            let (index, n, count) = (
+                ints(frame, "index")?,
+                ints(frame, "n")?,
+                ints(frame, "count")?,
+            );
+            for (row, key) in keys.into_iter().enumerate() {
+                cells.insert((position[&key], index[row] as i32), (n[row], count[row]));
+            }
+            Ok(())
+        };
+        if !group_by.is_empty() {
+            add(&per_group, keys(&per_group, group_by)?)?;
+        }
+        add(&per_index, vec![total_key.clone(); per_index.height()])?;
+    }
+    Ok(Curve {
+        groups,
+        range,
+        cells,
+        population,
+        observed,
+    })
+}

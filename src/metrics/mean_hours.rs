@@ -1,0 +1,346 @@
+//! `mean_hours` (spec `metrics.md` §3.4): mean paid hours per month (or per week: monthly hours ×
+//! 12 / 52) at `rel_month = k`, or pooled over the person-months of the window; among all
+//! observed person-months or only those in a status (`among`). Reproduces 003's "4.6 vs 2.75 hours
+//! a week 18 months after start" (S3-hours18, among all) and 001's "120–130 hours a month among
+//! the employed" (S1-hours, among paid_hours).
+//!
+//! The unit of the mean is the person-month: with `at` each person has at most one, over a window
+//! a person contributes every counted month. The mean is suppressed with `n_persons`, the
+//! distinct persons behind it. Persons with no observed month at k / in the window are
+//! `n_censored`.
+
+use super::common::{by_group, group, mean, persons, polars, to_table, Spec};
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::table::Table;
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const DEF: MetricDef = MetricDef {
+    name: "mean_hours",
+    summary: "mean paid hours per month or week at rel_month k or over the window's person-months",
+    resolve: resolve::<MeanHours>,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Hours in the calendar month.
+    Month,
+    /// Monthly hours × 12 / 52.
+    Week,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MeanHours {
+    /// The month k (`rel_month`); unset: every month of the window.
+    pub at: Option<i32>,
+    /// `"all"`: every observed person-month (hours 0 included); otherwise a status: only the
+    /// person-months in it (e.g. `"paid_hours"`, the employed).
+    pub among: String,
+    pub unit: Unit,
+}
+
+impl Default for MeanHours {
+    fn default() -> Self {
+        MeanHours {
+            at: None,
+            among: "all".into(),
+            unit: Unit::Month,
+        }
+    }
+}
+
+const WEEKS_PER_MONTH: f64 = 52.0 / 12.0;
+
+impl Compute for MeanHours {
+    fn statuses(&self) -> Vec<String> {
+        if self.among == "all" {
+            Vec::new()
+        } else {
+            vec![self.among.clone()]
+        }
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        if window.from_month.is_some() || window.to_month.is_some() {
+            return Err("mean_hours counts rel_months: window.from_month / window.to_month do not apply (use window.from / window.to, or at)".into());
+        }
+        if let Some(at) = self.at {
+            if window.from.is_some_and(|from| at < from) || window.to.is_some_and(|to| at > to) {
+                return Err(format!(
+                    "at = {at} lies outside the window {}..{}",
+                    window.from(),
+                    window.to.map_or(String::new(), |t| t.to_string())
+                ));
+            }
+        }
+        if self.among.trim().is_empty() {
+            return Err("among must be \"all\" or a status name".into());
+        }
+        Ok(())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        self.check(input.window).map_err(|e| anyhow!(e))?;
+        let (from, to) = match self.at {
+            Some(at) => (at, Some(at)),
+            None => (input.window.from(), input.window.to),
+        };
+        let mut keep = col("rel_month").gt_eq(lit(from));
+        if let Some(to) = to {
+            keep = keep.and(col("rel_month").lt_eq(lit(to)));
+        }
+        let among = if self.among == "all" {
+            lit(true)
+        } else {
+            col(self.among.as_str()).fill_null(lit(false))
+        };
+        let factor = match self.unit {
+            Unit::Month => 1.0,
+            Unit::Week => 1.0 / WEEKS_PER_MONTH,
+        };
+        // Per person: observed months, counted months, and the sums of hours and squared hours
+        // over the counted months.
+        let hours = col("hours") * lit(factor);
+        let per_person = input
+            .months
+            .clone()
+            .lazy()
+            .filter(keep)
+            .with_column(among.alias("among"))
+            .group_by([col("person")])
+            .agg([
+                len().cast(DataType::Int64).alias("observed"),
+                col("among").cast(DataType::Int64).sum().alias("m"),
+                hours.clone().filter(col("among")).sum().alias("h"),
+                (hours.clone() * hours)
+                    .filter(col("among"))
+                    .sum()
+                    .alias("h2"),
+            ]);
+        let frame = input
+            .persons
+            .clone()
+            .lazy()
+            .join(
+                per_person,
+                [col("person")],
+                [col("person")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_columns([
+                col("observed").fill_null(lit(0i64)),
+                col("m").fill_null(lit(0i64)),
+                col("h").fill_null(lit(0.0)),
+                col("h2").fill_null(lit(0.0)),
+            ]);
+        let sum_m = col("m").sum().cast(DataType::Float64);
+        let sum_h = col("h").sum();
+        let variance = (col("h2").sum() - sum_h.clone() * sum_h.clone() / sum_m.clone())
+            / (sum_m.clone() - lit(1.0));
+        let aggs = [
+            col("m")
+                .gt(lit(0i64))
+                .cast(DataType::Int64)
+                .sum()
+                .alias("n_persons"),
+            col("m").sum().alias("n_person_months"),
+            (sum_h / sum_m.clone()).alias("mean"),
+            // The sample sd (n - 1), clamped at 0 against rounding; none from fewer than 2
+            // person-months (NaN becomes an empty cell).
+            when(sum_m.clone().gt(lit(1.0)))
+                .then(
+                    when(variance.clone().lt(lit(0.0)))
+                        .then(lit(0.0))
+                        .otherwise(variance)
+                        .sqrt(),
+                )
+                .otherwise(lit(f64::NAN))
+                .alias("sd"),
+            col("observed")
+                .eq(lit(0i64))
+                .cast(DataType::Int64)
+                .sum()
+                .alias("n_censored"),
+        ];
+        let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
+        let mut specs: Vec<Spec<'_>> = input.group_by.iter().map(|g| group(g)).collect();
+        specs.extend([
+            persons("n_persons"),
+            mean("n_person_months", "n_persons", 0),
+            mean("mean", "n_persons", 2),
+            mean("sd", "n_persons", 2),
+            persons("n_censored"),
+        ]);
+        let mut table = to_table(&result, &specs)?;
+        let unit = match self.unit {
+            Unit::Month => "hours per month",
+            Unit::Week => "hours per week (monthly hours × 12 / 52)",
+        };
+        let among = if self.among == "all" {
+            "all observed person-months (months without hours count as 0)".to_string()
+        } else {
+            format!("the observed person-months with {}", self.among)
+        };
+        let when = match self.at {
+            Some(at) => format!("at rel_month {at}"),
+            None => format!(
+                "over rel_month {}..{}",
+                from,
+                to.map_or("the end of follow-up".to_string(), |t| t.to_string())
+            ),
+        };
+        table.notes.push(format!(
+            "mean, sd: paid {unit} {when}, among {among}; n_person_months: the months averaged, n_persons: the persons they belong to; n_censored: persons with no observed month {when}"
+        ));
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::panel::StatusParams;
+    use crate::table::Value;
+
+    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        metric.check(&window).unwrap();
+        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
+        metric.compute(&input).unwrap()
+    }
+
+    fn window(from: Option<i32>, to: Option<i32>) -> Window {
+        Window {
+            from,
+            to,
+            ..Window::default()
+        }
+    }
+
+    fn float(value: Option<&Value>) -> f64 {
+        value.and_then(|v| v.as_f64()).expect("a number")
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn among_all_at_month_three_by_arm() {
+        // rel_month 3, hours: treatment P08 0, P06 40, P05 140, P01 80, P03 0 → 260 / 5 = 52
+        // (P10 not observed at 3: censored). sd: deviations -52, -12, 88, 28, -52; squares
+        // 2704 + 144 + 7744 + 784 + 2704 = 14080; / 4 = 3520; sd = sqrt(3520).
+        // control: P07 0 (flexjob, no income row), P04 70, P02 160.33 → 230.33 / 3
+        // (P09, P11 censored).
+        let table = run("at = 3", &["arm"], window(None, None));
+        assert_eq!(
+            table.cell(&["treatment"], "n_persons"),
+            Some(&Value::Int(5))
+        );
+        assert_eq!(
+            table.cell(&["treatment"], "n_person_months"),
+            Some(&Value::Float(5.0))
+        );
+        assert!(close(float(table.cell(&["treatment"], "mean")), 52.0));
+        assert!(close(
+            float(table.cell(&["treatment"], "sd")),
+            3520f64.sqrt()
+        ));
+        assert_eq!(
+            table.cell(&["treatment"], "n_censored"),
+            Some(&Value::Int(1))
+        );
+        assert!(close(float(table.cell(&["control"], "mean")), 230.33 / 3.0));
+        assert_eq!(table.cell(&["control"], "n_censored"), Some(&Value::Int(2)));
+        // All 8: (260 + 230.33) / 8.
+        assert!(close(float(table.cell(&["(all)"], "mean")), 490.33 / 8.0));
+    }
+
+    #[test]
+    fn per_week_is_monthly_times_12_over_52() {
+        // Same month, everyone: 490.33 / 8 hours a month → × 12 / 52 a week.
+        let table = run("at = 3\nunit = \"week\"", &[], window(None, None));
+        assert!(close(
+            float(table.cell(&[], "mean")),
+            490.33 / 8.0 * 12.0 / 52.0
+        ));
+    }
+
+    #[test]
+    fn among_the_employed_pools_person_months() {
+        // Window rel_month 6..8, among paid_hours person-months:
+        // P06: 7 (20 h)            P05: none (0.5 h at 6 is < 1 h)
+        // P01: 6, 7, 8 (150 each)  P07: 6, 7 (72.5 each)   P04: 6 (120)
+        // P08, P03: none; P10 observed at 8 only (Jul 2020, its first covered month), 0 h;
+        // P02 (last rel_month 4), P09 (0), P11 (-1) not observed in 6..8: censored 3.
+        // Months: 1 + 3 + 2 + 1 = 7; hours 20 + 450 + 145 + 120 = 735 → mean 105;
+        // persons: P06, P01, P07, P04 = 4.
+        let table = run("among = \"paid_hours\"", &[], window(Some(6), Some(8)));
+        assert_eq!(table.cell(&[], "n_persons"), Some(&Value::Int(4)));
+        assert_eq!(table.cell(&[], "n_person_months"), Some(&Value::Float(7.0)));
+        assert!(close(float(table.cell(&[], "mean")), 105.0));
+        assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(3)));
+    }
+
+    #[test]
+    fn person_without_register_rows_counts_zero_hours_among_all() {
+        // Municipality Odense at rel_month 0: P08 (Aug 2020) 0 h, P03 (no rows at all) 0 h,
+        // P04 (Nov 2020) 155 h, P09 (May 2021) 25 h → 180 / 4 = 45.
+        let table = run("at = 0", &["municipality"], window(None, None));
+        assert_eq!(table.cell(&["Odense"], "n_persons"), Some(&Value::Int(4)));
+        assert!(close(float(table.cell(&["Odense"], "mean")), 45.0));
+    }
+
+    #[test]
+    fn nobody_in_status_gives_null_mean() {
+        // Among paid_hours at rel_month 3 in København: P11 is not observed at 3 → n 0, no mean,
+        // no sd. Aarhus at 3: P01 80 h, P02 160.33 h (P10 not observed) → mean 120.165, n 2.
+        let table = run(
+            "at = 3\namong = \"paid_hours\"",
+            &["municipality"],
+            window(None, None),
+        );
+        assert_eq!(
+            table.cell(&["København"], "n_persons"),
+            Some(&Value::Int(0))
+        );
+        assert_eq!(table.cell(&["København"], "mean"), Some(&Value::Null));
+        assert_eq!(table.cell(&["København"], "sd"), Some(&Value::Null));
+        assert_eq!(
+            table.cell(&["København"], "n_censored"),
+            Some(&Value::Int(1))
+        );
+        assert!(close(float(table.cell(&["Aarhus"], "mean")), 240.33 / 2.0));
+        // One person-month: a mean but no sd.
+        let table = run(
+            "at = 0\namong = \"paid_hours\"",
+            &["arm"],
+            window(None, None),
+        );
+        // treatment at 0, paid: only P05 (8.5 h).
+        assert!(close(float(table.cell(&["treatment"], "mean")), 8.5));
+        assert_eq!(table.cell(&["treatment"], "sd"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn parameters_are_checked_by_name() {
+        let err = (DEF.resolve)(&toml::from_str("unit = \"day\"").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("day") && err.contains("unit"), "{err}");
+        let metric = (DEF.resolve)(&toml::from_str("at = -2").unwrap()).unwrap();
+        let err = metric.check(&window(Some(0), None)).unwrap_err();
+        assert!(err.contains("at = -2"), "{err}");
+        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
+        assert_eq!(metric.statuses(), Vec::<String>::new());
+        let metric = (DEF.resolve)(&toml::from_str("among = \"paid_hours\"").unwrap()).unwrap();
+        assert_eq!(metric.statuses(), vec!["paid_hours".to_string()]);
+    }
+}

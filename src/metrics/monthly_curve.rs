@@ -1,0 +1,506 @@
+//! `monthly_curve` (spec `metrics.md` §3.3): for each month of the window, the persons observed
+//! and the share of them in a status. Indexed by `rel_month` (default) or by calendar month
+//! (`calendar = true`, 004 Figure 6), optionally over a rolling window of months (BIR's 3) and,
+//! by `rel_month`, optionally shifted by each group's month-0 share (001 Figure 15).
+//!
+//! A person counts in a month when the month is observed (a panel row) and its `rel_month` lies in
+//! the window (`window.from`, default 0, to `window.to`); by calendar month the window's
+//! `from_month`/`to_month` choose the months reported. With `rolling = w` the point at month m is
+//! over the months m-w+1..m: n is the persons counted in at least one of them, count those in the
+//! status in at least one of them.
+
+use super::curve_shared::{curve, index_label, parse_month, CurveRequest};
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::table::{share, Column, Kind, Table, Value};
+use anyhow::{anyhow, Result};
+use serde::{Deserialize, Serialize};
+
+pub const DEF: MetricDef = MetricDef {
+    name: "monthly_curve",
+    summary: "per month (rel_month or calendar month): persons observed and the share in a status",
+    resolve: resolve::<MonthlyCurve>,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Baseline {
+    None,
+    /// Adds `share_corrected`: the share minus the group's share at `rel_month` 0.
+    SubtractMonth0,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonthlyCurve {
+    /// The status S (a panel status or one the query defines).
+    pub status: String,
+    pub baseline: Baseline,
+    /// Index by calendar month instead of `rel_month`.
+    pub calendar: bool,
+    /// Months per point: 1 is the month itself; w > 1 counts a person as in S at month m when in
+    /// S in any of the months m-w+1..m.
+    pub rolling: u32,
+}
+
+impl Default for MonthlyCurve {
+    fn default() -> Self {
+        MonthlyCurve {
+            status: "paid_hours".into(),
+            baseline: Baseline::None,
+            calendar: false,
+            rolling: 1,
+        }
+    }
+}
+
+fn column(name: &str, kind: Kind) -> Column {
+    Column {
+        name: name.to_string(),
+        kind,
+    }
+}
+
+impl Compute for MonthlyCurve {
+    fn statuses(&self) -> Vec<String> {
+        vec![self.status.clone()]
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        if self.rolling < 1 {
+            return Err("rolling must be at least 1 (months per point)".into());
+        }
+        if self.calendar {
+            if self.baseline != Baseline::None {
+                return Err(
+                    "baseline = \"subtract_month0\" needs rel_month indexing (calendar = false)"
+                        .into(),
+                );
+            }
+            let from = parse_month("from_month", &window.from_month)?;
+            let to = parse_month("to_month", &window.to_month)?;
+            if let (Some(from), Some(to)) = (from, to) {
+                if from > to {
+                    return Err("window.from_month is after window.to_month".into());
+                }
+            }
+        } else if window.from_month.is_some() || window.to_month.is_some() {
+            return Err("window.from_month / window.to_month need calendar = true (by rel_month use window.from / window.to)".into());
+        }
+        if let Some(to) = window.to {
+            if to < window.from() {
+                return Err(format!("window.to = {to} is before window.from"));
+            }
+        }
+        Ok(())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        self.check(input.window).map_err(|e| anyhow!(e))?;
+        let window = input.window;
+        let (first, last) = if self.calendar {
+            (
+                parse_month("from_month", &window.from_month).map_err(|e| anyhow!(e))?,
+                parse_month("to_month", &window.to_month).map_err(|e| anyhow!(e))?,
+            )
+        } else {
+            (Some(window.from()), window.to)
+        };
+        let counts = curve(
+            input,
+            &CurveRequest {
+                status: &self.status,
+                calendar: self.calendar,
+                rolling: self.rolling,
+                rel_from: window.from(),
+                rel_to: window.to,
+                first,
+                last,
+            },
+        )?;
+        let baseline = match self.baseline {
+            Baseline::None => None,
+            Baseline::SubtractMonth0 => Some(curve(
+                input,
+                &CurveRequest {
+                    status: &self.status,
+                    calendar: false,
+                    rolling: 1,
+                    rel_from: 0,
+                    rel_to: Some(0),
+                    first: Some(0),
+                    last: Some(0),
+                },
+            )?),
+        };
+
+        let mut columns: Vec<Column> = input
+            .group_by
+            .iter()
+            .map(|g| column(g, Kind::Group))
+            .collect();
+        columns.push(if self.calendar {
+            column("month", Kind::Text)
+        } else {
+            column("rel_month", Kind::Number { decimals: 0 })
+        });
+        let share_kind = |count: &str, n: &str| Kind::Share {
+            numerator: count.into(),
+            denominator: n.into(),
+        };
+        columns.extend([
+            column("n", Kind::Persons),
+            column("count", Kind::Persons),
+            column("share", share_kind("count", "n")),
+        ]);
+        if baseline.is_some() {
+            columns.extend([
+                column("n_month0", Kind::Persons),
+                column("count_month0", Kind::Persons),
+                column("share_month0", share_kind("count_month0", "n_month0")),
+                column("min_cell", Kind::Persons),
+                column(
+                    "share_corrected",
+                    Kind::Mean {
+                        n: "min_cell".into(),
+                        decimals: 4,
+                    },
+                ),
+            ]);
+        }
+        let mut table = Table::new(columns);
+        for (g, key) in counts.groups.iter().enumerate() {
+            for index in counts.indices() {
+                let (n, count) = counts.cell(g, index);
+                let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
+                row.push(if self.calendar {
+                    Value::Text(index_label(true, index))
+                } else {
+                    Value::Int(index as i64)
+                });
+                let share_k = share(count as u64, n as u64);
+                row.extend([Value::Int(n), Value::Int(count), share_k.clone()]);
+                if let Some(baseline) = &baseline {
+                    // The baseline curve has the same groups in the same order.
+                    let (n0, count0) = baseline.cell(g, 0);
+                    let share0 = share(count0 as u64, n0 as u64);
+                    let corrected = match (share_k.as_f64(), share0.as_f64()) {
+                        (Some(s), Some(s0)) => Value::Float(s - s0),
+                        _ => Value::Null,
+                    };
+                    row.extend([
+                        Value::Int(n0),
+                        Value::Int(count0),
+                        share0,
+                        Value::Int(n.min(count).min(n0).min(count0)),
+                        corrected,
+                    ]);
+                }
+                table.push_row(row);
+            }
+        }
+        let index = if self.calendar {
+            "calendar month"
+        } else {
+            "rel_month"
+        };
+        let counted = format!(
+            "months with rel_month {}..{}",
+            window.from(),
+            window.to.map_or(String::new(), |t| t.to_string())
+        );
+        table.notes.push(if self.rolling > 1 {
+            format!(
+                "share: per {index} m, persons with {} in any of the months m-{}..m, of n, the persons observed in at least one of them (counting only {counted})",
+                self.status,
+                self.rolling - 1
+            )
+        } else {
+            format!(
+                "share: per {index}, persons with {} that month, of n, the persons observed that month (counting only {counted})",
+                self.status
+            )
+        });
+        if baseline.is_some() {
+            table.notes.push("share_corrected: share minus the group's share at rel_month 0 (share_month0), the curve shifted to start at 0 (001 Figure 15); min_cell: the smallest count it rests on, carrying suppression".into());
+        }
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::panel::StatusParams;
+
+    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        metric.check(&window).unwrap();
+        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
+        metric.compute(&input).unwrap()
+    }
+
+    fn window(from: Option<i32>, to: Option<i32>) -> Window {
+        Window {
+            from,
+            to,
+            ..Window::default()
+        }
+    }
+
+    fn months(from: &str, to: &str) -> Window {
+        Window {
+            from_month: Some(from.into()),
+            to_month: Some(to.into()),
+            ..Window::default()
+        }
+    }
+
+    /// The row of `group` (group column values) at `index` (the rel_month or month column).
+    fn at<'t>(table: &'t Table, group: &[&str], index: &str) -> &'t [Value] {
+        let n_groups = group.len();
+        table
+            .rows
+            .iter()
+            .find(|row| {
+                row[..n_groups]
+                    .iter()
+                    .zip(group)
+                    .all(|(v, g)| matches!(v, Value::Text(t) if t == g))
+                    && table.format(n_groups, &row[n_groups]) == index
+            })
+            .unwrap_or_else(|| panic!("no row {group:?} {index}"))
+    }
+
+    fn value<'t>(table: &'t Table, group: &[&str], index: &str, column: &str) -> &'t Value {
+        &at(table, group, index)[table.column_index(column).unwrap()]
+    }
+
+    #[test]
+    fn rel_month_curve_counts_the_observed() {
+        // paid_hours, rel_month 0..3, everyone:
+        // 0: observed P08 P06 P05 P01 P07 P03 P04 P02 P09 (9; P10 left-censored, P11 not yet);
+        //    paid P05 P07 P04 P02 P09 → 5/9
+        // 1: P08 P06 P05 P01 P07 P03 P04 P02 (8; P09 ends at 0) → paid P05 P07 P02 → 3/8
+        // 2: same 8 → paid P05 P07 P02 → 3/8
+        // 3: same 8 → paid P06 P05 P01 P04 P02 → 5/8
+        let table = run("", &[], window(Some(0), Some(3)));
+        assert_eq!(table.rows.len(), 4);
+        let expect = [(0, 9, 5), (1, 8, 3), (2, 8, 3), (3, 8, 5)];
+        for (k, n, count) in expect {
+            let k = k.to_string();
+            assert_eq!(value(&table, &[], &k, "n"), &Value::Int(n), "n at {k}");
+            assert_eq!(
+                value(&table, &[], &k, "count"),
+                &Value::Int(count),
+                "count at {k}"
+            );
+            assert_eq!(
+                value(&table, &[], &k, "share"),
+                &share(count as u64, n as u64)
+            );
+        }
+    }
+
+    #[test]
+    fn open_window_runs_to_the_last_observed_month_and_fills_empty_groups() {
+        // No window.to: through the last rel_month anyone is observed, 18 (P10). Treatment at
+        // 18: P10 only (no hours) → 1 observed, 0 paid. Control at 18: nobody → n 0, share Null
+        // (the row is still there). Groups first, sorted, then (all), each 0..18.
+        let table = run("", &["arm"], window(None, None));
+        assert_eq!(table.rows.len(), 3 * 19);
+        assert_eq!(value(&table, &["treatment"], "18", "n"), &Value::Int(1));
+        assert_eq!(value(&table, &["control"], "18", "n"), &Value::Int(0));
+        assert_eq!(value(&table, &["control"], "18", "share"), &Value::Null);
+        let first: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
+        assert_eq!(first[0], "control");
+        assert_eq!(first[19], "treatment");
+        assert_eq!(first[38], "(all)");
+        // P10's months 8..18 are counted (not censored as a whole): treatment at 13 is P10 only
+        // (30 h, Dec 2020) → 1/1.
+        assert_eq!(value(&table, &["treatment"], "13", "count"), &Value::Int(1));
+    }
+
+    #[test]
+    fn baseline_subtracts_month_zero() {
+        // paid_hours by arm, rel_month 0..2.
+        // treatment month 0: P08 P06 P05 P01 P03 observed, paid P05 → 1/5 = 0.2
+        //   month 2: same five, paid P05 → 1/5 → corrected 0; min_cell min(5, 1, 5, 1) = 1
+        // control month 0: P07 P04 P02 P09, all paid → 4/4 = 1
+        //   month 1: P07 P04 P02, paid P07 P02 → 2/3 → corrected 2/3 - 1 = -1/3;
+        //   min_cell min(3, 2, 4, 4) = 2
+        let table = run(
+            "baseline = \"subtract_month0\"",
+            &["arm"],
+            window(Some(0), Some(2)),
+        );
+        assert_eq!(
+            value(&table, &["treatment"], "2", "share_corrected"),
+            &Value::Float(0.0)
+        );
+        assert_eq!(
+            value(&table, &["treatment"], "2", "min_cell"),
+            &Value::Int(1)
+        );
+        assert_eq!(
+            value(&table, &["control"], "0", "share_month0"),
+            &Value::Float(1.0)
+        );
+        let corrected = value(&table, &["control"], "1", "share_corrected")
+            .as_f64()
+            .unwrap();
+        assert!((corrected + 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(value(&table, &["control"], "1", "min_cell"), &Value::Int(2));
+        // (all) month 0: 5/9 (see rel_month_curve_counts_the_observed); month 2: 3/8.
+        let corrected = value(&table, &["(all)"], "2", "share_corrected")
+            .as_f64()
+            .unwrap();
+        assert!((corrected - (3.0 / 8.0 - 5.0 / 9.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn calendar_months_count_persons_from_their_start() {
+        // any_result by calendar month, 2020-09 .. 2020-11, rel_month >= 0 only:
+        // 2020-09: started by then and observed: P08 (1), P06 (1), P05 (0), P01 (0), P10 (10)
+        //   → 5; any_result: P06 (education), P05 (8.5 h) → 2
+        // 2020-10: + P07 (0), P03 (0) → 7; P06, P05, P07 (45 h) → 3
+        // 2020-11: + P04 (0) → 8; P06, P05, P07, P04 → 4
+        let table = run(
+            "calendar = true\nstatus = \"any_result\"",
+            &[],
+            months("2020-09", "2020-11"),
+        );
+        assert_eq!(table.rows.len(), 3);
+        assert_eq!(value(&table, &[], "2020-09", "n"), &Value::Int(5));
+        assert_eq!(value(&table, &[], "2020-09", "count"), &Value::Int(2));
+        assert_eq!(value(&table, &[], "2020-10", "n"), &Value::Int(7));
+        assert_eq!(value(&table, &[], "2020-10", "count"), &Value::Int(3));
+        assert_eq!(value(&table, &[], "2020-11", "n"), &Value::Int(8));
+        assert_eq!(value(&table, &[], "2020-11", "count"), &Value::Int(4));
+    }
+
+    #[test]
+    fn calendar_without_bounds_spans_the_counted_months() {
+        // No from_month/to_month: from the first counted month (2020-07, P10 at rel_month 8) to
+        // the last observed month, 2021-05: 11 months. 2021-05, paid_hours: started persons
+        // observed: all but P11 → 10; paid: P01 P07 P04 P02 P09 → 5.
+        let table = run("calendar = true", &[], Window::default());
+        assert_eq!(table.rows.len(), 11);
+        assert_eq!(table.format(0, &table.rows[0][0]), "2020-07");
+        assert_eq!(value(&table, &[], "2021-05", "n"), &Value::Int(10));
+        assert_eq!(value(&table, &[], "2021-05", "count"), &Value::Int(5));
+    }
+
+    #[test]
+    fn rolling_window_counts_anyone_in_status_in_the_last_w_months() {
+        // paid_hours, calendar, rolling 3, 2021-01 (window 2020-11..2021-01), rel_month >= 0:
+        // persons counted in at least one of those months: P10 P08 P06 P05 P01 P07 P03 P04
+        // (started by 2020-11) and P02 (starts 2021-01) → 9.
+        // In S in any of their counted months there: P10 (Dec 30 h), P06 (Nov 40 h), P05 (Nov,
+        // Dec), P01 (Dec, Jan), P07 (Nov, Dec), P04 (Nov 155 h), P02 (Jan 70 h) → 7;
+        // not P08, P03.
+        // The plain monthly share for 2021-01: 9 observed; paid P01, P02 → 2.
+        let table = run(
+            "calendar = true\nrolling = 3",
+            &[],
+            months("2020-11", "2021-01"),
+        );
+        assert_eq!(value(&table, &[], "2021-01", "n"), &Value::Int(9));
+        assert_eq!(value(&table, &[], "2021-01", "count"), &Value::Int(7));
+        let plain = run("calendar = true", &[], months("2021-01", "2021-01"));
+        assert_eq!(value(&plain, &[], "2021-01", "n"), &Value::Int(9));
+        assert_eq!(value(&plain, &[], "2021-01", "count"), &Value::Int(2));
+        // Months before from_month count in the rolling window: 2020-12 (looking at
+        // 2020-10..12) counts P10, P08, P06, P05, P01, P07 (from Oct), P03 (from Oct), P04 (from
+        // Nov) → 8; in S: P10 (Dec), P06 (Nov only), P05, P01 (Dec), P07, P04 (Nov only) → 6;
+        // the plain December share is P10, P05, P01, P07 → 4 of the same 8.
+        let december = run(
+            "calendar = true\nrolling = 3",
+            &[],
+            months("2020-12", "2020-12"),
+        );
+        assert_eq!(value(&december, &[], "2020-12", "n"), &Value::Int(8));
+        assert_eq!(value(&december, &[], "2020-12", "count"), &Value::Int(6));
+        let plain = run("calendar = true", &[], months("2020-12", "2020-12"));
+        assert_eq!(value(&plain, &[], "2020-12", "count"), &Value::Int(4));
+    }
+
+    #[test]
+    fn rolling_window_does_not_reach_before_the_rel_window() {
+        // Odense (P08, P03, P04, P09), 2020-10 with rolling 3 (2020-08..10), paid_hours.
+        // Default window.from = 0: P08 (rel 0..2) and P03 (rel 0 in Oct) count, P04 does not
+        // (Aug..Oct are its rel_months -3..-1, paid but before start), P09 neither → 2, 0.
+        let table = run(
+            "calendar = true\nrolling = 3",
+            &["municipality"],
+            months("2020-10", "2020-10"),
+        );
+        assert_eq!(value(&table, &["Odense"], "2020-10", "n"), &Value::Int(2));
+        assert_eq!(
+            value(&table, &["Odense"], "2020-10", "count"),
+            &Value::Int(0)
+        );
+        // window.from = -3 lets P04's rel_months -3..-1 in (paid), P03's -2..0 too; P09's
+        // Aug..Oct are its -9..-7, still out → 3, 1.
+        let mut wider = months("2020-10", "2020-10");
+        wider.from = Some(-3);
+        let table = run("calendar = true\nrolling = 3", &["municipality"], wider);
+        assert_eq!(value(&table, &["Odense"], "2020-10", "n"), &Value::Int(3));
+        assert_eq!(
+            value(&table, &["Odense"], "2020-10", "count"),
+            &Value::Int(1)
+        );
+    }
+
+    #[test]
+    fn week_53_start_is_counted_from_january() {
+        // P02 starts 2021-01-01 (ISO 2020-W53, a December week): by calendar month it first
+        // counts in 2021-01, not 2020-12. Aarhus (P10, P01, P02), 2020-12: P10, P01 → 2.
+        // 2021-01: P10, P01, P02 → 3, paid P01 (120 h), P02 (70 h) → 2.
+        let table = run(
+            "calendar = true",
+            &["municipality"],
+            months("2020-12", "2021-01"),
+        );
+        assert_eq!(value(&table, &["Aarhus"], "2020-12", "n"), &Value::Int(2));
+        assert_eq!(value(&table, &["Aarhus"], "2021-01", "n"), &Value::Int(3));
+        assert_eq!(
+            value(&table, &["Aarhus"], "2021-01", "count"),
+            &Value::Int(2)
+        );
+    }
+
+    #[test]
+    fn parameters_are_checked_by_name() {
+        let metric = (DEF.resolve)(&toml::from_str("rolling = 0").unwrap()).unwrap();
+        assert!(metric
+            .check(&Window::default())
+            .unwrap_err()
+            .contains("rolling"));
+        let metric = (DEF.resolve)(
+            &toml::from_str("calendar = true\nbaseline = \"subtract_month0\"").unwrap(),
+        )
+        .unwrap();
+        assert!(metric
+            .check(&Window::default())
+            .unwrap_err()
+            .contains("baseline"));
+        let metric = (DEF.resolve)(&toml::from_str("calendar = true").unwrap()).unwrap();
+        let err = metric.check(&months("2020-13", "2021-01")).unwrap_err();
+        assert!(err.contains("window.from_month"), "{err}");
+        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
+        let err = metric.check(&months("2020-01", "2021-01")).unwrap_err();
+        assert!(err.contains("calendar = true"), "{err}");
+        let err = (DEF.resolve)(&toml::from_str("baseline = \"month0\"").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("month0"), "{err}");
+        let err = (DEF.resolve)(&toml::from_str("rolling = -1").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("rolling") || err.contains("-1"), "{err}");
+    }
+}

@@ -1,0 +1,477 @@
+//! `requirement` (spec `metrics.md` §3.12): per group (a municipality, usually), the best month's
+//! share in a status over the project period, compared with one or more thresholds; and how many
+//! groups meet each. Reproduces 004 Box 1 / Figure 5 (S4-B1: "28 of 30 municipalities reached 20%
+//! with paid hours or education in a given month of the project period").
+//!
+//! The months are calendar months by default (the project period is a calendar period, set with
+//! `window.from_month`/`to_month`), each month's share among the group's participants observed
+//! that month (the months with `rel_month` in the window, default from 0: after their start), as
+//! `monthly_curve` counts them. A group meets a threshold t when its best share is >= t.
+//!
+//! One row per group, then a last row `(all)` that summarises the groups: `groups` and, per
+//! threshold, `met_<t>` (the number of groups meeting it) and `share_met_<t>`.
+
+use super::curve_shared::{curve, index_label, parse_month, CurveRequest};
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::table::{share, Column, Kind, Table, Value};
+use anyhow::{anyhow, bail, Result};
+use serde::{Deserialize, Serialize};
+
+pub const DEF: MetricDef = MetricDef {
+    name: "requirement",
+    summary:
+        "per group the best month's share in a status, against thresholds; groups meeting each",
+    resolve: resolve::<Requirement>,
+};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Requirement {
+    /// The status S (a panel status or one the query defines).
+    pub status: String,
+    /// The shares a group's best month is compared with (each in (0, 1]).
+    pub thresholds: Vec<f64>,
+    /// Months by calendar month (the project period) or by `rel_month`.
+    pub calendar: bool,
+    /// Months per point, as in `monthly_curve` (1: the month itself).
+    pub rolling: u32,
+    /// A month is a candidate for the best month only with at least this many persons observed.
+    pub min_n: u32,
+}
+
+impl Default for Requirement {
+    fn default() -> Self {
+        Requirement {
+            status: "paid_hours".into(),
+            thresholds: vec![0.20, 0.15],
+            calendar: true,
+            rolling: 1,
+            min_n: 1,
+        }
+    }
+}
+
+fn column(name: &str, kind: Kind) -> Column {
+    Column {
+        name: name.to_string(),
+        kind,
+    }
+}
+
+/// `met_20` for 0.20, `met_17_5` for 0.175.
+fn threshold_label(threshold: f64) -> String {
+    let pct = format!("{:.4}", threshold * 100.0);
+    let pct = pct.trim_end_matches('0').trim_end_matches('.');
+    pct.replace('.', "_")
+}
+
+impl Compute for Requirement {
+    fn statuses(&self) -> Vec<String> {
+        vec![self.status.clone()]
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        if self.thresholds.is_empty() {
+            return Err("thresholds must list at least one share, e.g. [0.20, 0.15]".into());
+        }
+        let mut labels = Vec::new();
+        for &t in &self.thresholds {
+            if !(t > 0.0 && t <= 1.0) {
+                return Err(format!(
+                    "thresholds: {t} is not a share in (0, 1] (write 20% as 0.20)"
+                ));
+            }
+            let label = threshold_label(t);
+            if labels.contains(&label) {
+                return Err(format!("thresholds: {t} is listed twice"));
+            }
+            labels.push(label);
+        }
+        if self.rolling < 1 {
+            return Err("rolling must be at least 1 (months per point)".into());
+        }
+        if self.calendar {
+            let from = parse_month("from_month", &window.from_month)?;
+            let to = parse_month("to_month", &window.to_month)?;
+            if let (Some(from), Some(to)) = (from, to) {
+                if from > to {
+                    return Err("window.from_month is after window.to_month".into());
+                }
+            }
+        } else if window.from_month.is_some() || window.to_month.is_some() {
+            return Err("window.from_month / window.to_month need calendar = true".into());
+        }
+        Ok(())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        self.check(input.window).map_err(|e| anyhow!(e))?;
+        if input.group_by.is_empty() {
+            bail!("requirement compares groups: set group_by (e.g. [\"municipality\"])");
+        }
+        let window = input.window;
+        let (first, last) = if self.calendar {
+            (
+                parse_month("from_month", &window.from_month).map_err(|e| anyhow!(e))?,
+                parse_month("to_month", &window.to_month).map_err(|e| anyhow!(e))?,
+            )
+        } else {
+            (Some(window.from()), window.to)
+        };
+        let counts = curve(
+            input,
+            &CurveRequest {
+                status: &self.status,
+                calendar: self.calendar,
+                rolling: self.rolling,
+                rel_from: window.from(),
+                rel_to: window.to,
+                first,
+                last,
+            },
+        )?;
+
+        let labels: Vec<String> = self
+            .thresholds
+            .iter()
+            .map(|&t| threshold_label(t))
+            .collect();
+        let mut columns: Vec<Column> = input
+            .group_by
+            .iter()
+            .map(|g| column(g, Kind::Group))
+            .collect();
+        columns.extend([
+            column("months", Kind::Number { decimals: 0 }),
+            column("best_month", Kind::Text),
+            column("n", Kind::Persons),
+            column("count", Kind::Persons),
+            column(
+                "best_share",
+                Kind::Share {
+                    numerator: "count".into(),
+                    denominator: "n".into(),
+                },
+            ),
+            column("groups", Kind::Number { decimals: 0 }),
+        ]);
+        for label in &labels {
+            columns.push(column(
+                &format!("met_{label}"),
+                Kind::Number { decimals: 0 },
+            ));
+        }
+        for label in &labels {
+            columns.push(column(
+                &format!("share_met_{label}"),
+                Kind::Number { decimals: 3 },
+            ));
+        }
+        let mut table = Table::new(columns);
+
+        let groups = counts.groups.len() - 1; // the last is the total
+        let mut met = vec![0i64; self.thresholds.len()];
+        for (g, key) in counts.groups[..groups].iter().enumerate() {
+            // The candidate months and the best one (the earliest among equal shares).
+            let mut months = 0i64;
+            let mut best: Option<(i32, i64, i64)> = None;
+            for index in counts.indices() {
+                let (n, count) = counts.cell(g, index);
+                if n == 0 || n < self.min_n as i64 {
+                    continue;
+                }
+                months += 1;
+                let better = match best {
+                    None => true,
+                    // count / n > best_count / best_n, exactly.
+                    Some((_, bn, bc)) => {
+                        (count as i128) * (bn as i128) > (bc as i128) * (n as i128)
+                    }
+                };
+                if better {
+                    best = Some((index, n, count));
+                }
+            }
+            let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
+            row.push(Value::Int(months));
+            let best_share = match best {
+                Some((index, n, count)) => {
+                    row.extend([
+                        Value::Text(index_label(self.calendar, index)),
+                        Value::Int(n),
+                        Value::Int(count),
+                    ]);
+                    share(count as u64, n as u64)
+                }
+                None => {
+                    row.extend([Value::Null, Value::Int(0), Value::Int(0)]);
+                    Value::Null
+                }
+            };
+            row.push(best_share.clone());
+            row.push(Value::Int(1));
+            let flags: Vec<bool> = self
+                .thresholds
+                .iter()
+                .map(|&t| best_share.as_f64().is_some_and(|s| s >= t))
+                .collect();
+            for (i, &flag) in flags.iter().enumerate() {
+                met[i] += flag as i64;
+                row.push(Value::Int(flag as i64));
+            }
+            for &flag in &flags {
+                row.push(Value::Float(if flag { 1.0 } else { 0.0 }));
+            }
+            table.push_row(row);
+        }
+        // The summary over the groups.
+        let mut row: Vec<Value> = counts.groups[groups]
+            .iter()
+            .map(|k| Value::Text(k.clone()))
+            .collect();
+        row.extend([
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Int(groups as i64),
+        ]);
+        for &m in &met {
+            row.push(Value::Int(m));
+        }
+        for &m in &met {
+            row.push(if groups == 0 {
+                Value::Null
+            } else {
+                Value::Float(m as f64 / groups as f64)
+            });
+        }
+        table.push_row(row);
+
+        let period = if self.calendar {
+            format!(
+                "calendar months {}..{}",
+                window.from_month.clone().unwrap_or_default(),
+                window.to_month.clone().unwrap_or_default()
+            )
+        } else {
+            format!(
+                "rel_months {}..{}",
+                window.from(),
+                window.to.map_or(String::new(), |t| t.to_string())
+            )
+        };
+        let rolling = if self.rolling > 1 {
+            format!(
+                " (a person counts as in S at month m when in S in any of the months m-{}..m)",
+                self.rolling - 1
+            )
+        } else {
+            String::new()
+        };
+        table.notes.push(format!(
+            "best_share: per group, the highest monthly share with {} over the {period} with at least {} person(s) observed, among the persons observed that month with rel_month {}..{}{rolling}; met_<t>: 1 when best_share >= t; (all): groups, and the number and share of groups meeting each threshold",
+            self.status,
+            self.min_n.max(1),
+            window.from(),
+            window.to.map_or(String::new(), |t| t.to_string()),
+        ));
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::panel::StatusParams;
+
+    fn run(params: &str, group_by: &[&str], window: Window) -> Result<Table> {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        metric.check(&window).unwrap();
+        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
+        metric.compute(&input)
+    }
+
+    fn months(from: &str, to: &str) -> Window {
+        Window {
+            from_month: Some(from.into()),
+            to_month: Some(to.into()),
+            ..Window::default()
+        }
+    }
+
+    fn text(s: &str) -> Value {
+        Value::Text(s.into())
+    }
+
+    #[test]
+    fn best_month_per_municipality_against_two_thresholds() {
+        // paid_hours, calendar months 2020-10..2021-01, persons counted from their start month.
+        // Aalborg (P06 from Aug, P05 from Sep, P07 from Oct):
+        //   Oct: 3 observed; paid P05 (96 h), P07 (45 h) → 2/3
+        //   Nov: P06 (40 h), P05, P07 → 3/3          ← best
+        //   Dec: P05, P07 → 2/3;  Jan: nobody → 0/3
+        // Aarhus (P10 from before coverage, P01 from Sep, P02 from Jan 2021):
+        //   Oct: P10, P01 → 0/2;  Nov: 0/2;  Dec: P10 (30 h), P01 (80 h) → 2/2 ← best
+        //   Jan: P01, P02 paid of P10, P01, P02 → 2/3
+        // Odense (P08 from Aug, P03 from Oct, P04 from Nov, P09 from May 2021):
+        //   Oct: P08, P03 → 0/2;  Nov: P04 → 1/3 ← best;  Dec: 0/3;  Jan: 0/3
+        // København (P11 starts Jun 2021, never observed from start): no month → not met.
+        // Thresholds 0.5 and 0.3: Aalborg 1 ≥ both, Aarhus 1 ≥ both, Odense 1/3 ≥ 0.3 only.
+        let table = run(
+            "thresholds = [0.5, 0.3]",
+            &["municipality"],
+            months("2020-10", "2021-01"),
+        )
+        .unwrap();
+        assert_eq!(
+            table.cell(&["Aalborg"], "best_month"),
+            Some(&text("2020-11"))
+        );
+        assert_eq!(
+            table.cell(&["Aalborg"], "best_share"),
+            Some(&Value::Float(1.0))
+        );
+        assert_eq!(table.cell(&["Aalborg"], "n"), Some(&Value::Int(3)));
+        assert_eq!(table.cell(&["Aalborg"], "months"), Some(&Value::Int(4)));
+        assert_eq!(
+            table.cell(&["Aarhus"], "best_month"),
+            Some(&text("2020-12"))
+        );
+        assert_eq!(
+            table.cell(&["Odense"], "best_month"),
+            Some(&text("2020-11"))
+        );
+        assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["Odense"], "n"), Some(&Value::Int(3)));
+        assert_eq!(table.cell(&["Odense"], "met_50"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&["Odense"], "met_30"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["København"], "months"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&["København"], "best_share"), Some(&Value::Null));
+        assert_eq!(table.cell(&["København"], "met_30"), Some(&Value::Int(0)));
+        // Summary: 4 groups; 2 meet 50%, 3 meet 30%.
+        assert_eq!(table.cell(&["(all)"], "groups"), Some(&Value::Int(4)));
+        assert_eq!(table.cell(&["(all)"], "met_50"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["(all)"], "met_30"), Some(&Value::Int(3)));
+        assert_eq!(
+            table.cell(&["(all)"], "share_met_30"),
+            Some(&Value::Float(0.75))
+        );
+        assert_eq!(table.cell(&["(all)"], "best_share"), Some(&Value::Null));
+        let order: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
+        assert_eq!(order, ["Aalborg", "Aarhus", "København", "Odense", "(all)"]);
+    }
+
+    #[test]
+    fn ties_pick_the_earliest_month_and_min_n_drops_small_months() {
+        // Aarhus, paid_hours, 2020-12..2021-02: Dec 2/2, Jan 2/3 (P01, P02), Feb: P10 (12 h),
+        // P01, P02 → 3/3. Dec and Feb tie at 1: the best month is Dec. With min_n = 3, Dec
+        // (2 persons) is no candidate: Feb is best, and only 2 months count.
+        let table = run("", &["municipality"], months("2020-12", "2021-02")).unwrap();
+        assert_eq!(
+            table.cell(&["Aarhus"], "best_month"),
+            Some(&text("2020-12"))
+        );
+        let table = run("min_n = 3", &["municipality"], months("2020-12", "2021-02")).unwrap();
+        assert_eq!(
+            table.cell(&["Aarhus"], "best_month"),
+            Some(&text("2021-02"))
+        );
+        assert_eq!(table.cell(&["Aarhus"], "months"), Some(&Value::Int(2)));
+    }
+
+    #[test]
+    fn exactly_at_the_threshold_meets_it() {
+        // Odense's best share over 2020-10..2021-01 is 1/3 (see above); threshold 1/3 itself is
+        // met (1 / 3 and the literal are the same double), 0.34 is not.
+        let table = run(
+            "thresholds = [0.3333333333333333, 0.34]",
+            &["municipality"],
+            months("2020-10", "2021-01"),
+        )
+        .unwrap();
+        assert_eq!(table.cell(&["Odense"], "met_33_3333"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["Odense"], "met_34"), Some(&Value::Int(0)));
+    }
+
+    #[test]
+    fn by_rel_month_and_rolling() {
+        // By rel_month 0..2, arm, paid_hours: treatment 1/5, 1/5, 1/5 → best rel_month 0, 0.2;
+        // control 4/4 at 0 → best 0 ("0"), 1.0.
+        let window = Window {
+            from: Some(0),
+            to: Some(2),
+            ..Window::default()
+        };
+        let table = run("calendar = false", &["arm"], window).unwrap();
+        assert_eq!(table.cell(&["treatment"], "best_month"), Some(&text("0")));
+        assert_eq!(
+            table.cell(&["treatment"], "best_share"),
+            Some(&Value::Float(0.2))
+        );
+        assert_eq!(
+            table.cell(&["control"], "best_share"),
+            Some(&Value::Float(1.0))
+        );
+        assert_eq!(table.cell(&["(all)"], "met_20"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["(all)"], "met_15"), Some(&Value::Int(2)));
+        // Rolling 3 by calendar month, Odense, 2020-12..2021-01: Dec looks at Oct..Dec: P08,
+        // P03, P04 (from Nov, paid 155 h) → 1/3; Jan looks at Nov..Jan: same three, P04's Nov →
+        // 1/3. Without rolling both months are 0/3 (see above).
+        let table = run(
+            "rolling = 3",
+            &["municipality"],
+            months("2020-12", "2021-01"),
+        )
+        .unwrap();
+        assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(1)));
+        assert_eq!(
+            table.cell(&["Odense"], "best_month"),
+            Some(&text("2020-12"))
+        );
+        let table = run("", &["municipality"], months("2020-12", "2021-01")).unwrap();
+        assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(0)));
+    }
+
+    #[test]
+    fn resolved_parameters_list_the_defaults() {
+        let resolved = (DEF.resolve)(&toml::Table::new()).unwrap().resolved();
+        let thresholds = resolved
+            .get("thresholds")
+            .and_then(|v| v.as_array())
+            .unwrap();
+        assert_eq!(thresholds.len(), 2);
+        assert_eq!(
+            resolved.get("calendar").and_then(|v| v.as_bool()),
+            Some(true)
+        );
+        assert_eq!(resolved.get("min_n").and_then(|v| v.as_integer()), Some(1));
+    }
+
+    #[test]
+    fn parameters_are_checked_by_name() {
+        let check = |params: &str, window: Window| {
+            (DEF.resolve)(&toml::from_str(params).unwrap())
+                .unwrap()
+                .check(&window)
+                .unwrap_err()
+        };
+        assert!(check("thresholds = []", Window::default()).contains("thresholds"));
+        assert!(check("thresholds = [20.0]", Window::default()).contains("thresholds"));
+        assert!(check("thresholds = [0.2, 0.2]", Window::default()).contains("twice"));
+        assert!(check("", months("2020-1", "2021-01")).contains("window.from_month"));
+        assert!(check("calendar = false", months("2020-01", "2021-01")).contains("calendar"));
+        let err = (DEF.resolve)(&toml::from_str("threshold = [0.2]").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("unknown field `threshold`"), "{err}");
+        // No groups: refused, naming group_by.
+        let err = run("", &[], months("2020-10", "2021-01")).unwrap_err();
+        assert!(err.to_string().contains("group_by"), "{err}");
+    }
+}

@@ -1,0 +1,394 @@
+//! `share_at` (spec `metrics.md` §3.2): the share of persons in a status at `rel_month = k`, among
+//! the persons observed at k; or, without `at`, the unweighted mean over the months of the window
+//! of the monthly shares, each among the persons observed that month. Reproduces 003's "19% vs
+//! 12% with paid hours 18 months after start" (S3-paid18).
+//!
+//! Persons not observed at k (follow-up ends before k, or coverage begins after it) are
+//! `n_censored`, never counted as "not in S".
+
+use super::curve_shared::{curve, CurveRequest};
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::table::{share, Column, Kind, Table, Value};
+use anyhow::{anyhow, Result};
+use serde::{Deserialize, Serialize};
+
+pub const DEF: MetricDef = MetricDef {
+    name: "share_at",
+    summary: "share in a status at rel_month k (or the mean monthly share over the window), among persons observed",
+    resolve: resolve::<ShareAt>,
+};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShareAt {
+    /// The status S (a panel status or one the query defines).
+    pub status: String,
+    /// The month k (`rel_month`); unset: the mean over the window's months.
+    pub at: Option<i32>,
+}
+
+impl Default for ShareAt {
+    fn default() -> Self {
+        ShareAt {
+            status: "paid_hours".into(),
+            at: None,
+        }
+    }
+}
+
+fn column(name: &str, kind: Kind) -> Column {
+    Column {
+        name: name.to_string(),
+        kind,
+    }
+}
+
+impl Compute for ShareAt {
+    fn statuses(&self) -> Vec<String> {
+        vec![self.status.clone()]
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        if window.from_month.is_some() || window.to_month.is_some() {
+            return Err("share_at counts rel_months: window.from_month / window.to_month do not apply (use window.from / window.to, or at)".into());
+        }
+        match self.at {
+            Some(at) => {
+                if window.from.is_some_and(|from| at < from) || window.to.is_some_and(|to| at > to)
+                {
+                    return Err(format!(
+                        "at = {at} lies outside the window {}..{}",
+                        window.from(),
+                        window.to.map_or(String::new(), |t| t.to_string())
+                    ));
+                }
+            }
+            None => {
+                if window.to.is_none() {
+                    return Err("share_at needs either at (one rel_month) or window.to (the last month of the averaged window)".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        self.check(input.window).map_err(|e| anyhow!(e))?;
+        match self.at {
+            Some(at) => self.at_month(input, at),
+            None => self.averaged(input),
+        }
+    }
+}
+
+impl ShareAt {
+    fn group_columns(input: &MetricInput<'_>) -> Vec<Column> {
+        input
+            .group_by
+            .iter()
+            .map(|g| column(g, Kind::Group))
+            .collect()
+    }
+
+    fn at_month(&self, input: &MetricInput<'_>, at: i32) -> Result<Table> {
+        let counts = curve(
+            input,
+            &CurveRequest {
+                status: &self.status,
+                calendar: false,
+                rolling: 1,
+                rel_from: at,
+                rel_to: Some(at),
+                first: Some(at),
+                last: Some(at),
+            },
+        )?;
+        let mut columns = Self::group_columns(input);
+        columns.extend([
+            column("n", Kind::Persons),
+            column("count", Kind::Persons),
+            column(
+                "share",
+                Kind::Share {
+                    numerator: "count".into(),
+                    denominator: "n".into(),
+                },
+            ),
+            column("n_censored", Kind::Persons),
+        ]);
+        let mut table = Table::new(columns);
+        for (g, key) in counts.groups.iter().enumerate() {
+            let (n, count) = counts.cell(g, at);
+            let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
+            row.extend([
+                Value::Int(n),
+                Value::Int(count),
+                share(count as u64, n as u64),
+                Value::Int(counts.population[g] - n),
+            ]);
+            table.push_row(row);
+        }
+        table.notes.push(format!(
+            "share: persons with {} at rel_month {at}, of n, the persons observed at rel_month {at}; n_censored: persons not observed at rel_month {at}",
+            self.status
+        ));
+        Ok(table)
+    }
+
+    fn averaged(&self, input: &MetricInput<'_>) -> Result<Table> {
+        let from = input.window.from();
+        let to = input
+            .window
+            .to
+            .ok_or_else(|| anyhow!("share_at needs at or window.to"))?;
+        let counts = curve(
+            input,
+            &CurveRequest {
+                status: &self.status,
+                calendar: false,
+                rolling: 1,
+                rel_from: from,
+                rel_to: Some(to),
+                first: Some(from),
+                last: Some(to),
+            },
+        )?;
+        let mut columns = Self::group_columns(input);
+        columns.extend([
+            column("months", Kind::Number { decimals: 0 }),
+            column("min_cell", Kind::Persons),
+            column(
+                "n_mean",
+                Kind::Mean {
+                    n: "min_cell".into(),
+                    decimals: 1,
+                },
+            ),
+            column(
+                "share",
+                Kind::Mean {
+                    n: "min_cell".into(),
+                    decimals: 4,
+                },
+            ),
+            column("n_censored", Kind::Persons),
+        ]);
+        let mut table = Table::new(columns);
+        for (g, key) in counts.groups.iter().enumerate() {
+            let cells: Vec<(i64, i64)> = counts
+                .indices()
+                .map(|k| counts.cell(g, k))
+                .filter(|&(n, _)| n > 0)
+                .collect();
+            let months = cells.len();
+            let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
+            if months == 0 {
+                row.extend([Value::Int(0), Value::Int(0), Value::Null, Value::Null]);
+            } else {
+                let min_cell = cells.iter().map(|&(n, c)| n.min(c)).min().unwrap_or(0);
+                let n_mean = cells.iter().map(|&(n, _)| n as f64).sum::<f64>() / months as f64;
+                let share_mean =
+                    cells.iter().map(|&(n, c)| c as f64 / n as f64).sum::<f64>() / months as f64;
+                row.extend([
+                    Value::Int(months as i64),
+                    Value::Int(min_cell),
+                    Value::Float(n_mean),
+                    Value::Float(share_mean),
+                ]);
+            }
+            row.push(Value::Int(counts.population[g] - counts.observed[g]));
+            table.push_row(row);
+        }
+        table.notes.push(format!(
+            "share: the unweighted mean over the months rel_month {from}..{to} with anyone observed (months) of the share with {} among the persons observed that month; n_mean: the mean monthly n; min_cell: the smallest monthly n or count the mean rests on (it carries suppression); n_censored: persons observed in none of the months",
+            self.status
+        ));
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::panel::StatusParams;
+
+    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        metric.check(&window).unwrap();
+        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
+        metric.compute(&input).unwrap()
+    }
+
+    fn window(from: Option<i32>, to: Option<i32>) -> Window {
+        Window {
+            from,
+            to,
+            ..Window::default()
+        }
+    }
+
+    fn float(value: Option<&Value>) -> f64 {
+        value.and_then(|v| v.as_f64()).expect("a number")
+    }
+
+    #[test]
+    fn paid_hours_at_month_three_by_arm() {
+        // rel_month 3 is observed for P08 (2020-11), P06 (2020-11), P05 (2020-12), P01 (2020-12),
+        // P07 (2021-01), P03 (2021-01), P04 (2021-02), P02 (2021-04): 8 persons. Not observed:
+        // P10 (coverage starts at its rel_month 8), P09 (last rel_month 0), P11 (-1).
+        // Paid hours at 3: P06 (40 h), P05 (140 h), P01 (80 h), P04 (70 h), P02 (160.33 h);
+        // not P08, P03, P07 (Jan 2021: flexjob but no income row).
+        // treatment: P08 P06 P05 P01 P03 → 5 observed, 3 paid; censored P10.
+        // control: P07 P04 P02 → 3 observed, 2 paid; censored P09, P11.
+        let table = run("at = 3", &["arm"], window(None, None));
+        assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(5)));
+        assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(3)));
+        assert_eq!(
+            table.cell(&["treatment"], "share"),
+            Some(&Value::Float(0.6))
+        );
+        assert_eq!(
+            table.cell(&["treatment"], "n_censored"),
+            Some(&Value::Int(1))
+        );
+        assert_eq!(table.cell(&["control"], "n"), Some(&Value::Int(3)));
+        assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["control"], "n_censored"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["(all)"], "n"), Some(&Value::Int(8)));
+        assert_eq!(table.cell(&["(all)"], "count"), Some(&Value::Int(5)));
+        assert_eq!(
+            table.cell(&["(all)"], "share"),
+            Some(&Value::Float(5.0 / 8.0))
+        );
+        assert_eq!(table.cell(&["(all)"], "n_censored"), Some(&Value::Int(3)));
+        let arms: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
+        assert_eq!(arms, ["control", "treatment", "(all)"]);
+    }
+
+    #[test]
+    fn late_month_is_censored_not_zero() {
+        // rel_month 18 is observed only for P10 (2021-05, no hours, on early retirement): the
+        // other 10 persons are censored, not counted as without paid hours.
+        let table = run("at = 18", &[], window(None, None));
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&[], "share"), Some(&Value::Float(0.0)));
+        assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(10)));
+    }
+
+    #[test]
+    fn nobody_observed_gives_null_share() {
+        // rel_month 19 is past everyone's follow-up (P10's last is 18): n 0, share Null.
+        let table = run("at = 19", &["municipality"], window(None, None));
+        assert_eq!(table.cell(&["(all)"], "n"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&["(all)"], "share"), Some(&Value::Null));
+        assert_eq!(table.cell(&["(all)"], "n_censored"), Some(&Value::Int(11)));
+        // Every municipality of the population gets its row, København (only P11) included.
+        assert_eq!(table.cell(&["København"], "n"), Some(&Value::Int(0)));
+        assert_eq!(
+            table.cell(&["København"], "n_censored"),
+            Some(&Value::Int(1))
+        );
+    }
+
+    #[test]
+    fn the_person_without_register_rows_counts_as_not_in_status() {
+        // P03 (no DREAM row, no income) is observed at rel_month 0 (2020-10) and self-supporting.
+        // rel_month 0, self_support: P08 (Aug 2020, benefit 4 weeks) no; P06 (Aug 2020, 2
+        // benefit weeks) no; P05 (Sep) no; P01 (Sep) no; P07 (Oct) no; P03 (Oct) yes; P04 (Nov,
+        // never on benefit) yes; P02 (Jan 2021, 2 benefit weeks) no; P09 (May 2021, 2) no → 2 of 9.
+        let table = run("at = 0\nstatus = \"self_support\"", &[], window(None, None));
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(9)));
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(2)));
+    }
+
+    #[test]
+    fn week_53_start_month_is_january() {
+        // P02 starts Fri 2021-01-01 (ISO week 2020-W53, a December week): its rel_month 0 is
+        // January 2021 (70 h), its rel_month -1 December 2020 (no hours). At rel_month -1 with
+        // paid_hours: P08 (Jul 2020) no, P06 (Jul) no, P05 (Aug) no, P01 (Aug) no, P07 (Sep) no,
+        // P03 (Sep) no, P04 (Oct 2020, 150.25 h) yes, P02 (Dec 2020) no, P09 (Apr 2021) no, P11
+        // (May 2021) no → 1 of 10 (P10 is not observed at -1).
+        let table = run("at = -1", &["arm"], window(Some(-1), None));
+        assert_eq!(table.cell(&["(all)"], "n"), Some(&Value::Int(10)));
+        assert_eq!(table.cell(&["(all)"], "count"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(1)));
+    }
+
+    #[test]
+    fn mean_of_monthly_shares_over_a_window() {
+        // paid_hours, rel_month 0..2, treatment arm (P10 P08 P06 P05 P01 P03):
+        // month 0: observed P08 P06 P05 P01 P03 (P10 not) → paid P05 → 1/5
+        // month 1: same five → paid P05 (96 h) → 1/5
+        // month 2: same five → paid P05 (100 h) → 1/5
+        // mean share 0.2, n_mean 5, min_cell min(5, 1) = 1; P10 observed in none → censored 1.
+        // control (P07 P04 P02 P09 P11):
+        // month 0: P07 P04 P02 P09 → paid all four (45, 155, 70, 25 h) → 4/4
+        // month 1: P07 P04 P02 → paid P07, P02 (P04 Dec 2020 0 h) → 2/3
+        // month 2: P07 P04 P02 → P07, P02 → 2/3
+        // mean (1 + 2/3 + 2/3)/3 = 7/9; n_mean 10/3; min_cell 2; P11 censored.
+        let table = run("", &["arm"], window(Some(0), Some(2)));
+        assert_eq!(table.cell(&["treatment"], "months"), Some(&Value::Int(3)));
+        assert!((float(table.cell(&["treatment"], "share")) - 0.2).abs() < 1e-12);
+        assert_eq!(float(table.cell(&["treatment"], "n_mean")), 5.0);
+        assert_eq!(table.cell(&["treatment"], "min_cell"), Some(&Value::Int(1)));
+        assert_eq!(
+            table.cell(&["treatment"], "n_censored"),
+            Some(&Value::Int(1))
+        );
+        assert!((float(table.cell(&["control"], "share")) - 7.0 / 9.0).abs() < 1e-12);
+        assert!((float(table.cell(&["control"], "n_mean")) - 10.0 / 3.0).abs() < 1e-12);
+        assert_eq!(table.cell(&["control"], "min_cell"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["control"], "n_censored"), Some(&Value::Int(1)));
+        // Suppression at 5 hides the means resting on min_cell 1 and 2.
+        let mut table = table;
+        table.suppress(5);
+        assert_eq!(
+            table.cell(&["treatment"], "share"),
+            Some(&Value::Suppressed)
+        );
+    }
+
+    #[test]
+    fn averaged_window_past_everyone_is_null() {
+        // rel_month 19..20: nobody observed → months 0, share Null, everyone censored.
+        let table = run("", &[], window(Some(19), Some(20)));
+        assert_eq!(table.cell(&[], "months"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&[], "share"), Some(&Value::Null));
+        assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(11)));
+    }
+
+    #[test]
+    fn resolved_parameters_list_the_defaults() {
+        let metric = (DEF.resolve)(&toml::from_str("at = 18").unwrap()).unwrap();
+        let resolved = metric.resolved();
+        assert_eq!(
+            resolved.get("status").and_then(|v| v.as_str()),
+            Some("paid_hours")
+        );
+        assert_eq!(resolved.get("at").and_then(|v| v.as_integer()), Some(18));
+    }
+
+    #[test]
+    fn parameters_are_checked_by_name() {
+        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
+        let err = metric.check(&window(None, None)).unwrap_err();
+        assert!(err.contains("at") && err.contains("window.to"), "{err}");
+        let metric = (DEF.resolve)(&toml::from_str("at = 7").unwrap()).unwrap();
+        let err = metric.check(&window(Some(0), Some(6))).unwrap_err();
+        assert!(err.contains("at = 7"), "{err}");
+        let err = (DEF.resolve)(&toml::from_str("at = \"18\"").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("at"), "{err}");
+        let err = (DEF.resolve)(&toml::from_str("k = 18").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("unknown field `k`"), "{err}");
+    }
+}
