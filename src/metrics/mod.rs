@@ -8,6 +8,7 @@
 
 pub mod common;
 pub mod input;
+pub mod retention;
 pub mod share_ever;
 
 use crate::panel::Panel;
@@ -18,7 +19,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Every metric udfald knows, by query name.
-pub const REGISTRY: &[MetricDef] = &[share_ever::DEF];
+pub const REGISTRY: &[MetricDef] = &[
+    share_ever::DEF,
+    retention::DEF,
+];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {
     REGISTRY.iter().find(|def| def.name == name)
