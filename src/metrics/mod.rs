@@ -7,6 +7,7 @@
 //! serialising it back gives `explain` every resolved value.
 
 pub mod common;
+pub mod hours_progression;
 pub mod input;
 pub mod retention;
 pub mod share_ever;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub const REGISTRY: &[MetricDef] = &[
     share_ever::DEF,
     retention::DEF,
+    hours_progression::DEF,
 ];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {
