@@ -7,6 +7,7 @@
 //! serialising it back gives `explain` every resolved value.
 
 pub mod common;
+pub mod first_outcome;
 pub mod hours_progression;
 pub mod input;
 pub mod retention;
@@ -24,6 +25,7 @@ pub const REGISTRY: &[MetricDef] = &[
     share_ever::DEF,
     retention::DEF,
     hours_progression::DEF,
+    first_outcome::DEF,
 ];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {
