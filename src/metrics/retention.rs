@@ -375,6 +375,25 @@ mod tests {
     }
 
     #[test]
+    fn a_month_with_both_keeps_the_person() {
+        // From rel_month 3, k = 3: P01's first paid month (3, Dec 2020) also has internship
+        // weeks: a tie, so P01 stays in; 6 (150 h E500) still, same. P10 13 -> 16 and P06
+        // 3 -> 6 no hours; P05 3 (140 h) -> 6 (0.50 h) not still; P07 4 (E700) -> 7 (E700) and
+        // P04 3 (E100 + E300) -> 6 (E300) still, same; P02 3 -> 6 censored; P09 has no month
+        // from 3. n 6, censored 1, preceded 0, still 3, same 3.
+        let table = run(
+            "k = 3\nnot_preceded_by = [\"internship\"]",
+            &[],
+            window(3, None),
+        );
+        assert_eq!(int(&table, &[], "n"), 6);
+        assert_eq!(int(&table, &[], "n_preceded"), 0);
+        assert_eq!(int(&table, &[], "n_censored"), 1);
+        assert_eq!(int(&table, &[], "count_still"), 3);
+        assert_eq!(int(&table, &[], "count_same_employer"), 3);
+    }
+
+    #[test]
     fn a_status_without_employers_and_a_person_without_register_rows() {
         // self_support, k = 6, from rel_month 0: P06 first 1 -> 7 self-supporting, no employer
         // in Sep 2020; P03 (no DREAM row, no income) 0 -> 6 self-supporting, no employers;
