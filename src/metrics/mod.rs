@@ -8,10 +8,13 @@
 
 pub mod common;
 pub mod curve_shared;
+pub mod first_outcome;
+pub mod hours_progression;
 pub mod input;
 pub mod mean_hours;
 pub mod monthly_curve;
 pub mod requirement;
+pub mod retention;
 pub mod share_at;
 pub mod share_ever;
 
@@ -29,6 +32,9 @@ pub const REGISTRY: &[MetricDef] = &[
     monthly_curve::DEF,
     mean_hours::DEF,
     requirement::DEF,
+    retention::DEF,
+    hours_progression::DEF,
+    first_outcome::DEF,
 ];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {

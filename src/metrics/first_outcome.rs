@@ -1,0 +1,574 @@
+//! `first_outcome`, "paths to job" (spec `metrics.md` §3.8): for each person, the first month in
+//! the window reaching the goal or one of the routes, then whether the goal is reached in a later
+//! month and whether another route came in between. Reproduces 004 Figures 11–14 (S4-F11 … F14).
+//!
+//! - The goal is reached in a month when any of the `goal` statuses holds (default employment or
+//!   flexjob: "employment without benefit incl. flexjob").
+//! - First outcome: in the person's first month (in the window) with the goal or a route, the goal
+//!   outranks the routes ("direct"); else the one route that holds; two or more routes in that
+//!   month are "simultaneous" (004 leaves them out; they are reported apart here). Persons with
+//!   observed months in the window but no outcome are "none"; persons with no observed month in
+//!   the window are "unobserved" (never counted as "none").
+//! - `reached_goal_later`: the goal in a month after the first month (in the window);
+//!   `via_other_route`: of those, the ones with a month in another route than their first, strictly
+//!   between the first month and the first later goal month.
+//! - Every share is of the whole group (`n`, all persons of the population in the group), as 004
+//!   prints them ("of the whole target group"); the rows of a group sum to `n`.
+
+use super::common::{by_group, in_window, polars};
+use super::retention::reject_calendar_window;
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::table::{share, Column as TableColumn, Kind, Table, Value};
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const DEF: MetricDef = MetricDef {
+    name: "first_outcome",
+    summary:
+        "paths to job: the first of goal or routes, then the goal reached later, via another route",
+    resolve: resolve::<FirstOutcome>,
+};
+
+const DIRECT: &str = "direct";
+const SIMULTANEOUS: &str = "simultaneous";
+const NONE: &str = "none";
+const UNOBSERVED: &str = "unobserved";
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FirstOutcome {
+    /// Statuses that make up the goal (any of them).
+    pub goal: Vec<String>,
+    /// The routes towards the goal, in the order their rows are reported.
+    pub routes: Vec<String>,
+}
+
+impl Default for FirstOutcome {
+    fn default() -> Self {
+        FirstOutcome {
+            goal: vec!["employment".into(), "flexjob".into()],
+            routes: vec!["paid_hours_on_benefit".into(), "internship".into()],
+        }
+    }
+}
+
+impl FirstOutcome {
+    /// The row labels in order: direct, each route, simultaneous, none, unobserved.
+    fn labels(&self) -> Vec<&str> {
+        std::iter::once(DIRECT)
+            .chain(self.routes.iter().map(|r| r.as_str()))
+            .chain([SIMULTANEOUS, NONE, UNOBSERVED])
+            .collect()
+    }
+}
+
+/// A person's first outcome, as an index into [`FirstOutcome::labels`].
+struct Path {
+    outcome: usize,
+    reached_goal_later: Option<bool>,
+    via_other_route: Option<bool>,
+}
+
+impl Compute for FirstOutcome {
+    fn statuses(&self) -> Vec<String> {
+        self.goal.iter().chain(&self.routes).cloned().collect()
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        if self.goal.is_empty() {
+            return Err("goal = []: name at least one status".into());
+        }
+        for (i, route) in self.routes.iter().enumerate() {
+            if self.routes[..i].contains(route) {
+                return Err(format!("routes: {route} is listed twice"));
+            }
+            if self.goal.contains(route) {
+                return Err(format!("routes: {route} is also in goal"));
+            }
+            if [DIRECT, SIMULTANEOUS, NONE, UNOBSERVED].contains(&route.as_str()) {
+                return Err(format!(
+                    "routes: {route} is a row label of this metric; define the status under another name"
+                ));
+            }
+        }
+        reject_calendar_window(DEF.name, window)
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        let failed = |err| polars(DEF.name, err);
+        let goal = self
+            .goal
+            .iter()
+            .map(|s| col(s.as_str()))
+            .reduce(|a, b| a.or(b))
+            .ok_or_else(|| anyhow!("first_outcome: goal is empty"))?;
+        let mut columns = vec![col("person"), col("rel_month"), goal.alias("__goal")];
+        columns.extend(
+            self.routes
+                .iter()
+                .enumerate()
+                .map(|(i, r)| col(r.as_str()).alias(format!("__route{i}"))),
+        );
+        let months = in_window(input.months.clone().lazy(), input.window)
+            .select(columns)
+            .sort(["person", "rel_month"], SortMultipleOptions::default())
+            .collect()
+            .map_err(failed)?;
+        let paths = self.paths(&months)?;
+        let n_routes = self.routes.len();
+        let unobserved = n_routes + 3;
+        let mut person_frame = df!(
+            "person" => paths.iter().map(|(p, _)| *p).collect::<Vec<u32>>(),
+            "outcome" => paths.iter().map(|(_, path)| path.outcome as i32).collect::<Vec<_>>(),
+            "reached" => paths.iter().map(|(_, path)| path.reached_goal_later).collect::<Vec<_>>(),
+            "via" => paths.iter().map(|(_, path)| path.via_other_route).collect::<Vec<_>>(),
+        )
+        .map_err(failed)?
+        .lazy();
+        // Every person of the population; no observed month in the window: unobserved.
+        person_frame = input
+            .persons
+            .clone()
+            .lazy()
+            .join(
+                person_frame,
+                [col("person")],
+                [col("person")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column(col("outcome").fill_null(lit(unobserved as i32)));
+        let count = |flag: Expr, name: String| flag.cast(DataType::Int64).sum().alias(name);
+        let mut aggs = vec![len().cast(DataType::Int64).alias("n")];
+        for outcome in 0..=unobserved {
+            let is = col("outcome").eq(lit(outcome as i32));
+            aggs.push(count(is.clone(), format!("count{outcome}")));
+            aggs.push(count(
+                is.clone().and(col("reached").fill_null(lit(false))),
+                format!("reached{outcome}"),
+            ));
+            aggs.push(count(
+                is.and(col("via").fill_null(lit(false))),
+                format!("via{outcome}"),
+            ));
+        }
+        let result = by_group(person_frame, input.group_by, &aggs).map_err(failed)?;
+        let mut table = self.table(&result, input.group_by)?;
+        let from = input.window.from();
+        let to = input
+            .window
+            .to
+            .map_or("the end of follow-up".to_string(), |to| to.to_string());
+        table.notes.push(format!(
+            "first_outcome: the first month with rel_month {from}..{to} in the goal ({goal}: \"direct\", outranking the routes) or a route ({routes}); two routes at once: simultaneous; no such month: none; no observed month: unobserved. reached_goal_later: the goal in a later month; via_other_route: of those, a month in another route before it. Shares are of n, all persons of the group",
+            goal = self.goal.join(" or "),
+            routes = self.routes.join(", "),
+        ));
+        Ok(table)
+    }
+}
+
+impl FirstOutcome {
+    /// Each observed person's path, from their window months sorted by person and month.
+    fn paths(&self, months: &DataFrame) -> Result<Vec<(u32, Path)>> {
+        let person: Vec<u32> = months.column("person")?.u32()?.iter().flatten().collect();
+        let flags = |name: &str| -> Result<Vec<bool>> {
+            Ok(months
+                .column(name)?
+                .bool()?
+                .iter()
+                .map(|v| v.unwrap_or(false))
+                .collect())
+        };
+        let goal = flags("__goal")?;
+        let routes: Vec<Vec<bool>> = (0..self.routes.len())
+            .map(|i| flags(&format!("__route{i}")))
+            .collect::<Result<_>>()?;
+        let mut paths = Vec::new();
+        let mut start = 0;
+        while start < person.len() {
+            let end = start
+                + person[start..]
+                    .iter()
+                    .take_while(|&&p| p == person[start])
+                    .count();
+            paths.push((person[start], self.path(start..end, &goal, &routes)));
+            start = end;
+        }
+        Ok(paths)
+    }
+
+    /// One person's path over their rows `rows` (consecutive months in the window, in order).
+    fn path(&self, rows: std::ops::Range<usize>, goal: &[bool], routes: &[Vec<bool>]) -> Path {
+        let n_routes = routes.len();
+        let routes_at =
+            |row: usize| -> Vec<usize> { (0..n_routes).filter(|&r| routes[r][row]).collect() };
+        let Some(first) = rows
+            .clone()
+            .find(|&row| goal[row] || routes.iter().any(|route| route[row]))
+        else {
+            return Path {
+                outcome: n_routes + 2,
+                reached_goal_later: None,
+                via_other_route: None,
+            };
+        };
+        if goal[first] {
+            return Path {
+                outcome: 0,
+                reached_goal_later: None,
+                via_other_route: None,
+            };
+        }
+        let goal_later = (first + 1..rows.end).find(|&row| goal[row]);
+        let first_routes = routes_at(first);
+        if first_routes.len() > 1 {
+            return Path {
+                outcome: n_routes + 1,
+                reached_goal_later: Some(goal_later.is_some()),
+                via_other_route: None,
+            };
+        }
+        let route = first_routes[0];
+        let via = goal_later.map(|goal_row| {
+            (first + 1..goal_row).any(|row| routes_at(row).iter().any(|&r| r != route))
+        });
+        Path {
+            outcome: route + 1,
+            reached_goal_later: Some(goal_later.is_some()),
+            via_other_route: Some(via.unwrap_or(false)),
+        }
+    }
+
+    /// Reshapes the per-group counts into one row per group and first outcome.
+    fn table(&self, result: &DataFrame, group_by: &[String]) -> Result<Table> {
+        let persons = |name: &str| TableColumn {
+            name: name.to_string(),
+            kind: Kind::Persons,
+        };
+        let share_column = |name: &str, numerator: &str| TableColumn {
+            name: name.to_string(),
+            kind: Kind::Share {
+                numerator: numerator.to_string(),
+                denominator: "n".to_string(),
+            },
+        };
+        let mut columns: Vec<TableColumn> = group_by
+            .iter()
+            .map(|g| TableColumn {
+                name: g.clone(),
+                kind: Kind::Group,
+            })
+            .collect();
+        columns.extend([
+            TableColumn {
+                name: "first_outcome".into(),
+                kind: Kind::Text,
+            },
+            persons("n"),
+            persons("count"),
+            share_column("share", "count"),
+            persons("reached_goal_later"),
+            share_column("share_reached_goal_later", "reached_goal_later"),
+            persons("via_other_route"),
+            share_column("share_via_other_route", "via_other_route"),
+        ]);
+        let mut table = Table::new(columns);
+        let text = |name: &str| -> Result<Vec<String>> {
+            Ok(result
+                .column(name)?
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect())
+        };
+        let ints = |name: &str| -> Result<Vec<i64>> {
+            Ok(result
+                .column(name)?
+                .cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|v| v.unwrap_or(0))
+                .collect())
+        };
+        let groups: Vec<Vec<String>> = group_by.iter().map(|g| text(g)).collect::<Result<_>>()?;
+        let n = ints("n")?;
+        let labels = self.labels();
+        let n_routes = self.routes.len();
+        let per_outcome: Vec<[Vec<i64>; 3]> = (0..labels.len())
+            .map(|o| {
+                Ok([
+                    ints(&format!("count{o}"))?,
+                    ints(&format!("reached{o}"))?,
+                    ints(&format!("via{o}"))?,
+                ])
+            })
+            .collect::<Result<_>>()?;
+        for row in 0..result.height() {
+            for (o, label) in labels.iter().enumerate() {
+                let [count, reached, via] = &per_outcome[o];
+                // Reaching the goal later means something for a route or simultaneous start;
+                // another route in between only for a single route.
+                let has_later = (1..=n_routes + 1).contains(&o);
+                let has_via = (1..=n_routes).contains(&o);
+                let total = n[row] as u64;
+                let optional = |applies: bool, value: i64| {
+                    if applies {
+                        (Value::Int(value), share(value as u64, total))
+                    } else {
+                        (Value::Null, Value::Null)
+                    }
+                };
+                let (reached_value, reached_share) = optional(has_later, reached[row]);
+                let (via_value, via_share) = optional(has_via, via[row]);
+                let mut cells: Vec<Value> =
+                    groups.iter().map(|g| Value::Text(g[row].clone())).collect();
+                cells.extend([
+                    Value::Text(label.to_string()),
+                    Value::Int(n[row]),
+                    Value::Int(count[row]),
+                    share(count[row] as u64, total),
+                    reached_value,
+                    reached_share,
+                    via_value,
+                    via_share,
+                ]);
+                table.push_row(cells);
+            }
+        }
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::panel::StatusParams;
+
+    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        metric.check(&window).unwrap();
+        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
+        metric.compute(&input).unwrap()
+    }
+
+    fn window(from: i32, to: Option<i32>) -> Window {
+        Window {
+            from: Some(from),
+            to,
+            ..Window::default()
+        }
+    }
+
+    /// The row of `group` (its group columns, in order) and `outcome`.
+    fn row<'t>(table: &'t Table, group: &[&str], outcome: &str) -> &'t [Value] {
+        let at = table.column_index("first_outcome").unwrap();
+        table
+            .rows
+            .iter()
+            .find(|r| {
+                r[at] == Value::Text(outcome.into())
+                    && group
+                        .iter()
+                        .enumerate()
+                        .all(|(i, g)| r[i] == Value::Text(g.to_string()))
+            })
+            .unwrap_or_else(|| panic!("no row {group:?} {outcome}"))
+    }
+
+    fn cell(table: &Table, group: &[&str], outcome: &str, column: &str) -> Value {
+        row(table, group, outcome)[table.column_index(column).unwrap()].clone()
+    }
+
+    /// count, reached_goal_later, via_other_route of a row (Null as -1).
+    fn counts(table: &Table, group: &[&str], outcome: &str) -> [i64; 3] {
+        ["count", "reached_goal_later", "via_other_route"].map(|c| {
+            match cell(table, group, outcome, c) {
+                Value::Int(v) => v,
+                Value::Null => -1,
+                other => panic!("{c}: {other:?}"),
+            }
+        })
+    }
+
+    #[test]
+    fn default_paths_from_start() {
+        // goal = employment or flexjob, routes = paid_hours_on_benefit, internship; rel >= 0.
+        // P10: 13 paid hours on benefit (30 h, 2 of 5 weeks on benefit: 3 without, not
+        //   employment), no goal later.
+        // P08: nothing (other_benefit and upskilling are not in the lists): none.
+        // P06: 3 employment (student job on SU): direct.
+        // P05: 0 paid hours on benefit; 1 employment (4 of 5 weeks without benefit): reached,
+        //   no internship between.
+        // P01: 1 internship; 3, 4, 5 paid hours on benefit; 6 employment: reached via the other
+        //   route.
+        // P07: 0 paid hours on benefit and flexjob: the goal outranks: direct.
+        // P03 (no register rows): none. P04: 0 employment: direct.
+        // P02: 0 paid hours on benefit (week-53 start, rel 0 = Jan 2021); 1 employment: reached.
+        // P09: 0 paid hours on benefit, no later month. P11: no month in the window: unobserved.
+        let table = run("", &[], window(0, None));
+        assert_eq!(counts(&table, &[], "direct"), [3, -1, -1]);
+        assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [4, 2, 0]);
+        assert_eq!(counts(&table, &[], "internship"), [1, 1, 1]);
+        assert_eq!(counts(&table, &[], "simultaneous"), [0, 0, -1]);
+        assert_eq!(counts(&table, &[], "none"), [2, -1, -1]);
+        assert_eq!(counts(&table, &[], "unobserved"), [1, -1, -1]);
+        assert_eq!(cell(&table, &[], "direct", "n"), Value::Int(11));
+        assert_eq!(
+            cell(&table, &[], "paid_hours_on_benefit", "share"),
+            Value::Float(4.0 / 11.0)
+        );
+        assert_eq!(
+            cell(
+                &table,
+                &[],
+                "paid_hours_on_benefit",
+                "share_reached_goal_later"
+            ),
+            Value::Float(2.0 / 11.0)
+        );
+        assert_eq!(
+            cell(&table, &[], "direct", "share_reached_goal_later"),
+            Value::Null
+        );
+        let labels: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
+        assert_eq!(
+            labels,
+            [
+                "direct",
+                "paid_hours_on_benefit",
+                "internship",
+                "simultaneous",
+                "none",
+                "unobserved"
+            ]
+        );
+    }
+
+    #[test]
+    fn simultaneous_first_month() {
+        // From rel_month 3: P01's first month (Dec 2020) has internship and paid hours on
+        // benefit, no goal: simultaneous; employment at 6: reached later.
+        // Direct: P06 (3 employment), P05 (3 employment), P07 (3 flexjob without pay), P04 (3),
+        // P02 (3). P10: 13 paid hours on benefit. None: P08, P03. Unobserved: P09 (last month
+        // 0), P11.
+        let table = run("", &[], window(3, None));
+        assert_eq!(counts(&table, &[], "direct"), [5, -1, -1]);
+        assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [1, 0, 0]);
+        assert_eq!(counts(&table, &[], "internship"), [0, 0, 0]);
+        assert_eq!(counts(&table, &[], "simultaneous"), [1, 1, -1]);
+        assert_eq!(counts(&table, &[], "none"), [2, -1, -1]);
+        assert_eq!(counts(&table, &[], "unobserved"), [2, -1, -1]);
+    }
+
+    #[test]
+    fn by_arm_with_a_fourth_route() {
+        // AP's routes: other_benefit added. P08's first outcome is other_benefit (rel 2,
+        // resource course). Treatment: P10 paid hours, P08 other_benefit, P06 direct, P05 paid
+        // hours (reached), P01 internship (reached via), P03 none. Control: P07 direct, P04
+        // direct, P02 paid hours (reached), P09 paid hours, P11 unobserved.
+        let table = run(
+            "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]",
+            &["arm"],
+            window(0, None),
+        );
+        assert_eq!(
+            counts(&table, &["treatment"], "paid_hours_on_benefit"),
+            [2, 1, 0]
+        );
+        assert_eq!(counts(&table, &["treatment"], "other_benefit"), [1, 0, 0]);
+        assert_eq!(counts(&table, &["treatment"], "internship"), [1, 1, 1]);
+        assert_eq!(counts(&table, &["treatment"], "direct"), [1, -1, -1]);
+        assert_eq!(counts(&table, &["treatment"], "none"), [1, -1, -1]);
+        assert_eq!(cell(&table, &["treatment"], "none", "n"), Value::Int(6));
+        assert_eq!(counts(&table, &["control"], "direct"), [2, -1, -1]);
+        assert_eq!(
+            counts(&table, &["control"], "paid_hours_on_benefit"),
+            [2, 1, 0]
+        );
+        assert_eq!(counts(&table, &["control"], "unobserved"), [1, -1, -1]);
+        assert_eq!(cell(&table, &["control"], "direct", "n"), Value::Int(5));
+        assert_eq!(counts(&table, &["(all)"], "other_benefit"), [1, 0, 0]);
+        // Rows: control's 7 outcomes, treatment's 7, then (all)'s 7.
+        assert_eq!(table.rows.len(), 21);
+        assert_eq!(table.format(0, &table.rows[7][0]), "treatment");
+        assert_eq!(table.format(0, &table.rows[14][0]), "(all)");
+    }
+
+    #[test]
+    fn upskilling_first_as_in_figure_14() {
+        // goal = employment only (flexjob no longer counts), routes = upskilling, internship,
+        // paid_hours_on_benefit. P08: upskilling (rel 4, ØVO) first. P07: 0 paid hours on
+        // benefit (its flexjob is not the goal now), never employment. Direct: P06, P04.
+        // Paid hours on benefit: P10, P05 (reached 1), P07, P02 (reached 1), P09.
+        // Internship: P01 (reached 6, via paid hours at 3). None: P03. Unobserved: P11.
+        let table = run(
+            "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]",
+            &[],
+            window(0, None),
+        );
+        assert_eq!(counts(&table, &[], "upskilling"), [1, 0, 0]);
+        assert_eq!(counts(&table, &[], "internship"), [1, 1, 1]);
+        assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [5, 2, 0]);
+        assert_eq!(counts(&table, &[], "direct"), [2, -1, -1]);
+        assert_eq!(counts(&table, &[], "none"), [1, -1, -1]);
+        assert_eq!(
+            cell(&table, &[], "upskilling", "share"),
+            Value::Float(1.0 / 11.0)
+        );
+    }
+
+    #[test]
+    fn another_route_after_the_goal_does_not_count() {
+        // goal = paid_hours_on_benefit, routes = internship, employment. P01: internship at 1,
+        // goal at 3; its employment months (6-8) come after the goal: not via. P06 and P04
+        // start with employment and never have paid hours on benefit later. Direct: P10, P05,
+        // P07, P02, P09.
+        let table = run(
+            "goal = [\"paid_hours_on_benefit\"]\nroutes = [\"internship\", \"employment\"]",
+            &[],
+            window(0, None),
+        );
+        assert_eq!(counts(&table, &[], "internship"), [1, 1, 0]);
+        assert_eq!(counts(&table, &[], "employment"), [2, 0, 0]);
+        assert_eq!(counts(&table, &[], "direct"), [5, -1, -1]);
+    }
+
+    #[test]
+    fn an_empty_window() {
+        // rel_month 10..12: only P10 is observed there (no outcome in 10-12): none 1; the other
+        // 10 are unobserved.
+        let table = run("", &["sex"], window(10, Some(12)));
+        assert_eq!(counts(&table, &["(all)"], "none"), [1, -1, -1]);
+        assert_eq!(counts(&table, &["(all)"], "unobserved"), [10, -1, -1]);
+        assert_eq!(counts(&table, &["F"], "direct"), [0, -1, -1]);
+        assert_eq!(cell(&table, &["F"], "direct", "share"), Value::Float(0.0));
+        assert_eq!(
+            cell(&table, &["F"], "internship", "share_reached_goal_later"),
+            Value::Float(0.0)
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let err = (DEF.resolve)(&toml::from_str("route = [\"internship\"]").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("unknown field `route`"), "{err}");
+        let check = |params: &str| {
+            (DEF.resolve)(&toml::from_str(params).unwrap())
+                .unwrap()
+                .check(&window(0, None))
+                .unwrap_err()
+        };
+        assert!(check("goal = []").starts_with("goal"));
+        assert!(check("routes = [\"internship\", \"internship\"]").starts_with("routes"));
+        assert!(check("routes = [\"flexjob\"]").contains("also in goal"));
+        assert!(check("routes = [\"none\"]").contains("row label"));
+    }
+}

@@ -1,0 +1,278 @@
+//! `hours_progression` (spec `metrics.md` §3.7): among persons with paid hours in the window, the
+//! mean monthly hours in their first and in their last month with paid hours, the relative change
+//! of the means, and the shares whose hours rose, stayed or fell. Reproduces 004 Figures 7–8
+//! (S4-F7, S4-F8).
+//!
+//! Hours are the month's `hours` (summed over all employers: any employer, any kind of job, the
+//! months need not be consecutive). A person with one month with paid hours counts as unchanged
+//! (`n_one_month` says how many). The relative change is of the group's means
+//! (`mean_last / mean_first - 1`, as 004 computes 57 -> 79 = +39%), not a mean of personal ratios.
+//! Nothing is censored: each person is followed over the months observed in the window.
+
+use super::common::{by_group, group, in_window, mean, persons, polars, share_of, to_table, Spec};
+use super::retention::reject_calendar_window;
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::table::Table;
+use anyhow::Result;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const DEF: MetricDef = MetricDef {
+    name: "hours_progression",
+    summary:
+        "monthly hours in the first and the last month with paid hours: means, rose / stayed / fell",
+    resolve: resolve::<HoursProgression>,
+};
+
+/// Differences within this many hours of the tolerance count as within it, so that sums of
+/// two-decimal hours (e.g. 30.1 + 40.2 against 70.3) are not split by floating-point noise.
+const PRECISION: f64 = 1e-6;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HoursProgression {
+    /// The status whose months count as months with paid hours.
+    pub status: String,
+    /// Hours of change (either way) that still count as unchanged.
+    pub unchanged_tolerance: f64,
+}
+
+impl Default for HoursProgression {
+    fn default() -> Self {
+        HoursProgression {
+            status: "paid_hours".into(),
+            unchanged_tolerance: 0.0,
+        }
+    }
+}
+
+impl Compute for HoursProgression {
+    fn statuses(&self) -> Vec<String> {
+        vec![self.status.clone()]
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        if !(self.unchanged_tolerance >= 0.0 && self.unchanged_tolerance.is_finite()) {
+            return Err(format!(
+                "unchanged_tolerance = {}: must be a number of hours >= 0",
+                self.unchanged_tolerance
+            ));
+        }
+        reject_calendar_window(DEF.name, window)
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        let failed = |err| polars(DEF.name, err);
+        let by_month = || col("hours").sort_by([col("rel_month")], SortMultipleOptions::default());
+        let per_person = in_window(input.months.clone().lazy(), input.window)
+            .filter(col(self.status.as_str()))
+            .group_by([col("person")])
+            .agg([
+                by_month().first().alias("first_hours"),
+                by_month().last().alias("last_hours"),
+                len().cast(DataType::Int64).alias("months_in_status"),
+            ]);
+        // Every person of the population, so that a group where nobody has paid hours shows n 0.
+        let frame = input
+            .persons
+            .clone()
+            .lazy()
+            .join(
+                per_person,
+                [col("person")],
+                [col("person")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column((col("last_hours") - col("first_hours")).alias("change"));
+        let tolerance = self.unchanged_tolerance + PRECISION;
+        let count = |flag: Expr, name: &str| flag.cast(DataType::Int64).sum().alias(name);
+        let aggs = [
+            count(col("first_hours").is_not_null(), "n"),
+            count(col("months_in_status").eq(lit(1i64)), "n_one_month"),
+            col("first_hours").mean().alias("mean_first"),
+            col("last_hours").mean().alias("mean_last"),
+            count(col("change").gt(lit(tolerance)), "count_rose"),
+            count(col("change").abs().lt_eq(lit(tolerance)), "count_unchanged"),
+            count(col("change").lt(lit(-tolerance)), "count_fell"),
+        ];
+        let result = by_group(frame, input.group_by, &aggs)
+            .and_then(|result| {
+                result
+                    .lazy()
+                    .with_column(
+                        (col("mean_last") / col("mean_first") - lit(1.0)).alias("relative_change"),
+                    )
+                    .collect()
+            })
+            .map_err(failed)?;
+        let mut specs: Vec<Spec<'_>> = input.group_by.iter().map(|g| group(g)).collect();
+        specs.extend([
+            persons("n"),
+            persons("n_one_month"),
+            mean("mean_first", "n", 1),
+            mean("mean_last", "n", 1),
+            mean("relative_change", "n", 3),
+            persons("count_rose"),
+            share_of("share_rose", "count_rose", "n"),
+            persons("count_unchanged"),
+            share_of("share_unchanged", "count_unchanged", "n"),
+            persons("count_fell"),
+            share_of("share_fell", "count_fell", "n"),
+        ]);
+        let mut table = to_table(&result, &specs)?;
+        let from = input.window.from();
+        let to = input
+            .window
+            .to
+            .map_or("the end of follow-up".to_string(), |to| to.to_string());
+        table.notes.push(format!(
+            "n: persons with a month in {status} with rel_month {from}..{to}; mean_first / mean_last: mean monthly hours in their first / last such month; relative_change = mean_last / mean_first - 1; rose / unchanged / fell: last - first hours > {tol}, within ±{tol}, < -{tol} (one such month: unchanged)",
+            status = self.status,
+            tol = self.unchanged_tolerance,
+        ));
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::panel::StatusParams;
+    use crate::table::Value;
+
+    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        metric.check(&window).unwrap();
+        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
+        metric.compute(&input).unwrap()
+    }
+
+    fn window(from: i32, to: Option<i32>) -> Window {
+        Window {
+            from: Some(from),
+            to,
+            ..Window::default()
+        }
+    }
+
+    fn int(table: &Table, group: &[&str], column: &str) -> i64 {
+        match table.cell(group, column) {
+            Some(Value::Int(v)) => *v,
+            other => panic!("{column}: {other:?}"),
+        }
+    }
+
+    fn float(table: &Table, group: &[&str], column: &str) -> f64 {
+        match table.cell(group, column) {
+            Some(Value::Float(v)) => *v,
+            other => panic!("{column}: {other:?}"),
+        }
+    }
+
+    fn close(actual: f64, expected: f64) {
+        assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
+    }
+
+    #[test]
+    fn first_and_last_paid_month_from_start() {
+        // Months with paid hours at rel_month >= 0, first -> last:
+        // P10 30 (13) -> 12 (15) fell; P06 40 (3) -> 20 (7) fell; P05 8.5 (0) -> 140 (3) rose
+        // (its 0.50 h at 6 is not paid_hours); P01 80 (3) -> 150 (8) rose; P07 45 (0) -> 72.5
+        // (7) rose, not consecutive (Jan 2021 unpaid); P04 155 (0) -> 120 (6) fell; P02 70
+        // (0) -> 160.33 (4) rose; P09 25 (0) only: unchanged, one month.
+        // first: 30 + 40 + 8.5 + 80 + 45 + 155 + 70 + 25 = 453.5, mean 56.6875;
+        // last: 12 + 20 + 140 + 150 + 72.5 + 120 + 160.33 + 25 = 699.83, mean 87.47875;
+        // relative change 699.83 / 453.5 - 1.
+        let table = run("", &[], window(0, None));
+        assert_eq!(int(&table, &[], "n"), 8);
+        assert_eq!(int(&table, &[], "n_one_month"), 1);
+        close(float(&table, &[], "mean_first"), 56.6875);
+        close(float(&table, &[], "mean_last"), 87.47875);
+        close(float(&table, &[], "relative_change"), 699.83 / 453.5 - 1.0);
+        assert_eq!(int(&table, &[], "count_rose"), 4);
+        assert_eq!(int(&table, &[], "count_unchanged"), 1);
+        assert_eq!(int(&table, &[], "count_fell"), 3);
+        assert_eq!(table.cell(&[], "share_rose"), Some(&Value::Float(0.5)));
+        assert_eq!(
+            table.cell(&[], "share_fell"),
+            Some(&Value::Float(3.0 / 8.0))
+        );
+    }
+
+    #[test]
+    fn tolerance_is_inclusive() {
+        // Changes: P10 -18, P06 -20, P05 +131.5, P01 +70, P07 +27.5, P04 -35 (exactly the
+        // tolerance: unchanged), P02 +90.33, P09 0. With 35: rose P05, P01, P02; the other 5
+        // unchanged; none fell.
+        let table = run("unchanged_tolerance = 35.0", &[], window(0, None));
+        assert_eq!(int(&table, &[], "count_rose"), 3);
+        assert_eq!(int(&table, &[], "count_unchanged"), 5);
+        assert_eq!(int(&table, &[], "count_fell"), 0);
+    }
+
+    #[test]
+    fn by_arm_and_window_before_start() {
+        // rel_month -4..0: P04 150 (-4) -> 155 (0) rose; P05 8.5, P07 45, P02 70, P09 25 have
+        // one paid month each (rel_month 0). Treatment: P05 only. Control: P07, P04, P02, P09.
+        // Control mean first (45 + 150 + 70 + 25) / 4 = 72.5, last (45 + 155 + 70 + 25) / 4
+        // = 73.75.
+        let table = run("", &["arm"], window(-4, Some(0)));
+        assert_eq!(int(&table, &["treatment"], "n"), 1);
+        assert_eq!(int(&table, &["treatment"], "count_unchanged"), 1);
+        close(float(&table, &["treatment"], "mean_first"), 8.5);
+        close(float(&table, &["treatment"], "relative_change"), 0.0);
+        assert_eq!(int(&table, &["control"], "n"), 4);
+        assert_eq!(int(&table, &["control"], "n_one_month"), 3);
+        assert_eq!(int(&table, &["control"], "count_rose"), 1);
+        assert_eq!(int(&table, &["control"], "count_unchanged"), 3);
+        close(float(&table, &["control"], "mean_first"), 72.5);
+        close(float(&table, &["control"], "mean_last"), 73.75);
+        assert_eq!(int(&table, &["(all)"], "n"), 5);
+    }
+
+    #[test]
+    fn an_empty_group_has_null_means() {
+        // rel_month 9..12: P10's months 9-12 and P06's month 9 have no hours; nobody else is
+        // observed there. P03 (no register rows) is in the population but never paid.
+        let table = run("", &["arm"], window(9, Some(12)));
+        assert_eq!(int(&table, &["treatment"], "n"), 0);
+        assert_eq!(table.cell(&["treatment"], "mean_first"), Some(&Value::Null));
+        assert_eq!(
+            table.cell(&["treatment"], "relative_change"),
+            Some(&Value::Null)
+        );
+        assert_eq!(table.cell(&["treatment"], "share_rose"), Some(&Value::Null));
+        assert_eq!(int(&table, &["(all)"], "n"), 0);
+    }
+
+    #[test]
+    fn another_status() {
+        // paid_hours_on_benefit from rel_month 0: P10 30 -> 12; P05 8.5 (0) -> 100 (2); P01 80
+        // (3) -> 130 (5); P07 45 -> 72.5; P02 70 (0) only; P09 25 only. n 6, rose 3, fell 1,
+        // unchanged 2.
+        let table = run("status = \"paid_hours_on_benefit\"", &[], window(0, None));
+        assert_eq!(int(&table, &[], "n"), 6);
+        assert_eq!(int(&table, &[], "count_rose"), 3);
+        assert_eq!(int(&table, &[], "count_fell"), 1);
+        assert_eq!(int(&table, &[], "count_unchanged"), 2);
+        close(
+            float(&table, &[], "mean_last"),
+            (12.0 + 100.0 + 130.0 + 72.5 + 70.0 + 25.0) / 6.0,
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let err = (DEF.resolve)(&toml::from_str("tolerance = 1.0").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("unknown field `tolerance`"), "{err}");
+        let metric = (DEF.resolve)(&toml::from_str("unchanged_tolerance = -1.0").unwrap()).unwrap();
+        let err = metric.check(&window(0, None)).unwrap_err();
+        assert!(err.starts_with("unchanged_tolerance"), "{err}");
+    }
+}
