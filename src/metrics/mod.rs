@@ -9,6 +9,8 @@
 pub mod common;
 pub mod input;
 pub mod share_ever;
+pub mod spell;
+pub mod weeks_shared;
 
 use crate::panel::Panel;
 use crate::table::Table;
@@ -18,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Every metric udfald knows, by query name.
-pub const REGISTRY: &[MetricDef] = &[share_ever::DEF];
+pub const REGISTRY: &[MetricDef] = &[share_ever::DEF, spell::DEF];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {
     REGISTRY.iter().find(|def| def.name == name)
