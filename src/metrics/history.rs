@@ -254,7 +254,12 @@ impl Compute for History {
                     .alias(self.value_column(measure).as_str()),
             );
         }
-        let thresholds = [("0", None), ("1plus", Some(1)), ("2plus", Some(2)), ("3plus", Some(3))];
+        let thresholds = [
+            ("0", None),
+            ("1plus", Some(1)),
+            ("2plus", Some(2)),
+            ("3plus", Some(3)),
+        ];
         for (suffix, at_least) in thresholds {
             let test = match at_least {
                 None => col("spells").eq(lit(0i64)),
@@ -397,7 +402,10 @@ mod tests {
             table.cell(&[], "touched_public_support"),
             Some(&Value::Int(8))
         );
-        assert!(close(float(&table, &[], "share_touched_public_support"), 0.8));
+        assert!(close(
+            float(&table, &[], "share_touched_public_support"),
+            0.8
+        ));
         assert!(close(float(&table, &[], "mean_degree_public_support"), 0.8));
         // Social assistance: P06 1, P01 1, P09 7/46, P11 1 → (3 + 7/46) / 10.
         assert_eq!(
@@ -413,7 +421,10 @@ mod tests {
         assert_eq!(table.cell(&[], "touched_employment"), Some(&Value::Int(1)));
         assert!(close(float(&table, &[], "mean_degree_employment"), 0.1));
         // Self-support: P03 and P04 (degree 1 each).
-        assert_eq!(table.cell(&[], "touched_self_support"), Some(&Value::Int(2)));
+        assert_eq!(
+            table.cell(&[], "touched_self_support"),
+            Some(&Value::Int(2))
+        );
         assert!(close(float(&table, &[], "mean_degree_self_support"), 0.2));
         // Sickness: P08 (890 in all 6 weeks).
         assert_eq!(table.cell(&[], "touched_sickness"), Some(&Value::Int(1)));
@@ -422,7 +433,10 @@ mod tests {
         assert_eq!(table.cell(&[], "spells_0"), Some(&Value::Int(10)));
         assert_eq!(table.cell(&[], "share_spells_0"), Some(&Value::Float(1.0)));
         assert_eq!(table.cell(&[], "spells_1plus"), Some(&Value::Int(0)));
-        assert_eq!(table.cell(&[], "share_spells_1plus"), Some(&Value::Float(0.0)));
+        assert_eq!(
+            table.cell(&[], "share_spells_1plus"),
+            Some(&Value::Float(0.0))
+        );
         assert_eq!(table.cell(&[], "mean_spells"), Some(&Value::Float(0.0)));
     }
 
@@ -433,7 +447,10 @@ mod tests {
         let table = run("unit = \"weeks\"", &[]);
         assert!(table.column_index("mean_degree_public_support").is_none());
         assert!(close(float(&table, &[], "mean_weeks_public_support"), 17.1));
-        assert!(close(float(&table, &[], "mean_weeks_social_assistance"), 7.5));
+        assert!(close(
+            float(&table, &[], "mean_weeks_social_assistance"),
+            7.5
+        ));
         assert!(close(float(&table, &[], "mean_weeks_employment"), 1.8));
         assert!(close(float(&table, &[], "mean_weeks_self_support"), 3.3));
         assert!(close(float(&table, &[], "mean_weeks_sickness"), 0.6));
@@ -490,11 +507,23 @@ mod tests {
         // Treatment: P10 (no weeks), P08, P06, P05, P01, P03 → n 5; spells P06, P01 → 2/5.
         // Control: P07, P04, P02, P09, P11 → n 5; spells P09, P11 → 2/5; employment P04 → 1/5.
         assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(5)));
-        assert_eq!(table.cell(&["treatment"], "n_no_weeks"), Some(&Value::Int(1)));
-        assert!(close(float(&table, &["treatment"], "share_spells_1plus"), 0.4));
+        assert_eq!(
+            table.cell(&["treatment"], "n_no_weeks"),
+            Some(&Value::Int(1))
+        );
+        assert!(close(
+            float(&table, &["treatment"], "share_spells_1plus"),
+            0.4
+        ));
         assert_eq!(table.cell(&["control"], "n_no_weeks"), Some(&Value::Int(0)));
-        assert!(close(float(&table, &["control"], "mean_degree_employment"), 0.2));
-        assert!(close(float(&table, &["treatment"], "mean_degree_employment"), 0.0));
+        assert!(close(
+            float(&table, &["control"], "mean_degree_employment"),
+            0.2
+        ));
+        assert!(close(
+            float(&table, &["treatment"], "mean_degree_employment"),
+            0.0
+        ));
     }
 
     #[test]
@@ -535,12 +564,18 @@ mod tests {
             .unwrap()
             .check(&w)
             .unwrap_err();
-        assert!(err.starts_with("spell_category: unknown DREAM category"), "{err}");
+        assert!(
+            err.starts_with("spell_category: unknown DREAM category"),
+            "{err}"
+        );
         let panel = tiny_panel();
         let metric = resolve("employment_status = \"job\"").unwrap();
         let statuses = StatusParams::default();
         let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
         let err = metric.compute(&input).err().unwrap().to_string();
-        assert!(err.starts_with("employment_status: the panel has no status \"job\""), "{err}");
+        assert!(
+            err.starts_with("employment_status: the panel has no status \"job\""),
+            "{err}"
+        );
     }
 }

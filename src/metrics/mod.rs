@@ -7,6 +7,7 @@
 //! serialising it back gives `explain` every resolved value.
 
 pub mod common;
+pub mod describe;
 pub mod history;
 pub mod input;
 pub mod share_ever;
@@ -21,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Every metric udfald knows, by query name.
-pub const REGISTRY: &[MetricDef] = &[share_ever::DEF, spell::DEF, history::DEF];
+pub const REGISTRY: &[MetricDef] = &[share_ever::DEF, spell::DEF, history::DEF, describe::DEF];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {
     REGISTRY.iter().find(|def| def.name == name)

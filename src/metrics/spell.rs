@@ -97,8 +97,8 @@ impl Compute for Spell {
         let mut eligible = Vec::with_capacity(people.len());
         let mut longest: Vec<Option<i64>> = Vec::with_capacity(people.len());
         for p in &people {
-            let observed = p.first_observed.is_some_and(|f| f <= from)
-                && p.followup.is_some_and(|f| f >= to);
+            let observed =
+                p.first_observed.is_some_and(|f| f <= from) && p.followup.is_some_and(|f| f >= to);
             let run = observed.then(|| {
                 // Every month of the window must be in the panel and all its weeks in DREAM;
                 // otherwise the person is censored (`None`).
@@ -242,7 +242,10 @@ mod tests {
         let table = run("", &["arm"], 0, 6);
         assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(5)));
         assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(2)));
-        assert_eq!(table.cell(&["treatment"], "n_censored"), Some(&Value::Int(1)));
+        assert_eq!(
+            table.cell(&["treatment"], "n_censored"),
+            Some(&Value::Int(1))
+        );
         assert!((float(&table, &["treatment"], "mean_longest_run") - 45.0 / 5.0).abs() < 1e-12);
         assert_eq!(table.cell(&["control"], "n"), Some(&Value::Int(2)));
         assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(2)));
@@ -263,7 +266,10 @@ mod tests {
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(4)));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(7)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
-        assert_eq!(float(&table, &[], "mean_longest_run"), (0.0 + 4.0 + 18.0 + 32.0) / 4.0);
+        assert_eq!(
+            float(&table, &[], "mean_longest_run"),
+            (0.0 + 4.0 + 18.0 + 32.0) / 4.0
+        );
         let table = run("min_weeks = 33", &[], 0, 8);
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(0)));
     }
@@ -315,7 +321,10 @@ mod tests {
         assert_eq!(table.cell(&["(all)"], "n"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&["(all)"], "n_censored"), Some(&Value::Int(11)));
         assert_eq!(table.cell(&["(all)"], "share"), Some(&Value::Null));
-        assert_eq!(table.cell(&["(all)"], "mean_longest_run"), Some(&Value::Null));
+        assert_eq!(
+            table.cell(&["(all)"], "mean_longest_run"),
+            Some(&Value::Null)
+        );
         assert_eq!(table.cell(&["control"], "share"), Some(&Value::Null));
     }
 
@@ -331,7 +340,10 @@ mod tests {
             .unwrap()
             .check(&w)
             .unwrap_err();
-        assert!(err.starts_with("categories: unknown DREAM category"), "{err}");
+        assert!(
+            err.starts_with("categories: unknown DREAM category"),
+            "{err}"
+        );
         let err = resolve("min_weeks = 0").unwrap().check(&w).unwrap_err();
         assert!(err.starts_with("min_weeks:"), "{err}");
         let err = resolve("categories = []\nmonth_statuses = []")
@@ -348,12 +360,16 @@ mod tests {
     #[test]
     fn an_unknown_month_status_is_named() {
         let panel = tiny_panel();
-        let metric = (DEF.resolve)(&toml::from_str("month_statuses = [\"paid\"]").unwrap()).unwrap();
+        let metric =
+            (DEF.resolve)(&toml::from_str("month_statuses = [\"paid\"]").unwrap()).unwrap();
         assert_eq!(metric.statuses(), ["paid"]);
         let statuses = StatusParams::default();
         let w = window(0, Some(6));
         let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
         let err = metric.compute(&input).err().unwrap().to_string();
-        assert!(err.starts_with("month_statuses: the panel has no status \"paid\""), "{err}");
+        assert!(
+            err.starts_with("month_statuses: the panel has no status \"paid\""),
+            "{err}"
+        );
     }
 }

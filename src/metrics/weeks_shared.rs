@@ -101,7 +101,11 @@ impl MonthFlags {
             ])
             .collect()
             .map_err(failed)?;
-        let person = months.column("person").map_err(failed)?.i64().map_err(failed)?;
+        let person = months
+            .column("person")
+            .map_err(failed)?
+            .i64()
+            .map_err(failed)?;
         let rel = months
             .column("rel_month")
             .map_err(failed)?
@@ -143,15 +147,12 @@ impl MonthFlags {
 /// The index of a DREAM category named in parameter `key`; the error names the key and lists the
 /// categories.
 pub fn category_index(name: &str, key: &str) -> Result<usize, String> {
-    CATEGORIES
-        .iter()
-        .position(|c| *c == name)
-        .ok_or_else(|| {
-            format!(
-                "{key}: unknown DREAM category \"{name}\" (the categories are {})",
-                CATEGORIES.join(", ")
-            )
-        })
+    CATEGORIES.iter().position(|c| *c == name).ok_or_else(|| {
+        format!(
+            "{key}: unknown DREAM category \"{name}\" (the categories are {})",
+            CATEGORIES.join(", ")
+        )
+    })
 }
 
 /// The statuses named in `key` that the months frame lacks; the error names the key.
@@ -202,7 +203,10 @@ mod tests {
     fn unknown_category_names_the_key() {
         assert_eq!(category_index("internship", "categories"), Ok(10));
         let err = category_index("praktik", "categories").unwrap_err();
-        assert!(err.starts_with("categories: unknown DREAM category \"praktik\""), "{err}");
+        assert!(
+            err.starts_with("categories: unknown DREAM category \"praktik\""),
+            "{err}"
+        );
         assert!(err.contains("wage_subsidy"), "{err}");
     }
 }
