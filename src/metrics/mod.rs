@@ -8,7 +8,9 @@
 
 pub mod common;
 pub mod curve_shared;
+pub mod describe;
 pub mod first_outcome;
+pub mod history;
 pub mod hours_progression;
 pub mod input;
 pub mod mean_hours;
@@ -17,6 +19,8 @@ pub mod requirement;
 pub mod retention;
 pub mod share_at;
 pub mod share_ever;
+pub mod spell;
+pub mod weeks_shared;
 
 use crate::panel::Panel;
 use crate::table::Table;
@@ -35,6 +39,9 @@ pub const REGISTRY: &[MetricDef] = &[
     retention::DEF,
     hours_progression::DEF,
     first_outcome::DEF,
+    spell::DEF,
+    history::DEF,
+    describe::DEF,
 ];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {

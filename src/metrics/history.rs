@@ -1,0 +1,581 @@
+//! `history` (spec `metrics.md` §3.10): labour-market history in a window of weeks before the
+//! start week. Per person, the degree (share of the window's covered weeks) on public support, on
+//! social assistance, in employment, in self-support and on sickness benefit, and the number of
+//! internship spells (maximal runs of consecutive internship weeks); per group the mean degree
+//! and the share touched (degree > 0) of each, and the shares with 0 / >= 1 / >= 2 / >= 3 spells.
+//! Reproduces 004 Table 2 and 003's history ("2 weeks employed in the last 3 years").
+//!
+//! A week is *covered* when it lies inside DREAM's coverage and its month (Thursday rule) is a
+//! panel month (observed, and inside the panel's range before start). Degrees are over the
+//! covered weeks; a person with fewer covered weeks than the window is counted in `n_short` (and
+//! still counted over the weeks there are); a person with none is left out and counted in
+//! `n_no_weeks`.
+
+use super::common::{by_group, group, mean, persons, polars, share_of, to_table, Spec};
+use super::weeks_shared::{category_index, person_rows, require_columns, runs, MonthFlags};
+use super::{resolve, Compute, MetricDef, MetricInput};
+use crate::table::Table;
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const DEF: MetricDef = MetricDef {
+    name: "history",
+    summary: "degree on public support, social assistance, employment, self-support, sickness and internship spells in the weeks before start",
+    resolve: resolve::<History>,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Mean share of the covered weeks (0..1).
+    Degree,
+    /// Mean number of weeks.
+    Weeks,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct History {
+    /// The window: the `weeks_before` ISO weeks before the start week (start week − weeks_before
+    /// .. start week − 1).
+    pub weeks_before: u32,
+    /// Report mean degrees or mean weeks.
+    pub unit: Unit,
+    /// The panel status whose months make a self-supporting week an employed one.
+    pub employment_status: String,
+    /// The DREAM category whose runs of consecutive weeks are counted as spells.
+    pub spell_category: String,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History {
+            weeks_before: 104,
+            unit: Unit::Degree,
+            employment_status: "paid_hours".into(),
+            spell_category: "internship".into(),
+        }
+    }
+}
+
+/// The week measures, in column order.
+const MEASURES: [&str; 5] = [
+    "public_support",
+    "social_assistance",
+    "employment",
+    "self_support",
+    "sickness",
+];
+
+impl History {
+    fn validate(&self) -> Result<usize, String> {
+        if self.weeks_before == 0 {
+            return Err("weeks_before: must be at least 1 week".into());
+        }
+        category_index(&self.spell_category, "spell_category")
+    }
+
+    fn value_column(&self, measure: &str) -> String {
+        match self.unit {
+            Unit::Degree => format!("mean_degree_{measure}"),
+            Unit::Weeks => format!("mean_weeks_{measure}"),
+        }
+    }
+}
+
+/// One person's counts of covered weeks.
+#[derive(Default)]
+struct Counts {
+    covered: u32,
+    /// In [`MEASURES`] order.
+    weeks: [u32; 5],
+    spells: u32,
+    /// DREAM weeks left out because their month is before the panel's range.
+    lost_to_panel_range: u32,
+}
+
+impl Compute for History {
+    fn statuses(&self) -> Vec<String> {
+        vec![self.employment_status.clone()]
+    }
+
+    fn check(&self, _window: &super::Window) -> Result<(), String> {
+        self.validate().map(|_| ())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        let spell_category = self.validate().map_err(|e| anyhow!(e))?;
+        require_columns(
+            input,
+            std::slice::from_ref(&self.employment_status),
+            "employment_status",
+        )?;
+        let social_assistance = category_index("social_assistance", "social_assistance")
+            .map_err(|e| anyhow!("internal: {e}"))?;
+        let sickness =
+            category_index("sickness", "sickness").map_err(|e| anyhow!("internal: {e}"))?;
+        let before = self.weeks_before as i32;
+        let people = person_rows(input, DEF.name)?;
+        // The window's months run from the month of its first week up to the start month (the
+        // week before the start week has its Thursday before the start date).
+        let lo = people
+            .iter()
+            .map(|p| p.start_week.offset(-before).month().since(p.start_month))
+            .min()
+            .unwrap_or(0);
+        let flags = MonthFlags::build(
+            input,
+            &people,
+            col(self.employment_status.as_str()),
+            lo,
+            0,
+            DEF.name,
+        )?;
+        let weeks = &input.panel.weeks;
+        let months_before = input.panel.options.months_before as i32;
+
+        let counts: Vec<Counts> = people
+            .iter()
+            .map(|p| {
+                let mut c = Counts::default();
+                let first = p.start_week.offset(-before);
+                let mut month = first.month();
+                let mut month_end = month.weeks().end().index();
+                let mut spell_weeks = Vec::with_capacity(self.weeks_before as usize);
+                for k in 0..before {
+                    let week = first.offset(k);
+                    if week.index() > month_end {
+                        month = month.offset(1);
+                        month_end = month.weeks().end().index();
+                    }
+                    let rel = month.since(p.start_month);
+                    let paid = match (weeks.covers(week), flags.get(p.person, rel)) {
+                        (true, Some(paid)) => paid,
+                        (covered, _) => {
+                            if covered && rel < -months_before {
+                                c.lost_to_panel_range += 1;
+                            }
+                            spell_weeks.push(false);
+                            continue;
+                        }
+                    };
+                    let state = weeks.get(p.person, week);
+                    let category = state.category();
+                    let public = state.public_support();
+                    c.covered += 1;
+                    let flags = [
+                        public,
+                        category == Some(social_assistance),
+                        !public && paid,
+                        !public,
+                        category == Some(sickness),
+                    ];
+                    for (count, flag) in c.weeks.iter_mut().zip(flags) {
+                        *count += flag as u32;
+                    }
+                    spell_weeks.push(category == Some(spell_category));
+                }
+                c.spells = runs(spell_weeks).0;
+                c
+            })
+            .collect();
+
+        let included = |c: &Counts| c.covered > 0;
+        let mut columns = vec![
+            Column::new(
+                "included".into(),
+                counts.iter().map(included).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "short".into(),
+                counts
+                    .iter()
+                    .map(|c| included(c) && c.covered < self.weeks_before)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "covered_weeks".into(),
+                counts
+                    .iter()
+                    .map(|c| included(c).then_some(c.covered as f64))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "spells".into(),
+                counts
+                    .iter()
+                    .map(|c| included(c).then_some(c.spells as i64))
+                    .collect::<Vec<_>>(),
+            ),
+        ];
+        for (m, measure) in MEASURES.iter().enumerate() {
+            columns.push(Column::new(
+                format!("value_{measure}").into(),
+                counts
+                    .iter()
+                    .map(|c| {
+                        included(c).then(|| match self.unit {
+                            Unit::Degree => c.weeks[m] as f64 / c.covered as f64,
+                            Unit::Weeks => c.weeks[m] as f64,
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            ));
+            columns.push(Column::new(
+                format!("touched_{measure}").into(),
+                counts
+                    .iter()
+                    .map(|c| included(c) && c.weeks[m] > 0)
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        let frame = input
+            .persons
+            .hstack(&columns)
+            .map_err(|e| polars(DEF.name, e))?
+            .lazy();
+
+        let sum = |expr: Expr, name: &str| expr.cast(DataType::Int64).sum().alias(name);
+        let mut aggs = vec![
+            sum(col("included"), "n"),
+            sum(col("short"), "n_short"),
+            sum(col("included").not(), "n_no_weeks"),
+            col("covered_weeks").mean().alias("mean_covered_weeks"),
+        ];
+        for measure in MEASURES {
+            aggs.push(sum(
+                col(format!("touched_{measure}").as_str()),
+                &format!("touched_{measure}"),
+            ));
+            aggs.push(
+                col(format!("value_{measure}").as_str())
+                    .mean()
+                    .alias(self.value_column(measure).as_str()),
+            );
+        }
+        let thresholds = [
+            ("0", None),
+            ("1plus", Some(1)),
+            ("2plus", Some(2)),
+            ("3plus", Some(3)),
+        ];
+        for (suffix, at_least) in thresholds {
+            let test = match at_least {
+                None => col("spells").eq(lit(0i64)),
+                Some(k) => col("spells").gt_eq(lit(k as i64)),
+            };
+            aggs.push(sum(test.fill_null(lit(false)), &format!("spells_{suffix}")));
+        }
+        aggs.push(
+            col("spells")
+                .cast(DataType::Float64)
+                .mean()
+                .alias("mean_spells"),
+        );
+        let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
+
+        let names: Vec<[String; 3]> = MEASURES
+            .iter()
+            .map(|m| {
+                [
+                    format!("touched_{m}"),
+                    format!("share_touched_{m}"),
+                    self.value_column(m),
+                ]
+            })
+            .collect();
+        let spell_names: Vec<[String; 2]> = thresholds
+            .iter()
+            .map(|(suffix, _)| [format!("spells_{suffix}"), format!("share_spells_{suffix}")])
+            .collect();
+        let decimals = match self.unit {
+            Unit::Degree => 3,
+            Unit::Weeks => 1,
+        };
+        let mut specs: Vec<Spec<'_>> = input.group_by.iter().map(|g| group(g)).collect();
+        specs.extend([
+            persons("n"),
+            persons("n_short"),
+            persons("n_no_weeks"),
+            mean("mean_covered_weeks", "n", 1),
+        ]);
+        for [touched, share, value] in &names {
+            specs.push(persons(touched));
+            specs.push(share_of(share, touched, "n"));
+            specs.push(mean(value, "n", decimals));
+        }
+        for [count, share] in &spell_names {
+            specs.push(persons(count));
+            specs.push(share_of(share, count, "n"));
+        }
+        specs.push(mean("mean_spells", "n", 2));
+        let mut table = to_table(&result, &specs)?;
+
+        table.notes.push(format!(
+            "window: the {} ISO weeks before each person's start week; a week counts when inside DREAM's coverage and its month (Thursday rule) is a panel month; {}: {} over those weeks; public_support: a public-support code; self_support: none; employment: self-supporting in a month with {}; sickness and social_assistance: a code of that category; touched: at least one such week; spells: maximal runs of consecutive {} weeks",
+            self.weeks_before,
+            match self.unit {
+                Unit::Degree => "mean_degree_*",
+                Unit::Weeks => "mean_weeks_*",
+            },
+            match self.unit {
+                Unit::Degree => "each person's share of weeks (0..1), averaged",
+                Unit::Weeks => "each person's number of weeks, averaged",
+            },
+            self.employment_status,
+            self.spell_category,
+        ));
+        table.notes.push(
+            "n_short: persons with fewer covered weeks than the window, still counted over the weeks there are; n_no_weeks: persons with no covered week, left out of n".into(),
+        );
+        let lost = counts.iter().filter(|c| c.lost_to_panel_range > 0).count();
+        if lost > 0 {
+            table.notes.push(format!(
+                "{lost} persons have DREAM weeks in the window whose month lies before the panel's {months_before} months before start; those weeks are not covered (build the panel with more months before start to keep them)"
+            ));
+        }
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::metrics::Window;
+    use crate::panel::StatusParams;
+    use crate::table::Value;
+
+    fn run(params: &str, group_by: &[&str]) -> Table {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        let window = Window::default();
+        metric.check(&window).unwrap();
+        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
+        metric.compute(&input).unwrap()
+    }
+
+    fn float(table: &Table, group: &[&str], column: &str) -> f64 {
+        match table.cell(group, column) {
+            Some(Value::Float(v)) => *v,
+            other => panic!("{column}: {other:?}"),
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    // The tiny panel's covered weeks are 2020-W27 .. 2021-W21 (DREAM starts at W27; the last
+    // panel month is 2021-05, whose last week is W21). With the default 104 weeks every window
+    // reaches back before W27, so each person's covered weeks run from W27 to the week before
+    // the start week:
+    //   P10 start 2019-W45: window ends 2019-W44 → no covered week (n_no_weeks).
+    //   P08 2020-W33 → W27–W32, 6 weeks, all 890 (sickness).
+    //   P06 2020-W34 → W27–W33, 7 weeks, all 702 (social assistance).
+    //   P05 2020-W38 → W27–W37, 11 weeks, all 111 (UI).
+    //   P01 2020-W40 (Wed 30 Sep) → W27–W39, 13 weeks, all 701 (social assistance).
+    //   P07 2020-W41 → W27–W40, 14 weeks, all 750 (flexjob_unemployment).
+    //   P03 2020-W42 → W27–W41, 15 weeks, no DREAM row: self-supporting, no income.
+    //   P04 2020-W45 → W27–W44, 18 weeks, blank row; paid hours Jul–Oct 2020 → 18 employed.
+    //   P02 2020-W53 (Fri 1 Jan 2021) → W27–W52, 26 weeks, all 111 (W53 itself is the start
+    //     week, so not in the window).
+    //   P09 2021-W20 → 2020-W27..2021-W19, 27 + 19 = 46 weeks: 111 ×9, 881 ×18, 882 ×5, 411 ×7,
+    //     701 ×7 (W13–W19), all public support.
+    //   P11 2021-W23 → 2020-W27..2021-W21 = 48 weeks of 701; 2021-W22 is in DREAM but its month
+    //     (June) is after income coverage, so it is not covered.
+    // n = 10, all short of 104 weeks.
+
+    #[test]
+    fn degrees_two_years_before_start() {
+        let table = run("", &[]);
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(10)));
+        assert_eq!(table.cell(&[], "n_short"), Some(&Value::Int(10)));
+        assert_eq!(table.cell(&[], "n_no_weeks"), Some(&Value::Int(1)));
+        // (6+7+11+13+14+15+18+26+46+48) / 10 = 204 / 10
+        assert!(close(float(&table, &[], "mean_covered_weeks"), 20.4));
+        // Public support: degree 1 for all but P03 and P04 → 8 touched, mean 8/10.
+        assert_eq!(
+            table.cell(&[], "touched_public_support"),
+            Some(&Value::Int(8))
+        );
+        assert!(close(
+            float(&table, &[], "share_touched_public_support"),
+            0.8
+        ));
+        assert!(close(float(&table, &[], "mean_degree_public_support"), 0.8));
+        // Social assistance: P06 1, P01 1, P09 7/46, P11 1 → (3 + 7/46) / 10.
+        assert_eq!(
+            table.cell(&[], "touched_social_assistance"),
+            Some(&Value::Int(4))
+        );
+        assert!(close(
+            float(&table, &[], "mean_degree_social_assistance"),
+            (3.0 + 7.0 / 46.0) / 10.0
+        ));
+        // Employment: P04 only (degree 1); P07's paid Oct 2020 is after its window and on
+        // benefit anyway.
+        assert_eq!(table.cell(&[], "touched_employment"), Some(&Value::Int(1)));
+        assert!(close(float(&table, &[], "mean_degree_employment"), 0.1));
+        // Self-support: P03 and P04 (degree 1 each).
+        assert_eq!(
+            table.cell(&[], "touched_self_support"),
+            Some(&Value::Int(2))
+        );
+        assert!(close(float(&table, &[], "mean_degree_self_support"), 0.2));
+        // Sickness: P08 (890 in all 6 weeks).
+        assert_eq!(table.cell(&[], "touched_sickness"), Some(&Value::Int(1)));
+        assert!(close(float(&table, &[], "mean_degree_sickness"), 0.1));
+        // No internship before anyone's start (P01's 521 weeks begin after its start).
+        assert_eq!(table.cell(&[], "spells_0"), Some(&Value::Int(10)));
+        assert_eq!(table.cell(&[], "share_spells_0"), Some(&Value::Float(1.0)));
+        assert_eq!(table.cell(&[], "spells_1plus"), Some(&Value::Int(0)));
+        assert_eq!(
+            table.cell(&[], "share_spells_1plus"),
+            Some(&Value::Float(0.0))
+        );
+        assert_eq!(table.cell(&[], "mean_spells"), Some(&Value::Float(0.0)));
+    }
+
+    #[test]
+    fn unit_weeks_reports_mean_weeks() {
+        // Public: (6+7+11+13+14+0+0+26+46+48)/10 = 17.1; social assistance (7+13+7+48)/10 = 7.5;
+        // employment 18/10; self-support (15+18)/10; sickness 6/10.
+        let table = run("unit = \"weeks\"", &[]);
+        assert!(table.column_index("mean_degree_public_support").is_none());
+        assert!(close(float(&table, &[], "mean_weeks_public_support"), 17.1));
+        assert!(close(
+            float(&table, &[], "mean_weeks_social_assistance"),
+            7.5
+        ));
+        assert!(close(float(&table, &[], "mean_weeks_employment"), 1.8));
+        assert!(close(float(&table, &[], "mean_weeks_self_support"), 3.3));
+        assert!(close(float(&table, &[], "mean_weeks_sickness"), 0.6));
+    }
+
+    #[test]
+    fn a_short_window_and_short_persons() {
+        // weeks_before = 10:
+        //   P08 W23–W32 → 6 covered (short); P06 W24–W33 → 7 (short);
+        //   P05 W28–W37, P01 W30–W39, P07 W31–W40, P03 W32–W41, P04 W35–W44 (paid Aug–Oct:
+        //   10 employed), P02 W43–W52, P09 2021-W10..W19 (411 ×3, 701 ×7) → 10 each;
+        //   P11 2021-W13..W22 → W22 (June) not covered → 9 (short), all 701; P10 none.
+        let table = run("weeks_before = 10", &[]);
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(10)));
+        assert_eq!(table.cell(&[], "n_short"), Some(&Value::Int(3)));
+        // (6+7+10*7+9)/10 = 92/10
+        assert!(close(float(&table, &[], "mean_covered_weeks"), 9.2));
+        // Social assistance: P06 1, P01 1, P09 7/10, P11 1 → 3.7 / 10.
+        assert!(close(
+            float(&table, &[], "mean_degree_social_assistance"),
+            0.37
+        ));
+        assert!(close(float(&table, &[], "mean_degree_employment"), 0.1));
+    }
+
+    #[test]
+    fn the_week_before_a_week_53_start() {
+        // weeks_before = 1: each person's window is the week before the start week.
+        //   P10 → 2019-W44 and P11 → 2021-W22 (month June, after income coverage): not covered,
+        //   so n_no_weeks = 2 and n = 9, none short.
+        //   P02 (start week 2020-W53) → 2020-W52, 111; P08 W32 890; P06 W33 702; P05 W37 111;
+        //   P01 W39 701; P07 W40 750; P09 2021-W19 701 → 7 on public support; P03 W41 and P04
+        //   W44 have no code.
+        let table = run("weeks_before = 1", &[]);
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(9)));
+        assert_eq!(table.cell(&[], "n_no_weeks"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&[], "n_short"), Some(&Value::Int(0)));
+        assert_eq!(
+            table.cell(&[], "touched_public_support"),
+            Some(&Value::Int(7))
+        );
+        assert!(close(float(&table, &[], "mean_covered_weeks"), 1.0));
+    }
+
+    #[test]
+    fn spells_of_another_category_and_groups() {
+        // spell_category = social_assistance: one run each for P06, P01, P09 (W13–W19), P11
+        // → 1plus 4 of 10, 2plus 0, mean 0.4.
+        let table = run("spell_category = \"social_assistance\"", &["arm"]);
+        assert_eq!(table.cell(&["(all)"], "spells_1plus"), Some(&Value::Int(4)));
+        assert_eq!(table.cell(&["(all)"], "spells_2plus"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&["(all)"], "spells_0"), Some(&Value::Int(6)));
+        assert!(close(float(&table, &["(all)"], "mean_spells"), 0.4));
+        // Treatment: P10 (no weeks), P08, P06, P05, P01, P03 → n 5; spells P06, P01 → 2/5.
+        // Control: P07, P04, P02, P09, P11 → n 5; spells P09, P11 → 2/5; employment P04 → 1/5.
+        assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(5)));
+        assert_eq!(
+            table.cell(&["treatment"], "n_no_weeks"),
+            Some(&Value::Int(1))
+        );
+        assert!(close(
+            float(&table, &["treatment"], "share_spells_1plus"),
+            0.4
+        ));
+        assert_eq!(table.cell(&["control"], "n_no_weeks"), Some(&Value::Int(0)));
+        assert!(close(
+            float(&table, &["control"], "mean_degree_employment"),
+            0.2
+        ));
+        assert!(close(
+            float(&table, &["treatment"], "mean_degree_employment"),
+            0.0
+        ));
+    }
+
+    #[test]
+    fn a_group_with_no_covered_weeks_is_null_not_nan() {
+        // One group per person: P10's group has no covered week, so n 0 and every share and
+        // mean of it is Null.
+        let table = run("", &["person_id"]);
+        assert_eq!(table.cell(&["P10"], "n"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&["P10"], "n_no_weeks"), Some(&Value::Int(1)));
+        assert_eq!(
+            table.cell(&["P10"], "share_touched_public_support"),
+            Some(&Value::Null)
+        );
+        assert_eq!(
+            table.cell(&["P10"], "mean_degree_public_support"),
+            Some(&Value::Null)
+        );
+        assert_eq!(table.cell(&["P10"], "mean_spells"), Some(&Value::Null));
+        // P09: social assistance 7 of 46 weeks.
+        assert!(close(
+            float(&table, &["P09"], "mean_degree_social_assistance"),
+            7.0 / 46.0
+        ));
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let resolve = |text: &str| (DEF.resolve)(&toml::from_str(text).unwrap());
+        let err = resolve("unit = \"days\"").err().unwrap();
+        assert!(err.contains("unknown variant `days`"), "{err}");
+        assert!(err.contains("unit"), "{err}");
+        let err = resolve("weeks_befor = 104").err().unwrap();
+        assert!(err.contains("unknown field `weeks_befor`"), "{err}");
+        let w = Window::default();
+        let err = resolve("weeks_before = 0").unwrap().check(&w).unwrap_err();
+        assert!(err.starts_with("weeks_before:"), "{err}");
+        let err = resolve("spell_category = \"praktik\"")
+            .unwrap()
+            .check(&w)
+            .unwrap_err();
+        assert!(
+            err.starts_with("spell_category: unknown DREAM category"),
+            "{err}"
+        );
+        let panel = tiny_panel();
+        let metric = resolve("employment_status = \"job\"").unwrap();
+        let statuses = StatusParams::default();
+        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
+        let err = metric.compute(&input).err().unwrap().to_string();
+        assert!(
+            err.starts_with("employment_status: the panel has no status \"job\""),
+            "{err}"
+        );
+    }
+}

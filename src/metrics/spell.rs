@@ -1,0 +1,375 @@
+//! `spell` (spec `metrics.md` §3.9): the longest run of consecutive ISO weeks in a set of week
+//! states, among the weeks whose month (Thursday rule) lies in the window, and the share of
+//! persons with a run of at least `min_weeks` weeks. Reproduces 003's "64% completed 13
+//! consecutive weeks of company-based activity within 18 months".
+//!
+//! A week is in the set when its DREAM code's category is one of `categories`, or when its month
+//! is in one of `month_statuses` (then all the month's weeks count). The default is the spec's
+//! company-based activity: internship or wage-subsidy weeks, and every week of a month with
+//! `paid_hours`. Denominator: persons observed over the whole window (every month of it in the
+//! panel); the others are `n_censored`.
+
+use super::common::{by_group, group, mean, persons, polars, share_of, to_table, Spec};
+use super::weeks_shared::{category_index, person_rows, require_columns, runs, MonthFlags};
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::table::Table;
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const DEF: MetricDef = MetricDef {
+    name: "spell",
+    summary: "share of persons with a run of >= min_weeks consecutive weeks in a set of week states in the window",
+    resolve: resolve::<Spell>,
+};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Spell {
+    /// A run must be at least this many consecutive weeks to count.
+    pub min_weeks: u32,
+    /// DREAM categories whose weeks are in the set.
+    pub categories: Vec<String>,
+    /// Panel statuses: every week of a month in one of them is in the set.
+    pub month_statuses: Vec<String>,
+}
+
+impl Default for Spell {
+    fn default() -> Self {
+        Spell {
+            min_weeks: 13,
+            categories: vec!["internship".into(), "wage_subsidy".into()],
+            month_statuses: vec!["paid_hours".into()],
+        }
+    }
+}
+
+impl Spell {
+    fn category_set(&self) -> Result<Vec<usize>, String> {
+        if self.min_weeks == 0 {
+            return Err("min_weeks: must be at least 1 week".into());
+        }
+        if self.categories.is_empty() && self.month_statuses.is_empty() {
+            return Err(
+                "categories, month_statuses: both are empty, so no week could count; name at least one DREAM category or panel status"
+                    .into(),
+            );
+        }
+        self.categories
+            .iter()
+            .map(|c| category_index(c, "categories"))
+            .collect()
+    }
+}
+
+impl Compute for Spell {
+    fn statuses(&self) -> Vec<String> {
+        self.month_statuses.clone()
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        self.category_set()?;
+        let Some(to) = window.to else {
+            return Err("spell needs window.to, the last month through which persons must be observed (e.g. to = 17 for \"within 18 months\")".into());
+        };
+        if to < window.from() {
+            return Err(format!(
+                "window: from ({}) is after to ({to})",
+                window.from()
+            ));
+        }
+        Ok(())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        self.check(input.window).map_err(|e| anyhow!(e))?;
+        let categories = self.category_set().map_err(|e| anyhow!(e))?;
+        require_columns(input, &self.month_statuses, "month_statuses")?;
+        let (from, to) = (input.window.from(), input.window.to.unwrap_or(i32::MAX));
+        let people = person_rows(input, DEF.name)?;
+        let flag = self
+            .month_statuses
+            .iter()
+            .fold(lit(false), |acc, s| acc.or(col(s.as_str())));
+        let flags = MonthFlags::build(input, &people, flag, from, to, DEF.name)?;
+        let weeks = &input.panel.weeks;
+
+        let mut eligible = Vec::with_capacity(people.len());
+        let mut longest: Vec<Option<i64>> = Vec::with_capacity(people.len());
+        for p in &people {
+            let observed =
+                p.first_observed.is_some_and(|f| f <= from) && p.followup.is_some_and(|f| f >= to);
+            let run = observed.then(|| {
+                // Every month of the window must be in the panel and all its weeks in DREAM;
+                // otherwise the person is censored (`None`).
+                let mut in_set = Vec::new();
+                for rel in from..=to {
+                    let month_flag = flags.get(p.person, rel)?;
+                    let month = p.start_month.offset(rel);
+                    let month_weeks = month.weeks();
+                    for index in month_weeks.start().index()..=month_weeks.end().index() {
+                        let week = crate::calendar::Week::from_index(index);
+                        if !weeks.covers(week) {
+                            return None;
+                        }
+                        let state = weeks.get(p.person, week);
+                        let by_category = state.category().is_some_and(|c| categories.contains(&c));
+                        in_set.push(month_flag || by_category);
+                    }
+                }
+                Some(runs(in_set).1 as i64)
+            });
+            let run = run.flatten();
+            eligible.push(run.is_some());
+            longest.push(run);
+        }
+
+        let frame = input
+            .persons
+            .hstack(&[
+                Column::new("eligible".into(), eligible),
+                Column::new("longest".into(), longest),
+            ])
+            .map_err(|e| polars(DEF.name, e))?
+            .lazy();
+        let aggs = [
+            col("eligible").cast(DataType::Int64).sum().alias("n"),
+            col("longest")
+                .gt_eq(lit(self.min_weeks as i64))
+                .fill_null(lit(false))
+                .cast(DataType::Int64)
+                .sum()
+                .alias("count"),
+            col("eligible")
+                .not()
+                .cast(DataType::Int64)
+                .sum()
+                .alias("n_censored"),
+            col("longest")
+                .cast(DataType::Float64)
+                .mean()
+                .alias("mean_longest_run"),
+        ];
+        let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
+        let mut specs: Vec<Spec<'_>> = input.group_by.iter().map(|g| group(g)).collect();
+        specs.extend([
+            persons("n"),
+            persons("count"),
+            share_of("share", "count", "n"),
+            persons("n_censored"),
+            mean("mean_longest_run", "n", 1),
+        ]);
+        let mut table = to_table(&result, &specs)?;
+        let mut set: Vec<String> = self
+            .categories
+            .iter()
+            .map(|c| format!("{c} weeks"))
+            .collect();
+        set.extend(
+            self.month_statuses
+                .iter()
+                .map(|s| format!("all weeks of {s} months")),
+        );
+        table.notes.push(format!(
+            "share: persons whose longest run of consecutive ISO weeks in ({}) is >= {} weeks, among the weeks whose month (Thursday rule) has rel_month {from}..{to}; n: persons observed over the whole window; n_censored: the others; mean_longest_run in weeks",
+            set.join(" or "),
+            self.min_weeks
+        ));
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::panel::StatusParams;
+    use crate::table::Value;
+
+    fn run(params: &str, group_by: &[&str], from: i32, to: i32) -> Table {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        let window = window(from, Some(to));
+        metric.check(&window).unwrap();
+        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
+        metric.compute(&input).unwrap()
+    }
+
+    fn window(from: i32, to: Option<i32>) -> Window {
+        Window {
+            from: Some(from),
+            to,
+            ..Window::default()
+        }
+    }
+
+    fn float(table: &Table, group: &[&str], column: &str) -> f64 {
+        table.cell(group, column).and_then(Value::as_f64).unwrap()
+    }
+
+    #[test]
+    fn company_based_runs_in_the_first_seven_months() {
+        // Window rel_month 0..6. Observed through it (first observed <= 0, follow-up >= 6): P08,
+        // P06, P05, P01, P07, P03, P04 = 7; censored: P10 (first observed rel_month 8), P02 (4),
+        // P09 (0), P11 (-1) = 4. Longest company-based runs (internship/wage-subsidy weeks, or
+        // every week of a paid_hours month):
+        // - P08 (Aug–Feb): no 521/531, no income → 0.
+        // - P06 (Aug–Feb): paid Nov 2020 only → W45–W48 = 4.
+        // - P05 (Sep–Mar): paid Sep, Oct, Nov, Dec 2020 (Mar 2021 is 0.5 h) → W36–W53 =
+        //   4+5+4+5 = 18 (runs through week 53).
+        // - P01 (Sep–Mar): 521 W43–W50, 531 W51–2021-W06, paid Dec 2020–Mar 2021 → W43..W53
+        //   (11) + 2021-W01..W12 (12) = 23.
+        // - P07 (Oct–Apr): flexjob weeks do not count; paid Oct–Dec 2020 (W40–W53 = 5+4+5 = 14),
+        //   no income in Jan 2021, paid Feb–Apr (W05–W17 = 4+4+5 = 13) → 14.
+        // - P03 (Oct–Apr): no registers → 0.
+        // - P04 (Nov–May): paid Nov (4); Dec has a 0-hour row, Jan none; paid Feb–May (W05–W21 =
+        //   4+4+5+4 = 17) → 17.
+        // >= 13: P05, P01, P07, P04 = 4 of 7. Mean (0+4+18+23+14+0+17)/7 = 76/7.
+        let table = run("", &[], 0, 6);
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(7)));
+        assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(4)));
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(4)));
+        assert_eq!(table.cell(&[], "share"), Some(&Value::Float(4.0 / 7.0)));
+        assert!((float(&table, &[], "mean_longest_run") - 76.0 / 7.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn by_arm_with_the_censored_apart() {
+        // Same window. Treatment: P08 0, P06 4, P05 18, P01 23, P03 0 → 2 of 5, P10 censored.
+        // Control: P07 14, P04 17 → 2 of 2; P02, P09, P11 censored.
+        let table = run("", &["arm"], 0, 6);
+        assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(5)));
+        assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(2)));
+        assert_eq!(
+            table.cell(&["treatment"], "n_censored"),
+            Some(&Value::Int(1))
+        );
+        assert!((float(&table, &["treatment"], "mean_longest_run") - 45.0 / 5.0).abs() < 1e-12);
+        assert_eq!(table.cell(&["control"], "n"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["control"], "n_censored"), Some(&Value::Int(3)));
+        assert_eq!(table.cell(&["control"], "share"), Some(&Value::Float(1.0)));
+        assert_eq!(table.cell(&["(all)"], "n"), Some(&Value::Int(7)));
+    }
+
+    #[test]
+    fn the_longest_run_crosses_week_53() {
+        // Window 0..8: observed through rel_month 8: P08, P06, P05, P01 (P10 starts before
+        // coverage: first observed rel_month 8 > 0) → n 4, censored 7.
+        // P01 (Sep 2020–May 2021): 521 from W43, 531 through 2021-W06, paid Dec 2020–May 2021 →
+        // one run 2020-W43..W53 (11 weeks, week 53 included) + 2021-W01..W21 (21) = 32.
+        // P08 0; P06 paid Nov 2020 (4) and Mar 2021 (W09–W12, 4) → 4; P05 18.
+        // min_weeks 32: only P01. A run broken at week 53 would be 11 + 21 → 21 < 32.
+        let table = run("min_weeks = 32", &[], 0, 8);
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(4)));
+        assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(7)));
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
+        assert_eq!(
+            float(&table, &[], "mean_longest_run"),
+            (0.0 + 4.0 + 18.0 + 32.0) / 4.0
+        );
+        let table = run("min_weeks = 33", &[], 0, 8);
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(0)));
+    }
+
+    #[test]
+    fn categories_alone_without_month_statuses() {
+        // Window 0..6, internship/wage-subsidy weeks only: P01 has 521 W43–W50 and 531
+        // W51–2021-W06 = 8 + 9 = 17 consecutive weeks (across week 53); nobody else has any.
+        let table = run("month_statuses = []", &[], 0, 6);
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(7)));
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
+        assert!((float(&table, &[], "mean_longest_run") - 17.0 / 7.0).abs() < 1e-12);
+        // Only wage subsidy: P01's 531 weeks W51, W52, W53, 2021-W01..W06 = 9 weeks.
+        let table = run(
+            "month_statuses = []\ncategories = [\"wage_subsidy\"]\nmin_weeks = 9",
+            &[],
+            0,
+            6,
+        );
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
+        assert!((float(&table, &[], "mean_longest_run") - 9.0 / 7.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_pre_start_window_and_a_person_without_registers() {
+        // Window -3..-1 (the three months before start), flexjob_unemployment weeks only.
+        // Observed through it: everyone with first observed rel_month <= -3 and follow-up >= -1,
+        // i.e. all but P10 (first observed 8), P08 (Aug 2020 start: first observed -1) and P06
+        // (also -1); P05 (Sep 2020: -2) and P01 (-2) too → n = P07 (first observed -3), P03 (-3),
+        // P04 (-4), P02 (-6), P09 (-10), P11 (-11) = 6, censored 5.
+        // P07's months -3..-1 are Jul–Sep 2020, all 750 (W27–W39 = 5+4+4 = 13 weeks) → 13;
+        // P03 (no DREAM row) 0; the rest have no 750.
+        let table = run(
+            "month_statuses = []\ncategories = [\"flexjob_unemployment\"]",
+            &[],
+            -3,
+            -1,
+        );
+        assert_eq!(table.cell(&[], "n"), Some(&Value::Int(6)));
+        assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(5)));
+        assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
+        assert!((float(&table, &[], "mean_longest_run") - 13.0 / 6.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn nobody_observed_gives_null_not_nan() {
+        // Window 0..19: the longest follow-up from rel_month 0 is 9 (P08, P06), so nobody.
+        let table = run("", &["arm"], 0, 19);
+        assert_eq!(table.cell(&["(all)"], "n"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&["(all)"], "n_censored"), Some(&Value::Int(11)));
+        assert_eq!(table.cell(&["(all)"], "share"), Some(&Value::Null));
+        assert_eq!(
+            table.cell(&["(all)"], "mean_longest_run"),
+            Some(&Value::Null)
+        );
+        assert_eq!(table.cell(&["control"], "share"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let resolve = |text: &str| (DEF.resolve)(&toml::from_str(text).unwrap());
+        let err = resolve("min_week = 13").err().unwrap();
+        assert!(err.contains("unknown field `min_week`"), "{err}");
+        let err = resolve("min_weeks = -1").err().unwrap();
+        assert!(err.contains("min_weeks"), "{err}");
+        let w = window(0, Some(17));
+        let err = resolve("categories = [\"praktik\"]")
+            .unwrap()
+            .check(&w)
+            .unwrap_err();
+        assert!(
+            err.starts_with("categories: unknown DREAM category"),
+            "{err}"
+        );
+        let err = resolve("min_weeks = 0").unwrap().check(&w).unwrap_err();
+        assert!(err.starts_with("min_weeks:"), "{err}");
+        let err = resolve("categories = []\nmonth_statuses = []")
+            .unwrap()
+            .check(&w)
+            .unwrap_err();
+        assert!(err.contains("both are empty"), "{err}");
+        let err = resolve("").unwrap().check(&window(0, None)).unwrap_err();
+        assert!(err.contains("needs window.to"), "{err}");
+        let err = resolve("").unwrap().check(&window(5, Some(2))).unwrap_err();
+        assert!(err.starts_with("window:"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_month_status_is_named() {
+        let panel = tiny_panel();
+        let metric =
+            (DEF.resolve)(&toml::from_str("month_statuses = [\"paid\"]").unwrap()).unwrap();
+        assert_eq!(metric.statuses(), ["paid"]);
+        let statuses = StatusParams::default();
+        let w = window(0, Some(6));
+        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
+        let err = metric.compute(&input).err().unwrap().to_string();
+        assert!(
+            err.starts_with("month_statuses: the panel has no status \"paid\""),
+            "{err}"
+        );
+    }
+}
