@@ -27,7 +27,21 @@ pub fn group_exprs(group_by: &[String]) -> Vec<Expr> {
 
 /// Aggregates `frame` per group (sorted by the group values) and over everyone (a last row whose
 /// group columns read [`ALL`]); with no groups, only the total row.
-pub fn by_group(frame: LazyFrame, group_by: &[String], aggs: &[Expr]) -> PolarsResult<DataFrame> {
+pub fn by_group(
+    mut frame: LazyFrame,
+    group_by: &[String],
+    aggs: &[Expr],
+) -> PolarsResult<DataFrame> {
+    // Joins and group-bys upstream return rows in an order that varies between runs (hashing),
+    // and a float sum depends on the order of its terms: sorting by person first makes every
+    // mean the same to the last digit in every run.
+    // Chunk boundaries move between runs too, and a sum is taken chunk by chunk: one chunk.
+    if frame.collect_schema()?.contains("person") {
+        frame = frame.sort(["person"], SortMultipleOptions::default());
+    }
+    let mut collected = frame.collect()?;
+    collected.rechunk_mut();
+    let frame = collected.lazy();
     // Group columns first, then the aggregates, in both parts, so they stack.
     let total = frame.clone().select(
         group_by
@@ -202,4 +216,22 @@ pub fn any_in_window(input: &MetricInput<'_>, flag: Expr, name: &str) -> LazyFra
             col(name).fill_null(lit(false)),
             col("observed_months").fill_null(lit(0i64)),
         ])
+}
+
+/// The sum of a float column rounded term by term to `decimals` decimals and added as integers.
+/// Float addition depends on the order of its terms, and polars' group-bys do not keep an order
+/// from run to run; integer addition does not care, so the result is the same in every run.
+pub fn stable_sum(expr: Expr, decimals: u32) -> Expr {
+    let scale = 10f64.powi(decimals as i32);
+    (expr * lit(scale))
+        .round(0, RoundMode::HalfToEven)
+        .cast(DataType::Int64)
+        .sum()
+        .cast(DataType::Float64)
+        / lit(scale)
+}
+
+/// The mean of the non-null values, via [`stable_sum`].
+pub fn stable_mean(expr: Expr, decimals: u32) -> Expr {
+    stable_sum(expr.clone(), decimals) / expr.count().cast(DataType::Float64)
 }

@@ -9,7 +9,9 @@
 //! (`mean_last / mean_first - 1`, as 004 computes 57 -> 79 = +39%), not a mean of personal ratios.
 //! Nothing is censored: each person is followed over the months observed in the window.
 
-use super::common::{by_group, group, in_window, mean, persons, polars, share_of, to_table, Spec};
+use super::common::{
+    by_group, group, in_window, mean, persons, polars, share_of, stable_mean, to_table, Spec,
+};
 use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::table::Table;
@@ -89,8 +91,8 @@ impl Compute for HoursProgression {
         let aggs = [
             count(col("first_hours").is_not_null(), "n"),
             count(col("months_in_status").eq(lit(1i64)), "n_one_month"),
-            col("first_hours").mean().alias("mean_first"),
-            col("last_hours").mean().alias("mean_last"),
+            stable_mean(col("first_hours"), 6).alias("mean_first"),
+            stable_mean(col("last_hours"), 6).alias("mean_last"),
             count(col("change").gt(lit(tolerance)), "count_rose"),
             count(col("change").abs().lt_eq(lit(tolerance)), "count_unchanged"),
             count(col("change").lt(lit(-tolerance)), "count_fell"),

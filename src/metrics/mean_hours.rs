@@ -9,7 +9,7 @@
 //! distinct persons behind it. Persons with no observed month at k / in the window are
 //! `n_censored`.
 
-use super::common::{by_group, group, mean, persons, polars, to_table, Spec};
+use super::common::{by_group, group, mean, persons, polars, stable_sum, to_table, Spec};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::table::Table;
 use anyhow::{anyhow, Result};
@@ -103,7 +103,9 @@ impl Compute for MeanHours {
         };
         // Per person: observed months, counted months, and the sums of hours and squared hours
         // over the counted months.
-        let hours = col("hours") * lit(factor);
+        // Sums are of monthly hours (the register's own values, exact at 6 decimals); the unit's
+        // factor is applied to the mean and the sd afterwards.
+        let hours = col("hours");
         let per_person = input
             .months
             .clone()
@@ -114,11 +116,8 @@ impl Compute for MeanHours {
             .agg([
                 len().cast(DataType::Int64).alias("observed"),
                 col("among").cast(DataType::Int64).sum().alias("m"),
-                hours.clone().filter(col("among")).sum().alias("h"),
-                (hours.clone() * hours)
-                    .filter(col("among"))
-                    .sum()
-                    .alias("h2"),
+                stable_sum(hours.clone().filter(col("among")), 6).alias("h"),
+                stable_sum((hours.clone() * hours).filter(col("among")), 4).alias("h2"),
             ]);
         let frame = input
             .persons
@@ -137,8 +136,8 @@ impl Compute for MeanHours {
                 col("h2").fill_null(lit(0.0)),
             ]);
         let sum_m = col("m").sum().cast(DataType::Float64);
-        let sum_h = col("h").sum();
-        let variance = (col("h2").sum() - sum_h.clone() * sum_h.clone() / sum_m.clone())
+        let sum_h = stable_sum(col("h"), 6);
+        let variance = (stable_sum(col("h2"), 4) - sum_h.clone() * sum_h.clone() / sum_m.clone())
             / (sum_m.clone() - lit(1.0));
         let aggs = [
             col("m")
@@ -147,7 +146,7 @@ impl Compute for MeanHours {
                 .sum()
                 .alias("n_persons"),
             col("m").sum().alias("n_person_months"),
-            (sum_h / sum_m.clone()).alias("mean"),
+            (sum_h / sum_m.clone() * lit(factor)).alias("mean"),
             // The sample sd (n - 1), clamped at 0 against rounding; none from fewer than 2
             // person-months (NaN becomes an empty cell).
             when(sum_m.clone().gt(lit(1.0)))
@@ -155,7 +154,8 @@ impl Compute for MeanHours {
                     when(variance.clone().lt(lit(0.0)))
                         .then(lit(0.0))
                         .otherwise(variance)
-                        .sqrt(),
+                        .sqrt()
+                        * lit(factor),
                 )
                 .otherwise(lit(f64::NAN))
                 .alias("sd"),
