@@ -17,5 +17,6 @@ pub mod panel;
 pub mod query;
 pub mod render;
 pub mod runner;
+pub mod stats;
 pub mod synth;
 pub mod table;
