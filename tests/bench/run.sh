@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark of validate and panel at 100k, 300k and 1M synthetic persons × 5.5 years (run by hand,
+# Benchmark of validate, panel and all shipped queries at 100k, 300k and 1M synthetic persons ×
+# 5.5 years (run by hand,
 # never in CI). Writes a table of wall seconds and peak memory (max RSS) to stdout; the figures in
 # docs/performance.md come from this script.
 #
@@ -39,5 +40,6 @@ for persons in $SIZES; do
     measure "validate" "$BIN" validate --data "$data"
     measure "panel → parquet" "$BIN" panel --data "$data" --out "$BENCH_DIR/panel-$persons.parquet"
     rm -f "$BENCH_DIR/panel-$persons.parquet"
+    measure "run queries/ ($(ls queries/*.toml | wc -l) queries)" "$BIN" run queries/ --data "$data" --format json --out "$BENCH_DIR/results-$persons.json"
 done
 du -sh "$BENCH_DIR"/synth-* >&2
