@@ -42,6 +42,9 @@ fn dataset_of(query: &Query, options: &RunOptions) -> Result<PathBuf, DataError>
 pub fn plan(queries: &[Query], options: &RunOptions) -> Result<Vec<(Dataset, Vec<usize>)>> {
     let mut groups: Vec<(PathBuf, Vec<usize>)> = Vec::new();
     for (index, query) in queries.iter().enumerate() {
+        if !query.metric.needs_data() {
+            continue;
+        }
         let dir = dataset_of(query, options)?;
         match groups.iter_mut().find(|(d, _)| *d == dir) {
             Some((_, members)) => members.push(index),
@@ -64,6 +67,15 @@ pub fn plan(queries: &[Query], options: &RunOptions) -> Result<Vec<(Dataset, Vec
 pub fn run(queries: &[Query], options: &RunOptions) -> Result<Vec<QueryResult>> {
     let planned = plan(queries, options)?;
     let mut results: Vec<Option<QueryResult>> = (0..queries.len()).map(|_| None).collect();
+    for (index, query) in queries.iter().enumerate() {
+        if !query.metric.needs_data() {
+            let table = query
+                .metric
+                .compute_without_data()
+                .map_err(|err| anyhow::anyhow!("{}: {err:#}", query.path.display()))?;
+            results[index] = Some(finish(query, "(published counts)", table, options));
+        }
+    }
     for (dataset, members) in planned {
         let months_before = members
             .iter()
@@ -97,23 +109,33 @@ pub fn run(queries: &[Query], options: &RunOptions) -> Result<Vec<QueryResult>> 
                     custom: &custom,
                 },
             )?;
-            let mut table = query
+            let table = query
                 .metric
                 .compute(&input)
                 .map_err(|err| anyhow::anyhow!("{}: {err:#}", query.path.display()))?;
-            if let Some(threshold) = options.suppress_below {
-                table.suppress(threshold);
-            }
-            results[index] = Some(QueryResult {
-                name: query.name.clone(),
-                title: query.title.clone(),
-                source: query.source.clone(),
-                metric: query.metric_def.name.to_string(),
-                dataset: dataset.name.clone(),
-                params: query.metric.resolved(),
-                table,
-            });
+            results[index] = Some(finish(query, &dataset.name, table, options));
         }
     }
     Ok(results.into_iter().flatten().collect())
+}
+
+/// Suppression and the result's labels.
+fn finish(
+    query: &Query,
+    dataset: &str,
+    mut table: crate::table::Table,
+    options: &RunOptions,
+) -> QueryResult {
+    if let Some(threshold) = options.suppress_below {
+        table.suppress(threshold);
+    }
+    QueryResult {
+        name: query.name.clone(),
+        title: query.title.clone(),
+        source: query.source.clone(),
+        metric: query.metric_def.name.to_string(),
+        dataset: dataset.to_string(),
+        params: query.metric.resolved(),
+        table,
+    }
 }

@@ -72,6 +72,30 @@ pub trait Metric {
     /// end); the message names the parameter.
     fn check(&self, window: &Window) -> Result<(), String>;
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table>;
+    /// The metric's outcome person by person, for metrics that compare persons (`effect`);
+    /// `None` when the metric has no person-level outcome.
+    fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>>;
+    /// Whether the metric reads a dataset at all (one computed from published counts does not).
+    fn needs_data(&self) -> bool;
+    /// The table of a metric that needs no data (`needs_data()` is false).
+    fn compute_without_data(&self) -> Result<Table>;
+}
+
+/// A metric's outcome for each person it counts: a yes/no (the person is in the numerator of a
+/// share) or a number (a term of a mean).
+pub struct PersonOutcome {
+    /// `person` (u32) and `value` (Boolean for a share, Float64 for a mean), one row per person
+    /// counted in the metric's denominator; persons left out (censored) have no row.
+    pub frame: DataFrame,
+    pub kind: OutcomeKind,
+    /// What the value is, in words, e.g. "paid_hours at rel_month 18".
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    Share,
+    Mean,
 }
 
 /// What each metric's parameter struct implements; the registry's [`Metric`] comes with it.
@@ -81,6 +105,15 @@ pub trait Compute: Serialize {
         Ok(())
     }
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table>;
+    fn person_outcome(&self, _input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
+        Ok(None)
+    }
+    fn needs_data(&self) -> bool {
+        true
+    }
+    fn compute_without_data(&self) -> Result<Table> {
+        anyhow::bail!("this metric needs a dataset")
+    }
 }
 
 impl<T: Compute> Metric for T {
@@ -98,6 +131,15 @@ impl<T: Compute> Metric for T {
     }
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         Compute::compute(self, input)
+    }
+    fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
+        Compute::person_outcome(self, input)
+    }
+    fn needs_data(&self) -> bool {
+        Compute::needs_data(self)
+    }
+    fn compute_without_data(&self) -> Result<Table> {
+        Compute::compute_without_data(self)
     }
 }
 

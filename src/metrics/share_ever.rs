@@ -9,7 +9,7 @@
 //! `n_censored`.
 
 use super::common::{any_in_window, by_group, group, persons, polars, share_of, to_table, Spec};
-use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::Table;
 use anyhow::Result;
 use polars::prelude::*;
@@ -47,6 +47,22 @@ impl Default for ShareEver {
     }
 }
 
+impl ShareEver {
+    /// Every person of the population with `ever` (S in some month of the window) and `eligible`
+    /// (counted in the denominator).
+    fn persons_frame(&self, input: &MetricInput<'_>) -> LazyFrame {
+        let from = input.window.from();
+        let eligible = match self.followup {
+            Followup::Complete => col("first_observed_rel_month")
+                .lt_eq(lit(from))
+                .and(col("followup_months").gt_eq(lit(input.window.to.unwrap_or(i32::MAX)))),
+            Followup::Available => col("observed_months").gt(lit(0i64)),
+        };
+        any_in_window(input, col(self.status.as_str()), "ever")
+            .with_column(eligible.fill_null(lit(false)).alias("eligible"))
+    }
+}
+
 impl Compute for ShareEver {
     fn statuses(&self) -> Vec<String> {
         vec![self.status.clone()]
@@ -61,14 +77,7 @@ impl Compute for ShareEver {
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         let from = input.window.from();
-        let eligible = match self.followup {
-            Followup::Complete => col("first_observed_rel_month")
-                .lt_eq(lit(from))
-                .and(col("followup_months").gt_eq(lit(input.window.to.unwrap_or(i32::MAX)))),
-            Followup::Available => col("observed_months").gt(lit(0i64)),
-        };
-        let frame = any_in_window(input, col(self.status.as_str()), "ever")
-            .with_column(eligible.fill_null(lit(false)).alias("eligible"));
+        let frame = self.persons_frame(input);
         let aggs = [
             col("eligible").cast(DataType::Int64).sum().alias("n"),
             col("ever")
@@ -104,6 +113,28 @@ impl Compute for ShareEver {
             }
         ));
         Ok(table)
+    }
+
+    fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
+        let frame = self
+            .persons_frame(input)
+            .filter(col("eligible"))
+            .select([col("person"), col("ever").alias("value")])
+            .collect()
+            .map_err(|e| polars(DEF.name, e))?;
+        let to = input
+            .window
+            .to
+            .map_or("end".to_string(), |to| to.to_string());
+        Ok(Some(PersonOutcome {
+            frame,
+            kind: OutcomeKind::Share,
+            label: format!(
+                "{} in some month of rel_month {}..{to}",
+                self.status,
+                input.window.from()
+            ),
+        }))
     }
 }
 
