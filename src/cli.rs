@@ -36,6 +36,11 @@ pub enum Command {
         udfald run queries/s4-t3-paid.toml --data data-samples/sample --format markdown\n  \
         udfald run queries/ --format json --out results.json")]
     Run(cmd::run::RunArgs),
+    /// Check that queries reproduce the published figures they expect; exit 1 if any does not.
+    #[command(after_help = "Examples:\n  \
+        udfald check queries/\n  \
+        udfald check queries/ --format junit --out check.xml")]
+    Check(cmd::check::CheckArgs),
     /// List the queries of a folder.
     #[command(after_help = "Example:\n  udfald list queries/")]
     List(cmd::list::ListArgs),
@@ -95,6 +100,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     };
     let result = match &cli.command {
         Command::Run(args) => cmd::run::run(args),
+        Command::Check(args) => cmd::check::run(args),
         Command::List(args) => cmd::list::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Validate(args) => cmd::validate::run(args),

@@ -7,6 +7,7 @@
 //! register extracts for tests and benchmarks.
 
 pub mod calendar;
+pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod dataset;

@@ -5,6 +5,8 @@
 mod harness;
 // Every bad input the spec lists gets an error naming file, line, column and value.
 mod bad_input;
+// check: expectations against published figures, reports for CI.
+mod check;
 // The tiny dataset's panel, cell by cell, against the independent reference; layouts and options.
 mod panel;
 // run, list and explain: queries end to end, formats, suppression, determinism.

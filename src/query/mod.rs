@@ -35,6 +35,57 @@ struct QueryFile {
     statuses: toml::Table,
     #[serde(default)]
     params: toml::Table,
+    #[serde(default)]
+    expect: Vec<Expectation>,
+}
+
+/// A published figure the query must reproduce (`[[expect]]`): the cell, the value and how far
+/// the computed value may lie from it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// The row ID in `spec/published-figures.md`.
+    pub id: String,
+    /// The row: values of the group columns (and of index columns such as `rel_month`, `stage`).
+    #[serde(default)]
+    pub cell: toml::Table,
+    /// The column holding the figure.
+    pub column: String,
+    /// The published value, in the metric's unit (shares as proportions: 19% is 0.19).
+    pub value: Option<f64>,
+    /// Allowed absolute difference from `value`.
+    pub tolerance: Option<f64>,
+    /// For loose wording ("a little over 19%"): the interval the figure must lie in.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Why these numbers: the report's wording, which of its figures when it disagrees with itself.
+    #[serde(default)]
+    pub note: String,
+}
+
+impl Expectation {
+    /// The accepted interval.
+    pub fn bounds(&self) -> (f64, f64) {
+        match (self.value, self.tolerance) {
+            (Some(value), Some(tolerance)) => (value - tolerance, value + tolerance),
+            _ => (
+                self.min.unwrap_or(f64::NEG_INFINITY),
+                self.max.unwrap_or(f64::INFINITY),
+            ),
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let interval = self.min.is_some() || self.max.is_some();
+        match (self.value, self.tolerance, interval) {
+            (Some(_), Some(tolerance), false) if tolerance >= 0.0 => Ok(()),
+            (_, None, true) => match (self.min, self.max) {
+                (Some(min), Some(max)) if min > max => Err(format!("min {min} is above max {max}")),
+                _ => Ok(()),
+            },
+            _ => Err("give value and tolerance (>= 0), or min and/or max for an interval".into()),
+        }
+    }
 }
 
 /// The definitional parameters of the built-in statuses (spec `metrics.md` §2).
@@ -92,6 +143,7 @@ pub struct Query {
     pub window: Window,
     pub definitions: Definitions,
     pub statuses: Vec<CustomStatus>,
+    pub expect: Vec<Expectation>,
     /// The file's bytes, for provenance.
     pub text: String,
 }
@@ -247,6 +299,18 @@ impl Query {
                 values,
             });
         }
+        for (index, expectation) in file.expect.iter().enumerate() {
+            expectation.check().map_err(|err| {
+                usage(
+                    path,
+                    format!(
+                        "[[expect]] number {} ({}): {err}",
+                        index + 1,
+                        expectation.id
+                    ),
+                )
+            })?;
+        }
         let given_params = file.params.keys().cloned().collect();
         let dataset = file
             .dataset
@@ -268,6 +332,7 @@ impl Query {
             window: file.window,
             definitions: file.definitions,
             statuses,
+            expect: file.expect,
             text: text.to_string(),
         })
     }
