@@ -41,6 +41,11 @@ pub enum Command {
         udfald check queries/\n  \
         udfald check queries/ --format junit --out check.xml")]
     Check(cmd::check::CheckArgs),
+    /// Re-run a run recorded with --provenance and say whether the result is identical.
+    #[command(after_help = "Example:\n  \
+        udfald run queries/ --format json --out results.json --provenance run.json\n  \
+        udfald reproduce run.json")]
+    Reproduce(cmd::reproduce::ReproduceArgs),
     /// List the queries of a folder.
     #[command(after_help = "Example:\n  udfald list queries/")]
     List(cmd::list::ListArgs),
@@ -102,6 +107,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Run(args) => cmd::run::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::List(args) => cmd::list::run(args),
+        Command::Reproduce(args) => cmd::reproduce::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Panel(args) => cmd::panel::run(args),

@@ -15,6 +15,7 @@ pub mod error;
 pub mod load;
 pub mod metrics;
 pub mod panel;
+pub mod provenance;
 pub mod query;
 pub mod render;
 pub mod runner;

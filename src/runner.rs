@@ -63,8 +63,28 @@ pub fn plan(queries: &[Query], options: &RunOptions) -> Result<Vec<(Dataset, Vec
     Ok(planned)
 }
 
+/// What a dataset contributed to a run, for provenance.
+#[derive(Debug, Clone)]
+pub struct DatasetRun {
+    pub dataset: Dataset,
+    pub report: crate::load::LoadReport,
+    pub code_table: String,
+}
+
+/// The results of a run, in query order, and the datasets read.
+pub struct RunOutput {
+    pub results: Vec<QueryResult>,
+    pub datasets: Vec<DatasetRun>,
+}
+
 /// Runs the queries; the panel of each dataset is built once.
 pub fn run(queries: &[Query], options: &RunOptions) -> Result<Vec<QueryResult>> {
+    Ok(run_recorded(queries, options)?.results)
+}
+
+/// [`run`], keeping what each dataset contributed.
+pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput> {
+    let mut datasets = Vec::new();
     let planned = plan(queries, options)?;
     let mut results: Vec<Option<QueryResult>> = (0..queries.len()).map(|_| None).collect();
     for (index, query) in queries.iter().enumerate() {
@@ -83,6 +103,11 @@ pub fn run(queries: &[Query], options: &RunOptions) -> Result<Vec<QueryResult>> 
             .map(|from| (-from).max(0) as u32)
             .fold(PanelOptions::default().months_before, u32::max);
         let loaded = load::load(&dataset, &options.load)?;
+        datasets.push(DatasetRun {
+            dataset: dataset.clone(),
+            report: loaded.report.clone(),
+            code_table: loaded.codes.name.clone(),
+        });
         let panel = panel::build(
             loaded,
             &PanelOptions {
@@ -116,7 +141,10 @@ pub fn run(queries: &[Query], options: &RunOptions) -> Result<Vec<QueryResult>> 
             results[index] = Some(finish(query, &dataset.name, table, options));
         }
     }
-    Ok(results.into_iter().flatten().collect())
+    Ok(RunOutput {
+        results: results.into_iter().flatten().collect(),
+        datasets,
+    })
 }
 
 /// Suppression and the result's labels.

@@ -27,7 +27,14 @@ fn passing_and_failing_expectations() {
     let q = query(&work, PASSING);
     udfald(&["check", &q, "--data", &data, "--no-suppress"])
         .expect_status(0)
-        .stdout_has(&["T-1", "arm=(all)", "share", "0.8", "pass", "1 passed, 0 failed"]);
+        .stdout_has(&[
+            "T-1",
+            "arm=(all)",
+            "share",
+            "0.8",
+            "pass",
+            "1 passed, 0 failed",
+        ]);
     let q = query(&work, &format!("{PASSING}{FAILING}"));
     let run = udfald(&["check", &q, "--data", &data, "--no-suppress"]).expect_status(1);
     // 4 / 6 = 0.6667 lies outside [0.7, 0.9].
@@ -45,7 +52,10 @@ fn suppressed_or_missing_cells_fail_with_a_reason() {
     // Treatment's count of 4 is a small cell: with suppression on, the share cannot be checked.
     udfald(&["check", &q, "--data", &data])
         .expect_status(1)
-        .stdout_has(&["FAIL: the cell is suppressed (small cell)", "FAIL: no row matches the cell"]);
+        .stdout_has(&[
+            "FAIL: the cell is suppressed (small cell)",
+            "FAIL: no row matches the cell",
+        ]);
 }
 
 #[test]
@@ -53,18 +63,52 @@ fn junit_and_json_reports() {
     let work = Workdir::with_sample("tiny");
     let data = work.path().display().to_string();
     let q = query(&work, &format!("{PASSING}{FAILING}"));
-    let junit = udfald(&["check", &q, "--data", &data, "--no-suppress", "--format", "junit"]).expect_status(1).stdout;
-    assert!(junit.contains("<testsuites name=\"udfald check\" tests=\"2\" failures=\"1\">"), "{junit}");
-    assert!(junit.contains("<failure message=\"computed 0.6667 outside published [0.7, 0.9] interval\"/>"), "{junit}");
-    let json = udfald(&["check", &q, "--data", &data, "--no-suppress", "--format", "json"]).expect_status(1).stdout;
-    assert!(json.contains("\"passed\": 1") && json.contains("\"failed\": 1"), "{json}");
+    let junit = udfald(&[
+        "check",
+        &q,
+        "--data",
+        &data,
+        "--no-suppress",
+        "--format",
+        "junit",
+    ])
+    .expect_status(1)
+    .stdout;
+    assert!(
+        junit.contains("<testsuites name=\"udfald check\" tests=\"2\" failures=\"1\">"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(
+            "<failure message=\"computed 0.6667 outside published [0.7, 0.9] interval\"/>"
+        ),
+        "{junit}"
+    );
+    let json = udfald(&[
+        "check",
+        &q,
+        "--data",
+        &data,
+        "--no-suppress",
+        "--format",
+        "json",
+    ])
+    .expect_status(1)
+    .stdout;
+    assert!(
+        json.contains("\"passed\": 1") && json.contains("\"failed\": 1"),
+        "{json}"
+    );
     assert!(json.contains("\"note\": \"about three in four\""), "{json}");
 }
 
 #[test]
 fn malformed_expectation_is_a_usage_error() {
     let work = Workdir::with_sample("tiny");
-    let q = query(&work, "[[expect]]\nid = \"T-4\"\ncolumn = \"share\"\nvalue = 0.5\n");
+    let q = query(
+        &work,
+        "[[expect]]\nid = \"T-4\"\ncolumn = \"share\"\nvalue = 0.5\n",
+    );
     udfald(&["check", &q, "--data", work.path().to_str().unwrap()])
         .expect_status(2)
         .stderr_has(&["[[expect]] number 1 (T-4): give value and tolerance (>= 0), or min and/or max for an interval"]);

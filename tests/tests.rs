@@ -9,6 +9,8 @@ mod bad_input;
 mod check;
 // The tiny dataset's panel, cell by cell, against the independent reference; layouts and options.
 mod panel;
+// provenance: manifests, hashes, reproduce.
+mod provenance;
 // run, list and explain: queries end to end, formats, suppression, determinism.
 mod run;
 // The synthetic generator round-trips through validate and panel, deterministically.

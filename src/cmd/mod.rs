@@ -5,6 +5,7 @@ pub mod check;
 pub mod explain;
 pub mod list;
 pub mod panel;
+pub mod reproduce;
 pub mod run;
 pub mod synth;
 pub mod validate;

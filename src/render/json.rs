@@ -16,7 +16,7 @@ fn value(value: &Value) -> Json {
     }
 }
 
-pub fn render(results: &[QueryResult]) -> String {
+pub fn render(results: &[QueryResult], provenance: &Json) -> String {
     let results: Vec<Json> = results
         .iter()
         .map(|result| {
@@ -49,6 +49,7 @@ pub fn render(results: &[QueryResult]) -> String {
     let document = json!({
         "udfald": env!("CARGO_PKG_VERSION"),
         "results": results,
+        "provenance": provenance,
     });
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');

@@ -32,11 +32,12 @@ pub enum Format {
     Markdown,
 }
 
-pub fn render(format: Format, results: &[QueryResult]) -> String {
+/// Renders results; JSON also carries the run's provenance (never a timestamp).
+pub fn render(format: Format, results: &[QueryResult], provenance: &serde_json::Value) -> String {
     match format {
         Format::Table => text::render(results),
         Format::Csv => csv::render(results),
-        Format::Json => json::render(results),
+        Format::Json => json::render(results, provenance),
         Format::Markdown => markdown::render(results),
     }
 }
