@@ -114,13 +114,29 @@ impl Compute for Retention {
         };
         // The person's month k after the first one, if observed (any month of the panel, not only
         // the window's).
-        let later = input.months.clone().lazy().select([
-            col("person"),
-            col("rel_month").alias("later"),
-            col(status).alias("later_status"),
-        ]);
+        let frame = frame.with_column((col("first") + lit(self.k)).alias("later"));
+        // An inner join of the panel's months against the persons' (person, first + k) keys,
+        // then a left join of that small result: a left join straight onto the panel would hash
+        // every person-month (gigabytes for a million persons).
+        let later = input
+            .months
+            .clone()
+            .lazy()
+            .select([
+                col("person"),
+                col("rel_month").alias("later"),
+                col(status).alias("later_status"),
+            ])
+            .join(
+                frame
+                    .clone()
+                    .select([col("person"), col("later")])
+                    .filter(col("later").is_not_null()),
+                [col("person"), col("later")],
+                [col("person"), col("later")],
+                JoinArgs::new(JoinType::Inner),
+            );
         let frame = frame
-            .with_column((col("first") + lit(self.k)).alias("later"))
             .join(
                 later,
                 [col("person"), col("later")],
