@@ -945,8 +945,7 @@ impl Effect {
         let mut table = Table::new(self.stat_columns(true));
         let (t, c) = (&published.treatment, &published.control);
         let mut values = Vec::new();
-        let describe;
-        match self.kind {
+        let describe = match self.kind {
             OutcomeKind::Share => {
                 let implied = |arm: &PublishedArm| -> (f64, f64) {
                     match (arm.count, arm.share) {
@@ -968,13 +967,13 @@ impl Effect {
                 ]);
                 let proportion = |x: f64, n: u64| Proportion::new(x, n as f64).ok();
                 values.extend(self.share_stats(proportion(xt, t.n), proportion(xc, c.n)));
-                describe = format!(
+                format!(
                     "treatment {:.1}% of {} (count {xt:.1}), control {:.1}% of {} (count {xc:.1}); the interval and test take share × n as the count (fractional counts allowed)",
                     st * 100.0,
                     t.n,
                     sc * 100.0,
                     c.n
-                );
+                )
             }
             OutcomeKind::Mean => {
                 let (mt, mc) = (t.mean.unwrap_or(0.0), c.mean.unwrap_or(0.0));
@@ -987,7 +986,7 @@ impl Effect {
                     opt(c.sd),
                 ]);
                 values.extend(self.mean_stats((t.n, Some(mt), t.sd), (c.n, Some(mc), c.sd)));
-                describe = format!(
+                format!(
                     "treatment mean {mt} (n {}, sd {}), control mean {mc} (n {}, sd {}){}",
                     t.n,
                     t.sd.map_or("not given".to_string(), |s| s.to_string()),
@@ -998,9 +997,9 @@ impl Effect {
                     } else {
                         "; without both sds there is no interval or test, only the difference and its relative"
                     }
-                );
+                )
             }
-        }
+        };
         values.push(min_cell(&[t.n, c.n]));
         table.push_row(values);
         table.notes.push(format!(
