@@ -10,7 +10,7 @@
 //! `n_censored`.
 
 use super::common::{by_group, group, mean, persons, polars, stable_sum, to_table, Spec};
-use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::Table;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -197,6 +197,50 @@ impl Compute for MeanHours {
         ));
         Ok(table)
     }
+
+    fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
+        // Over a window a person contributes several months: no one value per person.
+        let Some(at) = self.at else {
+            return Ok(None);
+        };
+        self.check(input.window).map_err(|e| anyhow!(e))?;
+        let among = if self.among == "all" {
+            lit(true)
+        } else {
+            col(self.among.as_str()).fill_null(lit(false))
+        };
+        let factor = match self.unit {
+            Unit::Month => 1.0,
+            Unit::Week => 1.0 / WEEKS_PER_MONTH,
+        };
+        let frame = input
+            .months
+            .clone()
+            .lazy()
+            .filter(col("rel_month").eq(lit(at)).and(among))
+            .select([
+                col("person"),
+                (col("hours").cast(DataType::Float64).fill_null(lit(0.0)) * lit(factor))
+                    .alias("value"),
+            ])
+            .sort(["person"], SortMultipleOptions::default())
+            .collect()
+            .map_err(|e| polars(DEF.name, e))?;
+        let unit = match self.unit {
+            Unit::Month => "hours per month",
+            Unit::Week => "hours per week (monthly hours × 12 / 52)",
+        };
+        let among = if self.among == "all" {
+            "every person observed then (no hours count as 0)".to_string()
+        } else {
+            format!("the persons with {} then", self.among)
+        };
+        Ok(Some(PersonOutcome {
+            frame,
+            kind: OutcomeKind::Mean,
+            label: format!("paid {unit} at rel_month {at}, among {among}"),
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -342,5 +386,55 @@ mod tests {
         assert_eq!(metric.statuses(), Vec::<String>::new());
         let metric = (DEF.resolve)(&toml::from_str("among = \"paid_hours\"").unwrap()).unwrap();
         assert_eq!(metric.statuses(), vec!["paid_hours".to_string()]);
+    }
+
+    #[test]
+    fn person_outcome_at_month_three() {
+        // Person indices follow the cohort file: P10 0, P08 1, P06 2, P05 3, P01 4, P07 5, P03 6,
+        // P04 7, P02 8, P09 9, P11 10. Among paid_hours at rel_month 3: P06 40 h, P05 140, P01
+        // 80, P04 70, P02 160.33 (P08, P07, P03 have no hours; P10, P09, P11 are not observed).
+        let panel = tiny_panel();
+        let statuses = StatusParams::default();
+        let w = window(None, None);
+        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
+        let values = |params: &str| {
+            let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+            let outcome = metric.person_outcome(&input).unwrap().expect("an outcome");
+            assert_eq!(outcome.kind, crate::metrics::OutcomeKind::Mean);
+            let frame = outcome.frame;
+            let persons: Vec<u32> = frame
+                .column("person")
+                .unwrap()
+                .u32()
+                .unwrap()
+                .iter()
+                .flatten()
+                .collect();
+            let values: Vec<f64> = frame
+                .column("value")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .iter()
+                .flatten()
+                .collect();
+            (persons, values)
+        };
+        let (persons, hours) = values("at = 3\namong = \"paid_hours\"");
+        assert_eq!(persons, [2, 3, 4, 7, 8]);
+        for (got, want) in hours.iter().zip([40.0, 140.0, 80.0, 70.0, 160.33]) {
+            assert!(close(*got, want), "{got} vs {want}");
+        }
+        // Among all, per week: the eight persons observed at 3, hours × 12 / 52, zeros included
+        // (P08, P07, P03).
+        let (persons, hours) = values("at = 3\nunit = \"week\"");
+        assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7, 8]);
+        let monthly = [0.0, 40.0, 140.0, 80.0, 0.0, 0.0, 70.0, 160.33];
+        for (got, want) in hours.iter().zip(monthly) {
+            assert!(close(*got, want * 12.0 / 52.0), "{got} vs {want}");
+        }
+        // Over a window: no one value per person.
+        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
+        assert!(metric.person_outcome(&input).unwrap().is_none());
     }
 }

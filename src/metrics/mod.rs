@@ -9,6 +9,7 @@
 pub mod common;
 pub mod curve_shared;
 pub mod describe;
+pub mod effect;
 pub mod first_outcome;
 pub mod history;
 pub mod hours_progression;
@@ -42,6 +43,7 @@ pub const REGISTRY: &[MetricDef] = &[
     spell::DEF,
     history::DEF,
     describe::DEF,
+    effect::DEF,
 ];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {

@@ -7,9 +7,10 @@
 //! `n_censored`, never counted as "not in S".
 
 use super::curve_shared::{curve, CurveRequest};
-use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::{share, Column, Kind, Table, Value};
 use anyhow::{anyhow, Result};
+use polars::prelude::{col, lit, IntoLazy, SortMultipleOptions};
 use serde::{Deserialize, Serialize};
 
 pub const DEF: MetricDef = MetricDef {
@@ -78,6 +79,33 @@ impl Compute for ShareAt {
             Some(at) => self.at_month(input, at),
             None => self.averaged(input),
         }
+    }
+
+    fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
+        // Averaged over a window the share is not a yes/no per person.
+        let Some(at) = self.at else {
+            return Ok(None);
+        };
+        self.check(input.window).map_err(|e| anyhow!(e))?;
+        let frame = input
+            .months
+            .clone()
+            .lazy()
+            .filter(col("rel_month").eq(lit(at)))
+            .select([
+                col("person"),
+                col(self.status.as_str())
+                    .fill_null(lit(false))
+                    .alias("value"),
+            ])
+            .sort(["person"], SortMultipleOptions::default())
+            .collect()
+            .map_err(|e| anyhow!("computing share_at: {e}"))?;
+        Ok(Some(PersonOutcome {
+            frame,
+            kind: OutcomeKind::Share,
+            label: format!("{} at rel_month {at}", self.status),
+        }))
     }
 }
 
@@ -390,5 +418,46 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.contains("unknown field `k`"), "{err}");
+    }
+
+    #[test]
+    fn person_outcome_at_month_three() {
+        // Person indices follow the cohort file: P10 0, P08 1, P06 2, P05 3, P01 4, P07 5, P03 6,
+        // P04 7, P02 8, P09 9, P11 10. Observed at rel_month 3: P08 P06 P05 P01 P07 P03 P04 P02
+        // (P10, P09, P11 censored: no row). Paid hours then: P06, P05, P01, P04, P02 (as in
+        // paid_hours_at_month_three_by_arm).
+        let panel = tiny_panel();
+        let statuses = StatusParams::default();
+        let w = window(None, None);
+        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
+        let metric = (DEF.resolve)(&toml::from_str("at = 3").unwrap()).unwrap();
+        let outcome = metric.person_outcome(&input).unwrap().expect("an outcome");
+        assert_eq!(outcome.kind, crate::metrics::OutcomeKind::Share);
+        let persons: Vec<u32> = outcome
+            .frame
+            .column("person")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        let values: Vec<bool> = outcome
+            .frame
+            .column("value")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(values, [false, true, true, true, false, false, true, true]);
+        assert_eq!(outcome.label, "paid_hours at rel_month 3");
+        // Averaged over a window there is no yes/no per person.
+        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
+        let w = window(Some(0), Some(2));
+        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
+        assert!(metric.person_outcome(&input).unwrap().is_none());
     }
 }

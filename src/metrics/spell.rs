@@ -11,7 +11,7 @@
 
 use super::common::{by_group, group, mean, persons, polars, share_of, to_table, Spec};
 use super::weeks_shared::{category_index, person_rows, require_columns, runs, MonthFlags};
-use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::Table;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -60,28 +60,10 @@ impl Spell {
             .map(|c| category_index(c, "categories"))
             .collect()
     }
-}
 
-impl Compute for Spell {
-    fn statuses(&self) -> Vec<String> {
-        self.month_statuses.clone()
-    }
-
-    fn check(&self, window: &Window) -> Result<(), String> {
-        self.category_set()?;
-        let Some(to) = window.to else {
-            return Err("spell needs window.to, the last month through which persons must be observed (e.g. to = 17 for \"within 18 months\")".into());
-        };
-        if to < window.from() {
-            return Err(format!(
-                "window: from ({}) is after to ({to})",
-                window.from()
-            ));
-        }
-        Ok(())
-    }
-
-    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+    /// Each person's longest run (in `input.persons` order), `None` for a person not observed
+    /// over the whole window (censored).
+    fn longest_runs(&self, input: &MetricInput<'_>) -> Result<Vec<Option<i64>>> {
         self.check(input.window).map_err(|e| anyhow!(e))?;
         let categories = self.category_set().map_err(|e| anyhow!(e))?;
         require_columns(input, &self.month_statuses, "month_statuses")?;
@@ -94,7 +76,6 @@ impl Compute for Spell {
         let flags = MonthFlags::build(input, &people, flag, from, to, DEF.name)?;
         let weeks = &input.panel.weeks;
 
-        let mut eligible = Vec::with_capacity(people.len());
         let mut longest: Vec<Option<i64>> = Vec::with_capacity(people.len());
         for p in &people {
             let observed =
@@ -119,10 +100,35 @@ impl Compute for Spell {
                 }
                 Some(runs(in_set).1 as i64)
             });
-            let run = run.flatten();
-            eligible.push(run.is_some());
-            longest.push(run);
+            longest.push(run.flatten());
         }
+        Ok(longest)
+    }
+}
+
+impl Compute for Spell {
+    fn statuses(&self) -> Vec<String> {
+        self.month_statuses.clone()
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        self.category_set()?;
+        let Some(to) = window.to else {
+            return Err("spell needs window.to, the last month through which persons must be observed (e.g. to = 17 for \"within 18 months\")".into());
+        };
+        if to < window.from() {
+            return Err(format!(
+                "window: from ({}) is after to ({to})",
+                window.from()
+            ));
+        }
+        Ok(())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        let longest = self.longest_runs(input)?;
+        let eligible: Vec<bool> = longest.iter().map(Option::is_some).collect();
+        let (from, to) = (input.window.from(), input.window.to.unwrap_or(i32::MAX));
 
         let frame = input
             .persons
@@ -176,6 +182,42 @@ impl Compute for Spell {
             self.min_weeks
         ));
         Ok(table)
+    }
+
+    fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
+        let longest = self.longest_runs(input)?;
+        let min_weeks = self.min_weeks as i64;
+        let value: Vec<Option<bool>> = longest.iter().map(|l| l.map(|l| l >= min_weeks)).collect();
+        let frame = input
+            .persons
+            .select(["person"])
+            .and_then(|f| f.hstack(&[Column::new("value".into(), value)]))
+            .and_then(|f| {
+                f.lazy()
+                    .filter(col("value").is_not_null())
+                    .sort(["person"], SortMultipleOptions::default())
+                    .collect()
+            })
+            .map_err(|e| polars(DEF.name, e))?;
+        let (from, to) = (input.window.from(), input.window.to.unwrap_or(i32::MAX));
+        Ok(Some(PersonOutcome {
+            frame,
+            kind: OutcomeKind::Share,
+            label: format!(
+                "a run of >= {} consecutive weeks in ({}) within rel_month {from}..{to}",
+                self.min_weeks,
+                self.categories
+                    .iter()
+                    .map(|c| format!("{c} weeks"))
+                    .chain(
+                        self.month_statuses
+                            .iter()
+                            .map(|s| format!("all weeks of {s} months"))
+                    )
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        }))
     }
 }
 
@@ -370,6 +412,47 @@ mod tests {
         assert!(
             err.starts_with("month_statuses: the panel has no status \"paid\""),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn person_outcome_matches_the_table() {
+        // Window 0..6 (as company_based_runs_in_the_first_seven_months): observed P08 (index 1,
+        // longest run 0), P06 (2, 4), P05 (3, 18), P01 (4, 23), P07 (5, 14), P03 (6, 0), P04 (7,
+        // 17); >= 13 weeks: P05, P01, P07, P04. P10, P02, P09, P11 censored: no row.
+        let panel = tiny_panel();
+        let statuses = StatusParams::default();
+        let w = window(0, Some(6));
+        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
+        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
+        let outcome = metric.person_outcome(&input).unwrap().expect("an outcome");
+        assert_eq!(outcome.kind, crate::metrics::OutcomeKind::Share);
+        let persons: Vec<u32> = outcome
+            .frame
+            .column("person")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        let values: Vec<bool> = outcome
+            .frame
+            .column("value")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(values, [false, false, true, true, true, false, true]);
+        assert!(
+            outcome
+                .label
+                .starts_with("a run of >= 13 consecutive weeks"),
+            "{}",
+            outcome.label
         );
     }
 }
