@@ -16,6 +16,7 @@ pub mod hours_progression;
 pub mod input;
 pub mod mean_hours;
 pub mod monthly_curve;
+pub mod outcome_payment;
 pub mod requirement;
 pub mod retention;
 pub mod share_at;
@@ -45,6 +46,7 @@ pub const REGISTRY: &[MetricDef] = &[
     history::DEF,
     describe::DEF,
     funnel::DEF,
+    outcome_payment::DEF,
     targets::DEF,
 ];
 
