@@ -33,12 +33,11 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Funnel>,
 };
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Funnel {
     /// The report's stage counts; when given, the funnel is printed from them and no dataset is
     /// read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
     /// Cohort column holding the deregistration reason; non-empty: deregistered.
     pub deregistration_reason_column: String,
@@ -66,6 +65,30 @@ impl Default for Funnel {
             full_status: "self_support".into(),
             partial_status: "partial_self_support".into(),
         }
+    }
+}
+
+/// The resolved parameters (for `explain`): with published counts only those, since the
+/// microdata parameters play no part then.
+impl Serialize for Funnel {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        if let Some(published) = &self.published {
+            let mut out = serializer.serialize_struct("Funnel", 1)?;
+            out.serialize_field("published", published)?;
+            return out.end();
+        }
+        let mut out = serializer.serialize_struct("Funnel", 6)?;
+        out.serialize_field(
+            "deregistration_reason_column",
+            &self.deregistration_reason_column,
+        )?;
+        out.serialize_field("active_column", &self.active_column)?;
+        out.serialize_field("active_weeks", &self.active_weeks)?;
+        out.serialize_field("measured_month", &self.measured_month)?;
+        out.serialize_field("full_status", &self.full_status)?;
+        out.serialize_field("partial_status", &self.partial_status)?;
+        out.end()
     }
 }
 
@@ -658,6 +681,8 @@ mod tests {
         m.check(&Window::default()).unwrap();
         assert!(!m.needs_data());
         assert!(m.statuses().is_empty());
+        // Only the published counts are resolved parameters then.
+        assert_eq!(m.resolved().keys().collect::<Vec<_>>(), ["published"]);
         let table = m.compute_without_data().unwrap();
         let stages: Vec<&Value> = table.rows.iter().map(|r| &r[0]).collect();
         let labels = [

@@ -117,7 +117,12 @@ impl OutcomePayment {
             .unwrap_or(0);
         let hi = people
             .iter()
-            .map(|p| p.start_week.offset(horizon - 1).month().since(p.start_month))
+            .map(|p| {
+                p.start_week
+                    .offset(horizon - 1)
+                    .month()
+                    .since(p.start_month)
+            })
             .max()
             .unwrap_or(0);
         let partial_flags = MonthFlags::build(
@@ -364,7 +369,13 @@ mod tests {
         let input = input(&panel, &[]);
         let p: OutcomePayment = toml::from_str(params).unwrap();
         let (people, weeks) = p.weeks(&input).unwrap();
-        let ids = panel.persons.column("person_id").unwrap().str().unwrap().clone();
+        let ids = panel
+            .persons
+            .column("person_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .clone();
         people
             .iter()
             .zip(weeks)
@@ -443,7 +454,10 @@ mod tests {
         let table = metric("horizon_weeks = 8").compute(&input).unwrap();
         // Control: n = 4 observed (P11 not), complete: P07, P04, P02 = 3 (P09 has 2 weeks).
         assert_eq!(table.cell(&["control"], "n"), Some(&Value::Int(4)));
-        assert_eq!(table.cell(&["control"], "n_not_observed"), Some(&Value::Int(1)));
+        assert_eq!(
+            table.cell(&["control"], "n_not_observed"),
+            Some(&Value::Int(1))
+        );
         assert_eq!(table.cell(&["control"], "n_complete"), Some(&Value::Int(3)));
         // Full: P02 5 + P04 8 + P09 2 = 15; partial: P07 8 + P02 2 = 10.
         let (full, partial) = (15, 10);
@@ -473,7 +487,10 @@ mod tests {
         // Treatment: P10 not observed; P08, P06, P05, P01, P03 observed and complete; full
         // P06 8 + P05 4 + P03 8 = 20, partial P05 4.
         assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(5)));
-        assert_eq!(table.cell(&["treatment"], "n_complete"), Some(&Value::Int(5)));
+        assert_eq!(
+            table.cell(&["treatment"], "n_complete"),
+            Some(&Value::Int(5))
+        );
         assert_eq!(
             table.cell(&["treatment"], "weeks_full"),
             Some(&Value::Float(20.0))
@@ -549,7 +566,10 @@ mod tests {
         assert!(err.contains("unknown field `horizon`"), "{err}");
         let check = |params: &str, window: Window| resolve(params).unwrap().check(&window);
         let err = check("partial_categories = [\"fleksjob\"]", Window::default()).unwrap_err();
-        assert!(err.starts_with("partial_categories: unknown DREAM category"), "{err}");
+        assert!(
+            err.starts_with("partial_categories: unknown DREAM category"),
+            "{err}"
+        );
         let err = check("horizon_weeks = 0", Window::default()).unwrap_err();
         assert!(err.starts_with("horizon_weeks"), "{err}");
         let err = check("price_full = -1", Window::default()).unwrap_err();
