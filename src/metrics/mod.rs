@@ -11,16 +11,19 @@ pub mod curve_shared;
 pub mod describe;
 pub mod effect;
 pub mod first_outcome;
+pub mod funnel;
 pub mod history;
 pub mod hours_progression;
 pub mod input;
 pub mod mean_hours;
 pub mod monthly_curve;
+pub mod outcome_payment;
 pub mod requirement;
 pub mod retention;
 pub mod share_at;
 pub mod share_ever;
 pub mod spell;
+pub mod targets;
 pub mod weeks_shared;
 
 use crate::panel::Panel;
@@ -44,6 +47,9 @@ pub const REGISTRY: &[MetricDef] = &[
     history::DEF,
     describe::DEF,
     effect::DEF,
+    funnel::DEF,
+    outcome_payment::DEF,
+    targets::DEF,
 ];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {
