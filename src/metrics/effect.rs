@@ -34,6 +34,7 @@ pub const PERSON_OUTCOMES: &[(&str, OutcomeKind)] = &[
     ("share_at", OutcomeKind::Share),
     ("spell", OutcomeKind::Share),
     ("mean_hours", OutcomeKind::Mean),
+    ("outcome_payment", OutcomeKind::Mean),
 ];
 
 /// Outcome metrics that give one value per person only at one month (`at`).
