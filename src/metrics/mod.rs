@@ -10,6 +10,7 @@ pub mod common;
 pub mod curve_shared;
 pub mod describe;
 pub mod first_outcome;
+pub mod hazard_ratio;
 pub mod history;
 pub mod hours_progression;
 pub mod input;
@@ -20,6 +21,7 @@ pub mod retention;
 pub mod share_at;
 pub mod share_ever;
 pub mod spell;
+pub mod time_to_event;
 pub mod weeks_shared;
 
 use crate::panel::Panel;
@@ -42,6 +44,8 @@ pub const REGISTRY: &[MetricDef] = &[
     spell::DEF,
     history::DEF,
     describe::DEF,
+    time_to_event::DEF,
+    hazard_ratio::DEF,
 ];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {
