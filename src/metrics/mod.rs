@@ -12,6 +12,7 @@ pub mod describe;
 pub mod effect;
 pub mod first_outcome;
 pub mod funnel;
+pub mod hazard_ratio;
 pub mod history;
 pub mod hours_progression;
 pub mod input;
@@ -24,6 +25,7 @@ pub mod share_at;
 pub mod share_ever;
 pub mod spell;
 pub mod targets;
+pub mod time_to_event;
 pub mod weeks_shared;
 
 use crate::panel::Panel;
@@ -50,6 +52,8 @@ pub const REGISTRY: &[MetricDef] = &[
     funnel::DEF,
     outcome_payment::DEF,
     targets::DEF,
+    time_to_event::DEF,
+    hazard_ratio::DEF,
 ];
 
 pub fn find(name: &str) -> Option<&'static MetricDef> {

@@ -1,0 +1,1012 @@
+//! `time_to_event` (spec `metrics.md` §3.5, "months to employment"): months from the start month
+//! to the first month in a status S, right-censored at the end of each person's follow-up (and at
+//! an optional horizon). Per group: the Kaplan–Meier cumulative share reaching S by each month with
+//! its confidence interval (Greenwood variance, log-log transform), the numbers at risk, events and
+//! censored per month, the median and quartiles of the time (or "not reached"); and the log-rank
+//! test across the groups. The estimators are `crate::stats::km` and `crate::stats::logrank`.
+//!
+//! Time origin: the start month is month 0. A person in S in the start month has the event at
+//! time 0 (the Kaplan–Meier curve's first step is at month 0: the share reaching S "by the end of
+//! month 0" is the share in S in the start month). A person without S in their follow-up is
+//! censored at their last observed `rel_month` (capped at the horizon); censored persons count as
+//! at risk in the month they are censored in (they were observed in it without the event).
+//! Persons not observed at month 0 (coverage starts after their start month, or ends before it)
+//! are left out and counted (`n_not_observed`).
+//!
+//! Layout: for each group (sorted, then `(all)`), one row per month 0..H (`row = "month"`), then
+//! one summary row (`row = "summary"`, `rel_month` empty). See `docs/metrics/time_to_event.md`.
+
+use super::retention::reject_calendar_window;
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::stats::km::{kaplan_meier, KaplanMeier, KmQuantile};
+use crate::stats::logrank::logrank;
+use crate::table::{Column, Kind, Table, Value, ALL};
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const DEF: MetricDef = MetricDef {
+    name: "time_to_event",
+    summary: "months from start to the first month in a status: Kaplan-Meier share reached by month, median and quartiles, log-rank test",
+    resolve: resolve::<TimeToEvent>,
+};
+
+/// The confidence interval of the curve (only the log-log interval is implemented; the
+/// parameter is there so that `explain` states it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum CurveInterval {
+    /// Greenwood variance of log S, interval on log(-log S) (Kalbfleisch–Prentice).
+    #[serde(rename = "log-log")]
+    LogLog,
+}
+
+/// The test across groups (only the unweighted log-rank test is implemented).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum GroupTest {
+    #[serde(rename = "log-rank")]
+    LogRank,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeToEvent {
+    /// The status S (a panel status or one the query defines).
+    pub status: String,
+    /// Leave out persons in S at rel_month 0 or in the month before (-1, when observed).
+    pub exclude_already: bool,
+    /// The last month followed: persons still without S then are censored at it. Unset: the
+    /// query's `window.to`, or else the end of each person's follow-up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<u32>,
+    /// Confidence level of the intervals.
+    pub level: f64,
+    pub ci: CurveInterval,
+    pub test: GroupTest,
+}
+
+impl Default for TimeToEvent {
+    fn default() -> Self {
+        TimeToEvent {
+            status: "employment".into(),
+            exclude_already: false,
+            horizon: None,
+            level: 0.95,
+            ci: CurveInterval::LogLog,
+            test: GroupTest::LogRank,
+        }
+    }
+}
+
+/// What the metric found for one person of the population.
+enum Fate {
+    /// Coverage does not include the start month.
+    NotObserved,
+    /// In S at rel_month 0 or -1, with `exclude_already`.
+    Already,
+    /// In the analysis: time in months, and whether it is an event (else censored then).
+    Timed(u32, bool),
+}
+
+const NOT_REACHED: &str = "not reached";
+
+fn column(name: &str, kind: Kind) -> Column {
+    Column {
+        name: name.to_string(),
+        kind,
+    }
+}
+
+fn mean(name: &str, n: &str, decimals: usize) -> Column {
+    column(
+        name,
+        Kind::Mean {
+            n: n.to_string(),
+            decimals,
+        },
+    )
+}
+
+fn int(v: usize) -> Value {
+    Value::Int(v as i64)
+}
+
+impl TimeToEvent {
+    /// The horizon in force: the parameter, else `window.to` (checked to agree in `check`).
+    fn horizon(&self, window: &Window) -> Option<u32> {
+        self.horizon
+            .or_else(|| window.to.map(|to| to.max(0) as u32))
+    }
+
+    /// Each person of `input.persons` (in its order), with their group key.
+    fn fates(&self, input: &MetricInput<'_>) -> Result<Vec<(Vec<String>, Fate)>> {
+        let failed = |err: PolarsError| anyhow!("computing {}: {err}", DEF.name);
+        let horizon = self.horizon(input.window);
+        let size = input.panel.persons.height();
+        // The first month in S from rel_month 0, and whether S holds at rel_month 0 or -1.
+        let mut first: Vec<Option<i32>> = vec![None; size];
+        let mut already = vec![false; size];
+        let months = &input.months;
+        let person = months
+            .column("person")
+            .map_err(failed)?
+            .u32()
+            .map_err(failed)?;
+        let rel = months
+            .column("rel_month")
+            .map_err(failed)?
+            .i32()
+            .map_err(failed)?;
+        let status = months
+            .column(self.status.as_str())
+            .map_err(failed)?
+            .cast(&DataType::Boolean)
+            .map_err(failed)?;
+        let status = status.bool().map_err(failed)?;
+        for ((p, m), s) in person.iter().zip(rel.iter()).zip(status.iter()) {
+            let (Some(p), Some(m), Some(true)) = (p, m, s) else {
+                continue;
+            };
+            let p = p as usize;
+            if m >= 0 && first[p].is_none_or(|f| m < f) {
+                first[p] = Some(m);
+            }
+            if m == 0 || m == -1 {
+                already[p] = true;
+            }
+        }
+        let persons = &input.persons;
+        let ids = persons
+            .column("person")
+            .map_err(failed)?
+            .u32()
+            .map_err(failed)?;
+        let first_observed = persons
+            .column("first_observed_rel_month")
+            .map_err(failed)?
+            .i32()
+            .map_err(failed)?;
+        let followup = persons
+            .column("followup_months")
+            .map_err(failed)?
+            .i32()
+            .map_err(failed)?;
+        let groups = group_keys(persons, input.group_by)?;
+        let mut fates = Vec::with_capacity(persons.height());
+        for (((p, fo), fu), key) in ids
+            .iter()
+            .zip(first_observed.iter())
+            .zip(followup.iter())
+            .zip(groups)
+        {
+            let p = p.ok_or_else(|| anyhow!("internal: a person without an index"))? as usize;
+            let fate = match (fo, fu) {
+                (Some(fo), Some(fu)) if fo <= 0 && fu >= 0 => {
+                    if self.exclude_already && already[p] {
+                        Fate::Already
+                    } else {
+                        let end = horizon.map_or(fu as u32, |h| (fu as u32).min(h));
+                        match first[p] {
+                            Some(t) if (t as u32) <= end => Fate::Timed(t as u32, true),
+                            _ => Fate::Timed(end, false),
+                        }
+                    }
+                }
+                _ => Fate::NotObserved,
+            };
+            fates.push((key, fate));
+        }
+        Ok(fates)
+    }
+
+    fn columns(&self, group_by: &[String]) -> Vec<Column> {
+        let mut columns: Vec<Column> = group_by.iter().map(|g| column(g, Kind::Group)).collect();
+        columns.extend([
+            column("row", Kind::Text),
+            column("rel_month", Kind::Number { decimals: 0 }),
+            column("n_at_risk", Kind::Persons),
+            column("events", Kind::Persons),
+            column("censored", Kind::Persons),
+            column("events_cumulative", Kind::Persons),
+            column("min_cell", Kind::Persons),
+            mean("share_reached", "min_cell", 4),
+            mean("lower", "min_cell", 4),
+            mean("upper", "min_cell", 4),
+            column("n", Kind::Persons),
+            column("events_total", Kind::Persons),
+            column("censored_total", Kind::Persons),
+            mean("median", "events_total", 1),
+            mean("median_lower", "events_total", 1),
+            mean("median_upper", "events_total", 1),
+            mean("q25", "events_total", 1),
+            mean("q75", "events_total", 1),
+            column("n_not_observed", Kind::Persons),
+        ]);
+        if self.exclude_already {
+            columns.push(column("n_already", Kind::Persons));
+        }
+        columns.extend([
+            mean("chi2", "events_total", 3),
+            column("df", Kind::Number { decimals: 0 }),
+            mean("p_value", "events_total", 4),
+        ]);
+        columns
+    }
+
+    /// The month rows and the summary row of one group.
+    fn group_rows(
+        &self,
+        table: &mut Table,
+        key: &[String],
+        members: &[&Fate],
+        last_month: Option<u32>,
+        test: Option<(f64, usize, f64)>,
+    ) -> Result<()> {
+        let mut time = Vec::new();
+        let mut event = Vec::new();
+        let (mut not_observed, mut already) = (0, 0);
+        for fate in members {
+            match fate {
+                Fate::NotObserved => not_observed += 1,
+                Fate::Already => already += 1,
+                Fate::Timed(t, e) => {
+                    time.push(f64::from(*t));
+                    event.push(*e);
+                }
+            }
+        }
+        let fit: Option<KaplanMeier> = if time.is_empty() {
+            None
+        } else {
+            Some(
+                kaplan_meier(&time, &event, self.level)
+                    .map_err(|err| anyhow!("computing {}: {err}", DEF.name))?,
+            )
+        };
+        let group: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
+        let blank = |row: &mut Vec<Value>, count: usize| {
+            row.extend(std::iter::repeat_n(Value::Null, count));
+        };
+        if let Some(last) = last_month {
+            let rows = fit.as_ref().map(|f| f.monthly_table(last));
+            let mut cumulative = 0usize;
+            for m in 0..=last {
+                let mut row = group.clone();
+                row.push(Value::Text("month".into()));
+                row.push(Value::Int(i64::from(m)));
+                match rows.as_ref().map(|r| &r[m as usize]) {
+                    Some(r) => {
+                        cumulative += r.n_event;
+                        let min_cell = if cumulative > 0 {
+                            r.n_risk.min(cumulative)
+                        } else {
+                            r.n_risk
+                        };
+                        row.extend([
+                            int(r.n_risk),
+                            int(r.n_event),
+                            int(r.n_censor),
+                            int(cumulative),
+                            int(min_cell),
+                        ]);
+                        if r.n_risk > 0 {
+                            let ci = r.share_reached_ci();
+                            row.extend([
+                                Value::Float(r.share_reached()),
+                                Value::Float(ci.lower),
+                                Value::Float(ci.upper),
+                            ]);
+                        } else {
+                            // Past the group's follow-up: the curve is not estimated there.
+                            blank(&mut row, 3);
+                        }
+                    }
+                    None => {
+                        row.extend([int(0), int(0), int(0), int(0), int(0)]);
+                        blank(&mut row, 3);
+                    }
+                }
+                // Totals, quartiles, left-out counts and the test belong to the summary row.
+                blank(&mut row, 9 + usize::from(self.exclude_already) + 3);
+                table.push_row(row);
+            }
+        }
+        let mut row = group;
+        row.push(Value::Text("summary".into()));
+        row.push(Value::Null);
+        let quantile = |q: Option<f64>| match (&fit, q) {
+            (None, _) => Value::Null,
+            (Some(_), Some(t)) => Value::Float(t),
+            (Some(_), None) => Value::Text(NOT_REACHED.into()),
+        };
+        // The month columns are empty on the summary row.
+        blank(&mut row, 8);
+        match &fit {
+            Some(f) => row.extend([int(f.n), int(f.n_events), int(f.n_censored)]),
+            None => row.extend([int(0), int(0), int(0)]),
+        }
+        let [q25, median, q75]: [Option<&KmQuantile>; 3] = match &fit {
+            Some(f) => [
+                Some(&f.quartiles[0]),
+                Some(&f.quartiles[1]),
+                Some(&f.quartiles[2]),
+            ],
+            None => [None, None, None],
+        };
+        row.extend([
+            quantile(median.and_then(|q| q.time)),
+            quantile(median.and_then(|q| q.lower)),
+            quantile(median.and_then(|q| q.upper)),
+            quantile(q25.and_then(|q| q.time)),
+            quantile(q75.and_then(|q| q.time)),
+            int(not_observed),
+        ]);
+        if self.exclude_already {
+            row.push(int(already));
+        }
+        match test {
+            Some((chi2, df, p)) => {
+                row.extend([Value::Float(chi2), Value::Int(df as i64), Value::Float(p)])
+            }
+            None => blank(&mut row, 3),
+        }
+        table.push_row(row);
+        Ok(())
+    }
+}
+
+/// The group key of each row of the person table (empty keys without `group_by`).
+pub(crate) fn group_keys(persons: &DataFrame, group_by: &[String]) -> Result<Vec<Vec<String>>> {
+    let mut keys = vec![Vec::with_capacity(group_by.len()); persons.height()];
+    for g in group_by {
+        let values = persons
+            .column(g.as_str())
+            .and_then(|c| c.cast(&DataType::String))
+            .map_err(|err| anyhow!("internal: group column {g}: {err}"))?;
+        let values = values
+            .str()
+            .map_err(|err| anyhow!("internal: group column {g}: {err}"))?;
+        for (key, v) in keys.iter_mut().zip(values.iter()) {
+            key.push(v.unwrap_or(crate::table::MISSING).to_string());
+        }
+    }
+    Ok(keys)
+}
+
+/// `(key, member indices)` for each group in sorted order, then `(all)` over everyone. Without
+/// `group_by`, only the total, with an empty key.
+pub(crate) fn groups_with_total(
+    keys: &[Vec<String>],
+    group_by: &[String],
+) -> Vec<(Vec<String>, Vec<usize>)> {
+    let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
+    if !group_by.is_empty() {
+        let mut map: BTreeMap<&Vec<String>, Vec<usize>> = BTreeMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            map.entry(key).or_default().push(i);
+        }
+        groups.extend(map.into_iter().map(|(k, v)| (k.clone(), v)));
+    }
+    groups.push((
+        group_by.iter().map(|_| ALL.to_string()).collect(),
+        (0..keys.len()).collect(),
+    ));
+    groups
+}
+
+impl Compute for TimeToEvent {
+    fn statuses(&self) -> Vec<String> {
+        vec![self.status.clone()]
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        reject_calendar_window(DEF.name, window)?;
+        if window.from() != 0 {
+            return Err(format!(
+                "window.from = {}: time_to_event counts months from the start month, so the window starts at 0 (use horizon or window.to for the end)",
+                window.from()
+            ));
+        }
+        if let Some(to) = window.to {
+            if to < 0 {
+                return Err(format!("window.to = {to}: must be 0 or later"));
+            }
+            if let Some(h) = self.horizon {
+                if i64::from(h) != i64::from(to) {
+                    return Err(format!(
+                        "horizon = {h} and window.to = {to} disagree: set one of them"
+                    ));
+                }
+            }
+        }
+        if !(self.level > 0.0 && self.level < 1.0) {
+            return Err(format!(
+                "level = {}: must lie strictly between 0 and 1 (e.g. 0.95)",
+                self.level
+            ));
+        }
+        Ok(())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        let fates = self.fates(input)?;
+        let last_month = self.horizon(input.window).or_else(|| {
+            fates
+                .iter()
+                .filter_map(|(_, f)| match f {
+                    Fate::Timed(t, _) => Some(*t),
+                    _ => None,
+                })
+                .max()
+        });
+        let keys: Vec<Vec<String>> = fates.iter().map(|(k, _)| k.clone()).collect();
+        let groups = groups_with_total(&keys, input.group_by);
+        let mut notes = Vec::new();
+        // The log-rank test across the groups (not the total), shown on the total's summary row.
+        let mut test = None;
+        if !input.group_by.is_empty() {
+            let mut time = Vec::new();
+            let mut event = Vec::new();
+            let mut label = Vec::new();
+            for (g, (_, members)) in groups[..groups.len() - 1].iter().enumerate() {
+                for &i in members {
+                    if let Fate::Timed(t, e) = fates[i].1 {
+                        time.push(f64::from(t));
+                        event.push(e);
+                        label.push(g);
+                    }
+                }
+            }
+            match logrank(&time, &event, &label) {
+                Ok(lr) => {
+                    test = Some((lr.test.statistic, lr.test.df, lr.test.p_value));
+                    notes.push(format!(
+                        "log-rank test (unweighted, hypergeometric variance) of equal time to {} across the groups of {}: chi2, df and p_value on the (all) summary row",
+                        self.status,
+                        input.group_by.join(" × ")
+                    ));
+                }
+                Err(err) => notes.push(format!(
+                    "log-rank test across the groups of {} not computed: {err}",
+                    input.group_by.join(" × ")
+                )),
+            }
+        }
+        let mut table = Table::new(self.columns(input.group_by));
+        let total = groups.len() - 1;
+        for (g, (key, members)) in groups.iter().enumerate() {
+            let members: Vec<&Fate> = members.iter().map(|&i| &fates[i].1).collect();
+            let test = if g == total { test } else { None };
+            self.group_rows(&mut table, key, &members, last_month, test)?;
+        }
+        let end = match self.horizon(input.window) {
+            Some(h) => {
+                format!("the last observed month or month {h} (the horizon), whichever comes first")
+            }
+            None => "the last observed month".to_string(),
+        };
+        let mut definition = format!(
+            "time: rel_month of the first month in {} (0 = the start month: in {} then is an event at time 0), right-censored at {end}; persons not observed at rel_month 0 are left out (n_not_observed)",
+            self.status, self.status
+        );
+        if self.exclude_already {
+            definition.push_str(&format!(
+                "; persons in {} at rel_month 0 or -1 are left out (n_already)",
+                self.status
+            ));
+        }
+        table.notes.push(definition);
+        table.notes.push(format!(
+            "rows with row = \"month\": n_at_risk at the start of the month (followed into it without the event before), events and censored in the month, events_cumulative through it; share_reached = 1 - S(month), the Kaplan-Meier share in {} by the end of the month, with a {}% interval (lower, upper) from Greenwood's variance on the log-log scale; empty where nobody is at risk; min_cell (the smaller of n_at_risk and events_cumulative, or n_at_risk before any event) carries suppression",
+            self.status,
+            self.level * 100.0
+        ));
+        table.notes.push(format!(
+            "rows with row = \"summary\" (the month columns empty): n = persons in the analysis, events_total and censored_total; median, q25, q75 = months by which 50%, 25%, 75% have reached {} (smallest month where 1 - S reaches the share, the midpoint where the curve is flat exactly at it, as R's survival package), median_lower/median_upper from the interval's curves (Brookmeyer-Crowley); \"{NOT_REACHED}\" within follow-up",
+            self.status
+        ));
+        table.notes.extend(notes);
+        Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::panel::StatusParams;
+
+    fn run_with(
+        params: &str,
+        group_by: &[&str],
+        window: Window,
+        custom: &[(String, Expr)],
+    ) -> Table {
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+        let statuses = StatusParams::default();
+        metric.check(&window).unwrap();
+        let mut scope = Scope::everyone(&group_by, &window, &statuses);
+        scope.custom = custom;
+        let input = prepare(&panel, scope).unwrap();
+        metric.compute(&input).unwrap()
+    }
+
+    fn run(params: &str, group_by: &[&str]) -> Table {
+        run_with(params, group_by, Window::default(), &[])
+    }
+
+    /// The row of `group` (group values in order) with `row` = "month" at `month`, or the
+    /// summary row when `month` is `None`.
+    fn row<'a>(table: &'a Table, group: &[&str], month: Option<i64>) -> &'a [Value] {
+        let g = group.len();
+        let r = table.column_index("row").unwrap();
+        let m = table.column_index("rel_month").unwrap();
+        table
+            .rows
+            .iter()
+            .find(|row| {
+                row[..g]
+                    .iter()
+                    .zip(group)
+                    .all(|(v, want)| matches!(v, Value::Text(t) if t == want))
+                    && match month {
+                        Some(month) => {
+                            row[r] == Value::Text("month".into()) && row[m] == Value::Int(month)
+                        }
+                        None => row[r] == Value::Text("summary".into()),
+                    }
+            })
+            .unwrap_or_else(|| panic!("no row {group:?} {month:?}"))
+    }
+
+    fn get<'a>(table: &'a Table, group: &[&str], month: Option<i64>, column: &str) -> &'a Value {
+        &row(table, group, month)[table.column_index(column).unwrap()]
+    }
+
+    fn float(table: &Table, group: &[&str], month: Option<i64>, column: &str) -> f64 {
+        match get(table, group, month, column) {
+            Value::Float(v) => *v,
+            other => panic!("{column}: {other:?}"),
+        }
+    }
+
+    fn ints(
+        table: &Table,
+        group: &[&str],
+        column: &str,
+        months: std::ops::RangeInclusive<i64>,
+    ) -> Vec<i64> {
+        months
+            .map(|m| match get(table, group, Some(m), column) {
+                Value::Int(v) => *v,
+                other => panic!("{column} at {m}: {other:?}"),
+            })
+            .collect()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    /// The log-log interval for the share reached, from S and Greenwood's sum, worked out here
+    /// independently of `stats::km`.
+    fn share_ci(s: f64, greenwood: f64) -> (f64, f64) {
+        let z = 1.959_963_984_540_054;
+        let shift = z * greenwood.sqrt() / s.ln();
+        let base = (-s.ln()).ln();
+        let lower_s = (-(base - shift).exp()).exp();
+        let upper_s = (-(base + shift).exp()).exp();
+        (1.0 - upper_s, 1.0 - lower_s)
+    }
+
+    #[test]
+    fn paid_hours_from_start_by_hand() {
+        // paid_hours, everyone. Left out: P10 (coverage starts at its rel_month 8) and P11 (no
+        // month from start): n_not_observed 2. The 9 others, time = rel_month of the first paid
+        // month from 0, else censored at the last observed rel_month:
+        //   P05 0, P07 0, P04 0, P02 0 (the week-53 start: January is its month 0), P09 0
+        //   (25 h in its only month after start) -> 5 events at 0;
+        //   P06 3 (40 h in Nov 2020), P01 3 (Dec 2020) -> 2 events at 3;
+        //   P03 (no register rows) censored at 7, P08 (never paid) censored at 9.
+        // Month 0: at risk 9, 5 events: S = 4/9, share 5/9.
+        // Months 1, 2: at risk 4, nothing. Month 3: at risk 4, 2 events: S = 4/9 * 2/4 = 2/9.
+        // Months 4..7: at risk 2 (P03, P08); P03 censored at 7. Months 8, 9: at risk 1 (P08),
+        // censored at 9. The last month is 9 (the largest time).
+        let table = run("status = \"paid_hours\"", &[]);
+        assert_eq!(table.rows.len(), 11, "months 0..9 and the summary");
+        assert_eq!(
+            ints(&table, &[], "n_at_risk", 0..=9),
+            [9, 4, 4, 4, 2, 2, 2, 2, 1, 1]
+        );
+        assert_eq!(
+            ints(&table, &[], "events", 0..=9),
+            [5, 0, 0, 2, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            ints(&table, &[], "censored", 0..=9),
+            [0, 0, 0, 0, 0, 0, 0, 1, 0, 1]
+        );
+        assert_eq!(
+            ints(&table, &[], "events_cumulative", 0..=9),
+            [5, 5, 5, 7, 7, 7, 7, 7, 7, 7]
+        );
+        assert_eq!(
+            ints(&table, &[], "min_cell", 0..=9),
+            [5, 4, 4, 4, 2, 2, 2, 2, 1, 1]
+        );
+        assert!(close(
+            float(&table, &[], Some(0), "share_reached"),
+            5.0 / 9.0
+        ));
+        assert!(close(
+            float(&table, &[], Some(2), "share_reached"),
+            5.0 / 9.0
+        ));
+        assert!(close(
+            float(&table, &[], Some(3), "share_reached"),
+            7.0 / 9.0
+        ));
+        assert!(close(
+            float(&table, &[], Some(9), "share_reached"),
+            7.0 / 9.0
+        ));
+        // Greenwood: month 0: 5 / (9 * 4) = 5/36; month 3: + 2 / (4 * 2) -> 5/36 + 9/36 = 14/36.
+        let (lo, up) = share_ci(4.0 / 9.0, 5.0 / 36.0);
+        assert!(close(float(&table, &[], Some(0), "lower"), lo));
+        assert!(close(float(&table, &[], Some(0), "upper"), up));
+        // (about 0.2807 .. 0.8641)
+        assert!(
+            (lo - 0.2807).abs() < 1e-4 && (up - 0.8641).abs() < 1e-4,
+            "{lo} {up}"
+        );
+        let (lo, up) = share_ci(2.0 / 9.0, 14.0 / 36.0);
+        assert!(close(float(&table, &[], Some(3), "lower"), lo));
+        assert!(close(float(&table, &[], Some(3), "upper"), up));
+        // Summary: 9 persons, 7 events, 2 censored. The share reached is 5/9 >= 0.25 and 0.5
+        // at month 0, 7/9 >= 0.75 at month 3: q25 0, median 0, q75 3.
+        assert_eq!(get(&table, &[], None, "n"), &Value::Int(9));
+        assert_eq!(get(&table, &[], None, "events_total"), &Value::Int(7));
+        assert_eq!(get(&table, &[], None, "censored_total"), &Value::Int(2));
+        assert_eq!(get(&table, &[], None, "n_not_observed"), &Value::Int(2));
+        assert_eq!(get(&table, &[], None, "q25"), &Value::Float(0.0));
+        assert_eq!(get(&table, &[], None, "median"), &Value::Float(0.0));
+        assert_eq!(get(&table, &[], None, "q75"), &Value::Float(3.0));
+        assert_eq!(get(&table, &[], None, "rel_month"), &Value::Null);
+        assert_eq!(get(&table, &[], None, "n_at_risk"), &Value::Null);
+        assert_eq!(get(&table, &[], Some(0), "n"), &Value::Null);
+        assert_eq!(get(&table, &[], None, "share_reached"), &Value::Null);
+        // No groups: no test, no n_already column.
+        assert_eq!(get(&table, &[], None, "chi2"), &Value::Null);
+        assert!(table.column_index("n_already").is_none());
+        assert!(table.column_index("arm").is_none());
+    }
+
+    #[test]
+    fn by_arm_with_the_log_rank_test() {
+        // paid_hours by arm (from paid_hours_from_start_by_hand):
+        // treatment: P10 left out; P05 event 0; P06, P01 events 3; P03 censored 7, P08
+        //   censored 9. n 5: S(0) = 4/5, S(3) = 4/5 * 2/4 = 2/5: share 0.2 then 0.6.
+        //   q25: 0.2 < 0.25 at 0, 0.6 at 3 -> 3; median 3; q75 not reached (0.6 at most).
+        // control: P11 left out; P07, P04, P02, P09 events at 0: n 4, S(0) = 0, share 1 with
+        //   the point interval [1, 1]; nobody at risk from month 1: share empty there.
+        // Log-rank: at 0, 9 at risk (5 treatment), 5 events (1 treatment): E_t = 5 * 5/9 =
+        //   25/9, V = 5 * 4 / 8 * 5/9 * 4/9 = 50/81. At 3, 4 at risk all treatment, 2 events:
+        //   E_t += 2, V += 0. O_t - E_t = 3 - 43/9 = -16/9; chi2 = (16/9)^2 / (50/81) = 5.12.
+        let table = run("status = \"paid_hours\"", &["arm"]);
+        let t = ["treatment"];
+        let c = ["control"];
+        assert_eq!(
+            ints(&table, &t, "n_at_risk", 0..=9),
+            [5, 4, 4, 4, 2, 2, 2, 2, 1, 1]
+        );
+        assert!(close(float(&table, &t, Some(0), "share_reached"), 0.2));
+        assert!(close(float(&table, &t, Some(3), "share_reached"), 0.6));
+        assert_eq!(get(&table, &t, None, "q25"), &Value::Float(3.0));
+        assert_eq!(get(&table, &t, None, "median"), &Value::Float(3.0));
+        assert_eq!(
+            get(&table, &t, None, "q75"),
+            &Value::Text("not reached".into())
+        );
+        assert_eq!(get(&table, &t, None, "n_not_observed"), &Value::Int(1));
+        assert_eq!(ints(&table, &c, "n_at_risk", 0..=2), [4, 0, 0]);
+        assert_eq!(
+            get(&table, &c, Some(0), "share_reached"),
+            &Value::Float(1.0)
+        );
+        assert_eq!(get(&table, &c, Some(0), "lower"), &Value::Float(1.0));
+        assert_eq!(get(&table, &c, Some(0), "upper"), &Value::Float(1.0));
+        assert_eq!(get(&table, &c, Some(1), "share_reached"), &Value::Null);
+        assert_eq!(get(&table, &c, None, "median"), &Value::Float(0.0));
+        assert_eq!(get(&table, &c, None, "events_total"), &Value::Int(4));
+        // The test sits on the (all) summary row only.
+        assert!((float(&table, &["(all)"], None, "chi2") - 5.12).abs() < 1e-12);
+        assert_eq!(get(&table, &["(all)"], None, "df"), &Value::Int(1));
+        // P(chi2_1 > 5.12) = 2 * (1 - Phi(sqrt(5.12))) = 0.02365...
+        assert!((float(&table, &["(all)"], None, "p_value") - 0.023_651).abs() < 1e-5);
+        assert_eq!(get(&table, &t, None, "chi2"), &Value::Null);
+        // Rows: control months 0..9 + summary, treatment, then (all); each 11 rows.
+        assert_eq!(table.rows.len(), 33);
+        assert_eq!(table.rows[0][0], Value::Text("control".into()));
+        assert_eq!(table.rows[11][0], Value::Text("treatment".into()));
+        assert_eq!(table.rows[22][0], Value::Text("(all)".into()));
+        assert_eq!(table.rows[32][1], Value::Text("summary".into()));
+        assert!(table.notes.iter().any(|n| n.contains("log-rank")));
+        assert!(table.notes.iter().any(|n| n.contains("log-log")));
+    }
+
+    #[test]
+    fn exclude_already_leaves_out_month_0_and_the_month_before() {
+        // paid_hours: in S at rel_month 0 or -1: P05, P07, P04 (also at -1), P02, P09 -> 5
+        // left out. Left: P06 and P01 events at 3, P03 censored 7, P08 censored 9. n 4;
+        // S(3) = 1 - 2/4: share 0.5, median 3 (flat exactly at 0.5 from month 3 to the end of
+        // follow-up at 9: R's rule takes the midpoint (3 + 9) / 2 = 6).
+        let table = run("status = \"paid_hours\"\nexclude_already = true", &[]);
+        assert_eq!(get(&table, &[], None, "n_already"), &Value::Int(5));
+        assert_eq!(get(&table, &[], None, "n_not_observed"), &Value::Int(2));
+        assert_eq!(get(&table, &[], None, "n"), &Value::Int(4));
+        assert_eq!(ints(&table, &[], "events", 0..=3), [0, 0, 0, 2]);
+        assert!(close(float(&table, &[], Some(3), "share_reached"), 0.5));
+        assert_eq!(get(&table, &[], None, "median"), &Value::Float(6.0));
+        assert_eq!(get(&table, &[], None, "q25"), &Value::Float(3.0));
+        assert_eq!(get(&table, &[], Some(0), "n_already"), &Value::Null);
+    }
+
+    #[test]
+    fn the_month_before_start_alone_excludes() {
+        // A status of the query's own, 150 <= hours < 155: P04 has it at rel_month -1 (150.25 h)
+        // but not at 0 (155 h); P01 has it at 6, 7, 8 (150 h). No one else.
+        // With exclude_already, P04 is left out for month -1 alone; P01 has the event at 6.
+        // The others are censored: P08 9, P06 9, P05 8, P07 7, P03 7, P02 4, P09 0.
+        // Month 6: at risk P08, P06, P05, P01, P07, P03 = 6, 1 event: share 1/6.
+        let custom = [(
+            "hours_150".to_string(),
+            col("hours")
+                .gt_eq(lit(150.0))
+                .and(col("hours").lt(lit(155.0))),
+        )];
+        let table = run_with(
+            "status = \"hours_150\"\nexclude_already = true",
+            &[],
+            Window::default(),
+            &custom,
+        );
+        assert_eq!(get(&table, &[], None, "n_already"), &Value::Int(1));
+        assert_eq!(get(&table, &[], None, "n"), &Value::Int(8));
+        assert_eq!(get(&table, &[], Some(6), "n_at_risk"), &Value::Int(6));
+        assert!(close(
+            float(&table, &[], Some(6), "share_reached"),
+            1.0 / 6.0
+        ));
+        assert_eq!(
+            get(&table, &[], None, "median"),
+            &Value::Text("not reached".into())
+        );
+        // Without it, P04 counts, censored at 6 (no month from 0 in 150..155 h): n 9.
+        let table = run_with("status = \"hours_150\"", &[], Window::default(), &custom);
+        assert_eq!(get(&table, &[], None, "n"), &Value::Int(9));
+        assert_eq!(get(&table, &[], Some(6), "n_at_risk"), &Value::Int(7));
+        assert_eq!(get(&table, &[], Some(6), "censored"), &Value::Int(1));
+    }
+
+    #[test]
+    fn the_horizon_censors() {
+        // horizon 2: P06 and P01 (events at 3) and P03, P08 are censored at 2; the 5 events at
+        // month 0 stay. Rows 0..2 only.
+        let table = run("status = \"paid_hours\"\nhorizon = 2", &[]);
+        assert_eq!(table.rows.len(), 4);
+        assert_eq!(ints(&table, &[], "n_at_risk", 0..=2), [9, 4, 4]);
+        assert_eq!(ints(&table, &[], "censored", 0..=2), [0, 0, 4]);
+        assert_eq!(get(&table, &[], None, "events_total"), &Value::Int(5));
+        assert_eq!(
+            get(&table, &[], None, "q75"),
+            &Value::Text("not reached".into())
+        );
+        // window.to does the same.
+        let window = Window {
+            to: Some(2),
+            ..Window::default()
+        };
+        let same = run_with("status = \"paid_hours\"", &[], window, &[]);
+        assert_eq!(same.rows, table.rows);
+        // A horizon past everyone's follow-up gives rows up to it, empty shares past the end.
+        let table = run("status = \"paid_hours\"\nhorizon = 12", &[]);
+        assert_eq!(table.rows.len(), 14);
+        assert_eq!(get(&table, &[], Some(12), "n_at_risk"), &Value::Int(0));
+        assert_eq!(get(&table, &[], Some(12), "share_reached"), &Value::Null);
+    }
+
+    #[test]
+    fn a_group_without_events_groups_of_one_and_groups_left_out() {
+        // flexjob by birth_year: each birth year is one person. Only P07 (1970) has flexjob,
+        // from its month 0. P10 (1957) and P11 (1998) are not observed at month 0: their groups
+        // have nobody in the analysis. P03 (1979, no register rows) is censored at 7.
+        let table = run("status = \"flexjob\"", &["birth_year"]);
+        // 1970: one person, event at 0: share 1 with the point interval.
+        assert_eq!(get(&table, &["1970"], Some(0), "n_at_risk"), &Value::Int(1));
+        assert_eq!(
+            get(&table, &["1970"], Some(0), "share_reached"),
+            &Value::Float(1.0)
+        );
+        assert_eq!(get(&table, &["1970"], None, "median"), &Value::Float(0.0));
+        // 1979: no events: share 0 through month 7, the point interval [0, 0], median not
+        // reached; nobody at risk after 7.
+        assert_eq!(
+            get(&table, &["1979"], Some(7), "share_reached"),
+            &Value::Float(0.0)
+        );
+        assert_eq!(get(&table, &["1979"], Some(7), "upper"), &Value::Float(0.0));
+        assert_eq!(get(&table, &["1979"], Some(7), "censored"), &Value::Int(1));
+        assert_eq!(
+            get(&table, &["1979"], Some(8), "share_reached"),
+            &Value::Null
+        );
+        assert_eq!(get(&table, &["1979"], None, "events_total"), &Value::Int(0));
+        assert_eq!(
+            get(&table, &["1979"], None, "median"),
+            &Value::Text("not reached".into())
+        );
+        // 1957 (P10): nobody in the analysis: zeros, empty shares and quantiles.
+        assert_eq!(get(&table, &["1957"], Some(0), "n_at_risk"), &Value::Int(0));
+        assert_eq!(
+            get(&table, &["1957"], Some(0), "share_reached"),
+            &Value::Null
+        );
+        assert_eq!(get(&table, &["1957"], None, "n"), &Value::Int(0));
+        assert_eq!(
+            get(&table, &["1957"], None, "n_not_observed"),
+            &Value::Int(1)
+        );
+        assert_eq!(get(&table, &["1957"], None, "median"), &Value::Null);
+        // Total: 9 persons, 1 event at 0: share 1/9.
+        assert!(close(
+            float(&table, &["(all)"], Some(0), "share_reached"),
+            1.0 / 9.0
+        ));
+        // The log-rank test over nine single-person groups (two empty ones carry nothing):
+        // P07 has the only event, at 0, with all 9 at risk: O - E = 1 - 1/9 for 1970 and
+        // -1/9 for the others; V is the multinomial covariance with d = 1: chi2 = k - 1 = 8 on
+        // 8 df (the 9 informative groups).
+        assert!((float(&table, &["(all)"], None, "chi2") - 8.0).abs() < 1e-9);
+        assert_eq!(get(&table, &["(all)"], None, "df"), &Value::Int(8));
+    }
+
+    #[test]
+    fn everyone_left_out() {
+        // From birth_year 1957 alone (P10): not observed at month 0. No horizon: no month rows,
+        // only the summary with n 0; no test (one group).
+        let panel = tiny_panel();
+        let metric = (DEF.resolve)(&toml::from_str("status = \"paid_hours\"").unwrap()).unwrap();
+        let window = Window::default();
+        let statuses = StatusParams::default();
+        let group_by = ["arm".to_string()];
+        let mut scope = Scope::everyone(&group_by, &window, &statuses);
+        scope.population = Some(col("birth_year").eq(lit("1957")));
+        let input = prepare(&panel, scope).unwrap();
+        let table = metric.compute(&input).unwrap();
+        assert_eq!(table.rows.len(), 2, "treatment and (all) summaries");
+        assert_eq!(get(&table, &["treatment"], None, "n"), &Value::Int(0));
+        assert_eq!(
+            get(&table, &["(all)"], None, "n_not_observed"),
+            &Value::Int(1)
+        );
+        assert_eq!(get(&table, &["(all)"], None, "median"), &Value::Null);
+        assert!(
+            table.notes.iter().any(|n| n.contains("not computed")),
+            "{:?}",
+            table.notes
+        );
+    }
+
+    #[test]
+    fn suppression_hides_the_thin_tail() {
+        // By arm, suppression at 5: control's 4 persons hide its whole curve; treatment's
+        // month 0 rests on 1 event (min_cell 1): hidden; month 3 on 3 events: hidden; the total
+        // at month 0 (9 at risk, 5 events) is shown, at month 3 (4 at risk) hidden.
+        let mut table = run("status = \"paid_hours\"", &["arm"]);
+        table.suppress(5);
+        assert_eq!(
+            get(&table, &["control"], Some(0), "share_reached"),
+            &Value::Suppressed
+        );
+        assert_eq!(
+            get(&table, &["treatment"], Some(0), "share_reached"),
+            &Value::Suppressed
+        );
+        assert_eq!(
+            get(&table, &["treatment"], None, "median"),
+            &Value::Suppressed
+        );
+        assert!(matches!(
+            get(&table, &["(all)"], Some(0), "share_reached"),
+            Value::Float(_)
+        ));
+        assert_eq!(
+            get(&table, &["(all)"], Some(3), "share_reached"),
+            &Value::Suppressed
+        );
+        assert!(matches!(
+            get(&table, &["(all)"], None, "median"),
+            Value::Float(_)
+        ));
+        // Empty cells stay empty: the month rows' quartiles rest on the summary's events_total,
+        // which is empty on month rows, so a month with 1 event does not blank them.
+        assert_eq!(
+            get(&table, &["treatment"], Some(0), "events"),
+            &Value::Suppressed
+        );
+        assert_eq!(get(&table, &["treatment"], Some(0), "median"), &Value::Null);
+        assert_eq!(get(&table, &["treatment"], Some(0), "chi2"), &Value::Null);
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let err = (DEF.resolve)(&toml::from_str("statuss = \"x\"").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("unknown field `statuss`"), "{err}");
+        let err = (DEF.resolve)(&toml::from_str("ci = \"plain\"").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("log-log") && err.contains("ci"), "{err}");
+        let err = (DEF.resolve)(&toml::from_str("test = \"wilcoxon\"").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("log-rank") && err.contains("test"), "{err}");
+        let err = (DEF.resolve)(&toml::from_str("horizon = -3").unwrap())
+            .err()
+            .unwrap();
+        assert!(err.contains("horizon"), "{err}");
+        let metric = (DEF.resolve)(&toml::from_str("level = 95").unwrap()).unwrap();
+        let err = metric.check(&Window::default()).unwrap_err();
+        assert!(err.starts_with("level = 95"), "{err}");
+        let metric = (DEF.resolve)(&toml::from_str("horizon = 6").unwrap()).unwrap();
+        let window = Window {
+            to: Some(12),
+            ..Window::default()
+        };
+        let err = metric.check(&window).unwrap_err();
+        assert!(err.contains("horizon = 6 and window.to = 12"), "{err}");
+        let window = Window {
+            from: Some(1),
+            ..Window::default()
+        };
+        let err = metric.check(&window).unwrap_err();
+        assert!(err.starts_with("window.from = 1"), "{err}");
+        let window = Window {
+            to_month: Some("2021-01".into()),
+            ..Window::default()
+        };
+        assert!(metric
+            .check(&window)
+            .unwrap_err()
+            .contains("window.to_month"));
+    }
+
+    #[test]
+    fn resolved_parameters_show_the_methods() {
+        let resolved = (DEF.resolve)(&toml::Table::new()).unwrap().resolved();
+        assert_eq!(
+            resolved.get("status").and_then(|v| v.as_str()),
+            Some("employment")
+        );
+        assert_eq!(resolved.get("ci").and_then(|v| v.as_str()), Some("log-log"));
+        assert_eq!(
+            resolved.get("test").and_then(|v| v.as_str()),
+            Some("log-rank")
+        );
+        assert_eq!(resolved.get("level").and_then(|v| v.as_float()), Some(0.95));
+        assert_eq!(
+            resolved.get("exclude_already").and_then(|v| v.as_bool()),
+            Some(false)
+        );
+        let resolved = (DEF.resolve)(&toml::from_str("horizon = 18").unwrap())
+            .unwrap()
+            .resolved();
+        assert_eq!(
+            resolved.get("horizon").and_then(|v| v.as_integer()),
+            Some(18)
+        );
+    }
+}
