@@ -113,3 +113,12 @@ fn malformed_expectation_is_a_usage_error() {
         .expect_status(2)
         .stderr_has(&["[[expect]] number 1 (T-4): give value and tolerance (>= 0), or min and/or max for an interval"]);
 }
+
+#[test]
+fn a_percentage_given_for_a_proportion_is_named() {
+    let work = Workdir::with_sample("tiny");
+    let q = query(&work, "[[expect]]\nid = \"T-5\"\ncell = { arm = \"(all)\" }\ncolumn = \"share\"\nvalue = 80\ntolerance = 1\n");
+    udfald(&["check", &q, "--data", work.path().to_str().unwrap(), "--no-suppress"])
+        .expect_status(1)
+        .stdout_has(&["shares are proportions (19% is 0.19), but the published value is above 1"]);
+}
