@@ -108,7 +108,11 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             .filter_map(|&i| queries[i].window.from)
             .map(|from| (-from).max(0) as u32)
             .fold(PanelOptions::default().months_before, u32::max);
+        let timing = std::env::var_os("UDFALD_TIMING").is_some();
         let loaded = load::load(&dataset, &options.load)?;
+        if timing {
+            eprintln!("udfald: timing: {} loaded; peak memory {}", dataset.name, peak_memory());
+        }
         datasets.push(DatasetRun {
             dataset: dataset.clone(),
             report: loaded.report.clone(),
@@ -121,7 +125,11 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 ..PanelOptions::default()
             },
         )?;
+        if timing {
+            eprintln!("udfald: timing: {} panel built; peak memory {}", dataset.name, peak_memory());
+        }
         for index in members {
+            let started = std::time::Instant::now();
             let query = &queries[index];
             let statuses = query.definitions.resolve();
             let custom: Vec<(String, polars::prelude::Expr)> = query
@@ -145,6 +153,14 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 .compute(&input)
                 .map_err(|err| anyhow::anyhow!("{}: {err:#}", query.path.display()))?;
             results[index] = Some(finish(query, &dataset.name, table, options));
+            if timing {
+                eprintln!(
+                    "udfald: timing: {:.1} s {}; peak memory {}",
+                    started.elapsed().as_secs_f64(),
+                    query.name,
+                    peak_memory()
+                );
+            }
         }
     }
     Ok(RunOutput {
@@ -172,4 +188,17 @@ fn finish(
         params: query.metric.resolved(),
         table,
     }
+}
+
+/// The process's peak resident memory so far (Linux), for `UDFALD_TIMING=1` runs.
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }

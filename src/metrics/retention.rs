@@ -113,36 +113,17 @@ impl Compute for Retention {
             }
         };
         // The person's month k after the first one, if observed (any month of the panel, not only
-        // the window's).
-        let frame = frame.with_column((col("first") + lit(self.k)).alias("later"));
-        // An inner join of the panel's months against the persons' (person, first + k) keys,
-        // then a left join of that small result: a left join straight onto the panel would hash
-        // every person-month (gigabytes for a million persons).
-        let later = input
-            .months
-            .clone()
+        // the window's). The months are sorted by person and month, so each person's rows are one
+        // run: the status k months on is read by position, not by a join over every
+        // person-month (a join hashed gigabytes for a million persons).
+        let base = frame
+            .with_column((col("first") + lit(self.k)).alias("later"))
+            .collect()
+            .map_err(failed)?;
+        let later_status = status_at(&input.months, status, &base)?;
+        let frame = base
             .lazy()
-            .select([
-                col("person"),
-                col("rel_month").alias("later"),
-                col(status).alias("later_status"),
-            ])
-            .join(
-                frame
-                    .clone()
-                    .select([col("person"), col("later")])
-                    .filter(col("later").is_not_null()),
-                [col("person"), col("later")],
-                [col("person"), col("later")],
-                JoinArgs::new(JoinType::Inner),
-            );
-        let frame = frame
-            .join(
-                later,
-                [col("person"), col("later")],
-                [col("person"), col("later")],
-                JoinArgs::new(JoinType::Left),
-            )
+            .with_column(lit(Series::new("later_status".into(), later_status)))
             .with_column(preceded.alias("preceded"))
             .with_columns([
                 col("first")
@@ -252,6 +233,40 @@ fn same_employer(
                 before.iter().any(|e| after.contains(e))
             }
             _ => false,
+        })
+        .collect())
+}
+
+/// For each row of `persons` (columns `person`, `later`), the status in the person's month with
+/// `rel_month == later`, or `None` when that month is not in the panel.
+fn status_at(months: &DataFrame, status: &str, persons: &DataFrame) -> Result<Vec<Option<bool>>> {
+    let person = months.column("person")?.u32()?;
+    let rel_month = months.column("rel_month")?.i32()?;
+    let flag = months.column(status)?.bool()?;
+    let (person, rel_month, flag) = (person.rechunk(), rel_month.rechunk(), flag.rechunk());
+    let person = person.cont_slice()?;
+    let rel_month = rel_month.cont_slice()?;
+    // First row of each person's run.
+    let mut runs: std::collections::HashMap<u32, (usize, usize)> = std::collections::HashMap::new();
+    let mut row = 0;
+    while row < person.len() {
+        let start = row;
+        while row < person.len() && person[row] == person[start] {
+            row += 1;
+        }
+        runs.insert(person[start], (start, row));
+    }
+    let wanted = persons.column("person")?.u32()?;
+    let later = persons.column("later")?.i32()?;
+    Ok(wanted
+        .iter()
+        .zip(later.iter())
+        .map(|(p, later)| {
+            let (p, later) = (p?, later?);
+            let &(start, end) = runs.get(&p)?;
+            let offset = later - rel_month[start];
+            let at = start + usize::try_from(offset).ok()?;
+            (at < end && rel_month[at] == later).then(|| flag.get(at)).flatten()
         })
         .collect())
 }
