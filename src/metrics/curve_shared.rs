@@ -225,6 +225,12 @@ pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curv
             len().cast(DataType::Int64).alias("n"),
             col("s").cast(DataType::Int64).sum().alias("count"),
         ];
+        // With a rolling window both aggregations below read the same (person-level, small)
+        // result: materialise it once. Without one it is a plain filter, cheaper to redo than to
+        // hold.
+        if rolling > 1 {
+            per_person = per_person.collect().map_err(failed)?.lazy();
+        }
         let mut by: Vec<Expr> = group_exprs(group_by);
         by.push(col("index"));
         let per_group = per_person
