@@ -111,7 +111,11 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
         let timing = std::env::var_os("UDFALD_TIMING").is_some();
         let loaded = load::load(&dataset, &options.load)?;
         if timing {
-            eprintln!("udfald: timing: {} loaded; peak memory {}", dataset.name, peak_memory());
+            eprintln!(
+                "udfald: timing: {} loaded; peak memory {}",
+                dataset.name,
+                peak_memory()
+            );
         }
         datasets.push(DatasetRun {
             dataset: dataset.clone(),
@@ -126,7 +130,11 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             },
         )?;
         if timing {
-            eprintln!("udfald: timing: {} panel built; peak memory {}", dataset.name, peak_memory());
+            eprintln!(
+                "udfald: timing: {} panel built; peak memory {}",
+                dataset.name,
+                peak_memory()
+            );
         }
         for index in members {
             let started = std::time::Instant::now();

@@ -118,7 +118,13 @@ fn malformed_expectation_is_a_usage_error() {
 fn a_percentage_given_for_a_proportion_is_named() {
     let work = Workdir::with_sample("tiny");
     let q = query(&work, "[[expect]]\nid = \"T-5\"\ncell = { arm = \"(all)\" }\ncolumn = \"share\"\nvalue = 80\ntolerance = 1\n");
-    udfald(&["check", &q, "--data", work.path().to_str().unwrap(), "--no-suppress"])
-        .expect_status(1)
-        .stdout_has(&["shares are proportions (19% is 0.19), but the published value is above 1"]);
+    udfald(&[
+        "check",
+        &q,
+        "--data",
+        work.path().to_str().unwrap(),
+        "--no-suppress",
+    ])
+    .expect_status(1)
+    .stdout_has(&["shares are proportions (19% is 0.19), but the published value is above 1"]);
 }

@@ -349,14 +349,7 @@ mod tests {
     use crate::table::Value;
 
     fn run(params: &str, group_by: &[&str]) -> Table {
-        let panel = tiny_panel();
-        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
-        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
-        let statuses = StatusParams::default();
-        let window = Window::default();
-        metric.check(&window).unwrap();
-        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
-        metric.compute(&input).unwrap()
+        crate::metrics::input::run_tiny(&DEF, params, group_by, &Window::default()).unwrap()
     }
 
     fn float(table: &Table, group: &[&str], column: &str) -> f64 {

@@ -139,18 +139,11 @@ impl Compute for HoursProgression {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::input::{prepare, tiny_panel, Scope};
-    use crate::panel::StatusParams;
+
     use crate::table::Value;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        let panel = tiny_panel();
-        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
-        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
-        let statuses = StatusParams::default();
-        metric.check(&window).unwrap();
-        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
-        metric.compute(&input).unwrap()
+        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn window(from: i32, to: Option<i32>) -> Window {

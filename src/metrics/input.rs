@@ -172,3 +172,21 @@ pub fn tiny_panel() -> Panel {
     let loaded = crate::load::load(&dataset, &Default::default()).expect("tiny loads");
     crate::panel::build(loaded, &Default::default()).expect("tiny panel")
 }
+
+/// Runs a metric on the tiny dataset with the given `[params]` (TOML text), groups and window,
+/// as a query would: resolve, check, prepare, compute.
+#[cfg(test)]
+pub fn run_tiny(
+    def: &super::MetricDef,
+    params: &str,
+    group_by: &[&str],
+    window: &Window,
+) -> Result<crate::table::Table> {
+    let panel = tiny_panel();
+    let metric = (def.resolve)(&toml::from_str(params)?).map_err(|err| anyhow!(err))?;
+    metric.check(window).map_err(|err| anyhow!(err))?;
+    let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+    let statuses = StatusParams::default();
+    let input = prepare(&panel, Scope::everyone(&group_by, window, &statuses))?;
+    metric.compute(&input)
+}

@@ -284,17 +284,9 @@ impl Compute for Requirement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::input::{prepare, tiny_panel, Scope};
-    use crate::panel::StatusParams;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Result<Table> {
-        let panel = tiny_panel();
-        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
-        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
-        let statuses = StatusParams::default();
-        metric.check(&window).unwrap();
-        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
-        metric.compute(&input)
+        crate::metrics::input::run_tiny(&DEF, params, group_by, &window)
     }
 
     fn months(from: &str, to: &str) -> Window {

@@ -242,13 +242,7 @@ mod tests {
     use crate::panel::StatusParams;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        let panel = tiny_panel();
-        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
-        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
-        let statuses = StatusParams::default();
-        metric.check(&window).unwrap();
-        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
-        metric.compute(&input).unwrap()
+        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn window(from: Option<i32>, to: Option<i32>) -> Window {
