@@ -235,3 +235,19 @@ pub fn stable_sum(expr: Expr, decimals: u32) -> Expr {
 pub fn stable_mean(expr: Expr, decimals: u32) -> Expr {
     stable_sum(expr.clone(), decimals) / expr.count().cast(DataType::Float64)
 }
+
+/// The panel months' `person`, `rel_month` and a status as plain arrays, for metrics that walk
+/// each person's months in Rust.
+pub fn person_month_status(
+    months: &DataFrame,
+    status: &str,
+) -> PolarsResult<(UInt32Chunked, Int32Chunked, BooleanChunked)> {
+    let person = months.column("person")?.u32()?.clone();
+    let rel_month = months.column("rel_month")?.i32()?.clone();
+    let flag = months
+        .column(status)?
+        .cast(&DataType::Boolean)?
+        .bool()?
+        .clone();
+    Ok((person, rel_month, flag))
+}

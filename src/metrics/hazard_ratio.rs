@@ -125,23 +125,8 @@ impl HazardRatio {
             .map_err(failed)?;
         let arm = arm.str().map_err(failed)?;
         let size = input.panel.persons.height();
-        let months = &input.months;
-        let person = months
-            .column("person")
-            .map_err(failed)?
-            .u32()
-            .map_err(failed)?;
-        let rel = months
-            .column("rel_month")
-            .map_err(failed)?
-            .i32()
-            .map_err(failed)?;
-        let status = months
-            .column(self.status.as_str())
-            .map_err(failed)?
-            .cast(&DataType::Boolean)
-            .map_err(failed)?;
-        let status = status.bool().map_err(failed)?;
+        let (person, rel, status) =
+            super::common::person_month_status(&input.months, &self.status).map_err(failed)?;
         let (from, to) = (input.window.from(), input.window.to.unwrap_or(i32::MAX));
         // First pass: the first month in S in the window. Second: the first later month out of
         // S. Both independent of the row order.

@@ -126,23 +126,8 @@ impl TimeToEvent {
         // The first month in S from rel_month 0, and whether S holds at rel_month 0 or -1.
         let mut first: Vec<Option<i32>> = vec![None; size];
         let mut already = vec![false; size];
-        let months = &input.months;
-        let person = months
-            .column("person")
-            .map_err(failed)?
-            .u32()
-            .map_err(failed)?;
-        let rel = months
-            .column("rel_month")
-            .map_err(failed)?
-            .i32()
-            .map_err(failed)?;
-        let status = months
-            .column(self.status.as_str())
-            .map_err(failed)?
-            .cast(&DataType::Boolean)
-            .map_err(failed)?;
-        let status = status.bool().map_err(failed)?;
+        let (person, rel, status) =
+            super::common::person_month_status(&input.months, &self.status).map_err(failed)?;
         for ((p, m), s) in person.iter().zip(rel.iter()).zip(status.iter()) {
             let (Some(p), Some(m), Some(true)) = (p, m, s) else {
                 continue;
