@@ -1071,11 +1071,7 @@ mod tests {
     }
 
     fn window(from: i32, to: Option<i32>) -> Window {
-        Window {
-            from: Some(from),
-            to,
-            ..Window::default()
-        }
+        Window::rel(Some(from), to)
     }
 
     fn try_run(params: &str, group_by: &[&str], window: Window) -> Result<Table> {

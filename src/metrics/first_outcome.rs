@@ -350,11 +350,7 @@ mod tests {
     }
 
     fn window(from: i32, to: Option<i32>) -> Window {
-        Window {
-            from: Some(from),
-            to,
-            ..Window::default()
-        }
+        Window::rel(Some(from), to)
     }
 
     /// The row of `group` (its group columns, in order) and `outcome`.

@@ -255,11 +255,7 @@ mod tests {
     }
 
     fn window(from: Option<i32>, to: Option<i32>) -> Window {
-        Window {
-            from,
-            to,
-            ..Window::default()
-        }
+        Window::rel(from, to)
     }
 
     fn float(value: Option<&Value>) -> f64 {

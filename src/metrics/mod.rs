@@ -181,6 +181,15 @@ pub struct Window {
 }
 
 impl Window {
+    /// A window of `rel_month`s, `from` (default 0) through `to` (default: end of follow-up).
+    pub fn rel(from: Option<i32>, to: Option<i32>) -> Window {
+        Window {
+            from,
+            to,
+            ..Window::default()
+        }
+    }
+
     pub fn from(&self) -> i32 {
         self.from.unwrap_or(0)
     }

@@ -296,11 +296,7 @@ mod tests {
     }
 
     fn window(from: i32, to: Option<i32>) -> Window {
-        Window {
-            from: Some(from),
-            to,
-            ..Window::default()
-        }
+        Window::rel(Some(from), to)
     }
 
     fn int(table: &Table, group: &[&str], column: &str) -> i64 {

@@ -240,11 +240,7 @@ mod tests {
     }
 
     fn window(from: i32, to: Option<i32>) -> Window {
-        Window {
-            from: Some(from),
-            to,
-            ..Window::default()
-        }
+        Window::rel(Some(from), to)
     }
 
     fn float(table: &Table, group: &[&str], column: &str) -> f64 {
