@@ -154,6 +154,10 @@ pub fn explain(query: &Query) -> String {
         let _ = writeln!(out, "  query status {}: {}", custom.name, custom.text);
     }
     let _ = writeln!(out, "time         weeks belong to the month holding their Thursday; rel_month 0 is the calendar month of start_date");
-    let _ = writeln!(out, "small cells  counts below {SMALL_CELL} persons and the shares and means resting on them are suppressed (run --no-suppress for local work)");
+    let _ = writeln!(
+        out,
+        "small cells  counts of 1 to {} persons and the shares and means resting on them are suppressed, zeros are shown (run --no-suppress for local work)",
+        SMALL_CELL - 1
+    );
     out
 }
