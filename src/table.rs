@@ -114,19 +114,27 @@ impl Table {
     /// one. Zero is shown: Statistics Denmark's rule is about cells of 1–4 persons, and a zero
     /// reveals nothing about anyone. Returns the number of cells hidden.
     pub fn suppress(&mut self, threshold: u64) -> usize {
+        let persons_columns: Vec<usize> = (0..self.columns.len())
+            .filter(|&c| self.columns[c].kind == Kind::Persons)
+            .collect();
+        // Primary: counts of 1 to threshold - 1 persons.
+        let mut small: Vec<Vec<bool>> = self
+            .rows
+            .iter()
+            .map(|row| {
+                (0..self.columns.len())
+                    .map(|c| {
+                        persons_columns.contains(&c)
+                            && row[c]
+                                .as_f64()
+                                .is_some_and(|v| v > 0.0 && v < threshold as f64)
+                    })
+                    .collect()
+            })
+            .collect();
+        self.complementary(&persons_columns, &mut small);
         let mut hidden = 0;
-        for row in &mut self.rows {
-            let small: Vec<bool> = self
-                .columns
-                .iter()
-                .zip(row.iter())
-                .map(|(column, value)| {
-                    column.kind == Kind::Persons
-                        && value
-                            .as_f64()
-                            .is_some_and(|v| v > 0.0 && v < threshold as f64)
-                })
-                .collect();
+        for (row, small) in self.rows.iter_mut().zip(&small) {
             let is_small = |name: &str| {
                 self.columns
                     .iter()
@@ -151,6 +159,42 @@ impl Table {
         }
         self.suppressed += hidden;
         hidden
+    }
+
+    /// Complementary suppression for a plain grouped table (one group column, each group once,
+    /// and the `(all)` row): a single hidden group in a column could be recovered as the total
+    /// minus the other groups, so the smallest other group's cell is hidden too.
+    fn complementary(&self, persons_columns: &[usize], small: &mut [Vec<bool>]) {
+        let groups: Vec<usize> = (0..self.columns.len())
+            .filter(|&c| self.columns[c].kind == Kind::Group)
+            .collect();
+        let [group] = groups[..] else { return };
+        let is_total = |row: &Vec<Value>| matches!(&row[group], Value::Text(t) if t == ALL);
+        let parts: Vec<usize> = (0..self.rows.len())
+            .filter(|&r| !is_total(&self.rows[r]))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let unique = parts
+            .iter()
+            .all(|&r| seen.insert(format!("{:?}", self.rows[r][group])));
+        if !unique || parts.len() == self.rows.len() {
+            return;
+        }
+        for &c in persons_columns {
+            let hidden: Vec<usize> = parts.iter().copied().filter(|&r| small[r][c]).collect();
+            if hidden.len() != 1 {
+                continue;
+            }
+            let other = parts
+                .iter()
+                .copied()
+                .filter(|&r| !small[r][c])
+                .filter_map(|r| self.rows[r][c].as_f64().map(|v| (v, r)))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            if let Some((_, r)) = other {
+                small[r][c] = true;
+            }
+        }
     }
 
     /// A cell as printed: shares as percentages with one decimal, means and numbers with their
@@ -240,6 +284,27 @@ mod tests {
         assert_eq!(table.rows[0][3], Value::Suppressed);
         assert_eq!(table.rows[0][4], Value::Suppressed);
         assert_eq!(table.rows[1][3], share(10, 40));
+    }
+
+    #[test]
+    fn a_lone_hidden_group_takes_the_smallest_other_with_it() {
+        let mut table = Table::new(vec![
+            Column {
+                name: "arm".into(),
+                kind: Kind::Group,
+            },
+            Column {
+                name: "n".into(),
+                kind: Kind::Persons,
+            },
+        ]);
+        for (arm, n) in [("a", 3), ("b", 12), ("c", 40), (ALL, 55)] {
+            table.push_row(vec![Value::Text(arm.into()), Value::Int(n)]);
+        }
+        table.suppress(5);
+        // a (3) is hidden; 55 - 12 - 40 would give it back, so b (12) is hidden too.
+        let shown: Vec<String> = table.rows.iter().map(|r| table.format(1, &r[1])).collect();
+        assert_eq!(shown, [".", ".", "40", "55"]);
     }
 
     #[test]

@@ -86,12 +86,13 @@ fn small_cells_are_suppressed_by_default() {
         .expect_status(0)
         .stdout;
     // Control has 4 persons: n, count and share hidden; n_censored 1 hidden; treatment's count 4
-    // and share hidden, its n 6 shown; the total 10 / 8 shown.
+    // and share hidden. Treatment's n (6) and n_censored (0) are hidden too, complementarily:
+    // shown beside the total (10, 1) they would give control's 4 and 1 back.
     assert!(
-        csv.contains("control,.,.,.,.\ntreatment,6,.,.,0\n(all),10,8,80.0,.\n"),
+        csv.contains("control,.,.,.,.\ntreatment,.,.,.,.\n(all),10,8,80.0,.\n"),
         "{csv}"
     );
-    assert!(csv.contains("# note: 7 cell(s) suppressed"), "{csv}");
+    assert!(csv.contains("# note: 9 cell(s) suppressed"), "{csv}");
     let csv = udfald(&[
         "run",
         &query,
