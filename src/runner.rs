@@ -156,10 +156,11 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                     custom: &custom,
                 },
             )?;
-            let table = query
+            let mut table = query
                 .metric
                 .compute(&input)
                 .map_err(|err| anyhow::anyhow!("{}: {err:#}", query.path.display()))?;
+            table.notes.extend(input.notes.iter().cloned());
             results[index] = Some(finish(query, &dataset.name, table, options));
             if timing {
                 eprintln!(

@@ -167,3 +167,33 @@ fn explain_marks_given_and_defaulted() {
         "source       S4-T3-empl",
     ]);
 }
+
+#[test]
+fn at_start_says_how_many_persons_it_could_not_test() {
+    // P10 started before DREAM's coverage and P11 after the last observed month: their start
+    // months are not observed, so an at_start filter cannot test them. They are left out, and
+    // the table says so.
+    let work = Workdir::with_sample("tiny");
+    let query = tiny_query(
+        &work,
+        "[population]\nat_start = \"weeks >= 0\"\n[params]\nfollowup = \"available\"\n",
+    );
+    let data = work.path().display().to_string();
+    let csv = udfald(&[
+        "run",
+        &query,
+        "--data",
+        &data,
+        "--format",
+        "csv",
+        "--no-suppress",
+    ])
+    .expect_status(0)
+    .stdout;
+    assert!(csv.contains("# note: population.at_start: 2 person(s) whose start month is not observed could not be tested and are left out"), "{csv}");
+    // Of the 9 tested (all start months observed), P10 no longer counts: 7 with paid hours.
+    assert!(
+        csv.contains("n,count,share,n_censored\n9,7,77.8,0\n"),
+        "{csv}"
+    );
+}

@@ -61,7 +61,32 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
     if let Some(population) = scope.population {
         persons = persons.filter(population);
     }
+    let mut notes = Vec::new();
     if let Some(at_start) = scope.at_start {
+        // Persons whose start month is outside the observed months cannot be tested: say how
+        // many are left out rather than lose them silently.
+        let untestable = persons
+            .clone()
+            .filter(
+                col("first_observed_rel_month")
+                    .gt(lit(0))
+                    .or(col("followup_months").lt(lit(0)))
+                    .fill_null(lit(true)),
+            )
+            .select([len().alias("n")])
+            .collect()
+            .map_err(failed)?
+            .column("n")
+            .map_err(failed)?
+            .get(0)
+            .ok()
+            .and_then(|v| v.extract::<u64>())
+            .unwrap_or(0);
+        if untestable > 0 {
+            notes.push(format!(
+                "population.at_start: {untestable} person(s) whose start month is not observed could not be tested and are left out"
+            ));
+        }
         let starters = months
             .clone()
             .filter(col("rel_month").eq(lit(0)).and(at_start))
@@ -155,6 +180,7 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
         }
     }
     Ok(MetricInput {
+        notes,
         panel,
         persons,
         months,

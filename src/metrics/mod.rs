@@ -207,4 +207,6 @@ pub struct MetricInput<'a> {
     pub months: DataFrame,
     pub group_by: &'a [String],
     pub window: &'a Window,
+    /// Remarks about the population for the result's notes (persons that could not be selected).
+    pub notes: Vec<String>,
 }
