@@ -353,10 +353,7 @@ mod tests {
     }
 
     fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-        match table.cell(group, column) {
-            Some(Value::Float(v)) => *v,
-            other => panic!("{column}: {other:?}"),
-        }
+        crate::metrics::input::float_cell(table, group, column)
     }
 
     // Degrees are summed as integers of 1e-9 (stable_mean), so they are exact to about 1e-9.

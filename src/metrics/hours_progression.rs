@@ -151,17 +151,11 @@ mod tests {
     }
 
     fn int(table: &Table, group: &[&str], column: &str) -> i64 {
-        match table.cell(group, column) {
-            Some(Value::Int(v)) => *v,
-            other => panic!("{column}: {other:?}"),
-        }
+        crate::metrics::input::int_cell(table, group, column)
     }
 
     fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-        match table.cell(group, column) {
-            Some(Value::Float(v)) => *v,
-            other => panic!("{column}: {other:?}"),
-        }
+        crate::metrics::input::float_cell(table, group, column)
     }
 
     fn close(actual: f64, expected: f64) {

@@ -216,3 +216,21 @@ pub fn run_tiny(
     let input = prepare(&panel, Scope::everyone(&group_by, window, &statuses))?;
     metric.compute(&input)
 }
+
+/// A whole-number cell of a test table (panics, naming the cell, on anything else).
+#[cfg(test)]
+pub fn int_cell(table: &crate::table::Table, group: &[&str], column: &str) -> i64 {
+    match table.cell(group, column) {
+        Some(crate::table::Value::Int(v)) => *v,
+        other => panic!("{column} of {group:?}: {other:?}"),
+    }
+}
+
+/// A float cell of a test table (panics, naming the cell, on anything else).
+#[cfg(test)]
+pub fn float_cell(table: &crate::table::Table, group: &[&str], column: &str) -> f64 {
+    match table.cell(group, column) {
+        Some(crate::table::Value::Float(v)) => *v,
+        other => panic!("{column} of {group:?}: {other:?}"),
+    }
+}

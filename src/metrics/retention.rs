@@ -300,10 +300,7 @@ mod tests {
     }
 
     fn int(table: &Table, group: &[&str], column: &str) -> i64 {
-        match table.cell(group, column) {
-            Some(Value::Int(v)) => *v,
-            other => panic!("{column}: {other:?}"),
-        }
+        crate::metrics::input::int_cell(table, group, column)
     }
 
     #[test]
