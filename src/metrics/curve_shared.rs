@@ -31,6 +31,35 @@ pub struct CurveRequest<'a> {
     pub last: Option<i32>,
 }
 
+impl<'a> CurveRequest<'a> {
+    /// The request for a query's window: calendar months from `from_month`..`to_month`, or
+    /// `rel_month`s from..to; the counted person-months are those with `rel_month` in from..to.
+    pub fn for_window(
+        status: &'a str,
+        calendar: bool,
+        rolling: u32,
+        window: &super::Window,
+    ) -> Result<CurveRequest<'a>> {
+        let (first, last) = if calendar {
+            (
+                parse_month("from_month", &window.from_month).map_err(|e| anyhow::anyhow!(e))?,
+                parse_month("to_month", &window.to_month).map_err(|e| anyhow::anyhow!(e))?,
+            )
+        } else {
+            (Some(window.from()), window.to)
+        };
+        Ok(CurveRequest {
+            status,
+            calendar,
+            rolling,
+            rel_from: window.from(),
+            rel_to: window.to,
+            first,
+            last,
+        })
+    }
+}
+
 /// The counts, on a full grid of groups × indices.
 pub struct Curve {
     /// The population's groups, sorted, then the total row's key ([`ALL`] in every group

@@ -110,25 +110,9 @@ impl Compute for Requirement {
             bail!("requirement compares groups: set group_by (e.g. [\"municipality\"])");
         }
         let window = input.window;
-        let (first, last) = if self.calendar {
-            (
-                parse_month("from_month", &window.from_month).map_err(|e| anyhow!(e))?,
-                parse_month("to_month", &window.to_month).map_err(|e| anyhow!(e))?,
-            )
-        } else {
-            (Some(window.from()), window.to)
-        };
         let counts = curve(
             input,
-            &CurveRequest {
-                status: &self.status,
-                calendar: self.calendar,
-                rolling: self.rolling,
-                rel_from: window.from(),
-                rel_to: window.to,
-                first,
-                last,
-            },
+            &CurveRequest::for_window(&self.status, self.calendar, self.rolling, window)?,
         )?;
 
         let labels: Vec<String> = self
