@@ -283,6 +283,29 @@ mod tests {
     }
 
     #[test]
+    fn every_day_1990_to_2040_lies_in_its_week_and_round_trips() {
+        // Exhaustive over the register's whole range: cheaper than sampling, and it cannot miss
+        // a year boundary.
+        let mut day = date("1990-01-01");
+        while day <= date("2040-12-31") {
+            let week = Week::of_date(day);
+            assert!(
+                week.monday() <= day && day < week.monday() + Duration::days(7),
+                "{day}"
+            );
+            let (year, number) = week.iso();
+            assert_eq!(Week::from_iso(year, number), Some(week), "{day}");
+            if (1990..2090).contains(&year) {
+                assert_eq!(Week::parse(&week.dream_column()[2..]), Ok(week), "{day}");
+            }
+            assert!(week.month().weeks().contains(&week), "{day}");
+            let month = Month::of_date(day);
+            assert_eq!(Month::parse(&month.to_string()), Some(month), "{day}");
+            day += Duration::days(1);
+        }
+    }
+
+    #[test]
     fn spellings_round_trip() {
         let week = Week::parse("2021-W07").unwrap();
         assert_eq!(week.dream_column(), "y_2107");
