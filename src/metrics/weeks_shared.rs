@@ -7,7 +7,6 @@ use crate::calendar::{Month, Week};
 use crate::load::CATEGORIES;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
-use std::collections::HashMap;
 
 /// One person of the population, in `input.persons` order.
 pub struct PersonRow {
@@ -61,8 +60,9 @@ pub fn person_rows(input: &MetricInput<'_>, metric: &str) -> Result<Vec<PersonRo
 pub struct MonthFlags {
     lo: i32,
     span: usize,
-    /// person → row in `persons`
-    rows: HashMap<u32, usize>,
+    /// person index → row in `persons` (`usize::MAX`: not among them). A vector, not a hash map:
+    /// it is looked up once per person-week (150 million times for a million persons).
+    rows: Vec<usize>,
     /// `rows.len() × span` cells: 0 absent, 1 false, 2 true.
     cells: Vec<u8>,
 }
@@ -79,11 +79,17 @@ impl MonthFlags {
     ) -> Result<MonthFlags> {
         let failed = |err: PolarsError| anyhow!("computing {metric}: {err}");
         let span = (hi - lo + 1).max(0) as usize;
-        let rows: HashMap<u32, usize> = persons
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.person, i))
-            .collect();
+        let size = input.panel.persons.height().max(
+            persons
+                .iter()
+                .map(|p| p.person as usize + 1)
+                .max()
+                .unwrap_or(0),
+        );
+        let mut rows = vec![usize::MAX; size];
+        for (i, p) in persons.iter().enumerate() {
+            rows[p.person as usize] = i;
+        }
         let mut cells = vec![0u8; persons.len() * span];
         let months = input
             .months
@@ -117,7 +123,7 @@ impl MonthFlags {
             let (Some(person), Some(rel)) = (person, rel) else {
                 continue;
             };
-            if let Some(&row) = rows.get(&(person as u32)) {
+            if let Some(&row) = rows.get(person as usize).filter(|&&row| row != usize::MAX) {
                 cells[row * span + (rel as i32 - lo) as usize] = 1 + value.unwrap_or(false) as u8;
             }
         }
@@ -132,7 +138,10 @@ impl MonthFlags {
     /// The flag of `person`'s month at `rel_month`; `None` when the month is not in the panel (or
     /// outside `lo..=hi`).
     pub fn get(&self, person: u32, rel_month: i32) -> Option<bool> {
-        let row = *self.rows.get(&person)?;
+        let row = *self
+            .rows
+            .get(person as usize)
+            .filter(|&&row| row != usize::MAX)?;
         let offset = rel_month - self.lo;
         if offset < 0 || offset as usize >= self.span {
             return None;
