@@ -162,10 +162,17 @@ pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curv
         .collect();
     let total = position[&total_key];
     let mut population = vec![0i64; groups.len()];
-    for key in keys(&input.persons, group_by)? {
-        population[position[&key]] += 1;
+    // Each person's group, by person index, so counted persons need no string keys.
+    let mut group_of = vec![usize::MAX; input.panel.persons.height()];
+    let person_ids = input.persons.column("person")?.u32()?;
+    for (person, key) in person_ids.iter().zip(keys(&input.persons, group_by)?) {
+        let group = position[&key];
+        population[group] += 1;
         if key != total_key {
             population[total] += 1;
+        }
+        if let Some(person) = person {
+            group_of[person as usize] = group;
         }
     }
 
@@ -190,22 +197,25 @@ pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curv
             .collect::<Vec<_>>(),
     );
 
-    // Persons with a counted month, per group.
-    let observed_frame = base
+    // Persons with a counted month, per group (distinct person indices, then their group).
+    let counted = base
         .clone()
-        .select(
-            group_exprs(group_by)
-                .into_iter()
-                .chain([col("person")])
-                .collect::<Vec<_>>(),
-        )
+        .select([col("person")])
         .unique(None, UniqueKeepStrategy::Any)
         .collect()
         .map_err(failed)?;
     let mut observed = vec![0i64; groups.len()];
-    for key in keys(&observed_frame, group_by)? {
-        observed[position[&key]] += 1;
-        if key != total_key {
+    for person in counted
+        .column("person")
+        .map_err(failed)?
+        .u32()
+        .map_err(failed)?
+        .iter()
+        .flatten()
+    {
+        let group = group_of[person as usize];
+        observed[group] += 1;
+        if group != total {
             observed[total] += 1;
         }
     }
