@@ -234,3 +234,15 @@ pub fn float_cell(table: &crate::table::Table, group: &[&str], column: &str) -> 
         other => panic!("{column} of {group:?}: {other:?}"),
     }
 }
+
+/// A yes/no person outcome as (persons, values), for tests.
+#[cfg(test)]
+pub fn share_outcome(outcome: &super::PersonOutcome) -> (Vec<u32>, Vec<bool>) {
+    let frame = &outcome.frame;
+    let persons = frame.column("person").unwrap().u32().unwrap();
+    let values = frame.column("value").unwrap().bool().unwrap();
+    (
+        persons.iter().flatten().collect(),
+        values.iter().flatten().collect(),
+    )
+}

@@ -423,24 +423,7 @@ mod tests {
         let metric = (DEF.resolve)(&toml::from_str("at = 3").unwrap()).unwrap();
         let outcome = metric.person_outcome(&input).unwrap().expect("an outcome");
         assert_eq!(outcome.kind, crate::metrics::OutcomeKind::Share);
-        let persons: Vec<u32> = outcome
-            .frame
-            .column("person")
-            .unwrap()
-            .u32()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
-        let values: Vec<bool> = outcome
-            .frame
-            .column("value")
-            .unwrap()
-            .bool()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let (persons, values) = crate::metrics::input::share_outcome(&outcome);
         assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(values, [false, true, true, true, false, false, true, true]);
         assert_eq!(outcome.label, "paid_hours at rel_month 3");
