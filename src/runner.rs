@@ -109,10 +109,12 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             .map(|from| (-from).max(0) as u32)
             .fold(PanelOptions::default().months_before, u32::max);
         let timing = std::env::var_os("UDFALD_TIMING").is_some();
+        let stage = std::time::Instant::now();
         let loaded = load::load(&dataset, &options.load)?;
         if timing {
             eprintln!(
-                "udfald: timing: {} loaded; peak memory {}",
+                "udfald: timing: {:.1} s {} loaded; peak memory {}",
+                stage.elapsed().as_secs_f64(),
                 dataset.name,
                 peak_memory()
             );
@@ -122,6 +124,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             report: loaded.report.clone(),
             code_table: loaded.codes.name.clone(),
         });
+        let stage = std::time::Instant::now();
         let panel = panel::build(
             loaded,
             &PanelOptions {
@@ -131,7 +134,8 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
         )?;
         if timing {
             eprintln!(
-                "udfald: timing: {} panel built; peak memory {}",
+                "udfald: timing: {:.1} s {} panel built; peak memory {}",
+                stage.elapsed().as_secs_f64(),
                 dataset.name,
                 peak_memory()
             );

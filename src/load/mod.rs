@@ -141,13 +141,32 @@ pub fn load(dataset: &Dataset, options: &LoadOptions) -> Result<Loaded> {
     let (cohort_table, dream_table, income_table) = (cohort_table?, dream_table?, income_table?);
 
     let cohort = cohort::read(&cohort_table, &mut context)?;
-    let dream = dream::read(&dream_table, &codes, &cohort, &mut context)?;
     let declared = income::Coverage {
         from: dataset.income_from,
         through: dataset.income_through,
         sum_duplicates: dataset.sum_duplicate_income,
     };
-    let income = income::read(&income_table, &cohort, &declared, &mut context)?;
+    // DREAM and the income register only share the (read-only) cohort, so they are read at the
+    // same time: each is a single-threaded parse of a large file. The income reader collects its
+    // problems apart, and they are appended after DREAM's so the list stays in a fixed order.
+    let mut income_context = LoadContext {
+        problems: Problems::with_cap(options.max_problems),
+        report: LoadReport::default(),
+    };
+    let (dream, income) = std::thread::scope(|scope| {
+        let income =
+            scope.spawn(|| income::read(&income_table, &cohort, &declared, &mut income_context));
+        let dream = dream::read(&dream_table, &codes, &cohort, &mut context);
+        let income = income
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (dream, income)
+    });
+    let (dream, income) = (dream?, income?);
+    context.problems.extend(income_context.problems);
+    for (file, rows) in income_context.report.dropped_rows {
+        *context.report.dropped_rows.entry(file).or_default() += rows;
+    }
 
     // Problems that no row can be dropped for (a header, an unknown code) always stop the run.
     let undroppable = context.problems.kept().iter().any(|p| {

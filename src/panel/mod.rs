@@ -65,7 +65,10 @@ pub fn build(loaded: Loaded, options: &PanelOptions) -> Result<Panel> {
         coverage,
         ..
     } = loaded;
-    let counts = month_counts(&cohort, &weeks, &income, &coverage, options);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let counts = month_counts(&cohort, &weeks, &income, &coverage, options, threads);
     let months = counts
         .into_frame(income.has_wage)?
         .lazy()
@@ -83,7 +86,7 @@ pub fn build(loaded: Loaded, options: &PanelOptions) -> Result<Panel> {
     })
 }
 
-/// The panel's count columns, built row by row before becoming a frame.
+/// The panel's count columns, filled in place (see [`month_counts`]) before becoming a frame.
 struct MonthCounts {
     person: Vec<u32>,
     month: Vec<i32>,
@@ -97,18 +100,32 @@ struct MonthCounts {
 }
 
 impl MonthCounts {
-    /// Exact capacity, so a 60-million-row panel is not built by repeated doubling.
-    fn with_capacity(rows: usize) -> MonthCounts {
+    /// Exactly `rows` rows, so a 60-million-row panel is neither grown by doubling nor copied.
+    fn zeroed(rows: usize) -> MonthCounts {
         MonthCounts {
-            person: Vec::with_capacity(rows),
-            month: Vec::with_capacity(rows),
-            rel_month: Vec::with_capacity(rows),
-            weeks: Vec::with_capacity(rows),
-            benefit_weeks: Vec::with_capacity(rows),
-            category_weeks: std::array::from_fn(|_| Vec::with_capacity(rows)),
-            hours: Vec::with_capacity(rows),
-            wage: Vec::with_capacity(rows),
-            n_employers: Vec::with_capacity(rows),
+            person: vec![0; rows],
+            month: vec![0; rows],
+            rel_month: vec![0; rows],
+            weeks: vec![0; rows],
+            benefit_weeks: vec![0; rows],
+            category_weeks: std::array::from_fn(|_| vec![0; rows]),
+            hours: vec![0.0; rows],
+            wage: vec![0.0; rows],
+            n_employers: vec![0; rows],
+        }
+    }
+
+    fn rows(&mut self) -> CountRows<'_> {
+        CountRows {
+            person: &mut self.person,
+            month: &mut self.month,
+            rel_month: &mut self.rel_month,
+            weeks: &mut self.weeks,
+            benefit_weeks: &mut self.benefit_weeks,
+            category_weeks: self.category_weeks.each_mut().map(|c| c.as_mut_slice()),
+            hours: &mut self.hours,
+            wage: &mut self.wage,
+            n_employers: &mut self.n_employers,
         }
     }
 
@@ -137,6 +154,63 @@ impl MonthCounts {
     }
 }
 
+/// A run of consecutive rows of [`MonthCounts`], so that threads can fill disjoint persons.
+struct CountRows<'a> {
+    person: &'a mut [u32],
+    month: &'a mut [i32],
+    rel_month: &'a mut [i32],
+    weeks: &'a mut [u8],
+    benefit_weeks: &'a mut [u8],
+    category_weeks: [&'a mut [u8]; CATEGORIES.len()],
+    hours: &'a mut [f64],
+    wage: &'a mut [f64],
+    n_employers: &'a mut [u32],
+}
+
+impl<'a> CountRows<'a> {
+    fn split_at(self, row: usize) -> (CountRows<'a>, CountRows<'a>) {
+        let (person, person_rest) = self.person.split_at_mut(row);
+        let (month, month_rest) = self.month.split_at_mut(row);
+        let (rel_month, rel_month_rest) = self.rel_month.split_at_mut(row);
+        let (weeks, weeks_rest) = self.weeks.split_at_mut(row);
+        let (benefit_weeks, benefit_weeks_rest) = self.benefit_weeks.split_at_mut(row);
+        let (hours, hours_rest) = self.hours.split_at_mut(row);
+        let (wage, wage_rest) = self.wage.split_at_mut(row);
+        let (n_employers, n_employers_rest) = self.n_employers.split_at_mut(row);
+        let (category_weeks, category_rest): (Vec<_>, Vec<_>) = self
+            .category_weeks
+            .into_iter()
+            .map(|column| column.split_at_mut(row))
+            .unzip();
+        let whole = |columns: Vec<&'a mut [u8]>| columns.try_into().expect("one per category");
+        let (category_weeks, category_rest) = (whole(category_weeks), whole(category_rest));
+        (
+            CountRows {
+                person,
+                month,
+                rel_month,
+                weeks,
+                benefit_weeks,
+                category_weeks,
+                hours,
+                wage,
+                n_employers,
+            },
+            CountRows {
+                person: person_rest,
+                month: month_rest,
+                rel_month: rel_month_rest,
+                weeks: weeks_rest,
+                benefit_weeks: benefit_weeks_rest,
+                category_weeks: category_rest,
+                hours: hours_rest,
+                wage: wage_rest,
+                n_employers: n_employers_rest,
+            },
+        )
+    }
+}
+
 /// The months of the panel for a person who started in `start_month`.
 pub fn person_months(
     start_month: Month,
@@ -152,48 +226,133 @@ pub fn person_months(
     (first <= last).then_some((first, last))
 }
 
+/// The count columns for every person-month. The persons are cut into one run per core, each
+/// filling its own rows and reading its own slice of the (person-sorted) income rows, so the
+/// result is the same whatever the number of threads.
 fn month_counts(
     cohort: &crate::load::Cohort,
     weeks: &WeekStates,
     income: &Income,
     coverage: &Coverage,
     options: &PanelOptions,
+    threads: usize,
 ) -> MonthCounts {
-    let rows = cohort
-        .start_dates
-        .iter()
-        .filter_map(|date| person_months(Month::of_date(*date), coverage, options))
-        .map(|(first, last)| last.since(first) as usize + 1)
-        .sum();
-    let mut counts = MonthCounts::with_capacity(rows);
-    let mut jobs = income.jobs.iter().peekable();
-    for (person, start_date) in cohort.start_dates.iter().enumerate() {
-        let person = person as u32;
-        let start_month = Month::of_date(*start_date);
-        let states = weeks.person(person);
-        if let Some((first, last)) = person_months(start_month, coverage, options) {
+    // Row offsets: person p's months are rows first_row[p]..first_row[p + 1].
+    let mut first_row = Vec::with_capacity(cohort.len() + 1);
+    first_row.push(0usize);
+    let mut spans = Vec::with_capacity(cohort.len());
+    for date in &cohort.start_dates {
+        let start_month = Month::of_date(*date);
+        let span = person_months(start_month, coverage, options);
+        let rows = span.map_or(0, |(first, last)| last.since(first) as usize + 1);
+        first_row.push(first_row.last().expect("starts with 0") + rows);
+        spans.push((start_month, span));
+    }
+    let rows = *first_row.last().expect("starts with 0");
+    // A month's weeks by column offset, computed once per month rather than once per row.
+    let month_weeks = |month: Month| {
+        let weeks_of_month = month.weeks();
+        (
+            weeks_of_month.start().since(weeks.first_week) as usize,
+            weeks_of_month.end().since(weeks.first_week) as usize,
+        )
+    };
+    let (first_index, week_ranges) = match coverage.months {
+        Some((first, last)) => (
+            first.index(),
+            (first.index()..=last.index())
+                .map(|index| month_weeks(Month::from_index(index)))
+                .collect(),
+        ),
+        None => (0, Vec::new()),
+    };
+    let fill = Fill {
+        weeks,
+        has_wage: income.has_wage,
+        options,
+        first_index,
+        week_ranges: &week_ranges,
+    };
+
+    let mut counts = MonthCounts::zeroed(rows);
+    let persons = spans.len();
+    // Cut points: persons whose first row is nearest each 1/threads of the rows.
+    let mut cuts: Vec<usize> = (1..threads)
+        .map(|t| {
+            first_row
+                .partition_point(|&row| row < rows * t / threads)
+                .min(persons)
+        })
+        .collect();
+    cuts.push(persons);
+    cuts.dedup();
+    std::thread::scope(|scope| {
+        let mut rest = counts.rows();
+        let mut from = 0usize;
+        for &to in &cuts {
+            let (part, tail) = rest.split_at(first_row[to] - first_row[from]);
+            rest = tail;
+            let jobs = person_jobs(&income.jobs, from as u32, to as u32);
+            let (fill, spans) = (&fill, &spans[from..to]);
+            scope.spawn(move || fill.persons(from as u32, spans, jobs, part));
+            from = to;
+        }
+    });
+    counts
+}
+
+/// The income rows of persons `from..to` (the rows are sorted by person).
+fn person_jobs(jobs: &[crate::load::Job], from: u32, to: u32) -> &[crate::load::Job] {
+    let start = jobs.partition_point(|job| job.person < from);
+    let end = jobs.partition_point(|job| job.person < to);
+    &jobs[start..end]
+}
+
+/// What filling a run of persons' rows reads.
+struct Fill<'a> {
+    weeks: &'a WeekStates,
+    has_wage: bool,
+    options: &'a PanelOptions,
+    /// Month index of `week_ranges[0]`.
+    first_index: i32,
+    /// Per observed month, its first and last week as column offsets in `weeks`.
+    week_ranges: &'a [(usize, usize)],
+}
+
+impl Fill<'_> {
+    fn persons(
+        &self,
+        first_person: u32,
+        spans: &[(Month, Option<(Month, Month)>)],
+        jobs: &[crate::load::Job],
+        mut out: CountRows<'_>,
+    ) {
+        let mut jobs = jobs.iter().peekable();
+        let mut row = 0;
+        for (offset, (start_month, span)) in spans.iter().enumerate() {
+            let person = first_person + offset as u32;
+            let states = self.weeks.person(person);
+            let Some((first, last)) = span else {
+                continue;
+            };
             for index in first.index()..=last.index() {
                 let month = Month::from_index(index);
-                counts.person.push(person);
-                counts.month.push(index);
-                counts.rel_month.push(month.since(start_month));
-                let (mut n_weeks, mut benefit_weeks) = (0u8, 0u8);
-                let mut per_category = [0u8; CATEGORIES.len()];
-                let month_weeks = month.weeks();
-                let from = month_weeks.start().since(weeks.first_week) as usize;
-                let to = month_weeks.end().since(weeks.first_week) as usize;
+                out.person[row] = person;
+                out.month[row] = index;
+                out.rel_month[row] = month.since(*start_month);
+                let (from, to) = self.week_ranges[(index - self.first_index) as usize];
+                let (mut benefit_weeks, mut per_category) = (0u8, [0u8; CATEGORIES.len()]);
                 for &byte in &states[from..=to] {
                     let state = WeekState::from_byte(byte);
-                    n_weeks += 1;
                     benefit_weeks += state.public_support() as u8;
                     if let Some(category) = state.category() {
                         per_category[category] += 1;
                     }
                 }
-                counts.weeks.push(n_weeks);
-                counts.benefit_weeks.push(benefit_weeks);
-                for (column, count) in counts.category_weeks.iter_mut().zip(per_category) {
-                    column.push(count);
+                out.weeks[row] = (to - from + 1) as u8;
+                out.benefit_weeks[row] = benefit_weeks;
+                for (column, count) in out.category_weeks.iter_mut().zip(per_category) {
+                    column[row] = count;
                 }
                 let (mut hours, mut wage, mut employers) = (0.0, 0.0, 0u32);
                 while let Some(job) = jobs.peek() {
@@ -203,22 +362,20 @@ fn month_counts(
                     if (job.person, job.month) == (person, month) {
                         hours += job.hours;
                         wage += job.wage;
-                        employers += counts_as_employer(job.hours, options) as u32;
+                        employers += counts_as_employer(job.hours, self.options) as u32;
                     }
                     jobs.next();
                 }
-                counts.hours.push(hours);
-                counts
-                    .wage
-                    .push(if income.has_wage { wage } else { f64::NAN });
-                counts.n_employers.push(employers);
+                out.hours[row] = hours;
+                out.wage[row] = if self.has_wage { wage } else { f64::NAN };
+                out.n_employers[row] = employers;
+                row += 1;
+            }
+            while jobs.peek().is_some_and(|job| job.person == person) {
+                jobs.next();
             }
         }
-        while jobs.peek().is_some_and(|job| job.person == person) {
-            jobs.next();
-        }
     }
-    counts
 }
 
 /// Whether an employer's hours in a month make it one of the month's `employers`.
@@ -291,4 +448,39 @@ pub fn expression_columns() -> Vec<String> {
         .chain(["hours", "wage", "n_employers"].map(String::from))
         .chain(STATUSES.iter().map(|s| s.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_do_not_depend_on_the_number_of_threads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples/tiny");
+        let dataset = crate::dataset::Dataset::open(&dir).expect("tiny dataset");
+        let loaded = crate::load::load(&dataset, &Default::default()).expect("tiny loads");
+        let options = PanelOptions::default();
+        let frame = |threads| {
+            month_counts(
+                &loaded.cohort,
+                &loaded.weeks,
+                &loaded.income,
+                &loaded.coverage,
+                &options,
+                threads,
+            )
+            .into_frame(loaded.income.has_wage)
+            .expect("frame")
+        };
+        let one = frame(1);
+        assert!(
+            one.height() > 100,
+            "tiny has {} person-months",
+            one.height()
+        );
+        // More threads than persons leaves some runs empty.
+        for threads in [2, 3, 4, 7, 20] {
+            assert!(one.equals_missing(&frame(threads)), "{threads} threads");
+        }
+    }
 }
