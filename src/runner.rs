@@ -24,9 +24,10 @@ pub struct RunOptions {
 /// The default small-cell threshold (spec `metrics.md` §4).
 pub const SMALL_CELL: u64 = 5;
 
-/// The dataset a query runs on.
-fn dataset_of(query: &Query, options: &RunOptions) -> Result<PathBuf, DataError> {
-    options
+/// The dataset folder a query runs on. A scenario file (`*.toml`) stands for the dataset it
+/// generates, which is made (or found in the cache) here.
+fn dataset_of(query: &Query, options: &RunOptions) -> Result<PathBuf> {
+    let path = options
         .data
         .clone()
         .or_else(|| query.dataset.clone())
@@ -35,7 +36,18 @@ fn dataset_of(query: &Query, options: &RunOptions) -> Result<PathBuf, DataError>
                 "{}: no dataset: set dataset = \"...\" in the query or give --data DIR",
                 query.path.display()
             ))
-        })
+        })?;
+    if path.is_file() && path.extension().is_some_and(|ext| ext == "toml") {
+        return crate::synth::materialise(&path).map_err(|err| {
+            DataError::Usage(format!(
+                "{}: dataset {}: {err:#}",
+                query.path.display(),
+                path.display()
+            ))
+            .into()
+        });
+    }
+    Ok(path)
 }
 
 /// Checks every query against its dataset's manifest and cohort header, reading no rows.

@@ -8,12 +8,13 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// How many persons to simulate.
+    /// How many persons to simulate (default: the scenario's `persons`, or its projects' sum).
     #[arg(long, value_name = "N")]
-    pub persons: u64,
-    /// Seed of the random process: the same seed gives byte-identical files.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub seed: u64,
+    pub persons: Option<u64>,
+    /// Seed of the random process: the same seed gives byte-identical files (default: the
+    /// scenario's `seed`, else 1).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
     /// The dataset folder to write.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -32,9 +33,24 @@ pub fn run(args: &SynthArgs) -> Result<i32> {
     scenario
         .validate()
         .map_err(|err| DataError::Usage(format!("{err:#}")))?;
+    let persons = match (args.persons, scenario.total_persons()) {
+        (Some(n), Some(fixed)) if scenario.project_persons().is_some() && n != fixed => {
+            return Err(DataError::Usage(format!(
+                "--persons {n}: the scenario's projects fix the cohort at {fixed} persons"
+            ))
+            .into())
+        }
+        (Some(n), _) | (None, Some(n)) => n,
+        (None, None) => {
+            return Err(DataError::Usage(
+                "give --persons N (the scenario does not set persons)".to_string(),
+            )
+            .into())
+        }
+    };
     let summary = synth::generate(&SynthOptions {
-        persons: args.persons,
-        seed: args.seed,
+        persons,
+        seed: args.seed.or(scenario.seed).unwrap_or(1),
         out: args.out.clone(),
         scenario,
     })?;

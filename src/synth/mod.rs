@@ -46,6 +46,15 @@ pub fn generate(options: &SynthOptions) -> Result<SynthSummary> {
 }
 
 fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<SynthSummary> {
+    if let Some(fixed) = options.scenario.project_persons() {
+        let sum: u64 = fixed.iter().sum();
+        if sum != options.persons {
+            anyhow::bail!(
+                "the scenario's projects fix the cohort at {sum} persons, not {}",
+                options.persons
+            );
+        }
+    }
     let plan = simulate::Plan::new(&options.scenario, options.seed)?;
     let out = &options.out;
     std::fs::create_dir_all(out)
@@ -88,6 +97,69 @@ fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<Synth
         income_rows,
         files: paths.to_vec(),
     })
+}
+
+/// The dataset a scenario file describes, for a query whose `dataset` is the scenario: the
+/// scenario must fix its persons (and may fix its seed, default 1). It is generated once into a
+/// cache folder outside the repository (`UDFALD_SYNTH_CACHE`, default `<temp>/udfald-synth`) and
+/// reused while the scenario text and the udfald binary are unchanged; returns the folder.
+pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
+    let text = std::fs::read_to_string(scenario_path)
+        .with_context(|| format!("cannot read scenario file {}", scenario_path.display()))?;
+    let scenario = Scenario::from_toml_file(scenario_path)?;
+    let persons = scenario.total_persons().ok_or_else(|| {
+        anyhow::anyhow!(
+            "scenario file {}: a scenario used as a query's dataset must set persons",
+            scenario_path.display()
+        )
+    })?;
+    let seed = scenario.seed.unwrap_or(1);
+    // The binary's identity stands for the generator's code: a rebuilt udfald regenerates.
+    let binary = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|meta| {
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{modified}", meta.len())
+        })
+        .unwrap_or_default();
+    let key = crate::provenance::sha256(
+        format!("{text}\u{0}{persons}\u{0}{seed}\u{0}{binary}").as_bytes(),
+    );
+    let cache = std::env::var_os("UDFALD_SYNTH_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("udfald-synth"));
+    let out = cache.join(format!("{}-{}", scenario.name, &key[..16]));
+    if out.join("dataset.toml").is_file() {
+        return Ok(out);
+    }
+    // Generated beside and renamed into place, so that concurrent runs never see half a dataset.
+    let partial = cache.join(format!(
+        ".{}-{}-{}",
+        scenario.name,
+        &key[..16],
+        std::process::id()
+    ));
+    let summary = generate(&SynthOptions {
+        persons,
+        seed,
+        out: partial.clone(),
+        scenario,
+    })?;
+    if std::fs::rename(&partial, &out).is_err() && !out.join("dataset.toml").is_file() {
+        anyhow::bail!("cannot move the generated dataset to {}", out.display());
+    }
+    let _ = std::fs::remove_dir_all(&partial);
+    eprintln!(
+        "udfald: generated {} ({} persons, seed {seed}) into {}",
+        scenario_path.display(),
+        summary.persons,
+        out.display()
+    );
+    Ok(out)
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>> {

@@ -73,6 +73,13 @@ impl Category {
 pub struct Scenario {
     /// Short name, written into the dataset's manifest.
     pub name: String,
+    /// Persons to simulate when `synth --persons` is not given, and for a query whose dataset
+    /// is this scenario file. With per-project `persons`, their sum (and this must agree).
+    pub persons: Option<u64>,
+    /// Seed when `synth --seed` is not given, and for a query whose dataset is this file.
+    pub seed: Option<u64>,
+    /// Name of the cohort column that holds the project (e.g. `pathway`).
+    pub project_column: String,
     /// First month of the data window (`YYYY-MM`): DREAM starts at its first Thursday-rule week.
     pub data_from: String,
     /// Last month of the data window (`YYYY-MM`).
@@ -98,7 +105,27 @@ pub struct Scenario {
     pub jobs: Jobs,
     pub income: Income,
     pub programme: Programme,
+    /// Per project with `overrides`: the whole scenario with the overrides merged in.
+    #[serde(skip)]
+    pub(crate) project_scenarios: Vec<(usize, Scenario)>,
 }
+
+/// Top-level keys a project's `overrides` may set. The data window, the burn-in, the projects and
+/// the population's names stay common: they shape the files every project shares.
+const OVERRIDABLE: [&str; 9] = [
+    "start_from",
+    "start_through",
+    "dream_absent_share",
+    "benefit",
+    "clarification",
+    "activities",
+    "jobs",
+    "income",
+    "programme",
+];
+
+/// `population` keys a project's `overrides` may set.
+const POPULATION_OVERRIDABLE: [&str; 2] = ["birth_year_min", "birth_year_max"];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -156,6 +183,12 @@ pub struct Project {
     pub resource_course_multiplier: f64,
     pub flexjob_multiplier: f64,
     pub disability_multiplier: f64,
+    /// An exact number of persons instead of `share` (all projects or none): persons are then
+    /// assigned to projects in order, so a cohort of published size has its published split.
+    pub persons: Option<u64>,
+    /// Scenario keys that differ for this project (see `OVERRIDABLE`), merged key by key over
+    /// the scenario's own: e.g. `overrides = { jobs = { loss_hazard = 0.02 } }`.
+    pub overrides: Option<toml::Table>,
 }
 
 impl Default for Project {
@@ -169,6 +202,8 @@ impl Default for Project {
             resource_course_multiplier: 1.0,
             flexjob_multiplier: 1.0,
             disability_multiplier: 1.0,
+            persons: None,
+            overrides: None,
         }
     }
 }
@@ -335,6 +370,9 @@ impl Default for Scenario {
     fn default() -> Scenario {
         Scenario {
             name: "fsm2-like".to_string(),
+            persons: None,
+            seed: None,
+            project_column: "project".to_string(),
             data_from: "2017-01".to_string(),
             data_through: "2022-06".to_string(),
             income_through: None,
@@ -351,6 +389,7 @@ impl Default for Scenario {
             jobs: Jobs::default(),
             income: Income::default(),
             programme: Programme::default(),
+            project_scenarios: Vec::new(),
         }
     }
 }
@@ -390,6 +429,7 @@ fn default_projects() -> Vec<Project> {
             resource_course_multiplier: 0.5,
             flexjob_multiplier: 0.3,
             disability_multiplier: 0.3,
+            ..Project::default()
         },
         Project {
             name: "BIR".to_string(),
@@ -405,6 +445,7 @@ fn default_projects() -> Vec<Project> {
             resource_course_multiplier: 0.0,
             flexjob_multiplier: 1.5,
             disability_multiplier: 1.0,
+            ..Project::default()
         },
         Project {
             name: "AP".to_string(),
@@ -415,6 +456,7 @@ fn default_projects() -> Vec<Project> {
             resource_course_multiplier: 1.5,
             flexjob_multiplier: 1.0,
             disability_multiplier: 3.0,
+            ..Project::default()
         },
     ]
 }
@@ -573,9 +615,80 @@ impl Scenario {
     }
 
     pub(crate) fn from_toml_str(text: &str) -> Result<Scenario> {
-        let scenario: Scenario = toml::from_str(text).map_err(|e| anyhow!("{e}"))?;
+        let raw: toml::Table = toml::from_str(text).map_err(|e| anyhow!("{e}"))?;
+        let mut scenario: Scenario = toml::Value::Table(raw.clone())
+            .try_into()
+            .map_err(|e| anyhow!("{e}"))?;
+        scenario.resolve_overrides(&raw)?;
         scenario.validate()?;
         Ok(scenario)
+    }
+
+    /// The scenario that applies to project `index`: this one, or this one with the project's
+    /// `overrides` merged in.
+    pub fn for_project(&self, index: usize) -> &Scenario {
+        self.project_scenarios
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map_or(self, |(_, scenario)| scenario)
+    }
+
+    /// The exact persons per project, when the projects give them.
+    pub fn project_persons(&self) -> Option<Vec<u64>> {
+        self.projects.iter().map(|p| p.persons).collect()
+    }
+
+    /// Persons to simulate: the projects' sum, else `persons`.
+    pub fn total_persons(&self) -> Option<u64> {
+        self.project_persons()
+            .map(|counts| counts.iter().sum())
+            .or(self.persons)
+    }
+
+    fn resolve_overrides(&mut self, raw: &toml::Table) -> Result<()> {
+        let mut base = raw.clone();
+        for key in ["projects", "persons", "seed"] {
+            base.remove(key);
+        }
+        for (index, project) in self.projects.iter().enumerate() {
+            let Some(overrides) = &project.overrides else {
+                continue;
+            };
+            let context = format!("projects[{}].overrides", project.name);
+            for (key, value) in overrides {
+                if !OVERRIDABLE.contains(&key.as_str()) && key != "population" {
+                    bail!(
+                        "{context}: {key} cannot differ between projects (allowed: population.{}, {})",
+                        POPULATION_OVERRIDABLE.join(", population."),
+                        OVERRIDABLE.join(", ")
+                    );
+                }
+                if key == "population" {
+                    let keys = value
+                        .as_table()
+                        .map(|t| t.keys().cloned().collect::<Vec<_>>());
+                    for key in keys.unwrap_or_default() {
+                        if !POPULATION_OVERRIDABLE.contains(&key.as_str()) {
+                            bail!(
+                                "{context}: population.{key} cannot differ between projects (allowed: population.{})",
+                                POPULATION_OVERRIDABLE.join(", population.")
+                            );
+                        }
+                    }
+                }
+            }
+            let mut merged = base.clone();
+            merge(&mut merged, overrides);
+            let mut effective: Scenario = toml::Value::Table(merged)
+                .try_into()
+                .map_err(|e| anyhow!("{context}: {e}"))?;
+            effective.projects = self.projects.clone();
+            effective
+                .validate()
+                .map_err(|e| anyhow!("{context}: {e:#}"))?;
+            self.project_scenarios.push((index, effective));
+        }
+        Ok(())
     }
 
     pub(crate) fn window(&self) -> Result<Window> {
@@ -675,6 +788,22 @@ impl Scenario {
         }
         let names: Vec<String> = self.projects.iter().map(|p| p.name.clone()).collect();
         unique_names("projects.name", &names)?;
+        check_name("project_column", &self.project_column)?;
+        let given = self.projects.iter().filter(|p| p.persons.is_some()).count();
+        if given != 0 && given != self.projects.len() {
+            bail!(
+                "projects.persons: give persons for every project or for none ({given} of {} do)",
+                self.projects.len()
+            );
+        }
+        if let (Some(counts), Some(persons)) = (self.project_persons(), self.persons) {
+            let sum: u64 = counts.iter().sum();
+            if sum != persons {
+                bail!(
+                    "persons = {persons} disagrees with the projects' persons, which sum to {sum}"
+                );
+            }
+        }
         weights(
             "projects.share",
             self.projects.iter().map(|p| (p.name.as_str(), p.share)),
@@ -850,6 +979,20 @@ impl Scenario {
         }
         probability("programme.control_activation", g.control_activation)?;
         Ok(())
+    }
+}
+
+/// Merges `over` into `base` key by key; tables merge recursively, anything else replaces.
+fn merge(base: &mut toml::Table, over: &toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(over_inner)) => {
+                merge(inner, over_inner)
+            }
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
     }
 }
 

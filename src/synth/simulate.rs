@@ -73,14 +73,67 @@ pub(crate) struct Plan {
     start_from: NaiveDate,
     start_days: u64,
     project_choice: WeightedIndex,
-    base_choice: Vec<(Vec<Category>, WeightedIndex)>,
+    /// With exact project sizes: the first person index after each project's persons.
+    project_ends: Option<Vec<u64>>,
     pub municipalities: Vec<String>,
-    /// Per municipality: the treatment arm's job-finding multiplier during the programme.
-    treatment_effect: Vec<f64>,
     pub origins: Vec<String>,
     origin_choice: WeightedIndex,
+    /// Per project: what its (possibly overridden) scenario resolves to.
+    projects: Vec<ProjectPlan>,
+}
+
+/// One project's scenario resolved: its start window, benefits, programme effect and job hours.
+struct ProjectPlan {
+    scenario: Scenario,
+    /// Its own start window, when its overrides change the scenario's.
+    start_window: Option<(NaiveDate, u64)>,
+    base_choice: (Vec<Category>, WeightedIndex),
+    /// Per municipality: the treatment arm's job-finding multiplier during the programme.
+    treatment_effect: Vec<f64>,
     bands: Vec<HoursBand>,
     band_choice: WeightedIndex,
+}
+
+impl ProjectPlan {
+    fn new(
+        scenario: &Scenario,
+        index: usize,
+        common: &super::scenario::Window,
+        municipalities: usize,
+        seed: u64,
+    ) -> Result<ProjectPlan> {
+        let own = scenario.for_project(index);
+        let window = own.window()?;
+        let start_window = (window.start_from != common.start_from
+            || window.start_through != common.start_through)
+            .then(|| {
+                let days = (window.start_through - window.start_from).num_days() as u64 + 1;
+                (window.start_from, days)
+            });
+        let mix = &scenario.projects[index].benefit_mix;
+        let base_choice = (
+            mix.keys().copied().collect(),
+            WeightedIndex::new(&mix.values().copied().collect::<Vec<_>>()),
+        );
+        let programme = &own.programme;
+        let treatment_effect = (0..municipalities)
+            .map(|m| {
+                let mut rng = Rng::stream(seed, DOMAIN_MUNICIPALITY, m as u64);
+                let factor = rng.lognormal_factor(own.population.municipality_effect_sd);
+                (1.0 + (programme.treatment_effect - 1.0) * factor).max(0.0)
+            })
+            .collect();
+        let bands = own.jobs.hours_bands.clone();
+        let band_choice = WeightedIndex::new(&bands.iter().map(|b| b.share).collect::<Vec<_>>());
+        Ok(ProjectPlan {
+            scenario: own.clone(),
+            start_window,
+            base_choice,
+            treatment_effect,
+            bands,
+            band_choice,
+        })
+    }
 }
 
 impl Plan {
@@ -106,24 +159,19 @@ impl Plan {
         let projects = &scenario.projects;
         let project_choice =
             WeightedIndex::new(&projects.iter().map(|p| p.share).collect::<Vec<_>>());
-        let base_choice = projects
-            .iter()
-            .map(|p| {
-                let categories: Vec<Category> = p.benefit_mix.keys().copied().collect();
-                let weights: Vec<f64> = p.benefit_mix.values().copied().collect();
-                (categories, WeightedIndex::new(&weights))
-            })
-            .collect();
-
+        let project_ends = scenario.project_persons().map(|counts| {
+            counts
+                .iter()
+                .scan(0, |end, n| {
+                    *end += n;
+                    Some(*end)
+                })
+                .collect()
+        });
         let municipalities = scenario.population.municipalities.names();
-        let programme = &scenario.programme;
-        let treatment_effect = (0..municipalities.len())
-            .map(|m| {
-                let mut rng = Rng::stream(seed, DOMAIN_MUNICIPALITY, m as u64);
-                let factor = rng.lognormal_factor(scenario.population.municipality_effect_sd);
-                (1.0 + (programme.treatment_effect - 1.0) * factor).max(0.0)
-            })
-            .collect();
+        let project_plans = (0..projects.len())
+            .map(|i| ProjectPlan::new(scenario, i, &window, municipalities.len(), seed))
+            .collect::<Result<Vec<_>>>()?;
         let origins: Vec<String> = scenario.population.origin.keys().cloned().collect();
         let origin_choice = WeightedIndex::new(
             &scenario
@@ -133,8 +181,6 @@ impl Plan {
                 .copied()
                 .collect::<Vec<_>>(),
         );
-        let bands = scenario.jobs.hours_bands.clone();
-        let band_choice = WeightedIndex::new(&bands.iter().map(|b| b.share).collect::<Vec<_>>());
         Ok(Plan {
             scenario: scenario.clone(),
             sim_first,
@@ -148,13 +194,11 @@ impl Plan {
             start_from: window.start_from,
             start_days: (window.start_through - window.start_from).num_days() as u64 + 1,
             project_choice,
-            base_choice,
+            project_ends,
             municipalities,
-            treatment_effect,
             origins,
             origin_choice,
-            bands,
-            band_choice,
+            projects: project_plans,
         })
     }
 }
@@ -229,7 +273,9 @@ struct Activity {
 
 /// A person's state while being simulated.
 struct Life<'p> {
-    plan: &'p Plan,
+    /// The person's project's scenario.
+    s: &'p Scenario,
+    project: &'p ProjectPlan,
     rng: Rng,
     status: Status,
     on_benefit: bool,
@@ -243,13 +289,22 @@ struct Life<'p> {
 
 /// Simulates person `index` (0-based) under `seed` into `out`.
 pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory) {
-    let s = &plan.scenario;
     let mut rng = Rng::stream(seed, DOMAIN_LIFE, index);
 
     out.index = index;
     out.start_date = plan.start_from + Duration::days(rng.below(plan.start_days) as i64);
-    out.treatment = rng.bernoulli(s.population.treatment_share);
-    out.project = plan.project_choice.sample(&mut rng);
+    out.treatment = rng.bernoulli(plan.scenario.population.treatment_share);
+    // Drawn even with exact project sizes, so that the draws after it are the same either way.
+    let drawn = plan.project_choice.sample(&mut rng);
+    out.project = match &plan.project_ends {
+        Some(ends) => ends.partition_point(|&end| end <= index),
+        None => drawn,
+    };
+    let project_plan = &plan.projects[out.project];
+    let s = &project_plan.scenario;
+    if let Some((from, days)) = project_plan.start_window {
+        out.start_date = from + Duration::days(rng.below(days) as i64);
+    }
     let project = &s.projects[out.project];
     out.municipality = rng.below(plan.municipalities.len() as u64) as usize;
     out.female = rng.bernoulli(project.female_share.unwrap_or(s.population.female_share));
@@ -257,7 +312,7 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
     out.birth_year = s.population.birth_year_min + rng.below(years) as i32;
     out.origin = plan.origin_choice.sample(&mut rng);
     let never_benefit = rng.bernoulli(s.dream_absent_share);
-    let (bases, base_choice) = &plan.base_choice[out.project];
+    let (bases, base_choice) = &project_plan.base_choice;
     let base = bases[base_choice.sample(&mut rng)];
     let frailty = rng.lognormal_factor(s.jobs.finding_heterogeneity_sd);
     let hourly_wage = (s.income.hourly_wage_mean + s.income.hourly_wage_sd * rng.normal())
@@ -272,7 +327,8 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
 
     let mut income_rng = Rng::stream(seed, DOMAIN_INCOME, index);
     let mut life = Life {
-        plan,
+        s,
+        project: project_plan,
         rng,
         status: Status::Ordinary,
         on_benefit,
@@ -330,7 +386,7 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
 
 /// The three regimes' hazards for this person.
 fn hazards(plan: &Plan, person: &Trajectory, frailty: f64) -> [Hazards; 3] {
-    let s = &plan.scenario;
+    let s = &plan.projects[person.project].scenario;
     let project = &s.projects[person.project];
     let a = &s.activities;
     let c = &s.clarification;
@@ -380,7 +436,7 @@ fn hazards(plan: &Plan, person: &Trajectory, frailty: f64) -> [Hazards; 3] {
     during.flexjob *= arm(g.flexjob_multiplier);
     during.disability *= arm(g.disability_multiplier);
     if person.treatment {
-        during.job_finding *= plan.treatment_effect[person.municipality];
+        during.job_finding *= plan.projects[person.project].treatment_effect[person.municipality];
         during.job_loss *= g.treatment_job_loss_multiplier;
     } else {
         during.job_finding *= g.control_effect;
@@ -406,7 +462,7 @@ fn hazards(plan: &Plan, person: &Trajectory, frailty: f64) -> [Hazards; 3] {
 
 /// Writes the month's hours per employer as income rows, with noise on hours and wage.
 fn flush_month(plan: &Plan, month: Month, hourly_wage: f64, rng: &mut Rng, out: &mut Trajectory) {
-    let income = &plan.scenario.income;
+    let income = &plan.projects[out.project].scenario.income;
     for &(employer, hours) in &out.month_hours {
         let hours_factor = (1.0 + income.hours_noise_sd * rng.normal()).max(0.0);
         let wage_factor = (1.0 + income.wage_noise_sd * rng.normal()).max(0.0);
@@ -436,7 +492,7 @@ impl Life<'_> {
             // Clarified in the start week itself: already on a benefit.
             return;
         }
-        let threshold = self.plan.scenario.jobs.self_support_hours;
+        let threshold = self.s.jobs.self_support_hours;
         self.on_benefit = true;
         if let Some(activity) = self.activity {
             if matches!(activity.kind, Category::Education | Category::Leave) {
@@ -509,7 +565,7 @@ impl Life<'_> {
         if !in_benefit_spell {
             return false;
         }
-        let early_retirement = if age >= self.plan.scenario.clarification.early_retirement_age {
+        let early_retirement = if age >= self.s.clarification.early_retirement_age {
             h.early_retirement
         } else {
             0.0
@@ -533,7 +589,7 @@ impl Life<'_> {
         threshold += h.flexjob;
         if u < threshold {
             self.enter_absorbing(Status::Flexjob);
-            let c = &self.plan.scenario.clarification;
+            let c = &self.s.clarification;
             if self.rng.bernoulli(c.flexjob_job_at_entry) {
                 self.start_flexjob();
             }
@@ -554,7 +610,7 @@ impl Life<'_> {
     }
 
     fn start_flexjob(&mut self) {
-        let c = &self.plan.scenario.clarification;
+        let c = &self.s.clarification;
         let (min, max) = (c.flexjob_hours_min, c.flexjob_hours_max);
         let employer = self.new_employer();
         let hours = self.rng.uniform_in(min, max).max(min);
@@ -563,7 +619,7 @@ impl Life<'_> {
     }
 
     fn step_flexjob(&mut self, h: &Hazards) {
-        let c = &self.plan.scenario.clarification;
+        let c = &self.s.clarification;
         if self.rng.bernoulli(c.flexjob_exit_hazard) {
             self.status = Status::Ordinary;
             self.on_benefit = true;
@@ -578,7 +634,7 @@ impl Life<'_> {
     }
 
     fn step_benefit(&mut self) {
-        let b = &self.plan.scenario.benefit;
+        let b = &self.s.benefit;
         if self.on_benefit {
             if self.rng.bernoulli(b.exit_hazard) {
                 self.on_benefit = false;
@@ -589,7 +645,7 @@ impl Life<'_> {
     }
 
     fn step_activity_entry(&mut self, h: &Hazards, age: i32) {
-        let a = &self.plan.scenario.activities;
+        let a = &self.s.activities;
         let u = self.rng.uniform();
         let mut threshold = 0.0;
         for (i, &kind) in ACTIVITIES.iter().enumerate() {
@@ -636,7 +692,7 @@ impl Life<'_> {
     }
 
     fn step_jobs(&mut self, h: &Hazards, may_take_jobs: bool) {
-        let j = &self.plan.scenario.jobs;
+        let j = &self.s.jobs;
         let mut lost = false;
         let mut i = 0;
         while i < self.n_jobs {
@@ -664,7 +720,7 @@ impl Life<'_> {
             i += 1;
         }
         if lost && self.n_jobs == 0 && !self.on_benefit && !self.never_benefit {
-            let return_share = self.plan.scenario.benefit.return_after_job_loss;
+            let return_share = self.s.benefit.return_after_job_loss;
             self.on_benefit = self.rng.bernoulli(return_share);
         }
         if may_take_jobs {
@@ -702,7 +758,7 @@ impl Life<'_> {
     /// A small job comes with benefit kept (paid hours on benefit) or ends it; a large one ends
     /// it anyway (checked after the week's job events).
     fn after_new_job(&mut self, hours: f64) {
-        let j = &self.plan.scenario.jobs;
+        let j = &self.s.jobs;
         if self.on_benefit
             && (hours >= j.self_support_hours || !self.rng.bernoulli(j.small_job_keeps_benefit))
         {
@@ -720,7 +776,7 @@ impl Life<'_> {
 
     /// An employer other than the current ones, so a job change is visible as a new employer.
     fn new_employer(&mut self) -> u32 {
-        let employers = u64::from(self.plan.scenario.jobs.employers);
+        let employers = u64::from(self.s.jobs.employers);
         loop {
             let employer = self.rng.below(employers) as u32 + 1;
             if !self.jobs[..self.n_jobs]
@@ -733,13 +789,13 @@ impl Life<'_> {
     }
 
     fn draw_hours(&mut self) -> f64 {
-        let band = self.plan.bands[self.plan.band_choice.sample(&mut self.rng)];
+        let band = self.project.bands[self.project.band_choice.sample(&mut self.rng)];
         let hours = if band.max > band.min {
             self.rng.uniform_in(band.min, band.max)
         } else {
             band.min
         };
-        hours.min(self.plan.scenario.jobs.full_time_hours)
+        hours.min(self.s.jobs.full_time_hours)
     }
 
     /// Adds this week's paid hours per employer to the month's tally.
@@ -783,7 +839,7 @@ impl Life<'_> {
         }
         let ended = *activity;
         self.activity = None;
-        let a = &self.plan.scenario.activities;
+        let a = &self.s.activities;
         match ended.kind {
             Category::Internship if self.rng.bernoulli(a.internship_hire_share) => {
                 let hours = self.draw_hours();

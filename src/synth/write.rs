@@ -14,8 +14,13 @@ use chrono::{Datelike, NaiveDate};
 use std::io::Write;
 use std::sync::mpsc;
 
-pub(crate) const COHORT_HEADER: &[u8] =
-    b"person_id,start_date,arm,project,municipality,sex,birth_year,origin,benefit_group\n";
+/// The cohort's header; the project column takes the scenario's `project_column` name.
+pub(crate) fn cohort_header(plan: &Plan) -> Vec<u8> {
+    let mut header = b"person_id,start_date,arm,".to_vec();
+    header.extend_from_slice(&csv_field(&plan.scenario.project_column));
+    header.extend_from_slice(b",municipality,sex,birth_year,origin,benefit_group\n");
+    header
+}
 pub(crate) const INCOME_HEADER: &[u8] = b"person_id,month,employer_id,hours,wage\n";
 
 /// Persons per batch: large enough to amortise channel traffic, small enough to keep a few
@@ -48,7 +53,7 @@ pub(crate) fn write_persons(
     threads: usize,
     sinks: &mut Sinks<'_>,
 ) -> Result<u64> {
-    sinks.cohort.write_all(COHORT_HEADER)?;
+    sinks.cohort.write_all(&cohort_header(plan))?;
     sinks.dream.write_all(&dream_header(plan))?;
     sinks.income.write_all(INCOME_HEADER)?;
     let names = Names::new(plan);
