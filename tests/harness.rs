@@ -52,8 +52,14 @@ impl Run {
 }
 
 pub fn udfald<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    udfald_with_env(args, &[])
+}
+
+/// [`udfald`] with extra environment variables.
+pub fn udfald_with_env<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &Path)]) -> Run {
     let output = Command::new(BIN)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(repo())
         .output()
         .expect("run udfald");

@@ -1,7 +1,7 @@
 //! `udfald synth`: a generated dataset passes `validate` and builds a panel, the same seed gives
 //! the same bytes, and a bad scenario is refused with the key named.
 
-use crate::harness::{udfald, Workdir};
+use crate::harness::{udfald, udfald_with_env, Workdir};
 
 fn synth(work: &Workdir, persons: &str, seed: &str) {
     udfald(&[
@@ -90,4 +90,101 @@ fn scenario_with_unknown_key_is_refused() {
     ])
     .expect_status(2)
     .stderr_has(&["bad.toml", "treatment_efect"]);
+}
+
+/// Two projects of exact sizes, the second with its own referral window, in a `pathway` column.
+const TWO_PATHWAYS: &str = r#"
+name = "two-pathways"
+persons = 120
+seed = 5
+project_column = "pathway"
+[[projects]]
+name = "P1"
+persons = 80
+[[projects]]
+name = "P2"
+persons = 40
+overrides = { start_from = "2021-01-04", jobs = { finding_hazard = 0.02 } }
+"#;
+
+#[test]
+fn a_scenario_file_as_dataset_is_generated_once_and_cached() {
+    let work = Workdir::empty();
+    work.write("two.toml", TWO_PATHWAYS);
+    work.write(
+        "q.toml",
+        "name = \"q\"\ntitle = \"t\"\ndataset = \"two.toml\"\nmetric = \"share_ever\"\n\
+         group_by = [\"pathway\"]\n[window]\nfrom = 0\n\
+         [params]\nstatus = \"paid_hours\"\nfollowup = \"available\"\n",
+    );
+    let cache = work.file("cache");
+    let env = [("UDFALD_SYNTH_CACHE", cache.as_path())];
+    let query = work.file("q.toml");
+    let args = ["run", query.to_str().unwrap(), "--format", "csv"];
+    let first = udfald_with_env(&args, &env).expect_status(0);
+    first.stderr_has(&["generated", "two.toml", "120 persons, seed 5"]);
+    // The exact project sizes, under the scenario's column name.
+    first.stdout_has(&["pathway,", "\nP1,80,", "\nP2,40,", "(all),120,"]);
+    let second = udfald_with_env(&args, &env).expect_status(0);
+    assert!(!second.stderr.contains("generated"), "{}", second.stderr);
+    assert_eq!(first.stdout, second.stdout);
+    let folders: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+    assert_eq!(folders.len(), 1, "one cached dataset: {folders:?}");
+
+    // The same scenario through `synth`: persons and seed come from the file.
+    let out = work.file("out");
+    udfald(&[
+        "synth",
+        "--scenario",
+        work.file("two.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect_status(0);
+    let cohort = std::fs::read_to_string(out.join("cohort.csv")).unwrap();
+    assert!(cohort.starts_with("person_id,start_date,arm,pathway,"));
+    let p2: Vec<&str> = cohort.lines().filter(|l| l.contains(",P2,")).collect();
+    assert_eq!(p2.len(), 40);
+    // P2's own referral window.
+    assert!(p2
+        .iter()
+        .all(|l| l.split(',').nth(1).unwrap() >= "2021-01-04"));
+    let cohort_rows = cohort.lines().count() - 1;
+    assert_eq!(cohort_rows, 120);
+}
+
+#[test]
+fn fixed_project_sizes_refuse_another_persons_count() {
+    let work = Workdir::empty();
+    work.write("two.toml", TWO_PATHWAYS);
+    let out = work.file("out");
+    udfald(&[
+        "synth",
+        "--scenario",
+        work.file("two.toml").to_str().unwrap(),
+        "--persons",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect_status(2)
+    .stderr_has(&["--persons 100", "120 persons"]);
+}
+
+#[test]
+fn a_scenario_without_persons_is_not_a_dataset() {
+    let work = Workdir::empty();
+    work.write("s.toml", "name = \"s\"\n");
+    work.write(
+        "q.toml",
+        "name = \"q\"\ntitle = \"t\"\ndataset = \"s.toml\"\nmetric = \"share_ever\"\n\
+         [window]\nfrom = 0\n[params]\nstatus = \"paid_hours\"\nfollowup = \"available\"\n",
+    );
+    let cache = work.file("cache");
+    udfald_with_env(
+        &["run", work.file("q.toml").to_str().unwrap()],
+        &[("UDFALD_SYNTH_CACHE", cache.as_path())],
+    )
+    .expect_status(2)
+    .stderr_has(&["q.toml", "s.toml", "must set persons"]);
 }

@@ -1165,4 +1165,60 @@ mod tests {
             ["Aarhus", "Odense"]
         );
     }
+
+    #[test]
+    fn project_overrides_merge_key_by_key() {
+        let scenario = Scenario::from_toml_str(
+            "[jobs]\nloss_hazard = 0.03\nchange_hazard = 0.002\n\
+             [[projects]]\nname = \"A\"\n\
+             [[projects]]\nname = \"B\"\n\
+             overrides = { jobs = { loss_hazard = 0.01 }, start_from = \"2020-01-06\" }\n",
+        )
+        .unwrap();
+        let (a, b) = (scenario.for_project(0), scenario.for_project(1));
+        assert_eq!(a.jobs.loss_hazard, 0.03);
+        assert_eq!(b.jobs.loss_hazard, 0.01);
+        // Keys the override leaves alone keep the scenario's value, not the default.
+        assert_eq!(b.jobs.change_hazard, 0.002);
+        assert_eq!(b.start_from, "2020-01-06");
+        assert_eq!(a.start_from, Scenario::default().start_from);
+        assert_eq!(b.projects.len(), 2);
+    }
+
+    #[test]
+    fn project_overrides_name_what_cannot_differ() {
+        for (over, fragment) in [
+            ("data_through = \"2021-01\"", "data_through cannot differ"),
+            (
+                "population = { municipalities = 3 }",
+                "population.municipalities cannot differ",
+            ),
+            ("jobs = { los_hazard = 0.1 }", "los_hazard"),
+            ("jobs = { loss_hazard = 2.0 }", "jobs.loss_hazard"),
+        ] {
+            let text = format!("[[projects]]\nname = \"B\"\noverrides = {{ {over} }}\n");
+            let message = format!("{:#}", Scenario::from_toml_str(&text).unwrap_err());
+            assert!(
+                message.contains("projects[B].overrides") && message.contains(fragment),
+                "{over}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn project_sizes_are_all_or_none_and_agree_with_persons() {
+        let two = |a: &str, b: &str| {
+            format!("[[projects]]\nname = \"A\"\n{a}\n[[projects]]\nname = \"B\"\n{b}\n")
+        };
+        let message = Scenario::from_toml_str(&two("persons = 10", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("every project or for none"), "{message}");
+        let scenario = Scenario::from_toml_str(&two("persons = 10", "persons = 5")).unwrap();
+        assert_eq!(scenario.total_persons(), Some(15));
+        let text = format!("persons = 20\n{}", two("persons = 10", "persons = 5"));
+        let message = Scenario::from_toml_str(&text).unwrap_err().to_string();
+        assert!(message.contains("sum to 15"), "{message}");
+        assert_eq!(Scenario::default().total_persons(), None);
+    }
 }
