@@ -128,8 +128,14 @@ fn a_scenario_file_as_dataset_is_generated_once_and_cached() {
     let second = udfald_with_env(&args, &env).expect_status(0);
     assert!(!second.stderr.contains("generated"), "{}", second.stderr);
     assert_eq!(first.stdout, second.stdout);
-    let folders: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
-    assert_eq!(folders.len(), 1, "one cached dataset: {folders:?}");
+    let folders = || std::fs::read_dir(&cache).unwrap().count();
+    assert_eq!(folders(), 1, "one cached dataset");
+    // A changed scenario is generated anew and replaces the old one in the cache.
+    work.replace("two.toml", "seed = 5", "seed = 6");
+    udfald_with_env(&args, &env)
+        .expect_status(0)
+        .stderr_has(&["generated", "seed 6"]);
+    assert_eq!(folders(), 1, "the older dataset is removed");
 
     // The same scenario through `synth`: persons and seed come from the file.
     let out = work.file("out");

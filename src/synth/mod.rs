@@ -132,7 +132,8 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
     let cache = std::env::var_os("UDFALD_SYNTH_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("udfald-synth"));
-    let out = cache.join(format!("{}-{}", scenario.name, &key[..16]));
+    let scenario_name = scenario.name.clone();
+    let out = cache.join(format!("{scenario_name}-{}", &key[..16]));
     if out.join("dataset.toml").is_file() {
         return Ok(out);
     }
@@ -153,6 +154,19 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
         anyhow::bail!("cannot move the generated dataset to {}", out.display());
     }
     let _ = std::fs::remove_dir_all(&partial);
+    // Keep one dataset per scenario name: older ones came from an earlier file or binary.
+    let current = out.file_name().map(|name| name.to_os_string());
+    let prefix = format!("{}-", scenario_name);
+    for entry in std::fs::read_dir(&cache).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let stale = name.to_str().is_some_and(|n| {
+            n.strip_prefix(&prefix)
+                .is_some_and(|key| key.len() == 16 && key.bytes().all(|b| b.is_ascii_hexdigit()))
+        }) && Some(&name) != current.as_ref();
+        if stale {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
     eprintln!(
         "udfald: generated {} ({} persons, seed {seed}) into {}",
         scenario_path.display(),
