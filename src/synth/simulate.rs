@@ -302,6 +302,8 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
     };
     let project_plan = &plan.projects[out.project];
     let s = &project_plan.scenario;
+    // A project with its own referral window draws its start again, after the common draw, so
+    // that scenarios without such windows keep their random streams (and their bytes).
     if let Some((from, days)) = project_plan.start_window {
         out.start_date = from + Duration::days(rng.below(days) as i64);
     }
