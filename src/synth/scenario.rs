@@ -89,6 +89,10 @@ pub struct Scenario {
     /// Start dates are uniform on `start_from ..= start_through` (`YYYY-MM-DD`).
     pub start_from: String,
     pub start_through: String,
+    /// Share of persons who start in the first `start_burst_weeks` weeks of the start window (a
+    /// project's opening intake); the others start uniformly over the whole window.
+    pub start_burst_share: f64,
+    pub start_burst_weeks: u32,
     /// Weeks simulated before the data window and not written, so that the first data week
     /// holds settled spells rather than everyone starting fresh.
     pub burn_in_weeks: u32,
@@ -112,9 +116,11 @@ pub struct Scenario {
 
 /// Top-level keys a project's `overrides` may set. The data window, the burn-in, the projects and
 /// the population's names stay common: they shape the files every project shares.
-const OVERRIDABLE: [&str; 9] = [
+const OVERRIDABLE: [&str; 11] = [
     "start_from",
     "start_through",
+    "start_burst_share",
+    "start_burst_weeks",
     "dream_absent_share",
     "benefit",
     "clarification",
@@ -125,7 +131,12 @@ const OVERRIDABLE: [&str; 9] = [
 ];
 
 /// `population` keys a project's `overrides` may set.
-const POPULATION_OVERRIDABLE: [&str; 2] = ["birth_year_min", "birth_year_max"];
+const POPULATION_OVERRIDABLE: [&str; 4] = [
+    "birth_year_min",
+    "birth_year_max",
+    "municipalities",
+    "municipality_effect_sd",
+];
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -243,6 +254,12 @@ pub struct Clarification {
     /// Weekly hours of a flexjob are uniform on this range.
     pub flexjob_hours_min: f64,
     pub flexjob_hours_max: f64,
+    /// Probability that an internship the company does not turn into an ordinary job ends in
+    /// flexjob status with a flexjob at that company (the internship clarified the work ability).
+    pub flexjob_after_internship: f64,
+    /// Probability that a person on benefit whose last job ends is granted flexjob status (an
+    /// ordinary job that did not hold).
+    pub flexjob_after_job_loss: f64,
     /// Weekly hazard of disability pension (absorbing).
     pub disability_hazard: f64,
     /// From this age on, weekly hazard of voluntary early retirement (absorbing).
@@ -283,6 +300,9 @@ pub struct Activities {
     pub leave_max_age: i32,
     /// Multiplies the leave hazard for men.
     pub leave_men_multiplier: f64,
+    /// Log-scale standard deviation of a person-level factor (mean 1) on the jobcentre offers
+    /// (internship, wage subsidy, ØVO): some persons get one offer after another, others none.
+    pub offer_heterogeneity_sd: f64,
 }
 
 /// Jobs and hours. A job is an employer and weekly hours.
@@ -294,6 +314,9 @@ pub struct Jobs {
     /// Log-scale standard deviation of a person-level factor on the finding hazard (mean 1):
     /// some persons find jobs again and again, most rarely.
     pub finding_heterogeneity_sd: f64,
+    /// Multiplies the finding hazard by the person's base benefit at the first simulated week
+    /// (a missing benefit: 1), e.g. `{ resource_course = 1.4 }`.
+    pub finding_by_benefit: BTreeMap<Category, f64>,
     /// Weekly hazard that a job ends.
     pub loss_hazard: f64,
     /// Weekly hazard of moving straight to a job at another employer.
@@ -378,6 +401,8 @@ impl Default for Scenario {
             income_through: None,
             start_from: "2019-01-01".to_string(),
             start_through: "2021-06-30".to_string(),
+            start_burst_share: 0.0,
+            start_burst_weeks: 4,
             burn_in_weeks: 52,
             on_benefit_at_start: true,
             dream_absent_share: 0.0,
@@ -483,6 +508,8 @@ impl Default for Clarification {
             flexjob_finding_hazard: 0.03,
             flexjob_hours_min: 8.0,
             flexjob_hours_max: 25.0,
+            flexjob_after_internship: 0.0,
+            flexjob_after_job_loss: 0.0,
             disability_hazard: 0.0006,
             early_retirement_age: 60,
             early_retirement_hazard: 0.004,
@@ -523,6 +550,7 @@ impl Default for Activities {
             },
             leave_max_age: 45,
             leave_men_multiplier: 0.2,
+            offer_heterogeneity_sd: 0.0,
         }
     }
 }
@@ -532,6 +560,7 @@ impl Default for Jobs {
         Jobs {
             finding_hazard: 0.004,
             finding_heterogeneity_sd: 0.9,
+            finding_by_benefit: BTreeMap::new(),
             loss_hazard: 0.025,
             change_hazard: 0.004,
             second_job_hazard: 0.003,
@@ -753,6 +782,10 @@ impl Scenario {
             );
         }
         check_name("name", &self.name)?;
+        probability("start_burst_share", self.start_burst_share)?;
+        if self.start_burst_weeks == 0 {
+            bail!("start_burst_weeks must be at least 1");
+        }
         probability("dream_absent_share", self.dream_absent_share)?;
 
         let p = &self.population;
@@ -814,14 +847,7 @@ impl Scenario {
                 probability(&key("female_share"), share)?;
             }
             for category in project.benefit_mix.keys() {
-                if !Category::BASE.contains(category) {
-                    bail!(
-                        "{}: {} cannot be a base benefit (use one of: {})",
-                        key("benefit_mix"),
-                        category.name(),
-                        Category::BASE.map(Category::name).join(", ")
-                    );
-                }
+                base_benefit(&key("benefit_mix"), *category)?;
             }
             weights(
                 &key("benefit_mix"),
@@ -865,6 +891,14 @@ impl Scenario {
             c.flexjob_hours_min,
             c.flexjob_hours_max,
         )?;
+        probability(
+            "clarification.flexjob_after_internship",
+            c.flexjob_after_internship,
+        )?;
+        probability(
+            "clarification.flexjob_after_job_loss",
+            c.flexjob_after_job_loss,
+        )?;
         probability("clarification.disability_hazard", c.disability_hazard)?;
         probability(
             "clarification.early_retirement_hazard",
@@ -889,10 +923,21 @@ impl Scenario {
         spell("activities.other_guidance", a.other_guidance)?;
         spell("activities.leave", a.leave)?;
         non_negative("activities.leave_men_multiplier", a.leave_men_multiplier)?;
+        non_negative(
+            "activities.offer_heterogeneity_sd",
+            a.offer_heterogeneity_sd,
+        )?;
 
         let j = &self.jobs;
         probability("jobs.finding_hazard", j.finding_hazard)?;
         non_negative("jobs.finding_heterogeneity_sd", j.finding_heterogeneity_sd)?;
+        for (category, multiplier) in &j.finding_by_benefit {
+            base_benefit("jobs.finding_by_benefit", *category)?;
+            non_negative(
+                &format!("jobs.finding_by_benefit.{}", category.name()),
+                *multiplier,
+            )?;
+        }
         probability("jobs.loss_hazard", j.loss_hazard)?;
         probability("jobs.change_hazard", j.change_hazard)?;
         probability("jobs.second_job_hazard", j.second_job_hazard)?;
@@ -994,6 +1039,17 @@ fn merge(base: &mut toml::Table, over: &toml::Table) {
             }
         }
     }
+}
+
+fn base_benefit(key: &str, category: Category) -> Result<()> {
+    if !Category::BASE.contains(&category) {
+        bail!(
+            "{key}: {} cannot be a base benefit (use one of: {})",
+            category.name(),
+            Category::BASE.map(Category::name).join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn probability(key: &str, value: f64) -> Result<()> {
@@ -1190,8 +1246,8 @@ mod tests {
         for (over, fragment) in [
             ("data_through = \"2021-01\"", "data_through cannot differ"),
             (
-                "population = { municipalities = 3 }",
-                "population.municipalities cannot differ",
+                "population = { origin = { a = 1.0 } }",
+                "population.origin cannot differ",
             ),
             ("jobs = { los_hazard = 0.1 }", "los_hazard"),
             ("jobs = { loss_hazard = 2.0 }", "jobs.loss_hazard"),

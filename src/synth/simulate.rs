@@ -75,7 +75,6 @@ pub(crate) struct Plan {
     project_choice: WeightedIndex,
     /// With exact project sizes: the first person index after each project's persons.
     project_ends: Option<Vec<u64>>,
-    pub municipalities: Vec<String>,
     pub origins: Vec<String>,
     origin_choice: WeightedIndex,
     /// Per project: what its (possibly overridden) scenario resolves to.
@@ -87,6 +86,9 @@ struct ProjectPlan {
     scenario: Scenario,
     /// Its own start window, when its overrides change the scenario's.
     start_window: Option<(NaiveDate, u64)>,
+    /// The share of persons in the opening intake and its length in days, when there is one.
+    start_burst: Option<(f64, u64)>,
+    pub municipalities: Vec<String>,
     base_choice: (Vec<Category>, WeightedIndex),
     /// Per municipality: the treatment arm's job-finding multiplier during the programme.
     treatment_effect: Vec<f64>,
@@ -99,7 +101,6 @@ impl ProjectPlan {
         scenario: &Scenario,
         index: usize,
         common: &super::scenario::Window,
-        municipalities: usize,
         seed: u64,
     ) -> Result<ProjectPlan> {
         let own = scenario.for_project(index);
@@ -110,13 +111,21 @@ impl ProjectPlan {
                 let days = (window.start_through - window.start_from).num_days() as u64 + 1;
                 (window.start_from, days)
             });
+        let window_days = (window.start_through - window.start_from).num_days() as u64 + 1;
+        let start_burst = (own.start_burst_share > 0.0).then(|| {
+            let days = (7 * u64::from(own.start_burst_weeks)).min(window_days);
+            (own.start_burst_share, days)
+        });
+        let municipalities = own.population.municipalities.names();
         let mix = &scenario.projects[index].benefit_mix;
         let base_choice = (
             mix.keys().copied().collect(),
             WeightedIndex::new(&mix.values().copied().collect::<Vec<_>>()),
         );
         let programme = &own.programme;
-        let treatment_effect = (0..municipalities)
+        // The factor belongs to a municipality's position, so projects that share the list share
+        // their jobcentres' effects.
+        let treatment_effect = (0..municipalities.len())
             .map(|m| {
                 let mut rng = Rng::stream(seed, DOMAIN_MUNICIPALITY, m as u64);
                 let factor = rng.lognormal_factor(own.population.municipality_effect_sd);
@@ -128,6 +137,8 @@ impl ProjectPlan {
         Ok(ProjectPlan {
             scenario: own.clone(),
             start_window,
+            start_burst,
+            municipalities,
             base_choice,
             treatment_effect,
             bands,
@@ -168,9 +179,8 @@ impl Plan {
                 })
                 .collect()
         });
-        let municipalities = scenario.population.municipalities.names();
         let project_plans = (0..projects.len())
-            .map(|i| ProjectPlan::new(scenario, i, &window, municipalities.len(), seed))
+            .map(|i| ProjectPlan::new(scenario, i, &window, seed))
             .collect::<Result<Vec<_>>>()?;
         let origins: Vec<String> = scenario.population.origin.keys().cloned().collect();
         let origin_choice = WeightedIndex::new(
@@ -195,11 +205,17 @@ impl Plan {
             start_days: (window.start_through - window.start_from).num_days() as u64 + 1,
             project_choice,
             project_ends,
-            municipalities,
             origins,
             origin_choice,
             projects: project_plans,
         })
+    }
+}
+
+impl Plan {
+    /// Each project's municipality names, in project order.
+    pub fn project_municipalities(&self) -> impl Iterator<Item = &Vec<String>> {
+        self.projects.iter().map(|p| &p.municipalities)
     }
 }
 
@@ -245,6 +261,10 @@ struct Hazards {
     flexjob: f64,
     disability: f64,
     early_retirement: f64,
+    /// Probabilities of flexjob status when an internship ends without hiring, and when the
+    /// last job ends.
+    flexjob_after_internship: f64,
+    flexjob_after_job_loss: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -307,8 +327,17 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
     if let Some((from, days)) = project_plan.start_window {
         out.start_date = from + Duration::days(rng.below(days) as i64);
     }
+    // Likewise drawn only when the scenario has an opening intake.
+    if let Some((share, days)) = project_plan.start_burst {
+        if rng.bernoulli(share) {
+            let from = project_plan
+                .start_window
+                .map_or(plan.start_from, |(from, _)| from);
+            out.start_date = from + Duration::days(rng.below(days) as i64);
+        }
+    }
     let project = &s.projects[out.project];
-    out.municipality = rng.below(plan.municipalities.len() as u64) as usize;
+    out.municipality = rng.below(project_plan.municipalities.len() as u64) as usize;
     out.female = rng.bernoulli(project.female_share.unwrap_or(s.population.female_share));
     let years = (s.population.birth_year_max - s.population.birth_year_min + 1) as u64;
     out.birth_year = s.population.birth_year_min + rng.below(years) as i32;
@@ -320,12 +349,23 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
     let hourly_wage = (s.income.hourly_wage_mean + s.income.hourly_wage_sd * rng.normal())
         .max(s.income.hourly_wage_min);
     let on_benefit = !never_benefit && rng.bernoulli(s.benefit.initial_on_benefit_share);
+    let offers_sd = s.activities.offer_heterogeneity_sd;
+    let offers = if offers_sd > 0.0 {
+        rng.lognormal_factor(offers_sd)
+    } else {
+        1.0
+    };
 
     let start_week = Week::of_date(out.start_date);
     let start = start_week.since(plan.sim_first) as usize;
     let programme_end = start + s.programme.duration_weeks as usize;
     let age_at_start = start_week.month().year() - out.birth_year;
-    let [before, during, after] = hazards(plan, out, frailty);
+    let person = PersonFactors {
+        base,
+        frailty,
+        offers,
+    };
+    let [before, during, after] = hazards(plan, out, &person);
 
     let mut income_rng = Rng::stream(seed, DOMAIN_INCOME, index);
     let mut life = Life {
@@ -382,12 +422,22 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
                 );
             }
         }
-        life.end_of_week();
+        life.end_of_week(regime);
     }
 }
 
+/// What makes one person's hazards differ from another's in the same project.
+struct PersonFactors {
+    /// The base benefit at the first simulated week.
+    base: Category,
+    /// On job finding.
+    frailty: f64,
+    /// On the jobcentre offers.
+    offers: f64,
+}
+
 /// The three regimes' hazards for this person.
-fn hazards(plan: &Plan, person: &Trajectory, frailty: f64) -> [Hazards; 3] {
+fn hazards(plan: &Plan, person: &Trajectory, factors: &PersonFactors) -> [Hazards; 3] {
     let s = &plan.projects[person.project].scenario;
     let project = &s.projects[person.project];
     let a = &s.activities;
@@ -397,13 +447,17 @@ fn hazards(plan: &Plan, person: &Trajectory, frailty: f64) -> [Hazards; 3] {
     } else {
         a.leave_men_multiplier
     };
+    let by_benefit = s.jobs.finding_by_benefit.get(&factors.base);
     let after = Hazards {
-        job_finding: s.jobs.finding_hazard * frailty * project.job_finding_multiplier,
+        job_finding: s.jobs.finding_hazard
+            * factors.frailty
+            * project.job_finding_multiplier
+            * by_benefit.copied().unwrap_or(1.0),
         job_loss: s.jobs.loss_hazard,
         activity: [
-            a.internship.hazard,
-            a.wage_subsidy.hazard,
-            a.other_guidance.hazard,
+            a.internship.hazard * factors.offers,
+            a.wage_subsidy.hazard * factors.offers,
+            a.other_guidance.hazard * factors.offers,
             a.education.hazard,
             a.sickness.hazard,
             a.leave.hazard * leave_sex,
@@ -412,12 +466,16 @@ fn hazards(plan: &Plan, person: &Trajectory, frailty: f64) -> [Hazards; 3] {
         flexjob: c.flexjob_hazard * project.flexjob_multiplier,
         disability: c.disability_hazard * project.disability_multiplier,
         early_retirement: c.early_retirement_hazard,
+        flexjob_after_internship: c.flexjob_after_internship,
+        flexjob_after_job_loss: c.flexjob_after_job_loss,
     };
     let mut before = after;
     if s.on_benefit_at_start {
         // The cohort is selected on being on benefit at start: nobody got there from an
         // absorbing state.
         before.flexjob = 0.0;
+        before.flexjob_after_internship = 0.0;
+        before.flexjob_after_job_loss = 0.0;
         before.disability = 0.0;
         before.early_retirement = 0.0;
     }
@@ -590,11 +648,7 @@ impl Life<'_> {
         }
         threshold += h.flexjob;
         if u < threshold {
-            self.enter_absorbing(Status::Flexjob);
-            let c = &self.s.clarification;
-            if self.rng.bernoulli(c.flexjob_job_at_entry) {
-                self.start_flexjob();
-            }
+            self.grant_flexjob();
             return true;
         }
         threshold += resource_course;
@@ -611,10 +665,21 @@ impl Life<'_> {
         self.on_benefit = true;
     }
 
-    fn start_flexjob(&mut self) {
+    /// Flexjob status, with a flexjob at once or ledighedsydelse until one is found.
+    fn grant_flexjob(&mut self) {
+        self.enter_absorbing(Status::Flexjob);
+        if self
+            .rng
+            .bernoulli(self.s.clarification.flexjob_job_at_entry)
+        {
+            let employer = self.new_employer();
+            self.start_flexjob(employer);
+        }
+    }
+
+    fn start_flexjob(&mut self, employer: u32) {
         let c = &self.s.clarification;
         let (min, max) = (c.flexjob_hours_min, c.flexjob_hours_max);
-        let employer = self.new_employer();
         let hours = self.rng.uniform_in(min, max).max(min);
         self.jobs[0] = Job { employer, hours };
         self.n_jobs = 1;
@@ -631,7 +696,8 @@ impl Life<'_> {
                 self.n_jobs = 0;
             }
         } else if self.rng.bernoulli(c.flexjob_finding_hazard) {
-            self.start_flexjob();
+            let employer = self.new_employer();
+            self.start_flexjob(employer);
         }
     }
 
@@ -720,6 +786,15 @@ impl Life<'_> {
                 self.jobs[i].hours = hours.clamp(1.0, j.full_time_hours);
             }
             i += 1;
+        }
+        if lost
+            && self.n_jobs == 0
+            && !self.never_benefit
+            && h.flexjob_after_job_loss > 0.0
+            && self.rng.bernoulli(h.flexjob_after_job_loss)
+        {
+            self.grant_flexjob();
+            return;
         }
         if lost && self.n_jobs == 0 && !self.on_benefit && !self.never_benefit {
             let return_share = self.s.benefit.return_after_job_loss;
@@ -830,8 +905,9 @@ impl Life<'_> {
         }
     }
 
-    /// Counts down the activity spell; at its end an internship or wage-subsidy company may hire.
-    fn end_of_week(&mut self) {
+    /// Counts down the activity spell; at its end an internship or wage-subsidy company may hire,
+    /// or an internship may end in a flexjob at its company.
+    fn end_of_week(&mut self, h: &Hazards) {
         let Some(activity) = self.activity.as_mut() else {
             return;
         };
@@ -846,6 +922,13 @@ impl Life<'_> {
             Category::Internship if self.rng.bernoulli(a.internship_hire_share) => {
                 let hours = self.draw_hours();
                 self.add_job_at(ended.employer, hours);
+            }
+            Category::Internship
+                if h.flexjob_after_internship > 0.0
+                    && self.rng.bernoulli(h.flexjob_after_internship) =>
+            {
+                self.enter_absorbing(Status::Flexjob);
+                self.start_flexjob(ended.employer);
             }
             Category::WageSubsidy if self.rng.bernoulli(a.wage_subsidy_hire_share) => {
                 self.add_job_at(ended.employer, ended.hours);
@@ -946,5 +1029,156 @@ mod tests {
         simulate(&plan, 1, 0, &mut t);
         assert_ne!(*t.codes.last().unwrap(), 0);
         assert!(t.benefit_group.is_some());
+    }
+}
+
+#[cfg(test)]
+mod mechanism_tests {
+    use super::*;
+
+    fn plan(text: &str) -> Plan {
+        Plan::new(&Scenario::from_toml_str(text).unwrap(), 5).unwrap()
+    }
+
+    fn people(plan: &Plan, n: u64) -> Vec<Trajectory> {
+        (0..n)
+            .map(|index| {
+                let mut t = Trajectory::default();
+                simulate(plan, 5, index, &mut t);
+                t
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_opening_intake_starts_in_its_first_weeks() {
+        let text = "start_from = \"2020-01-06\"\nstart_through = \"2021-06-30\"\n";
+        let everyone = plan(&format!(
+            "{text}start_burst_share = 1.0\nstart_burst_weeks = 2\n"
+        ));
+        let from = NaiveDate::from_ymd_opt(2020, 1, 6).unwrap();
+        for t in people(&everyone, 200) {
+            assert!((0..14).contains(&(t.start_date - from).num_days()), "{t:?}");
+        }
+        // Half in the intake: far more than the 2 of 77 weeks a uniform draw would put there.
+        let half = plan(&format!(
+            "{text}start_burst_share = 0.5\nstart_burst_weeks = 2\n"
+        ));
+        let early = people(&half, 1000)
+            .iter()
+            .filter(|t| (t.start_date - from).num_days() < 14)
+            .count();
+        assert!((450..560).contains(&early), "{early} of 1000 in the intake");
+    }
+
+    #[test]
+    fn a_project_can_have_its_own_municipalities() {
+        let plan = plan(
+            "[[projects]]\nname = \"A\"\npersons = 100\n\
+             [[projects]]\nname = \"B\"\npersons = 100\n\
+             overrides = { population = { municipalities = 3 } }\n",
+        );
+        let names: Vec<_> = plan.project_municipalities().map(Vec::len).collect();
+        assert_eq!(names, [30, 3]);
+        let b: std::collections::BTreeSet<usize> = people(&plan, 200)
+            .iter()
+            .filter(|t| t.project == 1)
+            .map(|t| t.municipality)
+            .collect();
+        assert_eq!(b.into_iter().collect::<Vec<_>>(), [0, 1, 2]);
+    }
+
+    /// Weeks in which the code goes from `from` to `to`.
+    fn transitions(people: &[Trajectory], from: u16, to: u16) -> usize {
+        people
+            .iter()
+            .map(|t| t.codes.windows(2).filter(|w| w == &[from, to]).count())
+            .sum()
+    }
+
+    #[test]
+    fn an_internship_can_end_in_a_flexjob_at_its_company() {
+        let base = "[activities]\ninternship = { hazard = 0.05, mean_weeks = 4.0 }\n\
+                    internship_hire_share = 0.0\n\
+                    [clarification]\nflexjob_hazard = 0.0\n";
+        let none = people(&plan(base), 100);
+        assert_eq!(transitions(&none, 521, 771), 0);
+        let text = format!("{base}flexjob_after_internship = 1.0\n");
+        let some = people(&plan(&text), 100);
+        assert!(transitions(&some, 521, 771) > 20);
+        // Never before start: the cohort is selected on being on benefit there.
+        for t in &some {
+            let start = Week::of_date(t.start_date).since(plan(base).dream_first) as usize;
+            assert!(!t.codes[..start].contains(&771), "flexjob before start");
+        }
+    }
+
+    #[test]
+    fn a_lost_job_can_end_in_flexjob_status() {
+        let base = "[jobs]\nfinding_hazard = 0.05\nloss_hazard = 0.1\n";
+        let none = people(&plan(base), 100);
+        let text = format!("{base}[clarification]\nflexjob_hazard = 0.0\n");
+        let without = people(&plan(&text), 100);
+        let flexjob = |people: &[Trajectory]| {
+            people
+                .iter()
+                .filter(|t| t.codes.iter().any(|&c| c == 771 || c == 750))
+                .count()
+        };
+        assert_eq!(flexjob(&without), 0);
+        let with = people(&plan(&format!("{text}flexjob_after_job_loss = 0.5\n")), 100);
+        assert!(flexjob(&with) > 40, "{}", flexjob(&with));
+        assert!(flexjob(&none) < flexjob(&with));
+    }
+
+    #[test]
+    fn job_finding_and_offers_follow_the_person() {
+        let plan = plan(
+            "[jobs]\nfinding_by_benefit = { social_assistance = 2.5 }\n\
+             [activities]\noffer_heterogeneity_sd = 0.5\n",
+        );
+        let person = Trajectory::default();
+        let h = |base, offers| {
+            let factors = PersonFactors {
+                base,
+                frailty: 1.0,
+                offers,
+            };
+            hazards(&plan, &person, &factors)[2]
+        };
+        let assistance = h(Category::SocialAssistance, 1.0);
+        let insurance = h(Category::UnemploymentInsurance, 2.0);
+        assert!((assistance.job_finding / insurance.job_finding - 2.5).abs() < 1e-12);
+        for i in 0..OFFERS {
+            assert!((insurance.activity[i] / assistance.activity[i] - 2.0).abs() < 1e-12);
+        }
+        // Sickness and leave are not offers.
+        assert_eq!(insurance.activity[4], assistance.activity[4]);
+    }
+
+    #[test]
+    fn new_mechanisms_name_bad_values() {
+        for (text, fragment) in [
+            ("start_burst_share = 1.5", "start_burst_share"),
+            (
+                "start_burst_weeks = 0",
+                "start_burst_weeks must be at least 1",
+            ),
+            (
+                "[clarification]\nflexjob_after_internship = -0.1",
+                "clarification.flexjob_after_internship",
+            ),
+            (
+                "[jobs]\nfinding_by_benefit = { flexjob = 2.0 }",
+                "flexjob cannot be a base benefit",
+            ),
+            (
+                "[jobs]\nfinding_by_benefit = { resource_course = -1.0 }",
+                "jobs.finding_by_benefit.resource_course",
+            ),
+        ] {
+            let message = format!("{:#}", Scenario::from_toml_str(text).unwrap_err());
+            assert!(message.contains(fragment), "{text}: {message}");
+        }
     }
 }

@@ -103,7 +103,8 @@ pub(crate) fn write_persons(
 /// CSV-ready bytes of the names that persons refer to by index.
 struct Names {
     projects: Vec<Vec<u8>>,
-    municipalities: Vec<Vec<u8>>,
+    /// Per project: its municipalities.
+    municipalities: Vec<Vec<Vec<u8>>>,
     origins: Vec<Vec<u8>>,
 }
 
@@ -113,7 +114,10 @@ impl Names {
             |names: &mut dyn Iterator<Item = &String>| names.map(|n| csv_field(n)).collect();
         Names {
             projects: fields(&mut plan.scenario.projects.iter().map(|p| &p.name)),
-            municipalities: fields(&mut plan.municipalities.iter()),
+            municipalities: plan
+                .project_municipalities()
+                .map(|names| fields(&mut names.iter()))
+                .collect(),
             origins: fields(&mut plan.origins.iter()),
         }
     }
@@ -178,7 +182,7 @@ fn push_cohort_row(buf: &mut Vec<u8>, names: &Names, t: &Trajectory) {
     });
     buf.extend_from_slice(&names.projects[t.project]);
     buf.push(b',');
-    buf.extend_from_slice(&names.municipalities[t.municipality]);
+    buf.extend_from_slice(&names.municipalities[t.project][t.municipality]);
     buf.extend_from_slice(if t.female { b",F," } else { b",M," });
     push_uint(buf, t.birth_year as u64, 4);
     buf.push(b',');
