@@ -251,6 +251,8 @@ pub struct Clarification {
     pub flexjob_job_at_entry: f64,
     /// Weekly hazard of finding a flexjob while on ledighedsydelse.
     pub flexjob_finding_hazard: f64,
+    /// Weekly hazard that a flexjob ends (back to ledighedsydelse); `None`: `jobs.loss_hazard`.
+    pub flexjob_loss_hazard: Option<f64>,
     /// Weekly hours of a flexjob are uniform on this range.
     pub flexjob_hours_min: f64,
     pub flexjob_hours_max: f64,
@@ -319,6 +321,10 @@ pub struct Jobs {
     pub finding_by_benefit: BTreeMap<Category, f64>,
     /// Weekly hazard that a job ends.
     pub loss_hazard: f64,
+    /// Probability that a new ordinary job is one that does not hold, and its weekly hazard of
+    /// ending (instead of `loss_hazard`): trial jobs that end within weeks.
+    pub short_share: f64,
+    pub short_loss_hazard: f64,
     /// Weekly hazard of moving straight to a job at another employer.
     pub change_hazard: f64,
     /// Weekly hazard that a person with one job takes a second, small one.
@@ -506,6 +512,7 @@ impl Default for Clarification {
             flexjob_exit_hazard: 0.002,
             flexjob_job_at_entry: 0.6,
             flexjob_finding_hazard: 0.03,
+            flexjob_loss_hazard: None,
             flexjob_hours_min: 8.0,
             flexjob_hours_max: 25.0,
             flexjob_after_internship: 0.0,
@@ -562,6 +569,8 @@ impl Default for Jobs {
             finding_heterogeneity_sd: 0.9,
             finding_by_benefit: BTreeMap::new(),
             loss_hazard: 0.025,
+            short_share: 0.0,
+            short_loss_hazard: 0.25,
             change_hazard: 0.004,
             second_job_hazard: 0.003,
             second_job_hours_min: 3.0,
@@ -886,6 +895,9 @@ impl Scenario {
             "clarification.flexjob_finding_hazard",
             c.flexjob_finding_hazard,
         )?;
+        if let Some(hazard) = c.flexjob_loss_hazard {
+            probability("clarification.flexjob_loss_hazard", hazard)?;
+        }
         hours_range(
             "clarification.flexjob_hours_min",
             c.flexjob_hours_min,
@@ -939,6 +951,8 @@ impl Scenario {
             )?;
         }
         probability("jobs.loss_hazard", j.loss_hazard)?;
+        probability("jobs.short_share", j.short_share)?;
+        probability("jobs.short_loss_hazard", j.short_loss_hazard)?;
         probability("jobs.change_hazard", j.change_hazard)?;
         probability("jobs.second_job_hazard", j.second_job_hazard)?;
         hours_range(
@@ -954,8 +968,10 @@ impl Scenario {
                 j.hours_change_max
             );
         }
-        if j.loss_hazard + j.change_hazard + j.hours_change_hazard > 1.0 {
-            bail!("jobs.loss_hazard + change_hazard + hours_change_hazard must not exceed 1");
+        if j.loss_hazard.max(j.short_loss_hazard) + j.change_hazard + j.hours_change_hazard > 1.0 {
+            bail!(
+                "jobs.loss_hazard (and short_loss_hazard) + change_hazard + hours_change_hazard must not exceed 1"
+            );
         }
         if j.hours_bands.is_empty() {
             bail!("jobs.hours_bands: at least one band is needed");

@@ -256,6 +256,8 @@ pub(crate) struct Trajectory {
 struct Hazards {
     job_finding: f64,
     job_loss: f64,
+    /// Weekly hazard that a flexjob ends (back to ledighedsydelse).
+    flexjob_loss: f64,
     activity: [f64; 6],
     resource_course: f64,
     flexjob: f64,
@@ -279,6 +281,8 @@ enum Status {
 struct Job {
     employer: u32,
     hours: f64,
+    /// A job that does not hold: it ends with `jobs.short_loss_hazard`.
+    short: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -381,6 +385,7 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
         jobs: [Job {
             employer: 0,
             hours: 0.0,
+            short: false,
         }; 2],
         n_jobs: 0,
     };
@@ -454,6 +459,7 @@ fn hazards(plan: &Plan, person: &Trajectory, factors: &PersonFactors) -> [Hazard
             * project.job_finding_multiplier
             * by_benefit.copied().unwrap_or(1.0),
         job_loss: s.jobs.loss_hazard,
+        flexjob_loss: c.flexjob_loss_hazard.unwrap_or(s.jobs.loss_hazard),
         activity: [
             a.internship.hazard * factors.offers,
             a.wage_subsidy.hazard * factors.offers,
@@ -498,6 +504,7 @@ fn hazards(plan: &Plan, person: &Trajectory, factors: &PersonFactors) -> [Hazard
     if person.treatment {
         during.job_finding *= plan.projects[person.project].treatment_effect[person.municipality];
         during.job_loss *= g.treatment_job_loss_multiplier;
+        during.flexjob_loss *= g.treatment_job_loss_multiplier;
     } else {
         during.job_finding *= g.control_effect;
     }
@@ -506,6 +513,7 @@ fn hazards(plan: &Plan, person: &Trajectory, factors: &PersonFactors) -> [Hazard
         for p in [
             &mut h.job_finding,
             &mut h.job_loss,
+            &mut h.flexjob_loss,
             &mut h.resource_course,
             &mut h.flexjob,
             &mut h.disability,
@@ -681,7 +689,11 @@ impl Life<'_> {
         let c = &self.s.clarification;
         let (min, max) = (c.flexjob_hours_min, c.flexjob_hours_max);
         let hours = self.rng.uniform_in(min, max).max(min);
-        self.jobs[0] = Job { employer, hours };
+        self.jobs[0] = Job {
+            employer,
+            hours,
+            short: false,
+        };
         self.n_jobs = 1;
     }
 
@@ -692,7 +704,7 @@ impl Life<'_> {
             self.on_benefit = true;
             self.n_jobs = 0;
         } else if self.n_jobs > 0 {
-            if self.rng.bernoulli(h.job_loss) {
+            if self.rng.bernoulli(h.flexjob_loss) {
                 self.n_jobs = 0;
             }
         } else if self.rng.bernoulli(c.flexjob_finding_hazard) {
@@ -765,17 +777,22 @@ impl Life<'_> {
         let mut i = 0;
         while i < self.n_jobs {
             let u = self.rng.uniform();
-            if u < h.job_loss {
+            let loss = if self.jobs[i].short {
+                j.short_loss_hazard
+            } else {
+                h.job_loss
+            };
+            if u < loss {
                 self.remove_job(i);
                 lost = true;
                 continue;
             }
-            if u < h.job_loss + j.change_hazard {
+            if u < loss + j.change_hazard {
                 let employer = self.new_employer();
                 let hours = self.draw_hours();
-                self.jobs[i] = Job { employer, hours };
+                self.jobs[i] = self.new_job(employer, hours);
                 self.after_new_job(hours);
-            } else if u < h.job_loss + j.change_hazard + j.hours_change_hazard {
+            } else if u < loss + j.change_hazard + j.hours_change_hazard {
                 let step = self.rng.uniform_in(0.05, j.hours_change_max);
                 let sign = if self.rng.bernoulli(j.hours_up_share) {
                     1.0
@@ -827,7 +844,7 @@ impl Life<'_> {
         if self.n_jobs == self.jobs.len() {
             return;
         }
-        self.jobs[self.n_jobs] = Job { employer, hours };
+        self.jobs[self.n_jobs] = self.new_job(employer, hours);
         self.n_jobs += 1;
         self.after_new_job(hours);
     }
@@ -843,6 +860,17 @@ impl Life<'_> {
         }
         if self.total_hours() >= j.self_support_hours {
             self.on_benefit = false;
+        }
+    }
+
+    /// An ordinary job; whether it is a short one is drawn only when the scenario has them.
+    fn new_job(&mut self, employer: u32, hours: f64) -> Job {
+        let share = self.s.jobs.short_share;
+        let short = share > 0.0 && self.rng.bernoulli(share);
+        Job {
+            employer,
+            hours,
+            short,
         }
     }
 
@@ -1157,6 +1185,34 @@ mod mechanism_tests {
     }
 
     #[test]
+    fn a_short_job_ends_within_weeks() {
+        let text = "[jobs]\nfinding_hazard = 0.05\nchange_hazard = 0.0\nhours_change_hazard = 0.0\n\
+                    short_share = 1.0\nshort_loss_hazard = 1.0\n\
+                    [activities]\nwage_subsidy = { hazard = 0.0, mean_weeks = 20.0 }\n\
+                    [clarification]\nflexjob_hazard = 0.0\n";
+        let people = people(&plan(text), 100);
+        let mut months = std::collections::BTreeMap::new();
+        for t in &people {
+            for row in &t.income {
+                *months.entry((t.index, row.employer)).or_insert(0) += 1;
+            }
+        }
+        assert!(months.len() > 100);
+        // One week at an employer lies in one month.
+        assert!(months.values().all(|&n| n == 1), "{months:?}");
+    }
+
+    #[test]
+    fn a_flexjob_can_be_kept_while_ordinary_jobs_end() {
+        let text = "[clarification]\nflexjob_hazard = 0.01\nflexjob_job_at_entry = 1.0\n";
+        let default = people(&plan(text), 200);
+        assert!(transitions(&default, 771, 750) > 0);
+        let kept = people(&plan(&format!("{text}flexjob_loss_hazard = 0.0\n")), 200);
+        assert!(kept.iter().any(|t| t.codes.contains(&771)));
+        assert_eq!(transitions(&kept, 771, 750), 0);
+    }
+
+    #[test]
     fn new_mechanisms_name_bad_values() {
         for (text, fragment) in [
             ("start_burst_share = 1.5", "start_burst_share"),
@@ -1171,6 +1227,11 @@ mod mechanism_tests {
             (
                 "[jobs]\nfinding_by_benefit = { flexjob = 2.0 }",
                 "flexjob cannot be a base benefit",
+            ),
+            ("[jobs]\nshort_share = 2.0", "jobs.short_share"),
+            (
+                "[clarification]\nflexjob_loss_hazard = 1.5",
+                "clarification.flexjob_loss_hazard",
             ),
             (
                 "[jobs]\nfinding_by_benefit = { resource_course = -1.0 }",
