@@ -130,12 +130,28 @@ fn a_scenario_file_as_dataset_is_generated_once_and_cached() {
     assert_eq!(first.stdout, second.stdout);
     let folders = || std::fs::read_dir(&cache).unwrap().count();
     assert_eq!(folders(), 1, "one cached dataset");
-    // A changed scenario is generated anew and replaces the old one in the cache.
+    // A changed scenario is generated anew. The older dataset was used a moment ago, so a
+    // concurrent run may still read it: it stays.
     work.replace("two.toml", "seed = 5", "seed = 6");
     udfald_with_env(&args, &env)
         .expect_status(0)
         .stderr_has(&["generated", "seed 6"]);
-    assert_eq!(folders(), 1, "the older dataset is removed");
+    assert_eq!(folders(), 2, "a dataset used minutes ago is kept");
+    // Once unused for longer than the grace period, the next generation removes it.
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    for entry in std::fs::read_dir(&cache).unwrap().flatten() {
+        std::fs::File::options()
+            .append(true)
+            .open(entry.path().join("dataset.toml"))
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+    }
+    work.replace("two.toml", "seed = 6", "seed = 7");
+    udfald_with_env(&args, &env)
+        .expect_status(0)
+        .stderr_has(&["generated", "seed 7"]);
+    assert_eq!(folders(), 1, "the older datasets are removed");
 
     // The same scenario through `synth`: persons and seed come from the file.
     let out = work.file("out");

@@ -136,6 +136,7 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
     let scenario_name = scenario.name.clone();
     let out = cache.join(format!("{scenario_name}-{}", &key[..16]));
     if out.join("dataset.toml").is_file() {
+        mark_used(&out);
         return Ok(out);
     }
     // Generated beside and renamed into place, so that concurrent runs never see half a dataset.
@@ -155,7 +156,8 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
         anyhow::bail!("cannot move the generated dataset to {}", out.display());
     }
     let _ = std::fs::remove_dir_all(&partial);
-    // Keep one dataset per scenario name: older ones came from an earlier file or binary.
+    // Keep one dataset per scenario name: older ones came from an earlier file or binary. One
+    // used in the last minutes may still be read by a concurrent run of that file or binary.
     let current = out.file_name().map(|name| name.to_os_string());
     let prefix = format!("{}-", scenario_name);
     for entry in std::fs::read_dir(&cache).into_iter().flatten().flatten() {
@@ -163,7 +165,8 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
         let stale = name.to_str().is_some_and(|n| {
             n.strip_prefix(&prefix)
                 .is_some_and(|key| key.len() == 16 && key.bytes().all(|b| b.is_ascii_hexdigit()))
-        }) && Some(&name) != current.as_ref();
+        }) && Some(&name) != current.as_ref()
+            && !recently_used(&entry.path());
         if stale {
             let _ = std::fs::remove_dir_all(entry.path());
         }
@@ -175,6 +178,25 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
         out.display()
     );
     Ok(out)
+}
+
+/// How long a cached dataset is spared after its last use.
+const CACHE_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Records a use of a cached dataset in its manifest's modification time.
+fn mark_used(dataset: &Path) {
+    let _ = File::options()
+        .append(true)
+        .open(dataset.join("dataset.toml"))
+        .and_then(|file| file.set_modified(std::time::SystemTime::now()));
+}
+
+fn recently_used(dataset: &Path) -> bool {
+    std::fs::metadata(dataset.join("dataset.toml"))
+        .and_then(|meta| meta.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_some_and(|age| age < CACHE_GRACE)
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>> {
