@@ -1186,7 +1186,8 @@ mod mechanism_tests {
 
     #[test]
     fn a_short_job_ends_within_weeks() {
-        let text = "[jobs]\nfinding_hazard = 0.05\nchange_hazard = 0.0\nhours_change_hazard = 0.0\n\
+        let text =
+            "[jobs]\nfinding_hazard = 0.05\nchange_hazard = 0.0\nhours_change_hazard = 0.0\n\
                     short_share = 1.0\nshort_loss_hazard = 1.0\n\
                     [activities]\nwage_subsidy = { hazard = 0.0, mean_weeks = 20.0 }\n\
                     [clarification]\nflexjob_hazard = 0.0\n";
