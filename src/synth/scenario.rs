@@ -1152,6 +1152,12 @@ mod tests {
         assert_eq!(Scenario::from_toml_str("").unwrap(), Scenario::default());
     }
 
+    /// The scenario text must be refused with a message that contains `fragment`.
+    fn assert_rejected(text: &str, fragment: &str) {
+        let message = format!("{:#}", Scenario::from_toml_str(text).unwrap_err());
+        assert!(message.contains(fragment), "{text}: {message}");
+    }
+
     #[test]
     fn unknown_keys_are_rejected_by_name() {
         for (text, key) in [
@@ -1166,8 +1172,7 @@ mod tests {
                 "social_asistance",
             ),
         ] {
-            let message = format!("{:#}", Scenario::from_toml_str(text).unwrap_err());
-            assert!(message.contains(key), "{message}");
+            assert_rejected(text, key);
         }
         let dir =
             std::env::temp_dir().join(format!("udfald-synth-scenario-{}", std::process::id()));
@@ -1220,6 +1225,36 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("base benefit"));
+    }
+
+    #[test]
+    fn new_mechanisms_name_bad_values() {
+        for (text, fragment) in [
+            ("start_burst_share = 1.5", "start_burst_share"),
+            (
+                "start_burst_weeks = 0",
+                "start_burst_weeks must be at least 1",
+            ),
+            (
+                "[clarification]\nflexjob_after_internship = -0.1",
+                "clarification.flexjob_after_internship",
+            ),
+            (
+                "[jobs]\nfinding_by_benefit = { flexjob = 2.0 }",
+                "flexjob cannot be a base benefit",
+            ),
+            ("[jobs]\nshort_share = 2.0", "jobs.short_share"),
+            (
+                "[clarification]\nflexjob_loss_hazard = 1.5",
+                "clarification.flexjob_loss_hazard",
+            ),
+            (
+                "[jobs]\nfinding_by_benefit = { resource_course = -1.0 }",
+                "jobs.finding_by_benefit.resource_course",
+            ),
+        ] {
+            assert_rejected(text, fragment);
+        }
     }
 
     #[test]

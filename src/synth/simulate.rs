@@ -1212,35 +1212,4 @@ mod mechanism_tests {
         assert!(kept.iter().any(|t| t.codes.contains(&771)));
         assert_eq!(transitions(&kept, 771, 750), 0);
     }
-
-    #[test]
-    fn new_mechanisms_name_bad_values() {
-        for (text, fragment) in [
-            ("start_burst_share = 1.5", "start_burst_share"),
-            (
-                "start_burst_weeks = 0",
-                "start_burst_weeks must be at least 1",
-            ),
-            (
-                "[clarification]\nflexjob_after_internship = -0.1",
-                "clarification.flexjob_after_internship",
-            ),
-            (
-                "[jobs]\nfinding_by_benefit = { flexjob = 2.0 }",
-                "flexjob cannot be a base benefit",
-            ),
-            ("[jobs]\nshort_share = 2.0", "jobs.short_share"),
-            (
-                "[clarification]\nflexjob_loss_hazard = 1.5",
-                "clarification.flexjob_loss_hazard",
-            ),
-            (
-                "[jobs]\nfinding_by_benefit = { resource_course = -1.0 }",
-                "jobs.finding_by_benefit.resource_course",
-            ),
-        ] {
-            let message = format!("{:#}", Scenario::from_toml_str(text).unwrap_err());
-            assert!(message.contains(fragment), "{text}: {message}");
-        }
-    }
 }
