@@ -259,8 +259,8 @@ pub struct Clarification {
     /// Probability that an internship the company does not turn into an ordinary job ends in
     /// flexjob status with a flexjob at that company (the internship clarified the work ability).
     pub flexjob_after_internship: f64,
-    /// Probability that a person on benefit whose last job ends is granted flexjob status (an
-    /// ordinary job that did not hold).
+    /// Probability that a person whose last job ends is granted flexjob status (an ordinary job
+    /// that did not hold).
     pub flexjob_after_job_loss: f64,
     /// Weekly hazard of disability pension (absorbing).
     pub disability_hazard: f64,
@@ -641,6 +641,13 @@ pub(crate) struct Window {
     pub income_through: Month,
     pub start_from: chrono::NaiveDate,
     pub start_through: chrono::NaiveDate,
+}
+
+impl Window {
+    /// Days in `start_from ..= start_through`.
+    pub fn start_days(&self) -> u64 {
+        (self.start_through - self.start_from).num_days() as u64 + 1
+    }
 }
 
 impl Scenario {

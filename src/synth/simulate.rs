@@ -88,7 +88,7 @@ struct ProjectPlan {
     start_window: Option<(NaiveDate, u64)>,
     /// The share of persons in the opening intake and its length in days, when there is one.
     start_burst: Option<(f64, u64)>,
-    pub municipalities: Vec<String>,
+    municipalities: Vec<String>,
     base_choice: (Vec<Category>, WeightedIndex),
     /// Per municipality: the treatment arm's job-finding multiplier during the programme.
     treatment_effect: Vec<f64>,
@@ -105,13 +105,10 @@ impl ProjectPlan {
     ) -> Result<ProjectPlan> {
         let own = scenario.for_project(index);
         let window = own.window()?;
+        let window_days = window.start_days();
         let start_window = (window.start_from != common.start_from
             || window.start_through != common.start_through)
-            .then(|| {
-                let days = (window.start_through - window.start_from).num_days() as u64 + 1;
-                (window.start_from, days)
-            });
-        let window_days = (window.start_through - window.start_from).num_days() as u64 + 1;
+            .then_some((window.start_from, window_days));
         let start_burst = (own.start_burst_share > 0.0).then(|| {
             let days = (7 * u64::from(own.start_burst_weeks)).min(window_days);
             (own.start_burst_share, days)
@@ -148,6 +145,11 @@ impl ProjectPlan {
 }
 
 impl Plan {
+    /// Each project's municipality names, in project order.
+    pub fn project_municipalities(&self) -> impl Iterator<Item = &Vec<String>> {
+        self.projects.iter().map(|p| &p.municipalities)
+    }
+
     pub fn new(scenario: &Scenario, seed: u64) -> Result<Plan> {
         scenario.validate()?;
         let window = scenario.window()?;
@@ -202,20 +204,13 @@ impl Plan {
             month_ends,
             income_week,
             start_from: window.start_from,
-            start_days: (window.start_through - window.start_from).num_days() as u64 + 1,
+            start_days: window.start_days(),
             project_choice,
             project_ends,
             origins,
             origin_choice,
             projects: project_plans,
         })
-    }
-}
-
-impl Plan {
-    /// Each project's municipality names, in project order.
-    pub fn project_municipalities(&self) -> impl Iterator<Item = &Vec<String>> {
-        self.projects.iter().map(|p| &p.municipalities)
     }
 }
 
@@ -804,18 +799,15 @@ impl Life<'_> {
             }
             i += 1;
         }
-        if lost
-            && self.n_jobs == 0
-            && !self.never_benefit
-            && h.flexjob_after_job_loss > 0.0
-            && self.rng.bernoulli(h.flexjob_after_job_loss)
-        {
-            self.grant_flexjob();
-            return;
-        }
-        if lost && self.n_jobs == 0 && !self.on_benefit && !self.never_benefit {
-            let return_share = self.s.benefit.return_after_job_loss;
-            self.on_benefit = self.rng.bernoulli(return_share);
+        if lost && self.n_jobs == 0 && !self.never_benefit {
+            if h.flexjob_after_job_loss > 0.0 && self.rng.bernoulli(h.flexjob_after_job_loss) {
+                self.grant_flexjob();
+                return;
+            }
+            if !self.on_benefit {
+                let return_share = self.s.benefit.return_after_job_loss;
+                self.on_benefit = self.rng.bernoulli(return_share);
+            }
         }
         if may_take_jobs {
             if self.n_jobs == 0 {
