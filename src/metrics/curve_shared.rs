@@ -3,9 +3,13 @@
 //! number of them in a status, optionally over a rolling window of months.
 //!
 //! Which person-months count: the observed months (panel rows) whose `rel_month` lies in
-//! `rel_from..=rel_to`. With `rolling = w`, the point at index i is over the months i-w+1..=i: n is
-//! the persons with at least one counted month among them, count those of them in the status in
-//! at least one of those counted months (w = 1: the plain monthly share).
+//! `rel_from..=rel_to`. With `rolling = w`, the point at index i is over the months i-w+1..=i
+//! (spec §3.3). A person's period ends at i, or at their last counted month by `rel_to` if that
+//! comes sooner; n is the persons whose follow-up reaches that end (a counted month there), count
+//! those of them in the status in at least one of their counted months of the period. A person
+//! with counted months in the period whose follow-up ends inside it is censored at i, never
+//! counted as "not in the status". Months before a person's observation begins are simply not
+//! counted. With w = 1 this is the plain monthly share, and nobody is censored.
 
 use super::common::group_exprs;
 use super::MetricInput;
@@ -67,8 +71,8 @@ pub struct Curve {
     pub groups: Vec<Vec<String>>,
     /// The reported indices (inclusive); `None` when there is no month to report.
     pub range: Option<(i32, i32)>,
-    /// (group position, index) → (n, count); absent means (0, 0).
-    cells: HashMap<(usize, i32), (i64, i64)>,
+    /// (group position, index) → (n, count, censored); absent means (0, 0, 0).
+    cells: HashMap<(usize, i32), (i64, i64, i64)>,
     /// Persons of the population per group.
     pub population: Vec<i64>,
     /// Persons with at least one counted month in the rel bounds (whatever the index range).
@@ -78,7 +82,16 @@ pub struct Curve {
 impl Curve {
     /// (n, count) of a group at an index.
     pub fn cell(&self, group: usize, index: i32) -> (i64, i64) {
-        self.cells.get(&(group, index)).copied().unwrap_or((0, 0))
+        let (n, count, _) = self.cells.get(&(group, index)).copied().unwrap_or_default();
+        (n, count)
+    }
+
+    /// Persons of a group with counted months in the period of a rolling point whose follow-up
+    /// ends inside it (always 0 without a rolling window).
+    pub fn censored(&self, group: usize, index: i32) -> i64 {
+        self.cells
+            .get(&(group, index))
+            .map_or(0, |&(_, _, censored)| censored)
     }
 
     pub fn indices(&self) -> std::ops::RangeInclusive<i32> {
@@ -193,6 +206,13 @@ pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curv
                 col("person"),
                 index.cast(DataType::Int32).alias("index"),
                 col(request.status).fill_null(lit(false)).alias("s"),
+                // The person's last counted month by rel_to: the end of every later point's
+                // period, when that comes before the point itself.
+                match request.rel_to {
+                    Some(to) => col("rel_month").eq(lit(to)),
+                    None => lit(false),
+                }
+                .alias("last"),
             ])
             .collect::<Vec<_>>(),
     );
@@ -240,12 +260,15 @@ pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curv
     };
     let mut cells = HashMap::new();
     if let Some((first, last)) = range {
-        // Each counted month feeds the points at its index and the w-1 indices after it.
+        // Each counted month feeds the points at its index and the w-1 indices after it; it ends
+        // the period of the point at its own index, and of the later points when it is the
+        // person's last counted month by rel_to.
         let rolling = request.rolling.max(1) as i32;
         let spread: Vec<LazyFrame> = (0..rolling)
             .map(|j| {
+                let ends = if j == 0 { lit(true) } else { col("last") };
                 base.clone()
-                    .with_column((col("index") + lit(j)).alias("index"))
+                    .with_columns([(col("index") + lit(j)).alias("index"), ends.alias("end")])
             })
             .collect();
         let mut per_person = concat(spread, UnionArgs::default())
@@ -258,11 +281,24 @@ pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curv
         if rolling > 1 {
             let mut by: Vec<Expr> = group_exprs(group_by);
             by.extend([col("index"), col("person")]);
-            per_person = per_person.group_by(by).agg([col("s").any(true)]);
+            per_person = per_person
+                .group_by(by)
+                .agg([col("s").any(true), col("end").any(true)]);
         }
+        // n: persons whose follow-up reaches the period's end; count: those of them in S in some
+        // counted month of it; censored: the rest of those with a counted month in the period.
         let aggs = [
-            len().cast(DataType::Int64).alias("n"),
-            col("s").cast(DataType::Int64).sum().alias("count"),
+            col("end").cast(DataType::Int64).sum().alias("n"),
+            col("s")
+                .and(col("end"))
+                .cast(DataType::Int64)
+                .sum()
+                .alias("count"),
+            col("end")
+                .not()
+                .cast(DataType::Int64)
+                .sum()
+                .alias("censored"),
         ];
         // With a rolling window both aggregations below read the same (person-level, small)
         // result: materialise it once. Without one it is a plain filter, cheaper to redo than to
@@ -284,13 +320,17 @@ pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curv
             .collect()
             .map_err(failed)?;
         let mut add = |frame: &DataFrame, keys: Vec<Vec<String>>| -> Result<()> {
-            let (index, n, count) = (
+            let (index, n, count, censored) = (
                 ints(frame, "index")?,
                 ints(frame, "n")?,
                 ints(frame, "count")?,
+                ints(frame, "censored")?,
             );
             for (row, key) in keys.into_iter().enumerate() {
-                cells.insert((position[&key], index[row] as i32), (n[row], count[row]));
+                cells.insert(
+                    (position[&key], index[row] as i32),
+                    (n[row], count[row], censored[row]),
+                );
             }
             Ok(())
         };

@@ -10,7 +10,9 @@
 //! take the place of microdata: the metric needs no dataset, and tests a report's printed claim.
 //!
 //! Persons the outcome leaves out (censored: not observed at k, or not through the window) are
-//! counted apart per arm, never as "no outcome". The statistics are `crate::stats`'s.
+//! counted apart per arm, never as "no outcome". A mean taken among a status (`mean_hours`'
+//! `among`) also reports apart the persons observed but outside it (`not_in_status_*`). The
+//! statistics are `crate::stats`'s.
 
 use super::{find, Compute, Metric, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::stats::means::{welch, SampleSummary};
@@ -332,6 +334,8 @@ fn resolve_effect(params: &toml::Table) -> Result<Box<dyn Metric>, String> {
 struct Arm {
     /// Persons of the arm in the row's population.
     population: u64,
+    /// Persons observed for the outcome but outside the status it is taken among.
+    outside: u64,
     /// The outcome of each person counted (0/1 for a share), in person order.
     values: Vec<f64>,
 }
@@ -345,8 +349,9 @@ impl Arm {
         self.values.iter().filter(|v| **v != 0.0).count() as u64
     }
 
+    /// Persons the outcome could not be observed for (neither counted nor outside its status).
     fn censored(&self) -> u64 {
-        self.population - self.n()
+        self.population - self.n() - self.outside
     }
 
     fn mean(&self) -> Option<f64> {
@@ -455,8 +460,8 @@ fn person_ids(frame: &DataFrame) -> Result<Vec<u32>> {
         .collect()
 }
 
-/// The outcome of each person counted.
-fn outcome_values(outcome: &PersonOutcome) -> Result<HashMap<u32, f64>> {
+/// The outcome of each person observed; `None` for a person outside the outcome's `among`.
+fn outcome_values(outcome: &PersonOutcome) -> Result<HashMap<u32, Option<f64>>> {
     let failed = |err: polars::prelude::PolarsError| anyhow!("computing effect: {err}");
     let persons = person_ids(&outcome.frame)?;
     let value = outcome.frame.column("value").map_err(failed)?;
@@ -475,11 +480,7 @@ fn outcome_values(outcome: &PersonOutcome) -> Result<HashMap<u32, f64>> {
             .iter()
             .collect(),
     };
-    Ok(persons
-        .into_iter()
-        .zip(values)
-        .filter_map(|(p, v)| v.map(|v| (p, v)))
-        .collect())
+    Ok(persons.into_iter().zip(values).collect())
 }
 
 /// One output row before it becomes table values.
@@ -521,8 +522,9 @@ impl Effect {
         }
     }
 
-    /// The statistic columns after the group columns.
-    fn stat_columns(&self, published: bool) -> Vec<Column> {
+    /// The statistic columns after the group columns; `among`: the outcome is taken among a
+    /// status, and the persons outside it are reported apart.
+    fn stat_columns(&self, published: bool, among: bool) -> Vec<Column> {
         let mut columns = Vec::new();
         match self.kind {
             OutcomeKind::Share => {
@@ -574,6 +576,10 @@ impl Effect {
         if !published {
             columns.push(column("censored_treatment", Kind::Persons));
             columns.push(column("censored_control", Kind::Persons));
+        }
+        if among {
+            columns.push(column("not_in_status_treatment", Kind::Persons));
+            columns.push(column("not_in_status_control", Kind::Persons));
         }
         columns
     }
@@ -648,7 +654,7 @@ impl Effect {
     }
 
     /// A row of microdata: the arms' tallies and the comparison.
-    fn row_values(&self, arms: &[Arm; 2]) -> Vec<Value> {
+    fn row_values(&self, arms: &[Arm; 2], among: bool) -> Vec<Value> {
         let [t, c] = arms;
         let mut values = Vec::new();
         match self.kind {
@@ -679,6 +685,10 @@ impl Effect {
         }
         values.push(Value::Int(t.censored() as i64));
         values.push(Value::Int(c.censored() as i64));
+        if among {
+            values.push(Value::Int(t.outside as i64));
+            values.push(Value::Int(c.outside as i64));
+        }
         values
     }
 
@@ -778,8 +788,10 @@ impl Effect {
                 for by in bys {
                     let tally = &mut tallies.entry((key.clone(), by)).or_default()[slot];
                     tally.population += 1;
-                    if let Some(v) = values.get(&person) {
-                        tally.values.push(*v);
+                    match values.get(&person) {
+                        Some(Some(v)) => tally.values.push(*v),
+                        Some(None) => tally.outside += 1,
+                        None => {}
                     }
                 }
             }
@@ -819,11 +831,12 @@ impl Effect {
             .chain(p.by.iter())
             .map(|g| column(g, Kind::Group))
             .collect();
-        columns.extend(self.stat_columns(false));
+        let among = outcome.among.is_some();
+        columns.extend(self.stat_columns(false, among));
         let mut table = Table::new(columns);
         for row in &rows {
             let mut values: Vec<Value> = row.key.iter().map(|k| Value::Text(k.clone())).collect();
-            values.extend(self.row_values(&row.arms));
+            values.extend(self.row_values(&row.arms, among));
             table.push_row(values);
         }
         table.notes.push(format!(
@@ -834,6 +847,11 @@ impl Effect {
             self.methods()
         ));
         table.notes.push("n_*: persons of the arm the outcome counts; censored_*: persons of the arm it leaves out (not observed long enough), never counted as without the outcome; min_cell: the smallest non-zero count the comparison rests on (the difference, its interval and test are suppressed with it)".to_string());
+        if let Some(status) = &outcome.among {
+            table.notes.push(format!(
+                "not_in_status_*: persons of the arm observed then but without {status}, outside the mean (not censored)"
+            ));
+        }
         if neither > 0 {
             table.notes.push(format!(
                 "{neither} persons of the population are in neither arm ({} is neither {:?} nor {:?}) and are left out",
@@ -943,7 +961,7 @@ impl Effect {
 
     fn compute_published(&self, published: &Published) -> Result<Table> {
         let p = &self.params;
-        let mut table = Table::new(self.stat_columns(true));
+        let mut table = Table::new(self.stat_columns(true, false));
         let (t, c) = (&published.treatment, &published.control);
         let mut values = Vec::new();
         let describe = match self.kind {
@@ -1279,6 +1297,53 @@ mod tests {
         }
         assert_eq!(table.cell(&[], "censored_treatment"), Some(&Value::Int(1)));
         assert!(table.notes[0].contains("Welch"), "{:?}", table.notes);
+    }
+
+    #[test]
+    fn mean_among_a_status_counts_the_unobserved_as_censored_and_the_rest_apart() {
+        // Issue 10: hours per month at rel_month 3 among paid_hours.
+        // treatment P10 P08 P06 P05 P01 P03: P10 not observed at 3 (its panel starts at 8) →
+        //   censored 1; observed P08 (0 h), P06 (40), P05 (140), P01 (80), P03 (0 h): paid
+        //   P06, P05, P01 → n 3, mean 260 / 3; P08, P03 → not in status 2.
+        // control P07 P04 P02 P09 P11: P09 (observed only at 0), P11 (never) → censored 2;
+        //   P07 (0 h) not in status 1; P04 (70), P02 (160.33) → n 2, mean 115.165.
+        // (mean_hours with the same parameters: n_censored 1 and 2.) Before the fix the
+        // persons outside the status were censored too: 3 and 3.
+        let table = run(
+            "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\namong = \"paid_hours\"\n",
+            &[],
+            window(0, None),
+        );
+        let int = |column: &str| table.cell(&[], column).cloned();
+        assert_eq!(int("n_treatment"), Some(Value::Int(3)));
+        assert_eq!(int("n_control"), Some(Value::Int(2)));
+        assert_eq!(int("censored_treatment"), Some(Value::Int(1)));
+        assert_eq!(int("censored_control"), Some(Value::Int(2)));
+        assert_eq!(int("not_in_status_treatment"), Some(Value::Int(2)));
+        assert_eq!(int("not_in_status_control"), Some(Value::Int(1)));
+        assert!(close(
+            float(&table, &[], "mean_treatment"),
+            260.0 / 3.0,
+            1e-9
+        ));
+        assert!(close(
+            float(&table, &[], "mean_control"),
+            230.33 / 2.0,
+            1e-9
+        ));
+        assert!(
+            table.notes.iter().any(|n| n.contains("not_in_status_*")),
+            "{:?}",
+            table.notes
+        );
+        // Among all, nobody is outside: no such columns, and the censored are the unobserved.
+        let all = run(
+            "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\n",
+            &[],
+            window(0, None),
+        );
+        assert_eq!(all.column_index("not_in_status_treatment"), None);
+        assert_eq!(all.cell(&[], "censored_control"), Some(&Value::Int(2)));
     }
 
     #[test]

@@ -204,25 +204,26 @@ impl Compute for MeanHours {
             return Ok(None);
         };
         self.check(input.window).map_err(|e| anyhow!(e))?;
-        let among = if self.among == "all" {
-            lit(true)
-        } else {
-            col(self.among.as_str()).fill_null(lit(false))
-        };
         let factor = match self.unit {
             Unit::Month => 1.0,
             Unit::Week => 1.0 / WEEKS_PER_MONTH,
+        };
+        let hours = col("hours").cast(DataType::Float64).fill_null(lit(0.0)) * lit(factor);
+        // Persons observed at k but outside `among` keep a row with no value: they are not
+        // censored, only outside the mean.
+        let value = if self.among == "all" {
+            hours
+        } else {
+            when(col(self.among.as_str()).fill_null(lit(false)))
+                .then(hours)
+                .otherwise(lit(NULL).cast(DataType::Float64))
         };
         let frame = input
             .months
             .clone()
             .lazy()
-            .filter(col("rel_month").eq(lit(at)).and(among))
-            .select([
-                col("person"),
-                (col("hours").cast(DataType::Float64).fill_null(lit(0.0)) * lit(factor))
-                    .alias("value"),
-            ])
+            .filter(col("rel_month").eq(lit(at)))
+            .select([col("person"), value.alias("value")])
             .sort(["person"], SortMultipleOptions::default())
             .collect()
             .map_err(|e| polars(DEF.name, e))?;
@@ -237,6 +238,7 @@ impl Compute for MeanHours {
         };
         Ok(Some(PersonOutcome {
             frame,
+            among: (self.among != "all").then(|| self.among.clone()),
             kind: OutcomeKind::Mean,
             label: format!("paid {unit} at rel_month {at}, among {among}"),
         }))
@@ -400,20 +402,34 @@ mod tests {
                 .iter()
                 .flatten()
                 .collect();
-            let values: Vec<f64> = frame
+            let values: Vec<Option<f64>> = frame
                 .column("value")
                 .unwrap()
                 .f64()
                 .unwrap()
                 .iter()
-                .flatten()
                 .collect();
             (persons, values)
         };
+        // Among paid_hours: every person observed at 3 has a row; those without paid hours then
+        // (P08, P07, P03) have no value: outside the mean, not censored.
         let (persons, hours) = values("at = 3\namong = \"paid_hours\"");
-        assert_eq!(persons, [2, 3, 4, 7, 8]);
-        for (got, want) in hours.iter().zip([40.0, 140.0, 80.0, 70.0, 160.33]) {
-            assert!(close(*got, want), "{got} vs {want}");
+        assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7, 8]);
+        let paid = [
+            None,
+            Some(40.0),
+            Some(140.0),
+            Some(80.0),
+            None,
+            None,
+            Some(70.0),
+            Some(160.33),
+        ];
+        for (got, want) in hours.iter().zip(paid) {
+            match (got, want) {
+                (Some(got), Some(want)) => assert!(close(*got, want), "{got} vs {want}"),
+                _ => assert_eq!(*got, want),
+            }
         }
         // Among all, per week: the eight persons observed at 3, hours × 12 / 52, zeros included
         // (P08, P07, P03).
@@ -421,7 +437,8 @@ mod tests {
         assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7, 8]);
         let monthly = [0.0, 40.0, 140.0, 80.0, 0.0, 0.0, 70.0, 160.33];
         for (got, want) in hours.iter().zip(monthly) {
-            assert!(close(*got, want * 12.0 / 52.0), "{got} vs {want}");
+            let got = got.expect("a value for everyone observed");
+            assert!(close(got, want * 12.0 / 52.0), "{got} vs {want}");
         }
         // Over a window: no one value per person.
         let metric = (DEF.resolve)(&toml::Table::new()).unwrap();

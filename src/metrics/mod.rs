@@ -97,8 +97,11 @@ pub trait Metric {
 /// share) or a number (a term of a mean).
 pub struct PersonOutcome {
     /// `person` (u32) and `value` (Boolean for a share, Float64 for a mean), one row per person
-    /// counted in the metric's denominator; persons left out (censored) have no row.
+    /// observed for the outcome; persons left out (censored) have no row. With `among` set, a
+    /// person observed but outside that status has a row with a null value.
     pub frame: DataFrame,
+    /// The status the outcome is taken among (`mean_hours`' `among`), when not everyone observed.
+    pub among: Option<String>,
     pub kind: OutcomeKind,
     /// What the value is, in words, e.g. "paid_hours at rel_month 18".
     pub label: String,

@@ -6,8 +6,10 @@
 //! A person counts in a month when the month is observed (a panel row) and its `rel_month` lies in
 //! the window (`window.from`, default 0, to `window.to`); by calendar month the window's
 //! `from_month`/`to_month` choose the months reported. With `rolling = w` the point at month m is
-//! over the months m-w+1..m: n is the persons counted in at least one of them, count those in the
-//! status in at least one of them.
+//! over the months m-w+1..m: n is the persons whose follow-up reaches the end of that period (m,
+//! or their last counted month by `window.to` if sooner), count those of them in the status in at
+//! least one of their counted months of it; `n_censored` counts the persons whose follow-up ends
+//! inside the period (spec §3.3).
 
 use super::curve_shared::{curve, index_label, parse_month, CurveRequest};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
@@ -38,7 +40,7 @@ pub struct MonthlyCurve {
     /// Index by calendar month instead of `rel_month`.
     pub calendar: bool,
     /// Months per point: 1 is the month itself; w > 1 counts a person as in S at month m when in
-    /// S in any of the months m-w+1..m.
+    /// S in any of their counted months m-w+1..m, among the persons observed to the period's end.
     pub rolling: u32,
 }
 
@@ -136,6 +138,10 @@ impl Compute for MonthlyCurve {
             column("count", Kind::Persons),
             column("share", share_kind("count", "n")),
         ]);
+        let rolling = self.rolling > 1;
+        if rolling {
+            columns.push(column("n_censored", Kind::Persons));
+        }
         if baseline.is_some() {
             columns.extend([
                 column("n_month0", Kind::Persons),
@@ -163,6 +169,9 @@ impl Compute for MonthlyCurve {
                 });
                 let share_k = share(count as u64, n as u64);
                 row.extend([Value::Int(n), Value::Int(count), share_k.clone()]);
+                if rolling {
+                    row.push(Value::Int(counts.censored(g, index)));
+                }
                 if let Some(baseline) = &baseline {
                     // The baseline curve has the same groups in the same order.
                     let (n0, count0) = baseline.cell(g, 0);
@@ -194,7 +203,7 @@ impl Compute for MonthlyCurve {
         );
         table.notes.push(if self.rolling > 1 {
             format!(
-                "share: per {index} m, persons with {} in any of the months m-{}..m, of n, the persons observed in at least one of them (counting only {counted})",
+                "share: per {index} m, persons with {} in any of their counted months m-{}..m, of n, the persons whose follow-up reaches the end of that period (m, or their last counted month if sooner); n_censored: persons with counted months in the period whose follow-up ends inside it, censored at m, never counted as without the status (counting only {counted})",
                 self.status,
                 self.rolling - 1
             )
@@ -398,6 +407,83 @@ mod tests {
         assert_eq!(value(&december, &[], "2020-12", "count"), &Value::Int(6));
         let plain = run("calendar = true", &[], months("2020-12", "2020-12"));
         assert_eq!(value(&plain, &[], "2020-12", "count"), &Value::Int(4));
+    }
+
+    #[test]
+    fn rolling_points_censor_persons_whose_follow_up_ends_inside_the_period() {
+        // Issue 10, by calendar month: paid_hours, rolling 3, 2021-03..2021-07. The income
+        // register ends 2021-05, so nobody is observed in June or July.
+        // 2021-05 (Mar..May): observed in May, counted (started): P10 P08 P06 P05 P01 P07 P03
+        //   P04 P02 P09 → 10; paid in a counted month of Mar..May: P06 (Mar), P01, P07, P04,
+        //   P02, P09 (May, its rel_month 0) → 6; nobody censored.
+        // 2021-07 (May..Jul): the same 10 have a counted month (May) but no follow-up to July:
+        //   n 0, all 10 censored (before the fix: n 10, share 5/10 = 50%, as if June and July
+        //   were months without paid hours).
+        let table = run(
+            "calendar = true\nrolling = 3",
+            &[],
+            months("2021-03", "2021-07"),
+        );
+        assert_eq!(value(&table, &[], "2021-05", "n"), &Value::Int(10));
+        assert_eq!(value(&table, &[], "2021-05", "count"), &Value::Int(6));
+        assert_eq!(value(&table, &[], "2021-05", "n_censored"), &Value::Int(0));
+        for month in ["2021-06", "2021-07"] {
+            assert_eq!(value(&table, &[], month, "n"), &Value::Int(0), "{month}");
+            assert_eq!(value(&table, &[], month, "share"), &Value::Null, "{month}");
+            assert_eq!(
+                value(&table, &[], month, "n_censored"),
+                &Value::Int(10),
+                "{month}"
+            );
+        }
+        // The plain monthly point agrees on n: July has nobody observed.
+        let plain = run("calendar = true", &[], months("2021-07", "2021-07"));
+        assert_eq!(value(&plain, &[], "2021-07", "n"), &Value::Int(0));
+        assert_eq!(plain.column_index("n_censored"), None);
+
+        // By rel_month, window 0..9, rolling 3.
+        // Month 9 (7..9): observed at 9: P10 (2020-08; its 7 precedes coverage, not counted),
+        //   P08 (2021-05), P06 (2021-05) → 3; paid in 7..9: P06 (7, 2021-03) → 1. Censored:
+        //   P05 (7, 8), P01 (7, 8), P07 (7), P03 (7): counted months in 7..9, follow-up ends at
+        //   2021-05 → 4 (before the fix: n 7).
+        // Month 8 (6..8): observed at 8: P10 P08 P06 P05 P01 → 5; paid: P06 (7), P01 (6..8)
+        //   → 2; censored P07 (6, 7), P03 (6, 7), P04 (6) → 3.
+        // Month 1 (0..1): observed at 1: P08 P06 P05 P01 P07 P03 P04 P02 → 8; paid: P05, P07,
+        //   P04 (0, 2020-11), P02 → 4; censored P09 (observed at 0 only) → 1.
+        let table = run("rolling = 3", &[], window(Some(0), Some(9)));
+        let expect = [(1, 8, 4, 1), (8, 5, 2, 3), (9, 3, 1, 4)];
+        for (k, n, count, censored) in expect {
+            let k = k.to_string();
+            assert_eq!(value(&table, &[], &k, "n"), &Value::Int(n), "n at {k}");
+            assert_eq!(
+                value(&table, &[], &k, "count"),
+                &Value::Int(count),
+                "count at {k}"
+            );
+            assert_eq!(
+                value(&table, &[], &k, "n_censored"),
+                &Value::Int(censored),
+                "n_censored at {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rolling_period_ends_at_the_persons_last_counted_month() {
+        // Calendar, rolling 3, window rel_month 0..4, Aarhus (P10, P01, P02), 2021-02
+        // (Dec..Feb): P01's counted months end at rel_month 4 (2021-01), so its period ends
+        // there: observed then, it counts, and is paid (Dec, Jan). P02 (rel_month 0..1 in Jan,
+        // Feb) counts, paid. P10's months are rel_month 13..15: not counted. → 2 of 2, none
+        // censored. 2021-04 (Feb..Apr): P01 has no counted month there; P02 → 1 of 1.
+        let mut w = months("2021-02", "2021-04");
+        w.to = Some(4);
+        let table = run("calendar = true\nrolling = 3", &["municipality"], w);
+        let cell = |month: &str, column: &str| value(&table, &["Aarhus"], month, column).clone();
+        assert_eq!(cell("2021-02", "n"), Value::Int(2));
+        assert_eq!(cell("2021-02", "count"), Value::Int(2));
+        assert_eq!(cell("2021-02", "n_censored"), Value::Int(0));
+        assert_eq!(cell("2021-04", "n"), Value::Int(1));
+        assert_eq!(cell("2021-04", "count"), Value::Int(1));
     }
 
     #[test]

@@ -325,6 +325,7 @@ impl Compute for OutcomePayment {
         .map_err(|e| polars(DEF.name, e))?;
         Ok(Some(PersonOutcome {
             frame,
+            among: None,
             kind: OutcomeKind::Mean,
             label: format!(
                 "outcome payment (DKK) over {} weeks from the start week, persons observed throughout",

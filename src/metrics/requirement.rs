@@ -137,8 +137,12 @@ impl Compute for Requirement {
                     denominator: "n".into(),
                 },
             ),
-            column("groups", Kind::Number { decimals: 0 }),
         ]);
+        let rolling = self.rolling > 1;
+        if rolling {
+            columns.push(column("n_censored", Kind::Persons));
+        }
+        columns.push(column("groups", Kind::Number { decimals: 0 }));
         for label in &labels {
             columns.push(column(
                 &format!("met_{label}"),
@@ -193,6 +197,11 @@ impl Compute for Requirement {
                 }
             };
             row.push(best_share.clone());
+            if rolling {
+                row.push(Value::Int(
+                    best.map_or(0, |(index, _, _)| counts.censored(g, index)),
+                ));
+            }
             row.push(Value::Int(1));
             let flags: Vec<bool> = self
                 .thresholds
@@ -213,14 +222,11 @@ impl Compute for Requirement {
             .iter()
             .map(|k| Value::Text(k.clone()))
             .collect();
-        row.extend([
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Int(groups as i64),
-        ]);
+        row.extend(std::iter::repeat_n(Value::Null, 5));
+        if rolling {
+            row.push(Value::Null);
+        }
+        row.push(Value::Int(groups as i64));
         for &m in &met {
             row.push(Value::Int(m));
         }
@@ -248,7 +254,7 @@ impl Compute for Requirement {
         };
         let rolling = if self.rolling > 1 {
             format!(
-                " (a person counts as in S at month m when in S in any of the months m-{}..m)",
+                " (a person counts as in S at month m when in S in any of their counted months m-{}..m, among the persons whose follow-up reaches the end of that period; n_censored: those at the best month whose follow-up ends inside it)",
                 self.rolling - 1
             )
         } else {
@@ -283,6 +289,57 @@ mod tests {
 
     fn text(s: &str) -> Value {
         Value::Text(s.into())
+    }
+
+    #[test]
+    fn rolling_months_censor_persons_whose_follow_up_ends_inside() {
+        // Issue 10: self_support by rel_month, window 0..9, rolling 3, threshold 60%.
+        // Odense (P08, P03, P04, P09):
+        //   0: P08 (sickness) no, P03 (no DREAM row) yes, P04 (blank DREAM row) yes, P09 (2
+        //      social-assistance weeks) no → 2/4.
+        //   1 (0..1): observed at 1: P08 no, P03 yes, P04 yes → 2/3 ← best; P09 is observed only
+        //      at 0 (2021-05): censored, not "without self-support" (before the fix: 2/4, and
+        //      Odense missed 60%).
+        // Aarhus (P10, P01, P02): 0..5 at most 1 of 2 (or 0 of 1); 6 (4..6): observed at 6: P01
+        //   (2021-03, no benefit) → 1/1 ← best; P02's counted month 4 (2021-05) is its last:
+        //   censored.
+        // Aalborg (P06, P05, P07): at most 2/3 through 8; 9 (7..9): observed at 9 only P06
+        //   (2021-05, no benefit) → 1/1 ← best; P05 (7, 8) and P07 (7) end in 2021-05, inside
+        //   the period: censored 2.
+        let table = run(
+            "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]",
+            &["municipality"],
+            Window::rel(Some(0), Some(9)),
+        )
+        .unwrap();
+        assert_eq!(table.cell(&["Odense"], "best_month"), Some(&text("1")));
+        assert_eq!(table.cell(&["Odense"], "n"), Some(&Value::Int(3)));
+        assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["Odense"], "n_censored"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["Odense"], "met_60"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["Aarhus"], "best_month"), Some(&text("6")));
+        assert_eq!(table.cell(&["Aarhus"], "n"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["Aarhus"], "n_censored"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["Aalborg"], "best_month"), Some(&text("9")));
+        assert_eq!(table.cell(&["Aalborg"], "n"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["Aalborg"], "n_censored"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["(all)"], "met_60"), Some(&Value::Int(3)));
+        assert_eq!(table.cell(&["(all)"], "n_censored"), Some(&Value::Null));
+        // By calendar month, months after the income register (June, July 2021) have nobody
+        // observed at their end: no candidates. Aarhus, paid_hours, 2021-04..07: April (Feb..Apr:
+        // P10 12 h in Feb, P01, P02) 3/3 and May; 2 months, not 4.
+        let table = run(
+            "rolling = 3\nthresholds = [0.5]",
+            &["municipality"],
+            months("2021-04", "2021-07"),
+        )
+        .unwrap();
+        assert_eq!(table.cell(&["Aarhus"], "months"), Some(&Value::Int(2)));
+        assert_eq!(
+            table.cell(&["Aarhus"], "best_month"),
+            Some(&text("2021-04"))
+        );
+        assert_eq!(table.cell(&["Aarhus"], "count"), Some(&Value::Int(3)));
     }
 
     #[test]

@@ -103,6 +103,7 @@ impl Compute for ShareAt {
             .map_err(|e| anyhow!("computing share_at: {e}"))?;
         Ok(Some(PersonOutcome {
             frame,
+            among: None,
             kind: OutcomeKind::Share,
             label: format!("{} at rel_month {at}", self.status),
         }))

@@ -128,6 +128,7 @@ impl Compute for ShareEver {
             .map_or("end".to_string(), |to| to.to_string());
         Ok(Some(PersonOutcome {
             frame,
+            among: None,
             kind: OutcomeKind::Share,
             label: format!(
                 "{} in some month of rel_month {}..{to}",

@@ -202,6 +202,7 @@ impl Compute for Spell {
         let (from, to) = (input.window.from(), input.window.to.unwrap_or(i32::MAX));
         Ok(Some(PersonOutcome {
             frame,
+            among: None,
             kind: OutcomeKind::Share,
             label: format!(
                 "a run of >= {} consecutive weeks in ({}) within rel_month {from}..{to}",
