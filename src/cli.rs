@@ -128,10 +128,10 @@ fn report(err: &anyhow::Error) -> i32 {
         return EXIT_OK;
     }
     eprintln!("udfald: error: {err:#}");
-    match err.downcast_ref::<DataError>() {
-        Some(DataError::Usage(_)) => EXIT_USAGE,
-        _ => EXIT_DATA,
-    }
+    // A usage error keeps its exit status under any context added on the way up.
+    err.chain()
+        .find_map(|cause| cause.downcast_ref::<DataError>())
+        .map_or(EXIT_DATA, DataError::code)
 }
 
 #[cfg(test)]

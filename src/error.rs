@@ -176,6 +176,16 @@ pub enum DataError {
     Usage(String),
 }
 
+impl DataError {
+    /// The exit status the error ends a run with.
+    pub fn code(&self) -> i32 {
+        match self {
+            DataError::Invalid(_) => EXIT_DATA,
+            DataError::Usage(_) => EXIT_USAGE,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +203,25 @@ mod tests {
             problem.to_string(),
             "cohort.csv, line 14, column start_date, value \"2021-13-01\": expected a date YYYY-MM-DD"
         );
+    }
+
+    #[test]
+    fn a_usage_error_exits_2_under_any_context() {
+        use anyhow::Context;
+        let err = Err::<(), _>(DataError::Usage("key group_by: listed twice".into()))
+            .context("q.toml")
+            .context("planning the run")
+            .unwrap_err();
+        let code = err
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<DataError>())
+            .map(DataError::code);
+        assert_eq!(code, Some(EXIT_USAGE));
+        assert_eq!(
+            format!("{err:#}"),
+            "planning the run: q.toml: key group_by: listed twice"
+        );
+        assert_eq!(DataError::Invalid(Problems::default()).code(), EXIT_DATA);
     }
 
     #[test]

@@ -87,6 +87,37 @@ impl Table {
         self.columns.iter().position(|c| c.name == name)
     }
 
+    /// Checks that every share names its numerator and denominator, and every mean its n, as
+    /// count columns of the table (`Persons`, or a `Number` that is no one's data, such as a
+    /// published target): a reference that resolves to nothing would leave the column without
+    /// the suppression it rests on.
+    pub fn check_references(&self) -> Result<(), String> {
+        for column in &self.columns {
+            let references: Vec<&String> = match &column.kind {
+                Kind::Share {
+                    numerator,
+                    denominator,
+                } => vec![numerator, denominator],
+                Kind::Mean { n, .. } => vec![n],
+                _ => continue,
+            };
+            for reference in references {
+                let kind = self
+                    .columns
+                    .iter()
+                    .find(|c| &c.name == reference)
+                    .map(|c| &c.kind);
+                if !matches!(kind, Some(Kind::Persons | Kind::Number { .. })) {
+                    return Err(format!(
+                        "column {} rests on {reference:?}, which is not a count column of the table",
+                        column.name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn push_row(&mut self, row: Vec<Value>) {
         debug_assert_eq!(row.len(), self.columns.len());
         self.rows.push(row);
@@ -135,11 +166,12 @@ impl Table {
         self.complementary(&persons_columns, &mut small);
         let mut hidden = 0;
         for (row, small) in self.rows.iter_mut().zip(&small) {
+            // A reference to no column hides the cell: suppression fails closed.
             let is_small = |name: &str| {
                 self.columns
                     .iter()
                     .position(|c| c.name == name)
-                    .is_some_and(|c| small[c])
+                    .is_none_or(|c| small[c])
             };
             for (c, column) in self.columns.iter().enumerate() {
                 let hide = match &column.kind {
@@ -305,6 +337,37 @@ mod tests {
         // a (3) is hidden; 55 - 12 - 40 would give it back, so b (12) is hidden too.
         let shown: Vec<String> = table.rows.iter().map(|r| table.format(1, &r[1])).collect();
         assert_eq!(shown, [".", ".", "40", "55"]);
+    }
+
+    #[test]
+    fn a_reference_to_no_column_fails_the_check_and_hides_the_cell() {
+        let mut table = table();
+        assert_eq!(table.check_references(), Ok(()));
+        table.columns[3].kind = Kind::Share {
+            numerator: "count".into(),
+            denominator: "N".into(),
+        };
+        assert_eq!(
+            table.check_references(),
+            Err("column share rests on \"N\", which is not a count column of the table".into())
+        );
+        table.suppress(5);
+        // Both shares are hidden, though their counts (3 of 40 hidden, 10 of 40 shown) would
+        // hide only the first.
+        assert_eq!(table.rows[0][3], Value::Suppressed);
+        assert_eq!(table.rows[1][3], Value::Suppressed);
+        let mut table = self::table();
+        table.columns[4].kind = Kind::Mean {
+            n: "share".into(),
+            decimals: 1,
+        };
+        assert_eq!(
+            table.check_references(),
+            Err(
+                "column mean_hours rests on \"share\", which is not a count column of the table"
+                    .into()
+            )
+        );
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub const DEF: MetricDef = MetricDef {
     name: "describe",
     summary: "background table: shares per category and means of numeric cohort columns, per group",
     resolve: resolve::<Describe>,
+    outcome: None,
+    window: super::WindowKeys::None,
+    example: "group_by = [\"arm\"]\n[params]\ncategorical = [\"sex\", \"project\"]\n",
 };
 
 /// The derived columns.
@@ -229,6 +232,22 @@ impl Compute for Describe {
 
     fn check(&self, _window: &Window) -> Result<(), String> {
         self.validate()
+    }
+
+    fn cohort_columns(&self) -> Vec<(&'static str, String)> {
+        // The age columns are derived from birth_year.
+        let cohort = |name: &String| {
+            if name == AGE || name == AGE_BAND {
+                BIRTH_YEAR.to_string()
+            } else {
+                name.clone()
+            }
+        };
+        self.categorical
+            .iter()
+            .map(|c| ("categorical", cohort(c)))
+            .chain(self.numeric.iter().map(|c| ("numeric", cohort(c))))
+            .collect()
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {

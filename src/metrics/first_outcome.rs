@@ -28,6 +28,9 @@ pub const DEF: MetricDef = MetricDef {
     summary:
         "paths to job: the first of goal or routes, then the goal reached later, via another route",
     resolve: resolve::<FirstOutcome>,
+    outcome: None,
+    window: super::WindowKeys::Rel,
+    example: "[window]\nto = 8\n",
 };
 
 const DIRECT: &str = "direct";

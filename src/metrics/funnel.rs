@@ -31,6 +31,9 @@ pub const DEF: MetricDef = MetricDef {
     name: "funnel",
     summary: "persons per intake stage (referred, deregistered by reason, not started, active) and the active persons' full/partial self-support: effect = (full + partial) / active",
     resolve: resolve::<Funnel>,
+    outcome: None,
+    window: super::WindowKeys::None,
+    example: "[params.published]\nreferred = 118\nderegistered = 35\nnot_started = 18\nactive = 65\nfull_self_support = 9\npartial_self_support = 7\n",
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -503,6 +506,19 @@ impl Compute for Funnel {
 
     fn check(&self, _window: &super::Window) -> Result<(), String> {
         self.validate()
+    }
+
+    fn cohort_columns(&self) -> Vec<(&'static str, String)> {
+        if self.published.is_some() {
+            return Vec::new();
+        }
+        vec![
+            (
+                "deregistration_reason_column",
+                self.deregistration_reason_column.clone(),
+            ),
+            ("active_column", self.active_column.clone()),
+        ]
     }
 
     fn needs_data(&self) -> bool {

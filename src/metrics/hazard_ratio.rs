@@ -27,6 +27,9 @@ pub const DEF: MetricDef = MetricDef {
     summary:
         "hazard of leaving a status after first entering it, treatment vs control (Cox, Efron ties)",
     resolve: resolve::<HazardRatio>,
+    outcome: None,
+    window: super::WindowKeys::Rel,
+    example: "",
 };
 
 /// How tied times are handled (only Efron's approximation is implemented; the parameter is
@@ -189,6 +192,20 @@ impl HazardRatio {
 impl Compute for HazardRatio {
     fn statuses(&self) -> Vec<String> {
         vec![self.status.clone()]
+    }
+
+    fn check_groups(&self, group_by: &[String]) -> Result<(), String> {
+        if group_by.contains(&self.arm) {
+            return Err(format!(
+                "arm: the arm column {:?} is also in group_by; hazard_ratio compares the arms within each group, so leave it out of group_by",
+                self.arm
+            ));
+        }
+        Ok(())
+    }
+
+    fn cohort_columns(&self) -> Vec<(&'static str, String)> {
+        vec![("arm", self.arm.clone())]
     }
 
     fn check(&self, window: &Window) -> Result<(), String> {

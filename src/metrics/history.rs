@@ -25,6 +25,9 @@ pub const DEF: MetricDef = MetricDef {
     name: "history",
     summary: "degree on public support, social assistance, employment, self-support, sickness and internship spells in the weeks before start",
     resolve: resolve::<History>,
+    outcome: None,
+    window: super::WindowKeys::Rel,
+    example: "[params]\nweeks_before = 26\n",
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

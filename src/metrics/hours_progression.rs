@@ -24,6 +24,9 @@ pub const DEF: MetricDef = MetricDef {
     summary:
         "monthly hours in the first and the last month with paid hours: means, rose / stayed / fell",
     resolve: resolve::<HoursProgression>,
+    outcome: None,
+    window: super::WindowKeys::Rel,
+    example: "[window]\nto = 8\n",
 };
 
 /// Differences within this many hours of the tolerance count as within it, so that sums of

@@ -20,6 +20,12 @@ pub const DEF: MetricDef = MetricDef {
     name: "mean_hours",
     summary: "mean paid hours per month or week at rel_month k or over the window's person-months",
     resolve: resolve::<MeanHours>,
+    outcome: Some(super::OutcomeDef {
+        kind: OutcomeKind::Mean,
+        needs_at: true,
+    }),
+    window: super::WindowKeys::Rel,
+    example: "group_by = [\"arm\"]\n[params]\nat = 3\namong = \"paid_hours\"\n",
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -64,13 +64,65 @@ pub fn names() -> Vec<&'static str> {
     REGISTRY.iter().map(|def| def.name).collect()
 }
 
-/// A metric as the registry lists it.
+/// A metric as the registry lists it: everything the rest of udfald needs to know about it
+/// without running it, so no other file keeps a list of metrics.
 pub struct MetricDef {
     pub name: &'static str,
     /// One line for `udfald list` and `explain`.
     pub summary: &'static str,
     /// Parses and checks a query's `[params]`.
     pub resolve: fn(&toml::Table) -> Result<Box<dyn Metric>, String>,
+    /// The person-level outcome `effect` can compare, when the metric has one.
+    pub outcome: Option<OutcomeDef>,
+    /// The `[window]` keys the metric reads; a query giving another is refused before any data
+    /// is read.
+    pub window: WindowKeys,
+    /// A query body for the metric (top-level keys, then `[window]` and `[params]`) that runs on
+    /// the tiny dataset: the registry's tests run every one, and the docs can show it.
+    pub example: &'static str,
+}
+
+/// What a metric's person-level outcome is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutcomeDef {
+    pub kind: OutcomeKind,
+    /// The outcome is one value per person only at one month: `outcome_params.at` is required.
+    pub needs_at: bool,
+}
+
+/// Which `[window]` keys a metric reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowKeys {
+    /// `from` and `to`, in `rel_month`s (`from` also sets how much history the panel holds).
+    Rel,
+    /// `from`/`to`, and the calendar months `from_month`/`to_month`.
+    RelAndCalendar,
+    /// None: the metric has a span of its own, or none.
+    None,
+}
+
+impl WindowKeys {
+    /// The first key of `window` the metric does not read, with what it reads instead.
+    pub fn unread(self, window: &Window) -> Option<(&'static str, &'static str)> {
+        let given = [
+            ("from", window.from.is_some()),
+            ("to", window.to.is_some()),
+            ("from_month", window.from_month.is_some()),
+            ("to_month", window.to_month.is_some()),
+        ];
+        let (reads, instead): (&[&str], &str) = match self {
+            WindowKeys::Rel => (
+                &["from", "to"],
+                "it counts rel_months from each person's start: use from / to",
+            ),
+            WindowKeys::RelAndCalendar => (&["from", "to", "from_month", "to_month"], ""),
+            WindowKeys::None => (&[], "it reads no window: remove [window]"),
+        };
+        given
+            .into_iter()
+            .find(|(key, given)| *given && !reads.contains(key))
+            .map(|(key, _)| (key, instead))
+    }
 }
 
 /// A metric with its parameters resolved.
@@ -83,6 +135,12 @@ pub trait Metric {
     /// Checks that the parameters fit the query's window (e.g. `followup = "complete"` needs an
     /// end); the message names the parameter.
     fn check(&self, window: &Window) -> Result<(), String>;
+    /// Checks the parameters against the query's group columns (e.g. the arm compared cannot also
+    /// be a group); the message names the parameter.
+    fn check_groups(&self, group_by: &[String]) -> Result<(), String>;
+    /// The cohort columns the parameters name, as (parameter, column): checked against the
+    /// cohort's header before any register is read.
+    fn cohort_columns(&self) -> Vec<(&'static str, String)>;
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table>;
     /// The metric's outcome person by person, for metrics that compare persons (`effect`);
     /// `None` when the metric has no person-level outcome.
@@ -119,6 +177,12 @@ pub trait Compute: Serialize {
     fn check(&self, _window: &Window) -> Result<(), String> {
         Ok(())
     }
+    fn check_groups(&self, _group_by: &[String]) -> Result<(), String> {
+        Ok(())
+    }
+    fn cohort_columns(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table>;
     fn person_outcome(&self, _input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
         Ok(None)
@@ -143,6 +207,12 @@ impl<T: Compute> Metric for T {
     }
     fn check(&self, window: &Window) -> Result<(), String> {
         Compute::check(self, window)
+    }
+    fn check_groups(&self, group_by: &[String]) -> Result<(), String> {
+        Compute::check_groups(self, group_by)
+    }
+    fn cohort_columns(&self) -> Vec<(&'static str, String)> {
+        Compute::cohort_columns(self)
     }
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         Compute::compute(self, input)
@@ -212,4 +282,107 @@ pub struct MetricInput<'a> {
     pub window: &'a Window,
     /// Remarks about the population for the result's notes (persons that could not be selected).
     pub notes: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input::{prepare, tiny_panel, Scope};
+    use super::*;
+    use crate::query::Query;
+    use std::path::Path;
+
+    /// Each registry entry's example, parsed as a query and checked against the tiny cohort.
+    fn example(def: &MetricDef) -> Query {
+        let text = format!(
+            "name = \"example\"\ntitle = \"{name}\"\nmetric = \"{name}\"\n{}",
+            def.example,
+            name = def.name
+        );
+        let query = Query::parse(Path::new("example.toml"), &text)
+            .unwrap_or_else(|err| panic!("{}: the example does not parse: {err}", def.name));
+        let header = [
+            "person_id",
+            "start_date",
+            "arm",
+            "project",
+            "municipality",
+            "sex",
+            "birth_year",
+        ]
+        .map(String::from);
+        query
+            .check_columns(&header, "cohort.csv")
+            .unwrap_or_else(|err| panic!("{}: the example does not fit tiny: {err}", def.name));
+        query
+    }
+
+    #[test]
+    fn every_metric_describes_itself_and_its_example_runs() {
+        let panel = tiny_panel();
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/metrics");
+        for def in REGISTRY {
+            assert!(
+                docs.join(format!("{}.md", def.name)).is_file(),
+                "{} has no docs/metrics page",
+                def.name
+            );
+            let query = example(def);
+            let statuses = query.definitions.resolve();
+            let input = prepare(
+                &panel,
+                Scope::everyone(&query.group_by, &query.window, &statuses),
+            )
+            .unwrap();
+            let table = if query.metric.needs_data() {
+                query.metric.compute(&input)
+            } else {
+                query.metric.compute_without_data()
+            }
+            .unwrap_or_else(|err| panic!("{}: the example fails on tiny: {err:#}", def.name));
+            assert!(!table.rows.is_empty(), "{}: no rows", def.name);
+            table
+                .check_references()
+                .unwrap_or_else(|err| panic!("{}: {err}", def.name));
+            // The registry says whether there is a person-level outcome (effect reads it there);
+            // the metric agrees.
+            let outcome = query.metric.person_outcome(&input).unwrap();
+            match def.outcome {
+                Some(declared) => {
+                    let outcome = outcome
+                        .unwrap_or_else(|| panic!("{}: declared an outcome, gave none", def.name));
+                    assert_eq!(outcome.kind, declared.kind, "{}", def.name);
+                }
+                None => assert!(
+                    outcome.is_none(),
+                    "{} has a person outcome: declare it in its DEF",
+                    def.name
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn window_keys_a_metric_does_not_read_are_refused() {
+        let rel = Window {
+            from_month: Some("2021-01".into()),
+            ..Window::default()
+        };
+        assert_eq!(
+            WindowKeys::Rel.unread(&rel),
+            Some((
+                "from_month",
+                "it counts rel_months from each person's start: use from / to"
+            ))
+        );
+        assert_eq!(WindowKeys::RelAndCalendar.unread(&rel), None);
+        assert_eq!(
+            WindowKeys::None.unread(&Window::rel(None, Some(3))),
+            Some(("to", "it reads no window: remove [window]"))
+        );
+        assert_eq!(WindowKeys::None.unread(&Window::default()), None);
+        assert_eq!(
+            WindowKeys::Rel.unread(&Window::rel(Some(-3), Some(3))),
+            None
+        );
+    }
 }

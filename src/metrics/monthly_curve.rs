@@ -21,6 +21,9 @@ pub const DEF: MetricDef = MetricDef {
     name: "monthly_curve",
     summary: "per month (rel_month or calendar month): persons observed and the share in a status",
     resolve: resolve::<MonthlyCurve>,
+    outcome: None,
+    window: super::WindowKeys::RelAndCalendar,
+    example: "[window]\nfrom_month = \"2021-01\"\nto_month = \"2021-05\"\n[params]\nstatus = \"any_result\"\ncalendar = true\nrolling = 3\n",
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

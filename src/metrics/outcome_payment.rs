@@ -29,6 +29,9 @@ pub const DEF: MetricDef = MetricDef {
     name: "outcome_payment",
     summary: "weeks of full and partial self-support within a horizon after start, priced per week (social-impact-bond payment), per group",
     resolve: resolve::<OutcomePayment>,
+    outcome: Some(super::OutcomeDef { kind: super::OutcomeKind::Mean, needs_at: false }),
+    window: super::WindowKeys::None,
+    example: "[params]\nhorizon_weeks = 8\n",
 };
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -22,6 +22,9 @@ pub const DEF: MetricDef = MetricDef {
     summary:
         "per group the best month's share in a status, against thresholds; groups meeting each",
     resolve: resolve::<Requirement>,
+    outcome: None,
+    window: super::WindowKeys::RelAndCalendar,
+    example: "group_by = [\"municipality\"]\n[window]\nfrom_month = \"2020-10\"\nto_month = \"2021-01\"\n[params]\nstatus = \"paid_hours\"\nthresholds = [0.5, 0.3]\n",
 };
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -28,6 +28,9 @@ pub const DEF: MetricDef = MetricDef {
     summary:
         "status k months after the first month in a status: still in it, with the same employer",
     resolve: resolve::<Retention>,
+    outcome: None,
+    window: super::WindowKeys::Rel,
+    example: "[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\nk = 2\n",
 };
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

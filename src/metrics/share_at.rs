@@ -17,6 +17,9 @@ pub const DEF: MetricDef = MetricDef {
     name: "share_at",
     summary: "share in a status at rel_month k (or the mean monthly share over the window), among persons observed",
     resolve: resolve::<ShareAt>,
+    outcome: Some(super::OutcomeDef { kind: super::OutcomeKind::Share, needs_at: true }),
+    window: super::WindowKeys::Rel,
+    example: "group_by = [\"arm\"]\n[params]\nstatus = \"paid_hours\"\nat = 3\n",
 };
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -19,6 +19,12 @@ pub const DEF: MetricDef = MetricDef {
     name: "share_ever",
     summary: "share of persons with at least one month in a status in the window",
     resolve: resolve::<ShareEver>,
+    outcome: Some(super::OutcomeDef {
+        kind: OutcomeKind::Share,
+        needs_at: false,
+    }),
+    window: super::WindowKeys::Rel,
+    example: "[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\n",
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -21,6 +21,9 @@ pub const DEF: MetricDef = MetricDef {
     name: "spell",
     summary: "share of persons with a run of >= min_weeks consecutive weeks in a set of week states in the window",
     resolve: resolve::<Spell>,
+    outcome: Some(super::OutcomeDef { kind: super::OutcomeKind::Share, needs_at: false }),
+    window: super::WindowKeys::Rel,
+    example: "[window]\nto = 6\n[params]\nmin_weeks = 13\n",
 };
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

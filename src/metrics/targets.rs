@@ -22,6 +22,9 @@ pub const DEF: MetricDef = MetricDef {
     summary:
         "achieved counts against targets, with fulfilment % and a green/yellow/red traffic light",
     resolve: resolve::<Targets>,
+    outcome: None,
+    window: super::WindowKeys::Rel,
+    example: "[[params.rows]]\nrow = \"referred\"\ntarget = 120\nachieved = 138\n",
 };
 
 /// `count` value: every person of the row's group.

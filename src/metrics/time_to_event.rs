@@ -30,6 +30,9 @@ pub const DEF: MetricDef = MetricDef {
     name: "time_to_event",
     summary: "months from start to the first month in a status: Kaplan-Meier share reached by month, median and quartiles, log-rank test",
     resolve: resolve::<TimeToEvent>,
+    outcome: None,
+    window: super::WindowKeys::Rel,
+    example: "group_by = [\"arm\"]\n[params]\nstatus = \"paid_hours\"\n",
 };
 
 /// The confidence interval of the curve (only the log-log interval is implemented; the

@@ -441,12 +441,19 @@ fn person_frame(cohort: &crate::load::Cohort, coverage: &Coverage) -> Result<Dat
 
 /// The panel columns a query expression may use: counts, hours and the built-in statuses.
 pub fn expression_columns() -> Vec<String> {
+    numeric_columns()
+        .into_iter()
+        .chain(STATUSES.iter().map(|s| s.to_string()))
+        .collect()
+}
+
+/// The panel's number columns an expression may use (the rest are yes/no statuses).
+pub fn numeric_columns() -> Vec<String> {
     ["rel_month", "weeks", "benefit_weeks"]
         .into_iter()
         .map(String::from)
         .chain(CATEGORIES.iter().map(|c| format!("weeks_{c}")))
         .chain(["hours", "wage", "n_employers"].map(String::from))
-        .chain(STATUSES.iter().map(|s| s.to_string()))
         .collect()
 }
 

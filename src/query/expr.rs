@@ -4,9 +4,43 @@
 //!
 //! Grammar (lowest precedence first): `or`, `and`, `not`, comparisons (`== != < <= > >=`),
 //! `+ -`, `* /`, then numbers, `true`/`false`, column names and parentheses. Every column name is
-//! checked against the columns the expression may use, so a typo fails when the query is read.
+//! checked against the columns the expression may use, so a typo fails when the query is read,
+//! and every operand against its type: `and`, `or` and `not` take yes/no conditions, comparisons
+//! and arithmetic take numbers, and the whole expression must be a yes/no condition (a number
+//! where a condition belongs would otherwise count as always true).
 
 use polars::prelude::{col, lit, DataType, Expr};
+
+/// What an expression (or a column) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Type {
+    Condition,
+    Number,
+}
+
+/// A parsed part of an expression, with its type and where it starts (1-based character).
+struct Typed {
+    expr: Expr,
+    ty: Type,
+    at: usize,
+}
+
+impl Typed {
+    /// The expression, if it is of type `want`; the error names what `context` needed.
+    fn expect(self, want: Type, context: &str) -> Result<Expr, String> {
+        if self.ty == want {
+            return Ok(self.expr);
+        }
+        let (got, needed) = match want {
+            Type::Condition => ("a number", "a yes/no condition"),
+            Type::Number => ("a yes/no condition", "a number"),
+        };
+        Err(format!(
+            "{context} needs {needed}, but the part at character {} is {got}",
+            self.at
+        ))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -17,23 +51,31 @@ enum Token {
     Close,
 }
 
-/// Parses `text` into a polars expression; `known` are the names it may use. The error says what
-/// is wrong and where (a 1-based character position).
-pub fn parse(text: &str, known: &[String]) -> Result<Expr, String> {
+/// Parses `text` into a polars expression for a yes/no condition; `known` are the names it may
+/// use, of which `numeric` are numbers (the rest are yes/no statuses). The error says what is
+/// wrong and where (a 1-based character position).
+pub fn parse(text: &str, known: &[String], numeric: &[String]) -> Result<Expr, String> {
     let tokens = tokenize(text)?;
     let mut parser = Parser {
         tokens,
         at: 0,
         known,
+        numeric,
     };
-    let expr = parser.or()?;
+    let typed = parser.or()?;
     if let Some((token, position)) = parser.tokens.get(parser.at) {
         return Err(format!(
             "unexpected {} at character {position}",
             describe(token)
         ));
     }
-    Ok(expr)
+    if typed.ty == Type::Number {
+        return Err(
+            "the expression is a number, not a yes/no condition: compare it (e.g. `hours >= 1`)"
+                .into(),
+        );
+    }
+    Ok(typed.expr)
 }
 
 fn describe(token: &Token) -> String {
@@ -114,6 +156,7 @@ struct Parser<'a> {
     tokens: Vec<(Token, usize)>,
     at: usize,
     known: &'a [String],
+    numeric: &'a [String],
 }
 
 impl Parser<'_> {
@@ -141,100 +184,162 @@ impl Parser<'_> {
         }
     }
 
-    fn or(&mut self) -> Result<Expr, String> {
-        let mut expr = self.and()?;
+    /// Where the next token starts (the end of the text: one past the last token).
+    fn position(&self) -> usize {
+        self.tokens
+            .get(self.at)
+            .or(self.tokens.last())
+            .map_or(1, |(_, p)| *p)
+    }
+
+    fn or(&mut self) -> Result<Typed, String> {
+        let mut left = self.and()?;
         while self.keyword("or") {
-            expr = expr.or(self.and()?);
+            let right = self.and()?.expect(Type::Condition, "`or`")?;
+            let at = left.at;
+            let expr = left.expect(Type::Condition, "`or`")?.or(right);
+            left = Typed {
+                expr,
+                ty: Type::Condition,
+                at,
+            };
         }
-        Ok(expr)
+        Ok(left)
     }
 
-    fn and(&mut self) -> Result<Expr, String> {
-        let mut expr = self.not()?;
+    fn and(&mut self) -> Result<Typed, String> {
+        let mut left = self.not()?;
         while self.keyword("and") {
-            expr = expr.and(self.not()?);
+            let right = self.not()?.expect(Type::Condition, "`and`")?;
+            let at = left.at;
+            let expr = left.expect(Type::Condition, "`and`")?.and(right);
+            left = Typed {
+                expr,
+                ty: Type::Condition,
+                at,
+            };
         }
-        Ok(expr)
+        Ok(left)
     }
 
-    fn not(&mut self) -> Result<Expr, String> {
+    fn not(&mut self) -> Result<Typed, String> {
+        let at = self.position();
         if self.keyword("not") {
-            return Ok(self.not()?.not());
+            let expr = self.not()?.expect(Type::Condition, "`not`")?.not();
+            return Ok(Typed {
+                expr,
+                ty: Type::Condition,
+                at,
+            });
         }
         self.comparison()
     }
 
-    fn comparison(&mut self) -> Result<Expr, String> {
+    fn comparison(&mut self) -> Result<Typed, String> {
         let left = self.sum()?;
         let Some(op) = self.op(&["==", "!=", "<", "<=", ">", ">="]) else {
             return Ok(left);
         };
-        let right = self.sum()?;
-        Ok(match op {
+        let at = left.at;
+        let context = format!("`{op}`");
+        let left = left.expect(Type::Number, &context)?;
+        let right = self.sum()?.expect(Type::Number, &context)?;
+        let expr = match op {
             "==" => left.eq(right),
             "!=" => left.neq(right),
             "<" => left.lt(right),
             "<=" => left.lt_eq(right),
             ">" => left.gt(right),
             _ => left.gt_eq(right),
+        };
+        Ok(Typed {
+            expr,
+            ty: Type::Condition,
+            at,
         })
     }
 
-    fn sum(&mut self) -> Result<Expr, String> {
-        let mut expr = self.product()?;
+    fn sum(&mut self) -> Result<Typed, String> {
+        let mut left = self.product()?;
         while let Some(op) = self.op(&["+", "-"]) {
-            let right = self.product()?;
-            expr = if op == "+" {
-                expr + right
-            } else {
-                expr - right
+            let context = format!("`{op}`");
+            let right = self.product()?.expect(Type::Number, &context)?;
+            let at = left.at;
+            let expr = left.expect(Type::Number, &context)?;
+            left = Typed {
+                expr: if op == "+" {
+                    expr + right
+                } else {
+                    expr - right
+                },
+                ty: Type::Number,
+                at,
             };
         }
-        Ok(expr)
+        Ok(left)
     }
 
-    fn product(&mut self) -> Result<Expr, String> {
-        let mut expr = self.atom()?;
+    fn product(&mut self) -> Result<Typed, String> {
+        let mut left = self.atom()?;
         while let Some(op) = self.op(&["*", "/"]) {
-            let right = self.atom()?;
-            expr = if op == "*" {
-                expr * right
-            } else {
-                expr / right
+            let context = format!("`{op}`");
+            let right = self.atom()?.expect(Type::Number, &context)?;
+            let at = left.at;
+            let expr = left.expect(Type::Number, &context)?;
+            left = Typed {
+                expr: if op == "*" {
+                    expr * right
+                } else {
+                    expr / right
+                },
+                ty: Type::Number,
+                at,
             };
         }
-        Ok(expr)
+        Ok(left)
     }
 
-    fn atom(&mut self) -> Result<Expr, String> {
+    fn atom(&mut self) -> Result<Typed, String> {
         let Some((token, position)) = self.tokens.get(self.at).cloned() else {
             return Err("the expression ends too early".into());
         };
         self.at += 1;
+        let typed = |expr, ty| Typed {
+            expr,
+            ty,
+            at: position,
+        };
         match token {
-            Token::Number(value) => Ok(lit(value)),
+            Token::Number(value) => Ok(typed(lit(value), Type::Number)),
             Token::Open => {
-                let expr = self.or()?;
+                let inner = self.or()?;
                 match self.tokens.get(self.at) {
                     Some((Token::Close, _)) => {
                         self.at += 1;
-                        Ok(expr)
+                        Ok(typed(inner.expr, inner.ty))
                     }
                     _ => Err(format!("`(` at character {position} is not closed")),
                 }
             }
-            Token::Name(name) if name == "true" || name == "false" => Ok(lit(name == "true")),
+            Token::Name(name) if name == "true" || name == "false" => {
+                Ok(typed(lit(name == "true"), Type::Condition))
+            }
             Token::Name(name) if self.known.contains(&name) => {
+                if !self.numeric.contains(&name) {
+                    return Ok(typed(col(name.as_str()), Type::Condition));
+                }
                 // Counts are small unsigned integers in the panel; arithmetic on them must not
-                // wrap, so every numeric column is widened.
-                Ok(
-                    if name.starts_with("weeks") || name.ends_with("weeks") || name == "n_employers"
-                    {
+                // wrap, so every count column is widened.
+                let is_count =
+                    name.starts_with("weeks") || name.ends_with("weeks") || name == "n_employers";
+                Ok(typed(
+                    if is_count {
                         col(name.as_str()).cast(DataType::Int32)
                     } else {
                         col(name.as_str())
                     },
-                )
+                    Type::Number,
+                ))
             }
             Token::Name(name) => Err(format!(
                 "unknown column `{name}` at character {position}; known: {}",
@@ -256,6 +361,16 @@ mod tests {
         ["paid_hours", "benefit_weeks", "hours", "weeks_internship"]
             .map(String::from)
             .to_vec()
+    }
+
+    fn numeric() -> Vec<String> {
+        ["benefit_weeks", "hours", "weeks_internship"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    fn parse(text: &str, known: &[String]) -> Result<Expr, String> {
+        super::parse(text, known, &numeric())
     }
 
     #[test]
@@ -290,5 +405,37 @@ mod tests {
             parse("hours >", &known()).unwrap_err(),
             "the expression ends too early"
         );
+    }
+
+    #[test]
+    fn a_number_is_no_condition() {
+        // Each would otherwise be a non-boolean column, counted as always true.
+        assert_eq!(
+            parse("hours", &known()).unwrap_err(),
+            "the expression is a number, not a yes/no condition: compare it (e.g. `hours >= 1`)"
+        );
+        assert_eq!(
+            parse("weeks_internship + benefit_weeks", &known()).unwrap_err(),
+            "the expression is a number, not a yes/no condition: compare it (e.g. `hours >= 1`)"
+        );
+        assert_eq!(
+            parse("paid_hours and hours", &known()).unwrap_err(),
+            "`and` needs a yes/no condition, but the part at character 16 is a number"
+        );
+        assert_eq!(
+            parse("not hours", &known()).unwrap_err(),
+            "`not` needs a yes/no condition, but the part at character 5 is a number"
+        );
+        assert_eq!(
+            parse("paid_hours >= 1", &known()).unwrap_err(),
+            "`>=` needs a number, but the part at character 1 is a yes/no condition"
+        );
+        assert_eq!(
+            parse("hours * (benefit_weeks > 1) > 2", &known()).unwrap_err(),
+            "`*` needs a number, but the part at character 9 is a yes/no condition"
+        );
+        // Conditions and comparisons of numbers are fine, in parentheses too.
+        assert!(parse("(paid_hours) or not (hours * 2 > 3)", &known()).is_ok());
+        assert!(parse("true", &known()).is_ok());
     }
 }

@@ -8,7 +8,7 @@ pub mod expr;
 
 use crate::error::DataError;
 use crate::metrics::{self, Metric, MetricDef, Window};
-use crate::panel::{expression_columns, StatusParams};
+use crate::panel::{expression_columns, numeric_columns, StatusParams};
 use polars::prelude::{col, lit, Expr};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -97,6 +97,18 @@ pub struct Definitions {
 }
 
 impl Definitions {
+    /// Refuses values that would make every status true or false.
+    fn check(&self) -> Result<(), String> {
+        if let Some(hours) = self.min_hours {
+            if !(hours.is_finite() && hours > 0.0) {
+                return Err(format!(
+                    "[definitions] key min_hours: {hours} is not a number of hours above 0 (paid_hours is hours >= min_hours; default 1)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn resolve(&self) -> StatusParams {
         let defaults = StatusParams::default();
         StatusParams {
@@ -185,6 +197,30 @@ impl Query {
                 format!("[params] of metric {}: {err}", metric_def.name),
             )
         })?;
+        if let Some((key, instead)) = metric_def.window.unread(&file.window) {
+            return Err(usage(
+                path,
+                format!(
+                    "[window] key {key}: metric {} does not read it; {instead}",
+                    metric_def.name
+                ),
+            ));
+        }
+        for (index, column) in file.group_by.iter().enumerate() {
+            if file.group_by[..index].contains(column) {
+                return Err(usage(
+                    path,
+                    format!("key group_by: column {column:?} is listed twice"),
+                ));
+            }
+        }
+        metric.check_groups(&file.group_by).map_err(|err| {
+            usage(
+                path,
+                format!("[params] of metric {}: {err}", metric_def.name),
+            )
+        })?;
+        file.definitions.check().map_err(|err| usage(path, err))?;
         if let (Some(from), Some(to)) = (file.window.from, file.window.to) {
             if from > to {
                 return Err(usage(
@@ -208,6 +244,7 @@ impl Query {
         }
 
         let mut known = expression_columns();
+        let numeric = numeric_columns();
         let mut statuses = Vec::new();
         for (name, value) in &file.statuses {
             let Some(text) = value.as_str() else {
@@ -222,7 +259,7 @@ impl Query {
                     format!("[statuses] key {name}: a panel column of that name exists already"),
                 ));
             }
-            let expr = expr::parse(text, &known)
+            let expr = expr::parse(text, &known, &numeric)
                 .map_err(|err| usage(path, format!("[statuses] key {name}: {err}")))?;
             statuses.push(CustomStatus {
                 name: name.clone(),
@@ -259,7 +296,7 @@ impl Query {
                         "[population] key at_start: expected an expression in quotes",
                     )
                 })?;
-                let expr = expr::parse(text, &known)
+                let expr = expr::parse(text, &known, &numeric)
                     .map_err(|err| usage(path, format!("[population] key at_start: {err}")))?;
                 at_start = Some(CustomStatus {
                     name: "at_start".into(),
@@ -365,6 +402,18 @@ impl Query {
                 return Err(usage(&self.path, format!("[population] key {}: column not in {cohort_file} (columns: {}, or at_start)", filter.column, allowed())));
             }
         }
+        for (key, column) in self.metric.cohort_columns() {
+            if !known(&column) {
+                return Err(usage(
+                    &self.path,
+                    format!(
+                        "[params] of metric {} key {key}: column {column:?} is not in {cohort_file} (its columns: {})",
+                        self.metric_def.name,
+                        allowed()
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -461,6 +510,82 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.contains("[window]: from = 5 is after to = 2"), "{err}");
+    }
+
+    #[test]
+    fn what_needs_only_the_query_is_refused_before_any_data() {
+        let err = |text: String| parse(&text).err().unwrap();
+        let effect = "name = \"x\"\ntitle = \"X\"\nmetric = \"effect\"\n";
+        let outcome = "[params]\noutcome = \"share_at\"\noutcome_params = { at = 3 }\n";
+        assert_eq!(
+            err(format!("{effect}group_by = [\"arm\"]\n{outcome}")),
+            "q.toml: [params] of metric effect: arm: the arm column \"arm\" is also in group_by; effect compares the arms within each group, so leave it out of group_by"
+        );
+        assert_eq!(
+            err(format!(
+                "{effect}group_by = [\"sex\"]\n{outcome}by = \"sex\"\n"
+            )),
+            "q.toml: [params] of metric effect: by: \"sex\" is also in group_by; give it in one of them"
+        );
+        assert_eq!(
+            err(format!(
+                "{BASE}group_by = [\"arm\", \"arm\"]\n[window]\nto = 6\n"
+            )),
+            "q.toml: key group_by: column \"arm\" is listed twice"
+        );
+        assert_eq!(
+            err(format!("{BASE}[window]\nto = 6\nto_month = \"2021-05\"\n")),
+            "q.toml: [window] key to_month: metric share_ever does not read it; it counts rel_months from each person's start: use from / to"
+        );
+        let describe = "name = \"x\"\ntitle = \"X\"\nmetric = \"describe\"\n";
+        assert_eq!(
+            err(format!(
+                "{describe}[window]\nfrom = 0\n[params]\ncategorical = [\"sex\"]\n"
+            )),
+            "q.toml: [window] key from: metric describe does not read it; it reads no window: remove [window]"
+        );
+        for bad in ["-1.0", "0.0", "nan"] {
+            assert_eq!(
+                err(format!("{BASE}[window]\nto = 6\n[definitions]\nmin_hours = {bad}\n")),
+                format!("q.toml: [definitions] key min_hours: {} is not a number of hours above 0 (paid_hours is hours >= min_hours; default 1)", bad.parse::<f64>().unwrap()),
+            );
+        }
+        assert_eq!(
+            err(format!("{BASE}[window]\nto = 6\n[statuses]\nbusy = \"hours\"\n")),
+            "q.toml: [statuses] key busy: the expression is a number, not a yes/no condition: compare it (e.g. `hours >= 1`)"
+        );
+        assert_eq!(
+            err(format!("{BASE}[window]\nto = 6\n[population]\nat_start = \"weeks_social_assistance\"\n")),
+            "q.toml: [population] key at_start: the expression is a number, not a yes/no condition: compare it (e.g. `hours >= 1`)"
+        );
+    }
+
+    #[test]
+    fn columns_the_metric_names_are_checked_against_the_cohort_header() {
+        let header = [
+            "person_id",
+            "start_date",
+            "arm",
+            "municipality",
+            "birth_year",
+        ]
+        .map(String::from);
+        let query = parse(
+            "name = \"x\"\ntitle = \"X\"\nmetric = \"effect\"\n[params]\noutcome = \"share_at\"\noutcome_params = { at = 3 }\nby = \"kommune\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            query.check_columns(&header, "cohort.csv").unwrap_err().to_string(),
+            "q.toml: [params] of metric effect key by: column \"kommune\" is not in cohort.csv (its columns: arm, municipality, birth_year)"
+        );
+        let query = parse(
+            "name = \"x\"\ntitle = \"X\"\nmetric = \"describe\"\n[params]\ncategorical = [\"age_band_at_start\", \"origin\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            query.check_columns(&header, "cohort.csv").unwrap_err().to_string(),
+            "q.toml: [params] of metric describe key categorical: column \"origin\" is not in cohort.csv (its columns: arm, municipality, birth_year)"
+        );
     }
 
     #[test]
