@@ -66,6 +66,50 @@ pub struct Table {
     pub notes: Vec<String>,
     /// Cells hidden by suppression.
     pub suppressed: usize,
+    /// The linear relations among the cells: what a reader can compute from the shown cells, so
+    /// what disclosure control must take into account. (A mean times its n is a sum: implied by
+    /// every `Mean` column, not listed.)
+    pub relations: Vec<Relation>,
+}
+
+/// A linear relation among a table's cells, by column name. Rows are matched on `keys`: the
+/// relation holds within each set of rows with equal values in those columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "relation", rename_all = "snake_case")]
+pub enum Relation {
+    /// Within each row, the parts add up to the whole: `count_rose + count_unchanged +
+    /// count_fell = n`.
+    Sum { parts: Vec<String>, whole: String },
+    /// In each of `columns`, the rows whose `group` is not `(all)` add up to the row whose
+    /// `group` is `(all)`, among rows with the same `keys`: groups add up to the total.
+    GroupsSumToTotal {
+        group: String,
+        keys: Vec<String>,
+        columns: Vec<String>,
+    },
+    /// Among rows with the same `keys`, `part` adds up to `whole` (the same in each of them):
+    /// categories add up to n.
+    PartsSumToWhole {
+        keys: Vec<String>,
+        part: String,
+        whole: String,
+    },
+    /// Among rows with the same `keys`, in the order of `along`, `cumulative` is the running sum
+    /// of `column`.
+    RunningSum {
+        keys: Vec<String>,
+        along: String,
+        column: String,
+        cumulative: String,
+    },
+    /// Among rows with the same `keys`, in the order of `along`: the next row's `at_risk` is this
+    /// row's `at_risk` minus its `leaving` columns (events and censored).
+    RiskSet {
+        keys: Vec<String>,
+        along: String,
+        at_risk: String,
+        leaving: Vec<String>,
+    },
 }
 
 /// The group value printed for the row over all groups.
@@ -80,6 +124,7 @@ impl Table {
             rows: Vec::new(),
             notes: Vec::new(),
             suppressed: 0,
+            relations: Vec::new(),
         }
     }
 
@@ -139,6 +184,157 @@ impl Table {
                         .all(|(&c, want)| matches!(&row[c], Value::Text(t) if t == want))
             })
             .map(|row| &row[column])
+    }
+
+    /// The declared relations that do not hold in the table's cells, in words; empty when all
+    /// hold. Instances that involve a hidden, empty or text cell are skipped. A declared relation
+    /// that is false is a bug in the metric that declared it.
+    pub fn relation_violations(&self) -> Vec<String> {
+        let mut violations = Vec::new();
+        let index = |name: &str| {
+            self.column_index(name)
+                .unwrap_or_else(|| panic!("a relation names no column {name}"))
+        };
+        let number = |row: &[Value], c: usize| match row[c] {
+            Value::Int(v) => Some(v as f64),
+            Value::Float(v) => Some(v),
+            _ => None,
+        };
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0);
+        // Rows grouped by their values in `keys`, in table order.
+        let blocks = |keys: &[String]| {
+            let keys: Vec<usize> = keys.iter().map(|k| index(k)).collect();
+            let mut blocks: Vec<(Vec<&Value>, Vec<usize>)> = Vec::new();
+            for (r, row) in self.rows.iter().enumerate() {
+                let key: Vec<&Value> = keys.iter().map(|&k| &row[k]).collect();
+                match blocks.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, rows)) => rows.push(r),
+                    None => blocks.push((key, vec![r])),
+                }
+            }
+            blocks
+        };
+        for relation in &self.relations {
+            match relation {
+                Relation::Sum { parts, whole } => {
+                    let (parts, whole): (Vec<usize>, usize) =
+                        (parts.iter().map(|p| index(p)).collect(), index(whole));
+                    for (r, row) in self.rows.iter().enumerate() {
+                        let sum: Option<f64> = parts.iter().map(|&p| number(row, p)).sum();
+                        if let (Some(sum), Some(whole_value)) = (sum, number(row, whole)) {
+                            if !close(sum, whole_value) {
+                                violations.push(format!(
+                                    "row {r}: the parts of {} add up to {sum}, not {whole_value}",
+                                    self.columns[whole].name
+                                ));
+                            }
+                        }
+                    }
+                }
+                Relation::GroupsSumToTotal {
+                    group,
+                    keys,
+                    columns,
+                } => {
+                    let g = index(group);
+                    for (_, rows) in blocks(keys) {
+                        let is_total =
+                            |r: &usize| matches!(&self.rows[*r][g], Value::Text(t) if t == ALL);
+                        let Some(&total) = rows.iter().find(|r| is_total(r)) else {
+                            continue;
+                        };
+                        for column in columns {
+                            let c = index(column);
+                            let sum: Option<f64> = rows
+                                .iter()
+                                .filter(|r| !is_total(r))
+                                .map(|&r| number(&self.rows[r], c))
+                                .sum();
+                            if let (Some(sum), Some(total_value)) =
+                                (sum, number(&self.rows[total], c))
+                            {
+                                if !close(sum, total_value) {
+                                    violations.push(format!(
+                                        "row {total}: the groups of {column} add up to {sum}, not {total_value}"
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Relation::PartsSumToWhole { keys, part, whole } => {
+                    let (p, w) = (index(part), index(whole));
+                    for (_, rows) in blocks(keys) {
+                        let sum: Option<f64> = rows.iter().map(|&r| number(&self.rows[r], p)).sum();
+                        for &r in &rows {
+                            if let (Some(sum), Some(whole_value)) = (sum, number(&self.rows[r], w))
+                            {
+                                if !close(sum, whole_value) {
+                                    violations.push(format!(
+                                        "row {r}: {part} adds up to {sum}, not {whole} {whole_value}"
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Relation::RunningSum {
+                    keys,
+                    along,
+                    column,
+                    cumulative,
+                } => {
+                    let (a, c, cum) = (index(along), index(column), index(cumulative));
+                    for (_, mut rows) in blocks(keys) {
+                        rows.sort_by(|x, y| {
+                            let (x, y) = (number(&self.rows[*x], a), number(&self.rows[*y], a));
+                            x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
+                        });
+                        let mut running = Some(0.0);
+                        for &r in &rows {
+                            running = running.zip(number(&self.rows[r], c)).map(|(s, v)| s + v);
+                            if let (Some(sum), Some(shown)) = (running, number(&self.rows[r], cum))
+                            {
+                                if !close(sum, shown) {
+                                    violations.push(format!(
+                                        "row {r}: the running sum of {column} is {sum}, not {cumulative} {shown}"
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Relation::RiskSet {
+                    keys,
+                    along,
+                    at_risk,
+                    leaving,
+                } => {
+                    let (a, risk) = (index(along), index(at_risk));
+                    let leaving: Vec<usize> = leaving.iter().map(|l| index(l)).collect();
+                    for (_, mut rows) in blocks(keys) {
+                        rows.sort_by(|x, y| {
+                            let (x, y) = (number(&self.rows[*x], a), number(&self.rows[*y], a));
+                            x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
+                        });
+                        for pair in rows.windows(2) {
+                            let (this, next) = (&self.rows[pair[0]], &self.rows[pair[1]]);
+                            let left: Option<f64> = leaving.iter().map(|&l| number(this, l)).sum();
+                            let expected = number(this, risk).zip(left).map(|(n, l)| n - l);
+                            if let (Some(expected), Some(shown)) = (expected, number(next, risk)) {
+                                if !close(expected, shown) {
+                                    violations.push(format!(
+                                        "row {}: {at_risk} is {shown}, not {expected} (the row before, less those leaving)",
+                                        pair[1]
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        violations
     }
 
     /// Hides every count of 1 to `threshold - 1` persons, and the shares and means resting on
@@ -245,6 +441,135 @@ impl Table {
                 _ => format!("{v}"),
             },
         }
+    }
+}
+
+/// A column of a [`TableBuilder`], by position: what shares, means and rows refer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Col(usize);
+
+/// Builds a [`Table`] by construction: a share is declared on its count and denominator columns
+/// and a mean on its n, by [`Col`], and must rest on count columns (or the build panics, which is
+/// a test failure, never a silently unsuppressed column); rows set cells by column and leave the
+/// rest `Null`; the linear relations among cells are declared with the columns they relate.
+#[derive(Debug, Default)]
+pub struct TableBuilder {
+    columns: Vec<Column>,
+    rows: Vec<Vec<Value>>,
+    relations: Vec<Relation>,
+    notes: Vec<String>,
+}
+
+impl TableBuilder {
+    pub fn new() -> TableBuilder {
+        TableBuilder::default()
+    }
+
+    fn add(&mut self, name: impl Into<String>, kind: Kind) -> Col {
+        let name = name.into();
+        assert!(
+            self.columns.iter().all(|c| c.name != name),
+            "column {name} declared twice"
+        );
+        assert!(self.rows.is_empty(), "column {name} declared after a row");
+        self.columns.push(Column { name, kind });
+        Col(self.columns.len() - 1)
+    }
+
+    /// The name of a count column `col` a share or mean rests on; panics on any other.
+    fn count_name(&self, col: Col, of: &str) -> String {
+        let column = &self.columns[col.0];
+        assert!(
+            matches!(column.kind, Kind::Persons | Kind::Number { .. }),
+            "{of} rests on {}, which is not a count column",
+            column.name
+        );
+        column.name.clone()
+    }
+
+    /// A group column (text; `(all)` in the total row).
+    pub fn group(&mut self, name: impl Into<String>) -> Col {
+        self.add(name, Kind::Group)
+    }
+
+    /// A number of persons: suppressed below the threshold.
+    pub fn persons(&mut self, name: impl Into<String>) -> Col {
+        self.add(name, Kind::Persons)
+    }
+
+    /// A share of `numerator` / `denominator`, suppressed with either.
+    pub fn share(&mut self, name: impl Into<String>, numerator: Col, denominator: Col) -> Col {
+        let name = name.into();
+        let kind = Kind::Share {
+            numerator: self.count_name(numerator, &name),
+            denominator: self.count_name(denominator, &name),
+        };
+        self.add(name, kind)
+    }
+
+    /// A mean (or other statistic) over the persons of `n`, suppressed with it.
+    pub fn mean(&mut self, name: impl Into<String>, n: Col, decimals: usize) -> Col {
+        let name = name.into();
+        let kind = Kind::Mean {
+            n: self.count_name(n, &name),
+            decimals,
+        };
+        self.add(name, kind)
+    }
+
+    /// A number that is not about persons (an index, a threshold, a test statistic).
+    pub fn number(&mut self, name: impl Into<String>, decimals: usize) -> Col {
+        self.add(name, Kind::Number { decimals })
+    }
+
+    /// Free text.
+    pub fn text(&mut self, name: impl Into<String>) -> Col {
+        self.add(name, Kind::Text)
+    }
+
+    /// A new row, every cell `Null` until set.
+    pub fn row(&mut self) -> Row<'_> {
+        self.rows.push(vec![Value::Null; self.columns.len()]);
+        let row = self.rows.last_mut().expect("a row was just pushed");
+        Row { cells: row }
+    }
+
+    pub fn relation(&mut self, relation: Relation) {
+        self.relations.push(relation);
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    pub fn build(self) -> Table {
+        Table {
+            columns: self.columns,
+            rows: self.rows,
+            notes: self.notes,
+            suppressed: 0,
+            relations: self.relations,
+        }
+    }
+}
+
+/// A row being filled.
+pub struct Row<'a> {
+    cells: &'a mut Vec<Value>,
+}
+
+impl Row<'_> {
+    pub fn set(&mut self, col: Col, value: Value) -> &mut Self {
+        self.cells[col.0] = value;
+        self
+    }
+
+    pub fn text(&mut self, col: Col, text: impl Into<String>) -> &mut Self {
+        self.set(col, Value::Text(text.into()))
+    }
+
+    pub fn int(&mut self, col: Col, value: i64) -> &mut Self {
+        self.set(col, Value::Int(value))
     }
 }
 
@@ -367,6 +692,122 @@ mod tests {
                 "column mean_hours rests on \"share\", which is not a count column of the table"
                     .into()
             )
+        );
+    }
+
+    /// arm, month, n, events, censored, at_risk, cumulative: two arms and their total over two
+    /// months, every relation holding.
+    fn curve() -> Table {
+        let mut t = TableBuilder::new();
+        let arm = t.group("arm");
+        let month = t.number("month", 0);
+        let at_risk = t.persons("at_risk");
+        let events = t.persons("events");
+        let censored = t.persons("censored");
+        let cumulative = t.persons("cumulative");
+        let share = t.share("share", events, at_risk);
+        let rows = [
+            ("a", 0, 10, 2, 1, 2),
+            ("a", 1, 7, 3, 0, 5),
+            ("b", 0, 20, 5, 0, 5),
+            ("b", 1, 15, 1, 2, 6),
+            (ALL, 0, 30, 7, 1, 7),
+            (ALL, 1, 22, 4, 2, 11),
+        ];
+        for (group, m, n, e, c, cum) in rows {
+            let mut row = t.row();
+            row.text(arm, group)
+                .int(month, m)
+                .int(at_risk, n)
+                .int(events, e)
+                .int(censored, c)
+                .int(cumulative, cum);
+        }
+        let name = |s: &str| s.to_string();
+        t.relation(Relation::GroupsSumToTotal {
+            group: name("arm"),
+            keys: vec![name("month")],
+            columns: vec![name("at_risk"), name("events"), name("censored")],
+        });
+        t.relation(Relation::RunningSum {
+            keys: vec![name("arm")],
+            along: name("month"),
+            column: name("events"),
+            cumulative: name("cumulative"),
+        });
+        t.relation(Relation::RiskSet {
+            keys: vec![name("arm")],
+            along: name("month"),
+            at_risk: name("at_risk"),
+            leaving: vec![name("events"), name("censored")],
+        });
+        let _ = share;
+        t.build()
+    }
+
+    #[test]
+    fn the_builder_sets_cells_by_column_and_leaves_the_rest_null() {
+        let table = curve();
+        assert_eq!(
+            table.columns[6].kind,
+            Kind::Share {
+                numerator: "events".into(),
+                denominator: "at_risk".into()
+            }
+        );
+        // The share was never set: null, not a zero.
+        assert_eq!(table.rows[0][6], Value::Null);
+        assert_eq!(table.rows[0][2], Value::Int(10));
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
+    }
+
+    #[test]
+    #[should_panic(expected = "share rests on label, which is not a count column")]
+    fn a_share_on_a_text_column_is_refused_when_declared() {
+        let mut t = TableBuilder::new();
+        let label = t.text("label");
+        let n = t.persons("n");
+        t.share("share", label, n);
+    }
+
+    #[test]
+    fn a_relation_that_does_not_hold_is_named() {
+        let mut table = curve();
+        table.rows[1][3] = Value::Int(4); // arm a, month 1: 4 events, not 3
+        table.rows[2][2] = Value::Int(21); // arm b, month 0: 21 at risk
+        assert_eq!(
+            table.relation_violations(),
+            [
+                "row 4: the groups of at_risk add up to 31, not 30",
+                "row 5: the groups of events add up to 5, not 4",
+                "row 1: the running sum of events is 6, not cumulative 5",
+                "row 3: at_risk is 15, not 16 (the row before, less those leaving)",
+            ]
+        );
+        // Hidden cells are skipped.
+        table.rows[1][3] = Value::Suppressed;
+        table.rows[2][2] = Value::Suppressed;
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
+        let mut table = curve();
+        table.relations = vec![
+            Relation::Sum {
+                parts: vec!["events".into(), "censored".into()],
+                whole: "at_risk".into(),
+            },
+            Relation::PartsSumToWhole {
+                keys: vec!["month".into()],
+                part: "events".into(),
+                whole: "cumulative".into(),
+            },
+        ];
+        let violations = table.relation_violations();
+        assert_eq!(
+            violations[0],
+            "row 0: the parts of at_risk add up to 3, not 10"
+        );
+        assert_eq!(
+            violations[6],
+            "row 0: events adds up to 14, not cumulative 2"
         );
     }
 

@@ -2,7 +2,7 @@
 //! turning a polars result into a [`Table`] with the right column kinds.
 
 use super::{MetricInput, Window};
-use crate::table::{share, Column, Kind, Table, Value, ALL};
+use crate::table::{share, Col, Kind, Table, TableBuilder, Value, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 
@@ -109,17 +109,38 @@ pub fn number(name: &str, decimals: usize) -> Spec<'_> {
 }
 
 /// Reads the columns of `specs` from `frame` into a table. Shares are computed exactly from their
-/// numerator and denominator counts; everything else is read as it is.
+/// numerator and denominator counts; everything else is read as it is. A share or mean names its
+/// counts among the specs before it (the builder refuses anything else).
 pub fn to_table(frame: &DataFrame, specs: &[Spec<'_>]) -> Result<Table> {
-    let mut table = Table::new(
+    let mut builder = TableBuilder::new();
+    let mut cols: Vec<Col> = Vec::with_capacity(specs.len());
+    let col_of = |cols: &[Col], name: &str| -> Result<Col> {
         specs
             .iter()
-            .map(|s| Column {
-                name: s.name.to_string(),
-                kind: s.kind.clone(),
-            })
-            .collect(),
-    );
+            .position(|s| s.name == name)
+            .and_then(|i| cols.get(i).copied())
+            .ok_or_else(|| anyhow!("internal: column {name} must come before what rests on it"))
+    };
+    for spec in specs {
+        let col = match &spec.kind {
+            Kind::Group => builder.group(spec.name),
+            Kind::Persons => builder.persons(spec.name),
+            Kind::Share {
+                numerator,
+                denominator,
+            } => {
+                let (num, den) = (col_of(&cols, numerator)?, col_of(&cols, denominator)?);
+                builder.share(spec.name, num, den)
+            }
+            Kind::Mean { n, decimals } => {
+                let n = col_of(&cols, n)?;
+                builder.mean(spec.name, n, *decimals)
+            }
+            Kind::Number { decimals } => builder.number(spec.name, *decimals),
+            Kind::Text => builder.text(spec.name),
+        };
+        cols.push(col);
+    }
     let read = |name: &str, kind: &Kind| -> Result<Vec<Value>> {
         let column = frame
             .column(name)
@@ -162,13 +183,11 @@ pub fn to_table(frame: &DataFrame, specs: &[Spec<'_>]) -> Result<Table> {
             denominator,
         } = &spec.kind
         {
-            let position = |name: &str| {
-                specs
-                    .iter()
-                    .position(|s| s.name == name)
-                    .ok_or_else(|| anyhow!("internal: share {} needs column {name}", spec.name))
-            };
-            let (num, den) = (position(numerator)?, position(denominator)?);
+            let position = |name: &str| specs.iter().position(|s| s.name == name);
+            let (num, den) = (
+                position(numerator).expect("checked above"),
+                position(denominator).expect("checked above"),
+            );
             columns[c] = (0..frame.height())
                 .map(|row| {
                     let count = |c: usize| columns[c][row].as_f64().unwrap_or(0.0) as u64;
@@ -177,10 +196,13 @@ pub fn to_table(frame: &DataFrame, specs: &[Spec<'_>]) -> Result<Table> {
                 .collect();
         }
     }
-    for row in 0..frame.height() {
-        table.push_row(columns.iter().map(|c| c[row].clone()).collect());
+    for r in 0..frame.height() {
+        let mut row = builder.row();
+        for (c, values) in cols.iter().zip(&columns) {
+            row.set(*c, values[r].clone());
+        }
     }
-    Ok(table)
+    Ok(builder.build())
 }
 
 /// `len()` as a persons count, for aggregations.

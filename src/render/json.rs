@@ -42,6 +42,7 @@ pub fn render(results: &[QueryResult], provenance: &Json) -> String {
                 "columns": table.columns,
                 "rows": rows,
                 "notes": notes(table),
+                "relations": table.relations,
                 "suppressed": table.suppressed,
             })
         })
