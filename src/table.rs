@@ -214,6 +214,11 @@ impl Table {
             }
             blocks
         };
+        // Rows in the order of their `along` column.
+        let in_order = |x: usize, y: usize, a: usize| {
+            let (x, y) = (number(&self.rows[x], a), number(&self.rows[y], a));
+            x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
+        };
         for relation in &self.relations {
             match relation {
                 Relation::Sum { parts, whole } => {
@@ -286,10 +291,7 @@ impl Table {
                 } => {
                     let (a, c, cum) = (index(along), index(column), index(cumulative));
                     for (_, mut rows) in blocks(keys) {
-                        rows.sort_by(|x, y| {
-                            let (x, y) = (number(&self.rows[*x], a), number(&self.rows[*y], a));
-                            x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
-                        });
+                        rows.sort_by(|x, y| in_order(*x, *y, a));
                         let mut running = Some(0.0);
                         for &r in &rows {
                             running = running.zip(number(&self.rows[r], c)).map(|(s, v)| s + v);
@@ -313,10 +315,7 @@ impl Table {
                     let (a, risk) = (index(along), index(at_risk));
                     let leaving: Vec<usize> = leaving.iter().map(|l| index(l)).collect();
                     for (_, mut rows) in blocks(keys) {
-                        rows.sort_by(|x, y| {
-                            let (x, y) = (number(&self.rows[*x], a), number(&self.rows[*y], a));
-                            x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
-                        });
+                        rows.sort_by(|x, y| in_order(*x, *y, a));
                         for pair in rows.windows(2) {
                             let (this, next) = (&self.rows[pair[0]], &self.rows[pair[1]]);
                             let left: Option<f64> = leaving.iter().map(|&l| number(this, l)).sum();

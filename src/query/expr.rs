@@ -193,28 +193,27 @@ impl Parser<'_> {
     }
 
     fn or(&mut self) -> Result<Typed, String> {
-        let mut left = self.and()?;
-        while self.keyword("or") {
-            let right = self.and()?.expect(Type::Condition, "`or`")?;
-            let at = left.at;
-            let expr = left.expect(Type::Condition, "`or`")?.or(right);
-            left = Typed {
-                expr,
-                ty: Type::Condition,
-                at,
-            };
-        }
-        Ok(left)
+        self.connective("or", Self::and, Expr::or)
     }
 
     fn and(&mut self) -> Result<Typed, String> {
-        let mut left = self.not()?;
-        while self.keyword("and") {
-            let right = self.not()?.expect(Type::Condition, "`and`")?;
+        self.connective("and", Self::not, Expr::and)
+    }
+
+    /// `operand (word operand)*`, every operand a yes/no condition.
+    fn connective(
+        &mut self,
+        word: &str,
+        operand: fn(&mut Self) -> Result<Typed, String>,
+        combine: fn(Expr, Expr) -> Expr,
+    ) -> Result<Typed, String> {
+        let context = format!("`{word}`");
+        let mut left = operand(self)?;
+        while self.keyword(word) {
+            let right = operand(self)?.expect(Type::Condition, &context)?;
             let at = left.at;
-            let expr = left.expect(Type::Condition, "`and`")?.and(right);
             left = Typed {
-                expr,
+                expr: combine(left.expect(Type::Condition, &context)?, right),
                 ty: Type::Condition,
                 at,
             };
@@ -260,38 +259,39 @@ impl Parser<'_> {
     }
 
     fn sum(&mut self) -> Result<Typed, String> {
-        let mut left = self.product()?;
-        while let Some(op) = self.op(&["+", "-"]) {
-            let context = format!("`{op}`");
-            let right = self.product()?.expect(Type::Number, &context)?;
-            let at = left.at;
-            let expr = left.expect(Type::Number, &context)?;
-            left = Typed {
-                expr: if op == "+" {
-                    expr + right
-                } else {
-                    expr - right
-                },
-                ty: Type::Number,
-                at,
-            };
-        }
-        Ok(left)
+        self.arithmetic(["+", "-"], Self::product, |op, a, b| {
+            if op == "+" {
+                a + b
+            } else {
+                a - b
+            }
+        })
     }
 
     fn product(&mut self) -> Result<Typed, String> {
-        let mut left = self.atom()?;
-        while let Some(op) = self.op(&["*", "/"]) {
+        self.arithmetic(["*", "/"], Self::atom, |op, a, b| {
+            if op == "*" {
+                a * b
+            } else {
+                a / b
+            }
+        })
+    }
+
+    /// `operand (op operand)*` for the two operators of one precedence, every operand a number.
+    fn arithmetic(
+        &mut self,
+        ops: [&'static str; 2],
+        operand: fn(&mut Self) -> Result<Typed, String>,
+        combine: fn(&str, Expr, Expr) -> Expr,
+    ) -> Result<Typed, String> {
+        let mut left = operand(self)?;
+        while let Some(op) = self.op(&ops) {
             let context = format!("`{op}`");
-            let right = self.atom()?.expect(Type::Number, &context)?;
+            let right = operand(self)?.expect(Type::Number, &context)?;
             let at = left.at;
-            let expr = left.expect(Type::Number, &context)?;
             left = Typed {
-                expr: if op == "*" {
-                    expr * right
-                } else {
-                    expr / right
-                },
+                expr: combine(op, left.expect(Type::Number, &context)?, right),
                 ty: Type::Number,
                 at,
             };
