@@ -12,6 +12,7 @@ pub mod cli;
 pub mod cmd;
 pub mod dataset;
 pub mod error;
+pub mod hash;
 pub mod load;
 pub mod metrics;
 pub mod panel;

@@ -3,43 +3,14 @@
 //! read and rejected, the code table — as a JSON manifest. The run's start time goes only into the
 //! `--provenance` file, so results (JSON included) stay byte-identical between identical runs.
 
+use crate::hash::{file_hash, sha256};
 use crate::query::Query;
 use crate::runner::DatasetRun;
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use std::io::Read;
-use std::path::Path;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const COMMIT: &str = env!("UDFALD_GIT_COMMIT");
-
-/// Lower-case hex SHA-256 of bytes.
-pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Size and SHA-256 of a file, read in blocks.
-pub fn file_hash(path: &Path) -> Result<(u64, String)> {
-    let mut file = std::fs::File::open(path)
-        .map_err(|err| anyhow!("cannot read {}: {err}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        size += read as u64;
-        hasher.update(&buffer[..read]);
-    }
-    Ok((size, hex(&hasher.finalize())))
-}
 
 fn query_entry(query: &Query) -> Value {
     json!({

@@ -2,7 +2,6 @@
 //! byte-identical; when it is not, say which input changed (udfald, a query file, a data file).
 
 use crate::error::{DataError, EXIT_DATA, EXIT_OK};
-use crate::provenance;
 use anyhow::Result;
 use clap::Args;
 use serde_json::Value;
@@ -91,7 +90,7 @@ pub fn run(args: &ReproduceArgs) -> Result<i32> {
             ))
         })?;
     let (bytes, provenance) = super::run::execute(&spec)?;
-    let hash = provenance::sha256(&bytes);
+    let hash = crate::hash::sha256(&bytes);
     let expected = recorded["output_sha256"].as_str().unwrap_or("");
     if hash == expected {
         println!("identical: the result reproduces byte for byte (sha256 {hash})");

@@ -100,7 +100,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     write_output(args.out.as_ref(), &bytes)?;
     if let Some(path) = &args.provenance {
         provenance["started"] = serde_json::Value::String(started);
-        provenance["output_sha256"] = serde_json::Value::String(provenance::sha256(&bytes));
+        provenance["output_sha256"] = serde_json::Value::String(crate::hash::sha256(&bytes));
         let text = serde_json::to_string_pretty(&provenance)? + "\n";
         std::fs::write(path, text)
             .map_err(|err| anyhow!("cannot write {}: {err}", path.display()))?;

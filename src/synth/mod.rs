@@ -127,9 +127,8 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
             format!("{}:{modified}", meta.len())
         })
         .unwrap_or_default();
-    let key = crate::provenance::sha256(
-        format!("{text}\u{0}{persons}\u{0}{seed}\u{0}{binary}").as_bytes(),
-    );
+    let key =
+        crate::hash::sha256(format!("{text}\u{0}{persons}\u{0}{seed}\u{0}{binary}").as_bytes());
     let cache = std::env::var_os("UDFALD_SYNTH_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("udfald-synth"));
