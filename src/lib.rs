@@ -19,6 +19,7 @@ pub mod panel;
 pub mod provenance;
 pub mod query;
 pub mod render;
+pub mod result;
 pub mod runner;
 pub mod stats;
 pub mod synth;

@@ -8,7 +8,7 @@ use crate::load::{self, source::Table as FileTable, LoadOptions};
 use crate::metrics::input::{prepare, Scope};
 use crate::panel::{self, PanelOptions};
 use crate::query::Query;
-use crate::render::QueryResult;
+use crate::result::QueryResult;
 use anyhow::Result;
 use std::path::PathBuf;
 

@@ -7,7 +7,7 @@ mod junit;
 mod text;
 
 use crate::query::{Expectation, Query};
-use crate::render::QueryResult;
+use crate::result::QueryResult;
 use crate::table::{Kind, Table, Value};
 
 /// One expectation compared.

@@ -2,7 +2,8 @@
 //! string "suppressed", every resolved parameter. No timestamps, so identical runs give identical
 //! bytes.
 
-use super::{notes, QueryResult};
+use super::notes;
+use crate::result::QueryResult;
 use crate::table::Value;
 use serde_json::{json, Map, Value as Json};
 

@@ -8,20 +8,8 @@ mod json;
 mod markdown;
 mod text;
 
+use crate::result::QueryResult;
 use crate::table::Table;
-
-/// One query's result, with what a reader needs to know where it came from.
-#[derive(Debug, Clone)]
-pub struct QueryResult {
-    pub name: String,
-    pub title: String,
-    pub source: Option<String>,
-    pub metric: String,
-    pub dataset: String,
-    /// Every resolved metric parameter.
-    pub params: toml::Table,
-    pub table: Table,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
