@@ -2,9 +2,9 @@
 //! figure is not reproduced.
 
 use crate::check::{self, Format};
+use crate::cmd::args::{OutputArgs, QueryDataArgs};
 use crate::error::{EXIT_DATA, EXIT_OK};
-use crate::load::LoadOptions;
-use crate::runner::{self, RunOptions, SMALL_CELL};
+use crate::runner::{self, RunOptions};
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -14,17 +14,12 @@ pub struct CheckArgs {
     /// Query files or folders (default: queries/).
     #[arg(value_name = "QUERY_OR_DIR", default_value = "queries")]
     pub queries: Vec<PathBuf>,
-    /// Run every query on this dataset instead of the one it names.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: QueryDataArgs,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write the report here instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Compare cells even below the small-cell threshold (local work only).
-    #[arg(long)]
-    pub no_suppress: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn run(args: &CheckArgs) -> Result<i32> {
@@ -33,9 +28,9 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
         .filter(|q| !q.expect.is_empty())
         .collect();
     let options = RunOptions {
-        data: args.data.clone(),
-        suppress_below: (!args.no_suppress).then_some(SMALL_CELL),
-        load: LoadOptions::default(),
+        data: args.data.data.clone(),
+        suppress_below: args.output.suppress_below(),
+        load: args.data.load.load_options(),
     };
     let results = runner::run(&queries, &options)?;
     let outcomes: Vec<check::Outcome> = queries
@@ -44,7 +39,7 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
         .flat_map(|(query, result)| check::evaluate(query, result))
         .collect();
     super::run::write_output(
-        args.out.as_ref(),
+        args.output.out.as_ref(),
         check::render(args.format, &outcomes).as_bytes(),
     )?;
     Ok(if outcomes.iter().all(|o| o.pass) {

@@ -1,7 +1,7 @@
 //! `udfald reproduce`: re-run what a provenance manifest records and say whether the result is
 //! byte-identical; when it is not, say which input changed (udfald, a query file, a data file).
 
-use crate::error::{DataError, EXIT_DATA, EXIT_OK};
+use crate::error::{DataError, DEFAULT_PROBLEM_CAP, EXIT_DATA, EXIT_OK};
 use anyhow::Result;
 use clap::Args;
 use serde_json::Value;
@@ -89,7 +89,7 @@ pub fn run(args: &ReproduceArgs) -> Result<i32> {
                 args.manifest.display()
             ))
         })?;
-    let (bytes, provenance) = super::run::execute(&spec)?;
+    let (bytes, provenance) = super::run::execute(&spec, DEFAULT_PROBLEM_CAP)?;
     let hash = crate::hash::sha256(&bytes);
     let expected = recorded["output_sha256"].as_str().unwrap_or("");
     if hash == expected {

@@ -1,12 +1,13 @@
 //! `udfald run`: run one query, several, or a folder of them, and print or write the tables;
 //! `--provenance` writes the manifest that `udfald reproduce` re-runs.
 
+use crate::cmd::args::{OutputArgs, QueryDataArgs};
 use crate::error::{DataError, EXIT_OK};
 use crate::load::LoadOptions;
 use crate::provenance;
 use crate::query::{self, Query};
 use crate::render::{self, Format};
-use crate::runner::{self, RunOptions, SMALL_CELL};
+use crate::runner::{self, RunOptions};
 use anyhow::{anyhow, Result};
 use clap::Args;
 use serde::{Deserialize, Serialize};
@@ -18,23 +19,12 @@ pub struct RunArgs {
     /// Query files or folders of them (`*.toml`).
     #[arg(required = true, value_name = "QUERY_OR_DIR")]
     pub queries: Vec<PathBuf>,
-    /// Run every query on this dataset instead of the one it names.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: QueryDataArgs,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write here instead of stdout (`-` is stdout).
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Small-cell threshold: cells with fewer persons are suppressed.
-    #[arg(long, value_name = "N", default_value_t = SMALL_CELL)]
-    pub min_cell: u64,
-    /// Show every cell, however small (local work only: never for output leaving the machine).
-    #[arg(long)]
-    pub no_suppress: bool,
-    /// Drop rows with problems (and report how many) instead of stopping.
-    #[arg(long)]
-    pub drop_invalid: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Also write the run's provenance manifest (inputs, hashes, parameters, start time) here.
     #[arg(long, value_name = "FILE")]
     pub provenance: Option<PathBuf>,
@@ -68,14 +58,15 @@ fn parse_format(name: &str) -> Result<Format> {
 }
 
 /// Runs a spec: the rendered output and the provenance (without start time or output hash).
-pub fn execute(spec: &RunSpec) -> Result<(Vec<u8>, serde_json::Value)> {
+/// `max_problems` only caps how many problems an error lists, so the spec does not record it.
+pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<(Vec<u8>, serde_json::Value)> {
     let queries = load_queries(&spec.queries)?;
     let options = RunOptions {
         data: spec.data.clone(),
         suppress_below: spec.suppress_below,
         load: LoadOptions {
             drop_invalid: spec.drop_invalid,
-            ..LoadOptions::default()
+            max_problems,
         },
     };
     let output = runner::run_recorded(&queries, &options)?;
@@ -89,15 +80,15 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let spec = RunSpec {
         queries: args.queries.clone(),
-        data: args.data.clone(),
+        data: args.data.data.clone(),
         format: <Format as clap::ValueEnum>::to_possible_value(&args.format)
             .map(|v| v.get_name().to_string())
             .unwrap_or_default(),
-        suppress_below: (!args.no_suppress).then_some(args.min_cell),
-        drop_invalid: args.drop_invalid,
+        suppress_below: args.output.suppress_below(),
+        drop_invalid: args.data.load.drop_invalid,
     };
-    let (bytes, mut provenance) = execute(&spec)?;
-    write_output(args.out.as_ref(), &bytes)?;
+    let (bytes, mut provenance) = execute(&spec, args.data.load.max_problems)?;
+    write_output(args.output.out.as_ref(), &bytes)?;
     if let Some(path) = &args.provenance {
         provenance["started"] = serde_json::Value::String(started);
         provenance["output_sha256"] = serde_json::Value::String(crate::hash::sha256(&bytes));
