@@ -43,6 +43,16 @@ pub fn render(format: Format, outcomes: &[Outcome]) -> String {
     }
 }
 
+/// Compares every expectation of every query with its result; `results` are in query order, as
+/// the runner returns them.
+pub fn evaluate_all(queries: &[Query], results: &[QueryResult]) -> Vec<Outcome> {
+    queries
+        .iter()
+        .zip(results)
+        .flat_map(|(query, result)| evaluate(query, result))
+        .collect()
+}
+
 /// Compares every expectation of `query` with its result.
 pub fn evaluate(query: &Query, result: &QueryResult) -> Vec<Outcome> {
     query

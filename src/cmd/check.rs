@@ -4,7 +4,9 @@
 use crate::check::{self, Format};
 use crate::cmd::args::{OutputArgs, QueryDataArgs};
 use crate::error::{EXIT_DATA, EXIT_OK};
+use crate::output;
 use crate::runner::{self, RunOptions};
+use crate::session;
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -23,7 +25,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> Result<i32> {
-    let queries: Vec<_> = super::run::load_queries(&args.queries)?
+    let queries: Vec<_> = session::load_queries(&args.queries)?
         .into_iter()
         .filter(|q| !q.expect.is_empty())
         .collect();
@@ -33,13 +35,9 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
         load: args.data.load.load_options(),
     };
     let results = runner::run(&queries, &options)?;
-    let outcomes: Vec<check::Outcome> = queries
-        .iter()
-        .zip(&results)
-        .flat_map(|(query, result)| check::evaluate(query, result))
-        .collect();
-    super::run::write_output(
-        args.output.out.as_ref(),
+    let outcomes = check::evaluate_all(&queries, &results);
+    output::write(
+        args.output.out.as_deref(),
         check::render(args.format, &outcomes).as_bytes(),
     )?;
     Ok(if outcomes.iter().all(|o| o.pass) {

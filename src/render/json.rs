@@ -3,6 +3,7 @@
 //! bytes.
 
 use super::notes;
+use crate::provenance::Manifest;
 use crate::result::QueryResult;
 use crate::table::Value;
 use serde_json::{json, Map, Value as Json};
@@ -17,7 +18,7 @@ fn value(value: &Value) -> Json {
     }
 }
 
-pub fn render(results: &[QueryResult], provenance: &Json) -> String {
+pub fn render(results: &[QueryResult], provenance: &Manifest) -> String {
     let results: Vec<Json> = results
         .iter()
         .map(|result| {

@@ -8,6 +8,7 @@ mod json;
 mod markdown;
 mod text;
 
+use crate::provenance::Manifest;
 use crate::result::QueryResult;
 use crate::table::Table;
 
@@ -20,8 +21,8 @@ pub enum Format {
     Markdown,
 }
 
-/// Renders results; JSON also carries the run's provenance (never a timestamp).
-pub fn render(format: Format, results: &[QueryResult], provenance: &serde_json::Value) -> String {
+/// Renders results; JSON also carries the run's manifest (never a timestamp).
+pub fn render(format: Format, results: &[QueryResult], provenance: &Manifest) -> String {
     match format {
         Format::Table => text::render(results),
         Format::Csv => csv::render(results),
