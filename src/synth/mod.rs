@@ -107,7 +107,7 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
     let text = std::fs::read_to_string(scenario_path)
         .with_context(|| format!("cannot read scenario file {}", scenario_path.display()))?;
     let scenario = Scenario::from_toml_str(&text)
-        .map_err(|e| anyhow::anyhow!("scenario file {}: {e:#}", scenario_path.display()))?;
+        .with_context(|| format!("scenario file {}", scenario_path.display()))?;
     let persons = scenario.total_persons().ok_or_else(|| {
         anyhow::anyhow!(
             "scenario file {}: a scenario used as a query's dataset must set persons",
