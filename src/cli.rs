@@ -3,9 +3,8 @@
 
 use crate::cmd;
 use crate::error::{DataError, EXIT_DATA, EXIT_OK, EXIT_USAGE};
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,29 +64,6 @@ pub enum Command {
         udfald synth --persons 2000 --seed 7 --out /tmp/synthetic\n  \
         udfald synth --persons 1000000 --seed 1 --out /tmp/big --scenario data-samples/scenarios/default.toml")]
     Synth(cmd::synth::SynthArgs),
-}
-
-/// Options every command that reads a dataset shares.
-#[derive(Debug, Clone, Args)]
-pub struct DataArgs {
-    /// The dataset folder (holding dataset.toml).
-    #[arg(long, value_name = "DIR")]
-    pub data: PathBuf,
-    /// Drop rows with problems (and report how many) instead of stopping.
-    #[arg(long)]
-    pub drop_invalid: bool,
-    /// How many problems to list in full; the rest are counted.
-    #[arg(long, value_name = "N", default_value_t = crate::error::DEFAULT_PROBLEM_CAP)]
-    pub max_problems: usize,
-}
-
-impl DataArgs {
-    pub fn load_options(&self) -> crate::load::LoadOptions {
-        crate::load::LoadOptions {
-            drop_invalid: self.drop_invalid,
-            max_problems: self.max_problems,
-        }
-    }
 }
 
 /// Runs the command line and returns the exit status.

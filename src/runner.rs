@@ -8,8 +8,8 @@ use crate::load::{self, source::Table as FileTable, LoadOptions};
 use crate::metrics::input::{prepare, Scope};
 use crate::panel::{self, PanelOptions};
 use crate::query::Query;
-use crate::render::QueryResult;
-use anyhow::Result;
+use crate::result::QueryResult;
+use anyhow::{Context, Result};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -104,7 +104,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             let table = query
                 .metric
                 .compute_without_data()
-                .map_err(|err| anyhow::anyhow!("{}: {err:#}", query.path.display()))?;
+                .with_context(|| query.path.display().to_string())?;
             // Published counts are public already: nothing to protect, and suppressing them would
             // hide the very figures a query reproduces.
             let options = RunOptions {
@@ -175,7 +175,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             let mut table = query
                 .metric
                 .compute(&input)
-                .map_err(|err| anyhow::anyhow!("{}: {err:#}", query.path.display()))?;
+                .with_context(|| query.path.display().to_string())?;
             table.notes.extend(input.notes.iter().cloned());
             results[index] = Some(finish(query, &dataset.name, table, options));
             if timing {

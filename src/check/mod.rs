@@ -7,7 +7,7 @@ mod junit;
 mod text;
 
 use crate::query::{Expectation, Query};
-use crate::render::QueryResult;
+use crate::result::QueryResult;
 use crate::table::{Kind, Table, Value};
 
 /// One expectation compared.
@@ -41,6 +41,16 @@ pub fn render(format: Format, outcomes: &[Outcome]) -> String {
         Format::Junit => junit::render(outcomes),
         Format::Json => json::render(outcomes),
     }
+}
+
+/// Compares every expectation of every query with its result; `results` are in query order, as
+/// the runner returns them.
+pub fn evaluate_all(queries: &[Query], results: &[QueryResult]) -> Vec<Outcome> {
+    queries
+        .iter()
+        .zip(results)
+        .flat_map(|(query, result)| evaluate(query, result))
+        .collect()
 }
 
 /// Compares every expectation of `query` with its result.

@@ -1,6 +1,7 @@
 //! `udfald list`: the queries of a folder, one line each.
 
 use crate::error::EXIT_OK;
+use crate::session;
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ pub struct ListArgs {
 }
 
 pub fn run(args: &ListArgs) -> Result<i32> {
-    let queries = super::run::load_queries(&args.dirs)?;
+    let queries = session::load_queries(&args.dirs)?;
     let rows: Vec<[String; 4]> = queries
         .iter()
         .map(|q| {

@@ -1,6 +1,8 @@
-//! One file per subcommand. Each parses nothing itself (clap did), builds a validated plan, runs
-//! the stages and prints; each returns the exit status.
+//! One file per subcommand. Each parses nothing itself (clap did): it builds options, calls
+//! library functions and prints, and returns the exit status. No command calls into another's
+//! file; what two commands share lives in a library module, or in `args` for option groups.
 
+pub mod args;
 pub mod check;
 pub mod explain;
 pub mod list;

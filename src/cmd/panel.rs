@@ -1,7 +1,7 @@
 //! `udfald panel`: build the person-month panel and write it. This is person-level output, so it
 //! happens only on this explicit command, which says so on stderr.
 
-use crate::cli::DataArgs;
+use crate::cmd::args::DataArgs;
 use crate::dataset::Dataset;
 use crate::error::EXIT_OK;
 use crate::load;
@@ -45,7 +45,7 @@ pub fn run(args: &PanelArgs) -> Result<i32> {
         },
     };
     let dataset = Dataset::open(&args.data.data)?;
-    let loaded = load::load(&dataset, &args.data.load_options())?;
+    let loaded = load::load(&dataset, &args.data.load.load_options())?;
     for (file, rows) in &loaded.report.dropped_rows {
         eprintln!("udfald: dropped {rows} invalid row(s) of {file} (--drop-invalid)");
     }

@@ -1,6 +1,6 @@
 //! `udfald validate`: read and check a dataset, print what it holds and what is wrong with it.
 
-use crate::cli::DataArgs;
+use crate::cmd::args::DataArgs;
 use crate::dataset::Dataset;
 use crate::error::{EXIT_DATA, EXIT_OK};
 use crate::load::{self, Loaded, WeekState, CATEGORIES};
@@ -16,7 +16,7 @@ pub struct ValidateArgs {
 
 pub fn run(args: &ValidateArgs) -> Result<i32> {
     let dataset = Dataset::open(&args.data.data)?;
-    let loaded = load::load(&dataset, &args.data.load_options())?;
+    let loaded = load::load(&dataset, &args.data.load.load_options())?;
     print!("{}", summary(&loaded));
     let dropped: u64 = loaded.report.dropped_rows.values().sum();
     Ok(if dropped > 0 || loaded.report.problems.is_empty() {

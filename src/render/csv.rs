@@ -1,7 +1,8 @@
 //! CSV: one block per query, each preceded by a `# name: title` comment line and separated by a
 //! blank line; with one query, plain CSV after the comment. Shares are percentages.
 
-use super::{formatted, heading, notes, QueryResult};
+use super::{formatted, heading, notes};
+use crate::result::QueryResult;
 
 pub fn render(results: &[QueryResult]) -> String {
     let mut out = String::new();

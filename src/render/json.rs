@@ -2,7 +2,9 @@
 //! string "suppressed", every resolved parameter. No timestamps, so identical runs give identical
 //! bytes.
 
-use super::{notes, QueryResult};
+use super::notes;
+use crate::provenance::Manifest;
+use crate::result::QueryResult;
 use crate::table::Value;
 use serde_json::{json, Map, Value as Json};
 
@@ -16,7 +18,7 @@ fn value(value: &Value) -> Json {
     }
 }
 
-pub fn render(results: &[QueryResult], provenance: &Json) -> String {
+pub fn render(results: &[QueryResult], provenance: &Manifest) -> String {
     let results: Vec<Json> = results
         .iter()
         .map(|result| {

@@ -1,6 +1,7 @@
 //! Markdown: a heading and a pipe table per query, ready to paste into a report's appendix.
 
-use super::{formatted, heading, notes, QueryResult};
+use super::{formatted, heading, notes};
+use crate::result::QueryResult;
 use crate::table::Kind;
 
 pub fn render(results: &[QueryResult]) -> String {

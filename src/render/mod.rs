@@ -8,20 +8,9 @@ mod json;
 mod markdown;
 mod text;
 
+use crate::provenance::Manifest;
+use crate::result::QueryResult;
 use crate::table::Table;
-
-/// One query's result, with what a reader needs to know where it came from.
-#[derive(Debug, Clone)]
-pub struct QueryResult {
-    pub name: String,
-    pub title: String,
-    pub source: Option<String>,
-    pub metric: String,
-    pub dataset: String,
-    /// Every resolved metric parameter.
-    pub params: toml::Table,
-    pub table: Table,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -32,8 +21,8 @@ pub enum Format {
     Markdown,
 }
 
-/// Renders results; JSON also carries the run's provenance (never a timestamp).
-pub fn render(format: Format, results: &[QueryResult], provenance: &serde_json::Value) -> String {
+/// Renders results; JSON also carries the run's manifest (never a timestamp).
+pub fn render(format: Format, results: &[QueryResult], provenance: &Manifest) -> String {
     match format {
         Format::Table => text::render(results),
         Format::Csv => csv::render(results),

@@ -1,6 +1,7 @@
 //! Aligned plain text: numbers right-aligned, text left-aligned, notes under each table.
 
-use super::{formatted, heading, notes, QueryResult};
+use super::{formatted, heading, notes};
+use crate::result::QueryResult;
 use crate::table::Kind;
 
 pub fn render(results: &[QueryResult]) -> String {

@@ -107,7 +107,7 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
     let text = std::fs::read_to_string(scenario_path)
         .with_context(|| format!("cannot read scenario file {}", scenario_path.display()))?;
     let scenario = Scenario::from_toml_str(&text)
-        .map_err(|e| anyhow::anyhow!("scenario file {}: {e:#}", scenario_path.display()))?;
+        .with_context(|| format!("scenario file {}", scenario_path.display()))?;
     let persons = scenario.total_persons().ok_or_else(|| {
         anyhow::anyhow!(
             "scenario file {}: a scenario used as a query's dataset must set persons",
@@ -127,9 +127,8 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
             format!("{}:{modified}", meta.len())
         })
         .unwrap_or_default();
-    let key = crate::provenance::sha256(
-        format!("{text}\u{0}{persons}\u{0}{seed}\u{0}{binary}").as_bytes(),
-    );
+    let key =
+        crate::hash::sha256(format!("{text}\u{0}{persons}\u{0}{seed}\u{0}{binary}").as_bytes());
     let cache = std::env::var_os("UDFALD_SYNTH_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("udfald-synth"));

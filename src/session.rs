@@ -1,0 +1,57 @@
+//! A run as a command asks for it: the query files named on the command line, and a
+//! [`RunSpec`] executed to rendered output and its manifest. `run` and `reproduce` execute specs
+//! (so a manifest re-runs exactly as it was recorded); `check` and `list` load queries.
+
+use crate::error::DataError;
+use crate::load::LoadOptions;
+use crate::provenance::{Manifest, RunSpec};
+use crate::query::{self, Query};
+use crate::render::{self, Format};
+use crate::runner::{self, RunOptions};
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// Reads every query file of the files and folders given, or fails with the first one that is
+/// wrong; no query file at all is a usage error.
+pub fn load_queries(paths: &[PathBuf]) -> Result<Vec<Query>> {
+    let files = query::collect(paths)?;
+    if files.is_empty() {
+        return Err(DataError::Usage("no query files (*.toml) found".into()).into());
+    }
+    Ok(files
+        .iter()
+        .map(|f| Query::load(f))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A spec's rendered output and its manifest (without start time or output hash).
+pub struct Executed {
+    pub output: Vec<u8>,
+    pub manifest: Manifest,
+}
+
+fn parse_format(name: &str) -> Result<Format> {
+    <Format as clap::ValueEnum>::from_str(name, true)
+        .map_err(|_| DataError::Usage(format!("unknown format {name:?}")).into())
+}
+
+/// Runs a spec. `max_problems` only caps how many problems an error lists, so the spec does not
+/// record it.
+pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
+    let queries = load_queries(&spec.queries)?;
+    let options = RunOptions {
+        data: spec.data.clone(),
+        suppress_below: spec.suppress_below,
+        load: LoadOptions {
+            drop_invalid: spec.drop_invalid,
+            max_problems,
+        },
+    };
+    let output = runner::run_recorded(&queries, &options)?;
+    let manifest = Manifest::new(&queries, &output.datasets, spec.clone())?;
+    let rendered = render::render(parse_format(&spec.format)?, &output.results, &manifest);
+    Ok(Executed {
+        output: rendered.into_bytes(),
+        manifest,
+    })
+}
