@@ -201,6 +201,15 @@ fn finish(
     mut table: crate::table::Table,
     options: &RunOptions,
 ) -> QueryResult {
+    // A table whose shares rest on no count, or whose declared relations do not hold, is a bug
+    // in its metric: every debug run (the tests run every shipped query) says which.
+    debug_assert_eq!(table.check_references(), Ok(()), "query {}", query.name);
+    debug_assert_eq!(
+        table.relation_violations(),
+        Vec::<String>::new(),
+        "query {}: declared relations",
+        query.name
+    );
     if let Some(threshold) = options.suppress_below {
         table.suppress(threshold);
     }
