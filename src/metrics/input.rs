@@ -246,3 +246,26 @@ pub fn share_outcome(outcome: &super::PersonOutcome) -> (Vec<u32>, Vec<bool>) {
         values.iter().flatten().collect(),
     )
 }
+
+/// Asserts that a test table declares exactly the relations `expected`, in order (so a dropped or
+/// added relation fails), and that every one of them holds in its cells.
+#[cfg(test)]
+pub fn assert_relations(table: &crate::table::Table, expected: &[crate::table::Relation]) {
+    assert_eq!(table.relations, expected, "declared relations");
+    assert_eq!(
+        table.relation_violations(),
+        Vec::<String>::new(),
+        "relations that do not hold"
+    );
+}
+
+/// A [`crate::table::Relation::GroupsSumToTotal`], spelled out for tests.
+#[cfg(test)]
+pub fn groups_relation(group: &str, keys: &[&str], columns: &[&str]) -> crate::table::Relation {
+    let names = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+    crate::table::Relation::GroupsSumToTotal {
+        group: group.into(),
+        keys: names(keys),
+        columns: names(columns),
+    }
+}
