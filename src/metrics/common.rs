@@ -2,7 +2,7 @@
 //! turning a polars result into a [`Table`] with the right column kinds.
 
 use super::{MetricInput, Window};
-use crate::table::{share, Col, Kind, Relation, Table, TableBuilder, Value, ALL};
+use crate::table::{share, Col, Kind, Relation, Row, Table, TableBuilder, Value, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 
@@ -203,6 +203,13 @@ pub fn to_table(frame: &DataFrame, specs: &[Spec<'_>]) -> Result<Table> {
         }
     }
     Ok(builder.build())
+}
+
+/// Sets a row's group cells: `key`'s values in the columns `groups`, in order.
+pub fn set_groups(row: &mut Row<'_>, groups: &[Col], key: &[String]) {
+    for (&c, k) in groups.iter().zip(key) {
+        row.text(c, k.clone());
+    }
 }
 
 fn names(names: &[&str]) -> Vec<String> {

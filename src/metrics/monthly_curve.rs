@@ -11,7 +11,7 @@
 //! least one of their counted months of it; `n_censored` counts the persons whose follow-up ends
 //! inside the period (spec §3.3).
 
-use super::common::groups_sum_to_total;
+use super::common::{groups_sum_to_total, set_groups};
 use super::curve_shared::{curve, index_label, parse_month, CurveRequest};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::table::{share, Col, Table, TableBuilder, Value};
@@ -142,9 +142,7 @@ impl Compute for MonthlyCurve {
             for index in counts.indices() {
                 let (n, count) = counts.cell(g, index);
                 let mut row = t.row();
-                for (&c, k) in group_cols.iter().zip(key) {
-                    row.text(c, k.clone());
-                }
+                set_groups(&mut row, &group_cols, key);
                 if self.calendar {
                     row.text(index_col, index_label(true, index));
                 } else {

@@ -11,10 +11,10 @@
 //! One row per group, then a last row `(all)` that summarises the groups: `groups` and, per
 //! threshold, `met_<t>` (the number of groups meeting it) and `share_met_<t>`.
 
-use super::common::groups_sum_to_total;
+use super::common::{groups_sum_to_total, set_groups};
 use super::curve_shared::{curve, index_label, parse_month, CurveRequest};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
-use crate::table::{share, Col, Row, Table, TableBuilder, Value};
+use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, bail, Result};
 use serde::{Deserialize, Serialize};
 
@@ -133,11 +133,6 @@ impl Compute for Requirement {
             .iter()
             .map(|l| t.number(format!("share_met_{l}"), 3))
             .collect();
-        let set_group = |row: &mut Row<'_>, key: &[String]| {
-            for (&c, k) in group_cols.iter().zip(key) {
-                row.text(c, k.clone());
-            }
-        };
 
         let groups = counts.groups.len() - 1; // the last is the total
         let mut met = vec![0i64; self.thresholds.len()];
@@ -163,7 +158,7 @@ impl Compute for Requirement {
                 }
             }
             let mut row = t.row();
-            set_group(&mut row, key);
+            set_groups(&mut row, &group_cols, key);
             row.int(months_col, months);
             let best_share = match best {
                 Some((index, n, count)) => {
@@ -193,7 +188,7 @@ impl Compute for Requirement {
         }
         // The summary over the groups.
         let mut row = t.row();
-        set_group(&mut row, &counts.groups[groups]);
+        set_groups(&mut row, &group_cols, &counts.groups[groups]);
         row.int(groups_col, groups as i64);
         for (i, &m) in met.iter().enumerate() {
             row.int(met_cols[i], m).set(
