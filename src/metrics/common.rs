@@ -2,7 +2,7 @@
 //! turning a polars result into a [`Table`] with the right column kinds.
 
 use super::{MetricInput, Window};
-use crate::table::{share, Col, Kind, Table, TableBuilder, Value, ALL};
+use crate::table::{share, Col, Kind, Relation, Row, Table, TableBuilder, Value, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 
@@ -203,6 +203,50 @@ pub fn to_table(frame: &DataFrame, specs: &[Spec<'_>]) -> Result<Table> {
         }
     }
     Ok(builder.build())
+}
+
+/// Sets a row's group cells: `key`'s values in the columns `groups`, in order.
+pub fn set_groups(row: &mut Row<'_>, groups: &[Col], key: &[String]) {
+    for (&c, k) in groups.iter().zip(key) {
+        row.text(c, k.clone());
+    }
+}
+
+fn names(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+/// In each of `columns`, the group rows add up to the `(all)` row, among rows with equal `keys`:
+/// true of a count when every person is in exactly one group. `None` without groups (the table
+/// is the total row alone). The relation names the first group column: only the total row has
+/// [`ALL`] in it.
+pub fn groups_sum_to_total(
+    group_by: &[String],
+    keys: &[&str],
+    columns: &[&str],
+) -> Option<Relation> {
+    group_by.first().map(|group| Relation::GroupsSumToTotal {
+        group: group.clone(),
+        keys: names(keys),
+        columns: names(columns),
+    })
+}
+
+/// Within each row, `parts` add up to `whole`.
+pub fn row_sum(parts: &[&str], whole: &str) -> Relation {
+    Relation::Sum {
+        parts: names(parts),
+        whole: whole.to_string(),
+    }
+}
+
+/// Among rows with equal `keys`, `part` adds up to `whole` (the same in each of them).
+pub fn parts_sum_to_whole(keys: &[&str], part: &str, whole: &str) -> Relation {
+    Relation::PartsSumToWhole {
+        keys: names(keys),
+        part: part.to_string(),
+        whole: whole.to_string(),
+    }
 }
 
 /// `len()` as a persons count, for aggregations.

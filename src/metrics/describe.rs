@@ -12,9 +12,10 @@
 //! name: `age_at_start` (start year − birth year) and `age_band_at_start` (that age in the bands
 //! of `age_bands`).
 
+use super::common::{groups_sum_to_total, parts_sum_to_whole, set_groups};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
-use crate::table::{share, Column as TableColumn, Kind, Table, Value, ALL, MISSING};
+use crate::table::{share, Col, Table, TableBuilder, Value, ALL, MISSING};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -339,48 +340,17 @@ impl Compute for Describe {
             variables.push((name.clone(), Variable::Numeric(cells)));
         }
 
-        let mut columns: Vec<TableColumn> = input
-            .group_by
-            .iter()
-            .map(|g| TableColumn {
-                name: g.clone(),
-                kind: Kind::Group,
-            })
-            .collect();
-        let column = |name: &str, kind: Kind| TableColumn {
-            name: name.into(),
-            kind,
-        };
-        columns.extend([
-            column("variable", Kind::Text),
-            column("category", Kind::Text),
-            column("n", Kind::Persons),
-            column("count", Kind::Persons),
-            column(
-                "share",
-                Kind::Share {
-                    numerator: "count".into(),
-                    denominator: "n".into(),
-                },
-            ),
-            column(
-                "mean",
-                Kind::Mean {
-                    n: "n".into(),
-                    decimals: 1,
-                },
-            ),
-            column("n_missing", Kind::Persons),
-        ]);
-        let mut table = Table::new(columns);
+        let mut t = TableBuilder::new();
+        let group_cols: Vec<Col> = input.group_by.iter().map(|g| t.group(g)).collect();
+        let variable_col = t.text("variable");
+        let category_col = t.text("category");
+        let n_col = t.persons("n");
+        let count_col = t.persons("count");
+        let share_col = t.share("share", count_col, n_col);
+        let mean_col = t.mean("mean", n_col, 1);
+        let missing_col = t.persons("n_missing");
         for (key, members) in &groups {
             for (name, variable) in &variables {
-                let lead = || -> Vec<Value> {
-                    key.iter()
-                        .map(|k| Value::Text(k.clone()))
-                        .chain([Value::Text(name.clone())])
-                        .collect()
-                };
                 match variable {
                     Variable::Categorical(cells, order) => {
                         let n = members.len() as u64;
@@ -391,16 +361,13 @@ impl Compute for Describe {
                                     cells[r].as_deref().unwrap_or(MISSING) == category.as_str()
                                 })
                                 .count() as u64;
-                            let mut row = lead();
-                            row.extend([
-                                Value::Text(category.clone()),
-                                Value::Int(n as i64),
-                                Value::Int(count as i64),
-                                share(count, n),
-                                Value::Null,
-                                Value::Null,
-                            ]);
-                            table.push_row(row);
+                            let mut row = t.row();
+                            set_groups(&mut row, &group_cols, key);
+                            row.text(variable_col, name.clone())
+                                .text(category_col, category.clone())
+                                .int(n_col, n as i64)
+                                .int(count_col, count as i64)
+                                .set(share_col, share(count, n));
                         }
                     }
                     Variable::Numeric(cells) => {
@@ -411,22 +378,54 @@ impl Compute for Describe {
                         } else {
                             Value::Float(values.iter().sum::<f64>() / n as f64)
                         };
-                        let mut row = lead();
-                        row.extend([
-                            Value::Text(MEAN_ROW.into()),
-                            Value::Int(n as i64),
-                            Value::Null,
-                            Value::Null,
-                            mean,
-                            Value::Int((members.len() - n) as i64),
-                        ]);
-                        table.push_row(row);
+                        let mut row = t.row();
+                        set_groups(&mut row, &group_cols, key);
+                        row.text(variable_col, name.clone())
+                            .text(category_col, MEAN_ROW)
+                            .int(n_col, n as i64)
+                            .set(mean_col, mean)
+                            .int(missing_col, (members.len() - n) as i64);
                     }
                 }
             }
         }
-        table.notes.push(
-            "categorical rows: count and share of the group's n persons in each category ((missing): an empty cell); numeric rows (category (mean)): the mean over the n persons with a value, n_missing without".into(),
+        // Every person is in one category of a categorical variable, so the counts of a
+        // variable's rows add up to n; and in one group, so the groups add up to the total in
+        // each (variable, category) row. Both only while the rows they match on are unique: a
+        // variable listed twice (or as both categorical and numeric, whose numeric row has
+        // another n) would repeat rows. (A numeric row's n + n_missing is the group's n of the
+        // categorical rows: another row, no relation kind says it.)
+        let mut seen = BTreeSet::new();
+        if variables.iter().all(|(name, _)| seen.insert(name.as_str())) {
+            let keys: Vec<&str> = input
+                .group_by
+                .iter()
+                .map(|g| g.as_str())
+                .chain(["variable"])
+                .collect();
+            t.relation(parts_sum_to_whole(&keys, "count", "n"));
+        }
+        let mut seen = BTreeSet::new();
+        let rows_distinct = variables
+            .iter()
+            .flat_map(|(name, variable)| match variable {
+                Variable::Categorical(_, order) => {
+                    order.iter().map(|c| (name, c.as_str())).collect()
+                }
+                Variable::Numeric(_) => vec![(name, MEAN_ROW)],
+            })
+            .all(|row| seen.insert(row));
+        if rows_distinct {
+            if let Some(relation) = groups_sum_to_total(
+                input.group_by,
+                &["variable", "category"],
+                &["n", "count", "n_missing"],
+            ) {
+                t.relation(relation);
+            }
+        }
+        t.note(
+            "categorical rows: count and share of the group's n persons in each category ((missing): an empty cell); numeric rows (category (mean)): the mean over the n persons with a value, n_missing without",
         );
         let derived: Vec<&str> = [AGE, AGE_BAND]
             .into_iter()
@@ -435,7 +434,7 @@ impl Compute for Describe {
             })
             .collect();
         if !derived.is_empty() {
-            table.notes.push(format!(
+            t.note(format!(
                 "{}: age at start = the start date's year − {BIRTH_YEAR}{}",
                 derived.join(", "),
                 if derived.contains(&AGE_BAND) {
@@ -445,7 +444,7 @@ impl Compute for Describe {
                 }
             ));
         }
-        Ok(table)
+        Ok(t.build())
     }
 }
 
@@ -609,6 +608,54 @@ mod tests {
             get(&table, &["end_date", MEAN_ROW], "n_missing"),
             &Value::Int(11)
         );
+    }
+
+    #[test]
+    fn categories_add_up_to_n_and_groups_to_the_total() {
+        use crate::metrics::common::parts_sum_to_whole;
+        use crate::metrics::input::{assert_relations, groups_relation};
+        let summed = ["n", "count", "n_missing"];
+        let table = run(
+            "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]",
+            &["arm"],
+        )
+        .unwrap();
+        assert_relations(
+            &table,
+            &[
+                parts_sum_to_whole(&["arm", "variable"], "count", "n"),
+                groups_relation("arm", &["variable", "category"], &summed),
+            ],
+        );
+        let table = run("categorical = [\"age_band_at_start\"]", &[]).unwrap();
+        assert_relations(&table, &[parts_sum_to_whole(&["variable"], "count", "n")]);
+        let table = run(
+            "categorical = [\"municipality\", \"age_band_at_start\", \"end_date\"]\nnumeric = [\"age_at_start\"]",
+            &["project", "sex"],
+        )
+        .unwrap();
+        assert_relations(
+            &table,
+            &[
+                parts_sum_to_whole(&["project", "sex", "variable"], "count", "n"),
+                groups_relation("project", &["variable", "category"], &summed),
+            ],
+        );
+        // A column both categorical and numeric: its numeric row has another n, so the
+        // variable's rows do not add up to one n; the groups still add up row by row.
+        let table = run(
+            "categorical = [\"end_date\", \"sex\"]\nnumeric = [\"end_date\"]",
+            &["arm"],
+        )
+        .unwrap();
+        assert_relations(
+            &table,
+            &[groups_relation("arm", &["variable", "category"], &summed)],
+        );
+        // A column listed twice repeats its rows: neither relation would hold.
+        let table = run("categorical = [\"sex\", \"sex\"]", &["arm"]).unwrap();
+        assert_eq!(table.rows.len(), 12);
+        assert_relations(&table, &[]);
     }
 
     #[test]

@@ -15,10 +15,12 @@
 //! - Every share is of the whole group (`n`, all persons of the population in the group), as 004
 //!   prints them ("of the whole target group"); the rows of a group sum to `n`.
 
-use super::common::{by_group, in_window, polars};
+use super::common::{
+    by_group, groups_sum_to_total, in_window, parts_sum_to_whole, polars, set_groups,
+};
 use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
-use crate::table::{share, Column as TableColumn, Kind, Table, Value};
+use crate::table::{share, Col, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -245,38 +247,16 @@ impl FirstOutcome {
 
     /// Reshapes the per-group counts into one row per group and first outcome.
     fn table(&self, result: &DataFrame, group_by: &[String]) -> Result<Table> {
-        let persons = |name: &str| TableColumn {
-            name: name.to_string(),
-            kind: Kind::Persons,
-        };
-        let share_column = |name: &str, numerator: &str| TableColumn {
-            name: name.to_string(),
-            kind: Kind::Share {
-                numerator: numerator.to_string(),
-                denominator: "n".to_string(),
-            },
-        };
-        let mut columns: Vec<TableColumn> = group_by
-            .iter()
-            .map(|g| TableColumn {
-                name: g.clone(),
-                kind: Kind::Group,
-            })
-            .collect();
-        columns.extend([
-            TableColumn {
-                name: "first_outcome".into(),
-                kind: Kind::Text,
-            },
-            persons("n"),
-            persons("count"),
-            share_column("share", "count"),
-            persons("reached_goal_later"),
-            share_column("share_reached_goal_later", "reached_goal_later"),
-            persons("via_other_route"),
-            share_column("share_via_other_route", "via_other_route"),
-        ]);
-        let mut table = Table::new(columns);
+        let mut t = TableBuilder::new();
+        let group_cols: Vec<Col> = group_by.iter().map(|g| t.group(g)).collect();
+        let outcome_col = t.text("first_outcome");
+        let n_col = t.persons("n");
+        let count_col = t.persons("count");
+        let share_col = t.share("share", count_col, n_col);
+        let reached_col = t.persons("reached_goal_later");
+        let reached_share_col = t.share("share_reached_goal_later", reached_col, n_col);
+        let via_col = t.persons("via_other_route");
+        let via_share_col = t.share("share_via_other_route", via_col, n_col);
         let text = |name: &str| -> Result<Vec<String>> {
             Ok(result
                 .column(name)?
@@ -309,44 +289,50 @@ impl FirstOutcome {
             })
             .collect::<Result<_>>()?;
         for row in 0..result.height() {
+            let key: Vec<String> = groups.iter().map(|g| g[row].clone()).collect();
+            let total = n[row] as u64;
             for (o, label) in labels.iter().enumerate() {
                 let [count, reached, via] = &per_outcome[o];
+                let mut cells = t.row();
+                set_groups(&mut cells, &group_cols, &key);
+                cells
+                    .text(outcome_col, *label)
+                    .int(n_col, n[row])
+                    .int(count_col, count[row])
+                    .set(share_col, share(count[row] as u64, total));
                 // Reaching the goal later means something for a route or simultaneous start;
                 // another route in between only for a single route.
-                let has_later = (1..=n_routes + 1).contains(&o);
-                let has_via = (1..=n_routes).contains(&o);
-                let total = n[row] as u64;
-                let optional = |applies: bool, value: i64| {
-                    if applies {
-                        (Value::Int(value), share(value as u64, total))
-                    } else {
-                        (Value::Null, Value::Null)
-                    }
-                };
-                let (reached_value, reached_share) = optional(has_later, reached[row]);
-                let (via_value, via_share) = optional(has_via, via[row]);
-                let mut cells: Vec<Value> =
-                    groups.iter().map(|g| Value::Text(g[row].clone())).collect();
-                cells.extend([
-                    Value::Text(label.to_string()),
-                    Value::Int(n[row]),
-                    Value::Int(count[row]),
-                    share(count[row] as u64, total),
-                    reached_value,
-                    reached_share,
-                    via_value,
-                    via_share,
-                ]);
-                table.push_row(cells);
+                if (1..=n_routes + 1).contains(&o) {
+                    cells
+                        .int(reached_col, reached[row])
+                        .set(reached_share_col, share(reached[row] as u64, total));
+                }
+                if (1..=n_routes).contains(&o) {
+                    cells
+                        .int(via_col, via[row])
+                        .set(via_share_col, share(via[row] as u64, total));
+                }
             }
         }
-        Ok(table)
+        // Every person has exactly one first outcome, so a group's counts add up to its n; and
+        // every person is in one group, so per outcome the groups add up to the total.
+        let keys: Vec<&str> = group_by.iter().map(|g| g.as_str()).collect();
+        t.relation(parts_sum_to_whole(&keys, "count", "n"));
+        if let Some(relation) = groups_sum_to_total(
+            group_by,
+            &["first_outcome"],
+            &["n", "count", "reached_goal_later", "via_other_route"],
+        ) {
+            t.relation(relation);
+        }
+        Ok(t.build())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::Value;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
         crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
@@ -542,6 +528,47 @@ mod tests {
         assert_eq!(
             cell(&table, &["F"], "internship", "share_reached_goal_later"),
             Value::Float(0.0)
+        );
+    }
+
+    #[test]
+    fn outcomes_add_up_to_n_and_groups_to_the_total() {
+        use crate::metrics::common::parts_sum_to_whole;
+        use crate::metrics::input::{assert_relations, groups_relation};
+        let table = run("", &[], window(0, None));
+        assert_relations(&table, &[parts_sum_to_whole(&[], "count", "n")]);
+        let summed = ["n", "count", "reached_goal_later", "via_other_route"];
+        let table = run(
+            "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]",
+            &["arm"],
+            window(0, None),
+        );
+        assert_relations(
+            &table,
+            &[
+                parts_sum_to_whole(&["arm"], "count", "n"),
+                groups_relation("arm", &["first_outcome"], &summed),
+            ],
+        );
+        let table = run("", &["arm", "sex"], window(3, None));
+        assert_relations(
+            &table,
+            &[
+                parts_sum_to_whole(&["arm", "sex"], "count", "n"),
+                groups_relation("arm", &["first_outcome"], &summed),
+            ],
+        );
+        let table = run(
+            "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]",
+            &["municipality"],
+            window(0, Some(8)),
+        );
+        assert_relations(
+            &table,
+            &[
+                parts_sum_to_whole(&["municipality"], "count", "n"),
+                groups_relation("municipality", &["first_outcome"], &summed),
+            ],
         );
     }
 

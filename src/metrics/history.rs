@@ -12,7 +12,8 @@
 //! `n_no_weeks`.
 
 use super::common::{
-    by_group, group, mean, persons, polars, share_of, stable_mean, to_table, Spec,
+    by_group, group, groups_sum_to_total, mean, persons, polars, row_sum, share_of, stable_mean,
+    to_table, Spec,
 };
 use super::weeks_shared::{category_index, person_rows, require_columns, runs, MonthFlags};
 use super::{resolve, Compute, MetricDef, MetricInput};
@@ -315,6 +316,17 @@ impl Compute for History {
         }
         specs.push(mean("mean_spells", "n", 2));
         let mut table = to_table(&result, &specs)?;
+        // Each of the n persons has 0 spells or at least 1 (the n_no_weeks have none counted);
+        // every person is in one group, so the groups' counts add up to the total.
+        table
+            .relations
+            .push(row_sum(&["spells_0", "spells_1plus"], "n"));
+        let mut summed = vec!["n", "n_short", "n_no_weeks"];
+        summed.extend(names.iter().map(|[touched, _, _]| touched.as_str()));
+        summed.extend(spell_names.iter().map(|[count, _]| count.as_str()));
+        table
+            .relations
+            .extend(groups_sum_to_total(input.group_by, &[], &summed));
 
         table.notes.push(format!(
             "window: the {} ISO weeks before each person's start week; a week counts when inside DREAM's coverage and its month (Thursday rule) is a panel month; {}: {} over those weeks; public_support: a public-support code; self_support: none; employment: self-supporting in a month with {}; sickness and social_assistance: a code of that category; touched: at least one such week; spells: maximal runs of consecutive {} weeks",
@@ -542,6 +554,43 @@ mod tests {
             float(&table, &["P09"], "mean_degree_social_assistance"),
             7.0 / 46.0
         ));
+    }
+
+    #[test]
+    fn spells_add_up_to_n_and_groups_to_the_total() {
+        use crate::metrics::common::row_sum;
+        use crate::metrics::input::{assert_relations, groups_relation};
+        let split = row_sum(&["spells_0", "spells_1plus"], "n");
+        let summed = [
+            "n",
+            "n_short",
+            "n_no_weeks",
+            "touched_public_support",
+            "touched_social_assistance",
+            "touched_employment",
+            "touched_self_support",
+            "touched_sickness",
+            "spells_0",
+            "spells_1plus",
+            "spells_2plus",
+            "spells_3plus",
+        ];
+        assert_relations(&run("", &[]), std::slice::from_ref(&split));
+        assert_relations(
+            &run("spell_category = \"social_assistance\"", &["arm"]),
+            &[split.clone(), groups_relation("arm", &[], &summed)],
+        );
+        assert_relations(
+            &run(
+                "weeks_before = 10\nunit = \"weeks\"",
+                &["municipality", "sex"],
+            ),
+            &[split.clone(), groups_relation("municipality", &[], &summed)],
+        );
+        assert_relations(
+            &run("weeks_before = 1", &["person_id"]),
+            &[split, groups_relation("person_id", &[], &summed)],
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! Nothing is censored: each person is followed over the months observed in the window.
 
 use super::common::{
-    by_group, group, in_window, mean, persons, polars, share_of, stable_mean, to_table, Spec,
+    by_group, group, groups_sum_to_total, in_window, mean, persons, polars, row_sum, share_of,
+    stable_mean, to_table, Spec,
 };
 use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
@@ -125,6 +126,23 @@ impl Compute for HoursProgression {
             share_of("share_fell", "count_fell", "n"),
         ]);
         let mut table = to_table(&result, &specs)?;
+        // Each of the n persons has hours in a first and a last month (hours are never null), so
+        // rose, unchanged and fell split them; every person is in one group.
+        table.relations.push(row_sum(
+            &["count_rose", "count_unchanged", "count_fell"],
+            "n",
+        ));
+        table.relations.extend(groups_sum_to_total(
+            input.group_by,
+            &[],
+            &[
+                "n",
+                "n_one_month",
+                "count_rose",
+                "count_unchanged",
+                "count_fell",
+            ],
+        ));
         let from = input.window.from();
         let to = input
             .window
@@ -250,6 +268,37 @@ mod tests {
         close(
             float(&table, &[], "mean_last"),
             (12.0 + 100.0 + 130.0 + 72.5 + 70.0 + 25.0) / 6.0,
+        );
+    }
+
+    #[test]
+    fn rose_unchanged_fell_add_up_to_n_and_groups_to_the_total() {
+        use crate::metrics::common::row_sum;
+        use crate::metrics::input::{assert_relations, groups_relation};
+        let split = row_sum(&["count_rose", "count_unchanged", "count_fell"], "n");
+        let summed = [
+            "n",
+            "n_one_month",
+            "count_rose",
+            "count_unchanged",
+            "count_fell",
+        ];
+        assert_relations(&run("", &[], window(0, None)), std::slice::from_ref(&split));
+        assert_relations(
+            &run("unchanged_tolerance = 35.0", &["arm"], window(0, None)),
+            &[split.clone(), groups_relation("arm", &[], &summed)],
+        );
+        assert_relations(
+            &run(
+                "status = \"paid_hours_on_benefit\"",
+                &["municipality", "sex"],
+                window(-4, Some(8)),
+            ),
+            &[split.clone(), groups_relation("municipality", &[], &summed)],
+        );
+        assert_relations(
+            &run("", &["arm"], window(9, Some(12))),
+            &[split, groups_relation("arm", &[], &summed)],
         );
     }
 

@@ -246,3 +246,59 @@ pub fn share_outcome(outcome: &super::PersonOutcome) -> (Vec<u32>, Vec<bool>) {
         values.iter().flatten().collect(),
     )
 }
+
+/// Asserts that a test table declares exactly the relations `expected`, in order (so a dropped or
+/// added relation fails), that every one of them holds in its cells, and that each is put to the
+/// test: changing some cell it relates breaks it (not every instance skipped for an empty cell).
+#[cfg(test)]
+pub fn assert_relations(table: &crate::table::Table, expected: &[crate::table::Relation]) {
+    use crate::table::{Relation, Value};
+    assert_eq!(table.relations, expected, "declared relations");
+    assert_eq!(
+        table.relation_violations(),
+        Vec::<String>::new(),
+        "relations that do not hold"
+    );
+    for relation in expected {
+        let columns: Vec<&String> = match relation {
+            Relation::Sum { parts, whole } => parts.iter().chain([whole]).collect(),
+            Relation::GroupsSumToTotal { columns, .. } => columns.iter().collect(),
+            Relation::PartsSumToWhole { part, whole, .. } => vec![part, whole],
+            Relation::RunningSum {
+                column, cumulative, ..
+            } => vec![column, cumulative],
+            Relation::RiskSet {
+                at_risk, leaving, ..
+            } => leaving.iter().chain([at_risk]).collect(),
+        };
+        let mut alone = table.clone();
+        alone.relations = vec![relation.clone()];
+        let tested = columns.iter().any(|column| {
+            let c = table.column_index(column).expect("a related column");
+            (0..table.rows.len()).any(|r| {
+                let mut changed = alone.clone();
+                changed.rows[r][c] = match &table.rows[r][c] {
+                    Value::Int(v) => Value::Int(v + 1),
+                    Value::Float(v) => Value::Float(v + 1.0),
+                    _ => return false,
+                };
+                !changed.relation_violations().is_empty()
+            })
+        });
+        assert!(
+            tested,
+            "{relation:?} is never tested: every instance has an empty cell"
+        );
+    }
+}
+
+/// A [`crate::table::Relation::GroupsSumToTotal`], spelled out for tests.
+#[cfg(test)]
+pub fn groups_relation(group: &str, keys: &[&str], columns: &[&str]) -> crate::table::Relation {
+    let names = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+    crate::table::Relation::GroupsSumToTotal {
+        group: group.into(),
+        keys: names(keys),
+        columns: names(columns),
+    }
+}

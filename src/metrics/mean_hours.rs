@@ -9,7 +9,9 @@
 //! distinct persons behind it. Persons with no observed month at k / in the window are
 //! `n_censored`.
 
-use super::common::{by_group, group, mean, persons, polars, stable_sum, to_table, Spec};
+use super::common::{
+    by_group, group, groups_sum_to_total, mean, persons, polars, stable_sum, to_table, Spec,
+};
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::Table;
 use anyhow::{anyhow, Result};
@@ -181,6 +183,13 @@ impl Compute for MeanHours {
             persons("n_censored"),
         ]);
         let mut table = to_table(&result, &specs)?;
+        // Every person, with their person-months, is in one group. n_person_months is a count
+        // (of person-months) shown as a statistic over n_persons: it adds up too.
+        table.relations.extend(groups_sum_to_total(
+            input.group_by,
+            &[],
+            &["n_persons", "n_person_months", "n_censored"],
+        ));
         let unit = match self.unit {
             Unit::Month => "hours per month",
             Unit::Week => "hours per week (monthly hours × 12 / 52)",
@@ -369,6 +378,29 @@ mod tests {
         // treatment at 0, paid: only P05 (8.5 h).
         assert!(close(float(table.cell(&["treatment"], "mean")), 8.5));
         assert_eq!(table.cell(&["treatment"], "sd"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn groups_add_up_to_the_total() {
+        use crate::metrics::input::{assert_relations, groups_relation};
+        let summed = ["n_persons", "n_person_months", "n_censored"];
+        assert_relations(&run("at = 3", &[], window(None, None)), &[]);
+        assert_relations(
+            &run("at = 3", &["arm"], window(None, None)),
+            &[groups_relation("arm", &[], &summed)],
+        );
+        assert_relations(
+            &run(
+                "among = \"paid_hours\"\nunit = \"week\"",
+                &["municipality", "sex"],
+                window(Some(-4), Some(8)),
+            ),
+            &[groups_relation("municipality", &[], &summed)],
+        );
+        assert_relations(
+            &run("", &["sex"], window(None, None)),
+            &[groups_relation("sex", &[], &summed)],
+        );
     }
 
     #[test]

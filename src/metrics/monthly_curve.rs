@@ -11,9 +11,10 @@
 //! least one of their counted months of it; `n_censored` counts the persons whose follow-up ends
 //! inside the period (spec §3.3).
 
+use super::common::{groups_sum_to_total, set_groups};
 use super::curve_shared::{curve, index_label, parse_month, CurveRequest};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
-use crate::table::{share, Column, Kind, Table, Value};
+use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
 
@@ -55,13 +56,6 @@ impl Default for MonthlyCurve {
             calendar: false,
             rolling: 1,
         }
-    }
-}
-
-fn column(name: &str, kind: Kind) -> Column {
-    Column {
-        name: name.to_string(),
-        kind,
     }
 }
 
@@ -122,60 +116,48 @@ impl Compute for MonthlyCurve {
             )?),
         };
 
-        let mut columns: Vec<Column> = input
-            .group_by
-            .iter()
-            .map(|g| column(g, Kind::Group))
-            .collect();
-        columns.push(if self.calendar {
-            column("month", Kind::Text)
+        let mut t = TableBuilder::new();
+        let group_cols: Vec<Col> = input.group_by.iter().map(|g| t.group(g)).collect();
+        let index_name = if self.calendar { "month" } else { "rel_month" };
+        let index_col = if self.calendar {
+            t.text(index_name)
         } else {
-            column("rel_month", Kind::Number { decimals: 0 })
-        });
-        let share_kind = |count: &str, n: &str| Kind::Share {
-            numerator: count.into(),
-            denominator: n.into(),
+            t.number(index_name, 0)
         };
-        columns.extend([
-            column("n", Kind::Persons),
-            column("count", Kind::Persons),
-            column("share", share_kind("count", "n")),
-        ]);
+        let n_col = t.persons("n");
+        let count_col = t.persons("count");
+        let share_col = t.share("share", count_col, n_col);
         let rolling = self.rolling > 1;
-        if rolling {
-            columns.push(column("n_censored", Kind::Persons));
-        }
-        if baseline.is_some() {
-            columns.extend([
-                column("n_month0", Kind::Persons),
-                column("count_month0", Kind::Persons),
-                column("share_month0", share_kind("count_month0", "n_month0")),
-                column("min_cell", Kind::Persons),
-                column(
-                    "share_corrected",
-                    Kind::Mean {
-                        n: "min_cell".into(),
-                        decimals: 4,
-                    },
-                ),
-            ]);
-        }
-        let mut table = Table::new(columns);
+        let censored_col = rolling.then(|| t.persons("n_censored"));
+        // The baseline curve with its columns.
+        let baseline = baseline.map(|curve| {
+            let n0 = t.persons("n_month0");
+            let count0 = t.persons("count_month0");
+            let share0 = t.share("share_month0", count0, n0);
+            let min_cell = t.persons("min_cell");
+            let corrected = t.mean("share_corrected", min_cell, 4);
+            (curve, [n0, count0, share0, min_cell, corrected])
+        });
         for (g, key) in counts.groups.iter().enumerate() {
             for index in counts.indices() {
                 let (n, count) = counts.cell(g, index);
-                let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
-                row.push(if self.calendar {
-                    Value::Text(index_label(true, index))
+                let mut row = t.row();
+                set_groups(&mut row, &group_cols, key);
+                if self.calendar {
+                    row.text(index_col, index_label(true, index));
                 } else {
-                    Value::Int(index as i64)
-                });
-                let share_k = share(count as u64, n as u64);
-                row.extend([Value::Int(n), Value::Int(count), share_k.clone()]);
-                if rolling {
-                    row.push(Value::Int(counts.censored(g, index)));
+                    row.int(index_col, index as i64);
                 }
-                if let Some(baseline) = &baseline {
+                let share_k = share(count as u64, n as u64);
+                row.int(n_col, n)
+                    .int(count_col, count)
+                    .set(share_col, share_k.clone());
+                if let Some(c) = censored_col {
+                    row.int(c, counts.censored(g, index));
+                }
+                if let Some((baseline, [n0_col, count0_col, share0_col, min_col, corrected_col])) =
+                    &baseline
+                {
                     // The baseline curve has the same groups in the same order.
                     let (n0, count0) = baseline.cell(g, 0);
                     let share0 = share(count0 as u64, n0 as u64);
@@ -183,16 +165,26 @@ impl Compute for MonthlyCurve {
                         (Some(s), Some(s0)) => Value::Float(s - s0),
                         _ => Value::Null,
                     };
-                    row.extend([
-                        Value::Int(n0),
-                        Value::Int(count0),
-                        share0,
-                        Value::Int(n.min(count).min(n0).min(count0)),
-                        corrected,
-                    ]);
+                    row.int(*n0_col, n0)
+                        .int(*count0_col, count0)
+                        .set(*share0_col, share0)
+                        .int(*min_col, n.min(count).min(n0).min(count0))
+                        .set(*corrected_col, corrected);
                 }
-                table.push_row(row);
             }
+        }
+        // Every person is in one group, so per month the groups' counts add up to the total's
+        // (the month-0 counts too: each group's and the total's own); min_cell, a minimum, does
+        // not.
+        let mut summed = vec!["n", "count"];
+        if rolling {
+            summed.push("n_censored");
+        }
+        if baseline.is_some() {
+            summed.extend(["n_month0", "count_month0"]);
+        }
+        if let Some(relation) = groups_sum_to_total(input.group_by, &[index_name], &summed) {
+            t.relation(relation);
         }
         let index = if self.calendar {
             "calendar month"
@@ -202,9 +194,9 @@ impl Compute for MonthlyCurve {
         let counted = format!(
             "months with rel_month {}..{}",
             window.from(),
-            window.to.map_or(String::new(), |t| t.to_string())
+            window.to.map_or(String::new(), |to| to.to_string())
         );
-        table.notes.push(if self.rolling > 1 {
+        t.note(if self.rolling > 1 {
             format!(
                 "share: per {index} m, persons with {} in any of their counted months m-{}..m, of n, the persons whose follow-up reaches the end of that period (m, or their last counted month if sooner); n_censored: persons with counted months in the period whose follow-up ends inside it, censored at m, never counted as without the status (counting only {counted})",
                 self.status,
@@ -217,9 +209,9 @@ impl Compute for MonthlyCurve {
             )
         });
         if baseline.is_some() {
-            table.notes.push("share_corrected: share minus the group's share at rel_month 0 (share_month0), the curve shifted to start at 0 (001 Figure 15); min_cell: the smallest count it rests on, carrying suppression".into());
+            t.note("share_corrected: share minus the group's share at rel_month 0 (share_month0), the curve shifted to start at 0 (001 Figure 15); min_cell: the smallest count it rests on, carrying suppression");
         }
-        Ok(table)
+        Ok(t.build())
     }
 }
 
@@ -531,6 +523,71 @@ mod tests {
         assert_eq!(
             value(&table, &["Aarhus"], "2021-01", "count"),
             &Value::Int(2)
+        );
+    }
+
+    #[test]
+    fn groups_add_up_to_the_total_per_month() {
+        use crate::metrics::input::{assert_relations, groups_relation};
+        // Without groups the table is the total alone: nothing adds up.
+        let table = run("", &[], window(Some(0), Some(3)));
+        assert_relations(&table, &[]);
+        let table = run("", &["arm"], window(None, None));
+        assert_relations(
+            &table,
+            &[groups_relation("arm", &["rel_month"], &["n", "count"])],
+        );
+        let table = run(
+            "rolling = 3\nstatus = \"any_result\"",
+            &["municipality", "sex"],
+            window(Some(0), Some(9)),
+        );
+        assert_relations(
+            &table,
+            &[groups_relation(
+                "municipality",
+                &["rel_month"],
+                &["n", "count", "n_censored"],
+            )],
+        );
+        let table = run(
+            "calendar = true\nrolling = 3",
+            &["municipality"],
+            months("2020-11", "2021-07"),
+        );
+        assert_relations(
+            &table,
+            &[groups_relation(
+                "municipality",
+                &["month"],
+                &["n", "count", "n_censored"],
+            )],
+        );
+        let table = run(
+            "baseline = \"subtract_month0\"",
+            &["arm"],
+            window(Some(0), Some(10)),
+        );
+        assert_relations(
+            &table,
+            &[groups_relation(
+                "arm",
+                &["rel_month"],
+                &["n", "count", "n_month0", "count_month0"],
+            )],
+        );
+        let table = run(
+            "baseline = \"subtract_month0\"\nrolling = 2",
+            &["sex"],
+            window(Some(-2), Some(6)),
+        );
+        assert_relations(
+            &table,
+            &[groups_relation(
+                "sex",
+                &["rel_month"],
+                &["n", "count", "n_censored", "n_month0", "count_month0"],
+            )],
         );
     }
 

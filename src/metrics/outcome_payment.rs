@@ -17,7 +17,7 @@
 //! weeks observed, the persons observed over the whole horizon (`n_complete`) and the mean payment
 //! among them beside the mean over everyone observed.
 
-use super::common::{by_group, group, mean, persons, polars, to_table, Spec};
+use super::common::{by_group, group, groups_sum_to_total, mean, persons, polars, to_table, Spec};
 use super::weeks_shared::{category_index, person_rows, require_columns, MonthFlags, PersonRow};
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::Table;
@@ -294,6 +294,22 @@ impl Compute for OutcomePayment {
             mean("mean_payment_complete", "n_complete", 0),
         ]);
         let mut table = to_table(&result, &specs)?;
+        // Every person, with their weeks, is in one group: the person counts add up to the
+        // total, and so do the group's summed weeks and payment (sums over its persons, shown
+        // as statistics over n).
+        table.relations.extend(groups_sum_to_total(
+            input.group_by,
+            &[],
+            &[
+                "n",
+                "n_not_observed",
+                "n_complete",
+                "weeks_observed",
+                "weeks_full",
+                "weeks_partial",
+                "payment",
+            ],
+        ));
         table.notes.push(format!(
             "per person, the ISO weeks 1..{horizon} from the start week whose month (Thursday rule) is observed: full self-support = no public-support code{}; partial (when not full) = a week of {} or in a month with {}; payment = {} DKK × weeks_full + {} DKK × weeks_partial (totals over the group's persons)",
             self.full_month_status
@@ -561,6 +577,36 @@ mod tests {
         assert!(values.contains(&(8.0 * 796.0)));
         // P07: 8 × 385.
         assert!(values.contains(&(8.0 * 385.0)));
+    }
+
+    #[test]
+    fn groups_add_up_to_the_total() {
+        use crate::metrics::input::{assert_relations, groups_relation, run_tiny};
+        let run = |params: &str, group_by: &[&str]| {
+            run_tiny(&DEF, params, group_by, &Window::default()).unwrap()
+        };
+        let summed = [
+            "n",
+            "n_not_observed",
+            "n_complete",
+            "weeks_observed",
+            "weeks_full",
+            "weeks_partial",
+            "payment",
+        ];
+        assert_relations(&run("horizon_weeks = 8", &[]), &[]);
+        assert_relations(
+            &run("horizon_weeks = 8", &["arm"]),
+            &[groups_relation("arm", &[], &summed)],
+        );
+        assert_relations(
+            &run(
+                "horizon_weeks = 30\nfull_month_status = \"paid_hours\"",
+                &["municipality", "sex"],
+            ),
+            &[groups_relation("municipality", &[], &summed)],
+        );
+        assert_relations(&run("", &["sex"]), &[groups_relation("sex", &[], &summed)]);
     }
 
     #[test]

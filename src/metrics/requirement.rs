@@ -11,9 +11,10 @@
 //! One row per group, then a last row `(all)` that summarises the groups: `groups` and, per
 //! threshold, `met_<t>` (the number of groups meeting it) and `share_met_<t>`.
 
+use super::common::{groups_sum_to_total, set_groups};
 use super::curve_shared::{curve, index_label, parse_month, CurveRequest};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
-use crate::table::{share, Column, Kind, Table, Value};
+use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, bail, Result};
 use serde::{Deserialize, Serialize};
 
@@ -51,13 +52,6 @@ impl Default for Requirement {
             rolling: 1,
             min_n: 1,
         }
-    }
-}
-
-fn column(name: &str, kind: Kind) -> Column {
-    Column {
-        name: name.to_string(),
-        kind,
     }
 }
 
@@ -123,42 +117,22 @@ impl Compute for Requirement {
             .iter()
             .map(|&t| threshold_label(t))
             .collect();
-        let mut columns: Vec<Column> = input
-            .group_by
-            .iter()
-            .map(|g| column(g, Kind::Group))
-            .collect();
-        columns.extend([
-            column("months", Kind::Number { decimals: 0 }),
-            column("best_month", Kind::Text),
-            column("n", Kind::Persons),
-            column("count", Kind::Persons),
-            column(
-                "best_share",
-                Kind::Share {
-                    numerator: "count".into(),
-                    denominator: "n".into(),
-                },
-            ),
-        ]);
+        let mut t = TableBuilder::new();
+        let group_cols: Vec<Col> = input.group_by.iter().map(|g| t.group(g)).collect();
+        let months_col = t.number("months", 0);
+        let best_month_col = t.text("best_month");
+        let n_col = t.persons("n");
+        let count_col = t.persons("count");
+        let best_share_col = t.share("best_share", count_col, n_col);
         let rolling = self.rolling > 1;
-        if rolling {
-            columns.push(column("n_censored", Kind::Persons));
-        }
-        columns.push(column("groups", Kind::Number { decimals: 0 }));
-        for label in &labels {
-            columns.push(column(
-                &format!("met_{label}"),
-                Kind::Number { decimals: 0 },
-            ));
-        }
-        for label in &labels {
-            columns.push(column(
-                &format!("share_met_{label}"),
-                Kind::Number { decimals: 3 },
-            ));
-        }
-        let mut table = Table::new(columns);
+        let censored_col = rolling.then(|| t.persons("n_censored"));
+        let groups_col = t.number("groups", 0);
+        let met_names: Vec<String> = labels.iter().map(|l| format!("met_{l}")).collect();
+        let met_cols: Vec<Col> = met_names.iter().map(|m| t.number(m, 0)).collect();
+        let share_met_cols: Vec<Col> = labels
+            .iter()
+            .map(|l| t.number(format!("share_met_{l}"), 3))
+            .collect();
 
         let groups = counts.groups.len() - 1; // the last is the total
         let mut met = vec![0i64; self.thresholds.len()];
@@ -183,64 +157,57 @@ impl Compute for Requirement {
                     best = Some((index, n, count));
                 }
             }
-            let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
-            row.push(Value::Int(months));
+            let mut row = t.row();
+            set_groups(&mut row, &group_cols, key);
+            row.int(months_col, months);
             let best_share = match best {
                 Some((index, n, count)) => {
-                    row.extend([
-                        Value::Text(index_label(self.calendar, index)),
-                        Value::Int(n),
-                        Value::Int(count),
-                    ]);
+                    row.text(best_month_col, index_label(self.calendar, index))
+                        .int(n_col, n)
+                        .int(count_col, count);
                     share(count as u64, n as u64)
                 }
                 None => {
-                    row.extend([Value::Null, Value::Int(0), Value::Int(0)]);
+                    row.int(n_col, 0).int(count_col, 0);
                     Value::Null
                 }
             };
-            row.push(best_share.clone());
-            if rolling {
-                row.push(Value::Int(
-                    best.map_or(0, |(index, _, _)| counts.censored(g, index)),
-                ));
+            row.set(best_share_col, best_share.clone());
+            if let Some(c) = censored_col {
+                row.int(c, best.map_or(0, |(index, _, _)| counts.censored(g, index)));
             }
-            row.push(Value::Int(1));
-            let flags: Vec<bool> = self
-                .thresholds
-                .iter()
-                .map(|&t| best_share.as_f64().is_some_and(|s| s >= t))
-                .collect();
-            for (i, &flag) in flags.iter().enumerate() {
+            row.int(groups_col, 1);
+            for (i, &threshold) in self.thresholds.iter().enumerate() {
+                let flag = best_share.as_f64().is_some_and(|s| s >= threshold);
                 met[i] += flag as i64;
-                row.push(Value::Int(flag as i64));
+                row.int(met_cols[i], flag as i64).set(
+                    share_met_cols[i],
+                    Value::Float(if flag { 1.0 } else { 0.0 }),
+                );
             }
-            for &flag in &flags {
-                row.push(Value::Float(if flag { 1.0 } else { 0.0 }));
-            }
-            table.push_row(row);
         }
         // The summary over the groups.
-        let mut row: Vec<Value> = counts.groups[groups]
-            .iter()
-            .map(|k| Value::Text(k.clone()))
+        let mut row = t.row();
+        set_groups(&mut row, &group_cols, &counts.groups[groups]);
+        row.int(groups_col, groups as i64);
+        for (i, &m) in met.iter().enumerate() {
+            row.int(met_cols[i], m).set(
+                share_met_cols[i],
+                if groups == 0 {
+                    Value::Null
+                } else {
+                    Value::Float(m as f64 / groups as f64)
+                },
+            );
+        }
+        // The summary row counts the groups and those meeting each threshold: each group row
+        // adds 1 and its 0/1 flags. (Its persons cells are empty: no relation among them.)
+        let summed: Vec<&str> = std::iter::once("groups")
+            .chain(met_names.iter().map(|m| m.as_str()))
             .collect();
-        row.extend(std::iter::repeat_n(Value::Null, 5));
-        if rolling {
-            row.push(Value::Null);
+        if let Some(relation) = groups_sum_to_total(input.group_by, &[], &summed) {
+            t.relation(relation);
         }
-        row.push(Value::Int(groups as i64));
-        for &m in &met {
-            row.push(Value::Int(m));
-        }
-        for &m in &met {
-            row.push(if groups == 0 {
-                Value::Null
-            } else {
-                Value::Float(m as f64 / groups as f64)
-            });
-        }
-        table.push_row(row);
 
         let period = if self.calendar {
             format!(
@@ -263,14 +230,14 @@ impl Compute for Requirement {
         } else {
             String::new()
         };
-        table.notes.push(format!(
+        t.note(format!(
             "best_share: per group, the highest monthly share with {} over the {period} with at least {} person(s) observed, among the persons observed that month with rel_month {}..{}{rolling}; met_<t>: 1 when best_share >= t; (all): groups, and the number and share of groups meeting each threshold",
             self.status,
             self.min_n.max(1),
             window.from(),
-            window.to.map_or(String::new(), |t| t.to_string()),
+            window.to.map_or(String::new(), |to| to.to_string()),
         ));
-        Ok(table)
+        Ok(t.build())
     }
 }
 
@@ -472,6 +439,40 @@ mod tests {
         );
         let table = run("", &["municipality"], months("2020-12", "2021-01")).unwrap();
         assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(0)));
+    }
+
+    #[test]
+    fn the_group_rows_add_up_to_the_summary() {
+        use crate::metrics::input::{assert_relations, groups_relation};
+        let table = run(
+            "thresholds = [0.5, 0.3]",
+            &["municipality"],
+            months("2020-10", "2021-01"),
+        )
+        .unwrap();
+        assert_relations(
+            &table,
+            &[groups_relation(
+                "municipality",
+                &[],
+                &["groups", "met_50", "met_30"],
+            )],
+        );
+        let table = run(
+            "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]",
+            &["arm", "municipality"],
+            Window::rel(Some(0), Some(9)),
+        )
+        .unwrap();
+        assert_relations(
+            &table,
+            &[groups_relation("arm", &[], &["groups", "met_60"])],
+        );
+        let table = run("min_n = 3", &["sex"], months("2020-12", "2021-02")).unwrap();
+        assert_relations(
+            &table,
+            &[groups_relation("sex", &[], &["groups", "met_20", "met_15"])],
+        );
     }
 
     #[test]

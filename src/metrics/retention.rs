@@ -13,7 +13,9 @@
 //! Employers are the income register's rows of the month with hours > 0 and >=
 //! `min_hours_per_employer` (the panel's option), the same rule as the panel's `employers`.
 
-use super::common::{by_group, group, in_window, persons, polars, share_of, to_table, Spec};
+use super::common::{
+    by_group, group, groups_sum_to_total, in_window, persons, polars, share_of, to_table, Spec,
+};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
 use crate::load::Job;
@@ -184,6 +186,16 @@ impl Compute for Retention {
             share_of("share_same_employer", "count_same_employer", "n"),
         ]);
         let mut table = to_table(&result, &specs)?;
+        // Every person is in one group. (n + n_censored + n_preceded is the persons with a first
+        // month in the status, not a column.)
+        let mut summed = vec!["n", "n_censored"];
+        if !self.not_preceded_by.is_empty() {
+            summed.push("n_preceded");
+        }
+        summed.extend(["count_still", "count_same_employer"]);
+        table
+            .relations
+            .extend(groups_sum_to_total(input.group_by, &[], &summed));
         let from = input.window.from();
         let to = input
             .window
@@ -440,6 +452,53 @@ mod tests {
         assert_eq!(int(&table, &[], "n_censored"), 1);
         assert_eq!(table.cell(&[], "share_still"), Some(&Value::Null));
         assert_eq!(table.cell(&[], "share_same_employer"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn groups_add_up_to_the_total() {
+        use crate::metrics::input::{assert_relations, groups_relation};
+        assert_relations(&run("", &[], window(0, None)), &[]);
+        let table = run("k = 3", &["arm"], window(0, None));
+        assert_relations(
+            &table,
+            &[groups_relation(
+                "arm",
+                &[],
+                &["n", "n_censored", "count_still", "count_same_employer"],
+            )],
+        );
+        let table = run(
+            "k = 2\nnot_preceded_by = [\"internship\"]",
+            &["municipality", "sex"],
+            window(-2, Some(6)),
+        );
+        assert_relations(
+            &table,
+            &[groups_relation(
+                "municipality",
+                &[],
+                &[
+                    "n",
+                    "n_censored",
+                    "n_preceded",
+                    "count_still",
+                    "count_same_employer",
+                ],
+            )],
+        );
+        let table = run(
+            "status = \"self_support\"\nk = 1",
+            &["sex"],
+            window(0, None),
+        );
+        assert_relations(
+            &table,
+            &[groups_relation(
+                "sex",
+                &[],
+                &["n", "n_censored", "count_still", "count_same_employer"],
+            )],
+        );
     }
 
     #[test]

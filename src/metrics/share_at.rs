@@ -6,9 +6,10 @@
 //! Persons not observed at k (follow-up ends before k, or coverage begins after it) are
 //! `n_censored`, never counted as "not in S".
 
+use super::common::{groups_sum_to_total, set_groups};
 use super::curve_shared::{curve, CurveRequest};
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
-use crate::table::{share, Column, Kind, Table, Value};
+use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::{col, lit, IntoLazy, SortMultipleOptions};
 use serde::{Deserialize, Serialize};
@@ -37,13 +38,6 @@ impl Default for ShareAt {
             status: "paid_hours".into(),
             at: None,
         }
-    }
-}
-
-fn column(name: &str, kind: Kind) -> Column {
-    Column {
-        name: name.to_string(),
-        kind,
     }
 }
 
@@ -114,12 +108,11 @@ impl Compute for ShareAt {
 }
 
 impl ShareAt {
-    fn group_columns(input: &MetricInput<'_>) -> Vec<Column> {
-        input
-            .group_by
-            .iter()
-            .map(|g| column(g, Kind::Group))
-            .collect()
+    /// A builder with the group columns declared, and those columns.
+    fn builder(input: &MetricInput<'_>) -> (TableBuilder, Vec<Col>) {
+        let mut t = TableBuilder::new();
+        let groups = input.group_by.iter().map(|g| t.group(g)).collect();
+        (t, groups)
     }
 
     fn at_month(&self, input: &MetricInput<'_>, at: i32) -> Result<Table> {
@@ -135,36 +128,32 @@ impl ShareAt {
                 last: Some(at),
             },
         )?;
-        let mut columns = Self::group_columns(input);
-        columns.extend([
-            column("n", Kind::Persons),
-            column("count", Kind::Persons),
-            column(
-                "share",
-                Kind::Share {
-                    numerator: "count".into(),
-                    denominator: "n".into(),
-                },
-            ),
-            column("n_censored", Kind::Persons),
-        ]);
-        let mut table = Table::new(columns);
+        let (mut t, group_cols) = Self::builder(input);
+        let n_col = t.persons("n");
+        let count_col = t.persons("count");
+        let share_col = t.share("share", count_col, n_col);
+        let censored_col = t.persons("n_censored");
         for (g, key) in counts.groups.iter().enumerate() {
             let (n, count) = counts.cell(g, at);
-            let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
-            row.extend([
-                Value::Int(n),
-                Value::Int(count),
-                share(count as u64, n as u64),
-                Value::Int(counts.population[g] - n),
-            ]);
-            table.push_row(row);
+            let mut row = t.row();
+            set_groups(&mut row, &group_cols, key);
+            row.int(n_col, n)
+                .int(count_col, count)
+                .set(share_col, share(count as u64, n as u64))
+                .int(censored_col, counts.population[g] - n);
         }
-        table.notes.push(format!(
+        // Every person is in one group. (n + n_censored is the group's population, which is
+        // not a column.)
+        if let Some(relation) =
+            groups_sum_to_total(input.group_by, &[], &["n", "count", "n_censored"])
+        {
+            t.relation(relation);
+        }
+        t.note(format!(
             "share: persons with {} at rel_month {at}, of n, the persons observed at rel_month {at}; n_censored: persons not observed at rel_month {at}",
             self.status
         ));
-        Ok(table)
+        Ok(t.build())
     }
 
     fn averaged(&self, input: &MetricInput<'_>) -> Result<Table> {
@@ -185,27 +174,12 @@ impl ShareAt {
                 last: Some(to),
             },
         )?;
-        let mut columns = Self::group_columns(input);
-        columns.extend([
-            column("months", Kind::Number { decimals: 0 }),
-            column("min_cell", Kind::Persons),
-            column(
-                "n_mean",
-                Kind::Mean {
-                    n: "min_cell".into(),
-                    decimals: 1,
-                },
-            ),
-            column(
-                "share",
-                Kind::Mean {
-                    n: "min_cell".into(),
-                    decimals: 4,
-                },
-            ),
-            column("n_censored", Kind::Persons),
-        ]);
-        let mut table = Table::new(columns);
+        let (mut t, group_cols) = Self::builder(input);
+        let months_col = t.number("months", 0);
+        let min_cell_col = t.persons("min_cell");
+        let n_mean_col = t.mean("n_mean", min_cell_col, 1);
+        let share_col = t.mean("share", min_cell_col, 4);
+        let censored_col = t.persons("n_censored");
         for (g, key) in counts.groups.iter().enumerate() {
             let cells: Vec<(i64, i64)> = counts
                 .indices()
@@ -213,29 +187,31 @@ impl ShareAt {
                 .filter(|&(n, _)| n > 0)
                 .collect();
             let months = cells.len();
-            let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
+            let mut row = t.row();
+            set_groups(&mut row, &group_cols, key);
             if months == 0 {
-                row.extend([Value::Int(0), Value::Int(0), Value::Null, Value::Null]);
+                row.int(months_col, 0).int(min_cell_col, 0);
             } else {
                 let min_cell = cells.iter().map(|&(n, c)| n.min(c)).min().unwrap_or(0);
                 let n_mean = cells.iter().map(|&(n, _)| n as f64).sum::<f64>() / months as f64;
                 let share_mean =
                     cells.iter().map(|&(n, c)| c as f64 / n as f64).sum::<f64>() / months as f64;
-                row.extend([
-                    Value::Int(months as i64),
-                    Value::Int(min_cell),
-                    Value::Float(n_mean),
-                    Value::Float(share_mean),
-                ]);
+                row.int(months_col, months as i64)
+                    .int(min_cell_col, min_cell)
+                    .set(n_mean_col, Value::Float(n_mean))
+                    .set(share_col, Value::Float(share_mean));
             }
-            row.push(Value::Int(counts.population[g] - counts.observed[g]));
-            table.push_row(row);
+            row.int(censored_col, counts.population[g] - counts.observed[g]);
         }
-        table.notes.push(format!(
+        // Every person is in one group; min_cell and the means are not sums.
+        if let Some(relation) = groups_sum_to_total(input.group_by, &[], &["n_censored"]) {
+            t.relation(relation);
+        }
+        t.note(format!(
             "share: the unweighted mean over the months rel_month {from}..{to} with anyone observed (months) of the share with {} among the persons observed that month; n_mean: the mean monthly n; min_cell: the smallest monthly n or count the mean rests on (it carries suppression); n_censored: persons observed in none of the months",
             self.status
         ));
-        Ok(table)
+        Ok(t.build())
     }
 }
 
@@ -383,6 +359,39 @@ mod tests {
         assert_eq!(table.cell(&[], "months"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&[], "share"), Some(&Value::Null));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(11)));
+    }
+
+    #[test]
+    fn groups_add_up_to_the_total() {
+        use crate::metrics::input::{assert_relations, groups_relation};
+        let table = run("at = 3", &[], window(None, None));
+        assert_relations(&table, &[]);
+        let table = run("at = 3", &["arm"], window(None, None));
+        assert_relations(
+            &table,
+            &[groups_relation("arm", &[], &["n", "count", "n_censored"])],
+        );
+        let table = run(
+            "at = 0\nstatus = \"self_support\"",
+            &["municipality", "sex"],
+            window(None, None),
+        );
+        assert_relations(
+            &table,
+            &[groups_relation(
+                "municipality",
+                &[],
+                &["n", "count", "n_censored"],
+            )],
+        );
+        let table = run("", &["arm"], window(Some(0), Some(2)));
+        assert_relations(&table, &[groups_relation("arm", &[], &["n_censored"])]);
+        let table = run(
+            "status = \"any_result\"",
+            &["sex", "arm"],
+            window(Some(-3), Some(9)),
+        );
+        assert_relations(&table, &[groups_relation("sex", &[], &["n_censored"])]);
     }
 
     #[test]

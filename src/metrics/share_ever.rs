@@ -8,7 +8,9 @@
 //! over the months observed (the reports' "measured until June 2022"); persons with none are
 //! `n_censored`.
 
-use super::common::{any_in_window, by_group, group, persons, polars, share_of, to_table, Spec};
+use super::common::{
+    any_in_window, by_group, group, groups_sum_to_total, persons, polars, share_of, to_table, Spec,
+};
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::Table;
 use anyhow::Result;
@@ -106,6 +108,12 @@ impl Compute for ShareEver {
             persons("n_censored"),
         ]);
         let mut table = to_table(&result, &specs)?;
+        // Every person is in one group. (n + n_censored is the group's population, not a column.)
+        table.relations.extend(groups_sum_to_total(
+            input.group_by,
+            &[],
+            &["n", "count", "n_censored"],
+        ));
         let to = input
             .window
             .to
@@ -197,6 +205,22 @@ mod tests {
         // Only P07 (control) has flexjob weeks.
         assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(1)));
         assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(0)));
+    }
+
+    #[test]
+    fn groups_add_up_to_the_total() {
+        use crate::metrics::input::{assert_relations, groups_relation};
+        let table = run("", &[], window(0, Some(6)));
+        assert_relations(&table, &[]);
+        let summed = ["n", "count", "n_censored"];
+        let table = run("", &["arm"], window(0, Some(6)));
+        assert_relations(&table, &[groups_relation("arm", &[], &summed)]);
+        let table = run(
+            "followup = \"available\"\nstatus = \"any_result\"",
+            &["municipality", "sex"],
+            window(-3, None),
+        );
+        assert_relations(&table, &[groups_relation("municipality", &[], &summed)]);
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! `paid_hours`. Denominator: persons observed over the whole window (every month of it in the
 //! panel); the others are `n_censored`.
 
-use super::common::{by_group, group, mean, persons, polars, share_of, to_table, Spec};
+use super::common::{
+    by_group, group, groups_sum_to_total, mean, persons, polars, share_of, to_table, Spec,
+};
 use super::weeks_shared::{category_index, person_rows, require_columns, runs, MonthFlags};
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::Table;
@@ -169,6 +171,12 @@ impl Compute for Spell {
             mean("mean_longest_run", "n", 1),
         ]);
         let mut table = to_table(&result, &specs)?;
+        // Every person is in one group. (n + n_censored is the group's population, not a column.)
+        table.relations.extend(groups_sum_to_total(
+            input.group_by,
+            &[],
+            &["n", "count", "n_censored"],
+        ));
         let mut set: Vec<String> = self
             .categories
             .iter()
@@ -368,6 +376,30 @@ mod tests {
             Some(&Value::Null)
         );
         assert_eq!(table.cell(&["control"], "share"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn groups_add_up_to_the_total() {
+        use crate::metrics::input::{assert_relations, groups_relation};
+        let summed = ["n", "count", "n_censored"];
+        assert_relations(&run("", &[], 0, 6), &[]);
+        assert_relations(
+            &run("", &["arm"], 0, 6),
+            &[groups_relation("arm", &[], &summed)],
+        );
+        assert_relations(
+            &run("min_weeks = 4", &["municipality", "sex"], -3, 2),
+            &[groups_relation("municipality", &[], &summed)],
+        );
+        assert_relations(
+            &run(
+                "categories = [\"internship\"]\nmonth_statuses = []",
+                &["sex"],
+                0,
+                3,
+            ),
+            &[groups_relation("sex", &[], &summed)],
+        );
     }
 
     #[test]
