@@ -64,6 +64,16 @@ impl Describe {
         if self.categorical.is_empty() && self.numeric.is_empty() {
             return Err("categorical, numeric: describe needs at least one cohort column to describe (e.g. categorical = [\"sex\"], numeric = [\"age_at_start\"])".into());
         }
+        for (key, columns) in [
+            ("categorical", &self.categorical),
+            ("numeric", &self.numeric),
+        ] {
+            for (i, column) in columns.iter().enumerate() {
+                if columns[..i].contains(column) {
+                    return Err(format!("{key}: {column:?} is listed twice"));
+                }
+            }
+        }
         if self.age_bands.is_empty() {
             return Err("age_bands: needs at least one lower bound".into());
         }
@@ -694,5 +704,11 @@ mod tests {
         assert!(err.contains("categorical"), "{err}");
         let err = resolve("numerics = [\"birth_year\"]").err().unwrap();
         assert!(err.contains("unknown field `numerics`"), "{err}");
+        // A column listed twice would print its rows twice (and break the table's relations).
+        let err = resolve("categorical = [\"sex\", \"arm\", \"sex\"]")
+            .unwrap()
+            .check(&w)
+            .unwrap_err();
+        assert_eq!(err, "categorical: \"sex\" is listed twice");
     }
 }
