@@ -402,14 +402,15 @@ impl Query {
                 return Err(usage(&self.path, format!("[population] key {}: column not in {cohort_file} (columns: {}, or at_start)", filter.column, allowed())));
             }
         }
+        // A metric may read any cohort column (describe's end_date, say), not only covariates.
         for (key, column) in self.metric.cohort_columns() {
-            if !known(&column) {
+            if !cohort_columns.contains(&column) {
                 return Err(usage(
                     &self.path,
                     format!(
                         "[params] of metric {} key {key}: column {column:?} is not in {cohort_file} (its columns: {})",
                         self.metric_def.name,
-                        allowed()
+                        cohort_columns.join(", ")
                     ),
                 ));
             }
@@ -576,7 +577,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             query.check_columns(&header, "cohort.csv").unwrap_err().to_string(),
-            "q.toml: [params] of metric effect key by: column \"kommune\" is not in cohort.csv (its columns: arm, municipality, birth_year)"
+            "q.toml: [params] of metric effect key by: column \"kommune\" is not in cohort.csv (its columns: person_id, start_date, arm, municipality, birth_year)"
         );
         let query = parse(
             "name = \"x\"\ntitle = \"X\"\nmetric = \"describe\"\n[params]\ncategorical = [\"age_band_at_start\", \"origin\"]\n",
@@ -584,7 +585,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             query.check_columns(&header, "cohort.csv").unwrap_err().to_string(),
-            "q.toml: [params] of metric describe key categorical: column \"origin\" is not in cohort.csv (its columns: arm, municipality, birth_year)"
+            "q.toml: [params] of metric describe key categorical: column \"origin\" is not in cohort.csv (its columns: person_id, start_date, arm, municipality, birth_year)"
         );
     }
 
