@@ -110,6 +110,19 @@ pub enum Relation {
         at_risk: String,
         leaving: Vec<String>,
     },
+    /// Among rows with the same `keys`, the `column` cells of the rows whose `label` (a text
+    /// column) reads one of `parts` add up to the `whole_column` cell of the row whose `label`
+    /// reads `whole`: categories printed one per row adding up to their total's row (`referred`
+    /// = `deregistered` + `not_started` + `active`), or a curve's month rows adding up to its
+    /// summary row (`events` of the `month` rows = `events_total` of the `summary` row).
+    RowsSumToRow {
+        keys: Vec<String>,
+        label: String,
+        parts: Vec<String>,
+        column: String,
+        whole: String,
+        whole_column: String,
+    },
 }
 
 /// The group value printed for the row over all groups.
@@ -332,6 +345,35 @@ impl Table {
                         }
                     }
                 }
+                Relation::RowsSumToRow {
+                    keys,
+                    label,
+                    parts,
+                    column,
+                    whole,
+                    whole_column,
+                } => {
+                    let (l, c, w) = (index(label), index(column), index(whole_column));
+                    let reads = |r: usize, want: &str| matches!(&self.rows[r][l], Value::Text(t) if t == want);
+                    for (_, rows) in blocks(keys) {
+                        let sum: Option<f64> = rows
+                            .iter()
+                            .filter(|&&r| parts.iter().any(|p| reads(r, p)))
+                            .map(|&r| number(&self.rows[r], c))
+                            .sum();
+                        for &r in rows.iter().filter(|&&r| reads(r, whole)) {
+                            if let (Some(sum), Some(whole_value)) = (sum, number(&self.rows[r], w))
+                            {
+                                if !close(sum, whole_value) {
+                                    violations.push(format!(
+                                        "row {r}: {column} of the rows {} adds up to {sum}, not {whole_column} {whole_value}",
+                                        parts.join(" + ")
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         violations
@@ -532,6 +574,11 @@ impl TableBuilder {
         self.rows.push(vec![Value::Null; self.columns.len()]);
         let row = self.rows.last_mut().expect("a row was just pushed");
         Row { cells: row }
+    }
+
+    /// The name of a declared column: for relations, which name columns.
+    pub fn name(&self, col: Col) -> String {
+        self.columns[col.0].name.clone()
     }
 
     pub fn relation(&mut self, relation: Relation) {
@@ -809,6 +856,66 @@ mod tests {
             violations[6],
             "row 0: events adds up to 14, not cumulative 2"
         );
+    }
+
+    #[test]
+    fn rows_adding_up_to_a_row() {
+        // Two groups' funnels: referred = deregistered + active, in count; the (all) summary of
+        // each group's months in another column.
+        let mut t = TableBuilder::new();
+        let group = t.group("group");
+        let stage = t.text("stage");
+        let count = t.persons("count");
+        let total = t.persons("total");
+        let rows = [
+            ("a", "referred", Some(10), None),
+            ("a", "deregistered", Some(4), None),
+            ("a", "active", Some(6), None),
+            ("a", "summary", None, Some(6)),
+            ("b", "referred", Some(7), None),
+            ("b", "deregistered", Some(0), None),
+            ("b", "active", Some(7), None),
+            ("b", "summary", None, Some(7)),
+        ];
+        for (g, s, c, n) in rows {
+            let mut row = t.row();
+            row.text(group, g).text(stage, s);
+            if let Some(c) = c {
+                row.int(count, c);
+            }
+            if let Some(n) = n {
+                row.int(total, n);
+            }
+        }
+        let keys = vec![t.name(group)];
+        t.relation(Relation::RowsSumToRow {
+            keys: keys.clone(),
+            label: t.name(stage),
+            parts: vec!["deregistered".into(), "active".into()],
+            column: t.name(count),
+            whole: "referred".into(),
+            whole_column: t.name(count),
+        });
+        t.relation(Relation::RowsSumToRow {
+            keys,
+            label: t.name(stage),
+            parts: vec!["active".into()],
+            column: t.name(count),
+            whole: "summary".into(),
+            whole_column: t.name(total),
+        });
+        let mut table = t.build();
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
+        table.rows[2][2] = Value::Int(5); // a: 5 active
+        assert_eq!(
+            table.relation_violations(),
+            [
+                "row 0: count of the rows deregistered + active adds up to 9, not count 10",
+                "row 3: count of the rows active adds up to 5, not total 6",
+            ]
+        );
+        table.rows[2][2] = Value::Suppressed;
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
     }
 
     #[test]
