@@ -497,6 +497,8 @@ pub struct Col(usize);
 #[derive(Debug, Default)]
 pub struct TableBuilder {
     columns: Vec<Column>,
+    /// The printed order of the columns (positions in `columns`).
+    order: Vec<usize>,
     rows: Vec<Vec<Value>>,
     relations: Vec<Relation>,
     notes: Vec<String>,
@@ -515,7 +517,21 @@ impl TableBuilder {
         );
         assert!(self.rows.is_empty(), "column {name} declared after a row");
         self.columns.push(Column { name, kind });
+        self.order.push(self.columns.len() - 1);
         Col(self.columns.len() - 1)
+    }
+
+    /// Prints `col` here, after the columns declared so far, rather than where it was declared:
+    /// for a count that statistics printed before it rest on (which must be declared before
+    /// them).
+    pub fn place(&mut self, col: Col) {
+        assert!(
+            self.rows.is_empty(),
+            "column {} placed after a row",
+            self.columns[col.0].name
+        );
+        self.order.retain(|&c| c != col.0);
+        self.order.push(col.0);
     }
 
     /// The name of a count column `col` a share or mean rests on; panics on any other.
@@ -590,9 +606,20 @@ impl TableBuilder {
     }
 
     pub fn build(self) -> Table {
+        let order = self.order;
+        let in_order = |mut cells: Vec<Value>| -> Vec<Value> {
+            order
+                .iter()
+                .map(|&c| std::mem::replace(&mut cells[c], Value::Null))
+                .collect()
+        };
+        let mut columns: Vec<Option<Column>> = self.columns.into_iter().map(Some).collect();
         Table {
-            columns: self.columns,
-            rows: self.rows,
+            columns: order
+                .iter()
+                .map(|&c| columns[c].take().expect("each column once"))
+                .collect(),
+            rows: self.rows.into_iter().map(in_order).collect(),
             notes: self.notes,
             suppressed: 0,
             relations: self.relations,
@@ -806,6 +833,35 @@ mod tests {
         assert_eq!(table.rows[0][6], Value::Null);
         assert_eq!(table.rows[0][2], Value::Int(10));
         assert_eq!(table.relation_violations(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_column_placed_later_is_printed_there() {
+        let mut t = TableBuilder::new();
+        let n = t.persons("n");
+        let min_cell = t.persons("min_cell");
+        let difference = t.mean("difference", min_cell, 1);
+        t.place(min_cell);
+        let censored = t.persons("censored");
+        t.row()
+            .int(n, 10)
+            .int(min_cell, 3)
+            .set(difference, Value::Float(0.5))
+            .int(censored, 2);
+        assert_eq!(t.name(min_cell), "min_cell");
+        let table = t.build();
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["n", "difference", "min_cell", "censored"]);
+        assert_eq!(
+            table.rows[0],
+            [
+                Value::Int(10),
+                Value::Float(0.5),
+                Value::Int(3),
+                Value::Int(2)
+            ]
+        );
+        assert_eq!(table.check_references(), Ok(()));
     }
 
     #[test]
