@@ -110,6 +110,19 @@ pub enum Relation {
         at_risk: String,
         leaving: Vec<String>,
     },
+    /// Among rows with the same `keys`, the `column` cells of the rows whose `label` (a text
+    /// column) reads one of `parts` add up to the `whole_column` cell of the row whose `label`
+    /// reads `whole`: categories printed one per row adding up to their total's row (`referred`
+    /// = `deregistered` + `not_started` + `active`), or a curve's month rows adding up to its
+    /// summary row (`events` of the `month` rows = `events_total` of the `summary` row).
+    RowsSumToRow {
+        keys: Vec<String>,
+        label: String,
+        parts: Vec<String>,
+        column: String,
+        whole: String,
+        whole_column: String,
+    },
 }
 
 /// The group value printed for the row over all groups.
@@ -331,6 +344,35 @@ impl Table {
                         }
                     }
                 }
+                Relation::RowsSumToRow {
+                    keys,
+                    label,
+                    parts,
+                    column,
+                    whole,
+                    whole_column,
+                } => {
+                    let (l, c, w) = (index(label), index(column), index(whole_column));
+                    let reads = |r: usize, want: &str| matches!(&self.rows[r][l], Value::Text(t) if t == want);
+                    for (_, rows) in blocks(keys) {
+                        let sum: Option<f64> = rows
+                            .iter()
+                            .filter(|&&r| parts.iter().any(|p| reads(r, p)))
+                            .map(|&r| number(&self.rows[r], c))
+                            .sum();
+                        for &r in rows.iter().filter(|&&r| reads(r, whole)) {
+                            if let (Some(sum), Some(whole_value)) = (sum, number(&self.rows[r], w))
+                            {
+                                if !close(sum, whole_value) {
+                                    violations.push(format!(
+                                        "row {r}: {column} of the rows {} adds up to {sum}, not {whole_column} {whole_value}",
+                                        parts.join(" + ")
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         violations
@@ -454,6 +496,8 @@ pub struct Col(usize);
 #[derive(Debug, Default)]
 pub struct TableBuilder {
     columns: Vec<Column>,
+    /// The printed order of the columns (positions in `columns`).
+    order: Vec<usize>,
     rows: Vec<Vec<Value>>,
     relations: Vec<Relation>,
     notes: Vec<String>,
@@ -472,7 +516,21 @@ impl TableBuilder {
         );
         assert!(self.rows.is_empty(), "column {name} declared after a row");
         self.columns.push(Column { name, kind });
+        self.order.push(self.columns.len() - 1);
         Col(self.columns.len() - 1)
+    }
+
+    /// Prints `col` here, after the columns declared so far, rather than where it was declared:
+    /// for a count that statistics printed before it rest on (which must be declared before
+    /// them).
+    pub fn place(&mut self, col: Col) {
+        assert!(
+            self.rows.is_empty(),
+            "column {} placed after a row",
+            self.columns[col.0].name
+        );
+        self.order.retain(|&c| c != col.0);
+        self.order.push(col.0);
     }
 
     /// The name of a count column `col` a share or mean rests on; panics on any other.
@@ -533,6 +591,11 @@ impl TableBuilder {
         Row { cells: row }
     }
 
+    /// The name of a declared column: for relations, which name columns.
+    pub fn name(&self, col: Col) -> String {
+        self.columns[col.0].name.clone()
+    }
+
     pub fn relation(&mut self, relation: Relation) {
         self.relations.push(relation);
     }
@@ -542,9 +605,20 @@ impl TableBuilder {
     }
 
     pub fn build(self) -> Table {
+        let order = self.order;
+        let in_order = |mut cells: Vec<Value>| -> Vec<Value> {
+            order
+                .iter()
+                .map(|&c| std::mem::replace(&mut cells[c], Value::Null))
+                .collect()
+        };
+        let mut columns: Vec<Option<Column>> = self.columns.into_iter().map(Some).collect();
         Table {
-            columns: self.columns,
-            rows: self.rows,
+            columns: order
+                .iter()
+                .map(|&c| columns[c].take().expect("each column once"))
+                .collect(),
+            rows: self.rows.into_iter().map(in_order).collect(),
             notes: self.notes,
             suppressed: 0,
             relations: self.relations,
@@ -761,6 +835,35 @@ mod tests {
     }
 
     #[test]
+    fn a_column_placed_later_is_printed_there() {
+        let mut t = TableBuilder::new();
+        let n = t.persons("n");
+        let min_cell = t.persons("min_cell");
+        let difference = t.mean("difference", min_cell, 1);
+        t.place(min_cell);
+        let censored = t.persons("censored");
+        t.row()
+            .int(n, 10)
+            .int(min_cell, 3)
+            .set(difference, Value::Float(0.5))
+            .int(censored, 2);
+        assert_eq!(t.name(min_cell), "min_cell");
+        let table = t.build();
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["n", "difference", "min_cell", "censored"]);
+        assert_eq!(
+            table.rows[0],
+            [
+                Value::Int(10),
+                Value::Float(0.5),
+                Value::Int(3),
+                Value::Int(2)
+            ]
+        );
+        assert_eq!(table.check_references(), Ok(()));
+    }
+
+    #[test]
     #[should_panic(expected = "share rests on label, which is not a count column")]
     fn a_share_on_a_text_column_is_refused_when_declared() {
         let mut t = TableBuilder::new();
@@ -808,6 +911,66 @@ mod tests {
             violations[6],
             "row 0: events adds up to 14, not cumulative 2"
         );
+    }
+
+    #[test]
+    fn rows_adding_up_to_a_row() {
+        // Two groups' funnels: referred = deregistered + active, in count; the (all) summary of
+        // each group's months in another column.
+        let mut t = TableBuilder::new();
+        let group = t.group("group");
+        let stage = t.text("stage");
+        let count = t.persons("count");
+        let total = t.persons("total");
+        let rows = [
+            ("a", "referred", Some(10), None),
+            ("a", "deregistered", Some(4), None),
+            ("a", "active", Some(6), None),
+            ("a", "summary", None, Some(6)),
+            ("b", "referred", Some(7), None),
+            ("b", "deregistered", Some(0), None),
+            ("b", "active", Some(7), None),
+            ("b", "summary", None, Some(7)),
+        ];
+        for (g, s, c, n) in rows {
+            let mut row = t.row();
+            row.text(group, g).text(stage, s);
+            if let Some(c) = c {
+                row.int(count, c);
+            }
+            if let Some(n) = n {
+                row.int(total, n);
+            }
+        }
+        let keys = vec![t.name(group)];
+        t.relation(Relation::RowsSumToRow {
+            keys: keys.clone(),
+            label: t.name(stage),
+            parts: vec!["deregistered".into(), "active".into()],
+            column: t.name(count),
+            whole: "referred".into(),
+            whole_column: t.name(count),
+        });
+        t.relation(Relation::RowsSumToRow {
+            keys,
+            label: t.name(stage),
+            parts: vec!["active".into()],
+            column: t.name(count),
+            whole: "summary".into(),
+            whole_column: t.name(total),
+        });
+        let mut table = t.build();
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
+        table.rows[2][2] = Value::Int(5); // a: 5 active
+        assert_eq!(
+            table.relation_violations(),
+            [
+                "row 0: count of the rows deregistered + active adds up to 9, not count 10",
+                "row 3: count of the rows active adds up to 5, not total 6",
+            ]
+        );
+        table.rows[2][2] = Value::Suppressed;
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
     }
 
     #[test]

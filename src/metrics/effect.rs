@@ -17,7 +17,7 @@
 use super::{find, Compute, Metric, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::stats::means::{welch, SampleSummary};
 use crate::stats::proportions::{compare_proportions, DiffInterval, Proportion};
-use crate::table::{Column, Kind, Table, Value, ALL, MISSING};
+use crate::table::{Col, Kind, Relation, Row as Cells, Table, TableBuilder, Value, ALL, MISSING};
 use anyhow::{anyhow, bail, Result};
 use polars::prelude::{DataFrame, DataType};
 use serde::{Deserialize, Serialize, Serializer};
@@ -360,20 +360,6 @@ fn opt(value: Option<f64>) -> Value {
         .map_or(Value::Null, Value::Float)
 }
 
-fn column(name: &str, kind: Kind) -> Column {
-    Column {
-        name: name.to_string(),
-        kind,
-    }
-}
-
-fn on(n: &str, decimals: usize) -> Kind {
-    Kind::Mean {
-        n: n.to_string(),
-        decimals,
-    }
-}
-
 /// The cohort columns a query may name (the person table's columns but the fixed ones).
 fn cohort_columns(frame: &DataFrame) -> Vec<String> {
     const FIXED: [&str; 8] = [
@@ -478,6 +464,28 @@ struct Row {
     arms: [Arm; 2],
 }
 
+/// The columns of an effect table after the group columns.
+struct StatCols {
+    /// n_treatment, n_control.
+    n: [Col; 2],
+    /// count_* (a share) or mean_* (a mean), treatment then control.
+    value: [Col; 2],
+    /// share_* (a share) or sd_* (a mean).
+    spread: [Col; 2],
+    difference: Col,
+    ci_lower: Col,
+    ci_upper: Col,
+    /// z (a share) or t (a mean).
+    statistic: Col,
+    /// Welch's degrees of freedom (a mean).
+    df: Option<Col>,
+    p_value: Col,
+    relative_difference: Col,
+    min_cell: Col,
+    censored: Option<[Col; 2]>,
+    not_in_status: Option<[Col; 2]>,
+}
+
 impl Effect {
     fn methods(&self) -> String {
         let level = format!("{}%", self.params.level * 100.0);
@@ -511,103 +519,113 @@ impl Effect {
         }
     }
 
-    /// The statistic columns after the group columns; `among`: the outcome is taken among a
-    /// status, and the persons outside it are reported apart.
-    fn stat_columns(&self, published: bool, among: bool) -> Vec<Column> {
-        let mut columns = Vec::new();
-        match self.kind {
-            OutcomeKind::Share => {
-                for arm in ["treatment", "control"] {
-                    let (n, count) = (format!("n_{arm}"), format!("count_{arm}"));
-                    columns.push(column(&n, Kind::Persons));
+    /// Declares the statistic columns after the group columns; `among`: the outcome is taken
+    /// among a status, and the persons outside it are reported apart.
+    fn stat_columns(&self, t: &mut TableBuilder, published: bool, among: bool) -> StatCols {
+        // The statistics rest on min_cell, printed after them.
+        let min_cell = t.persons("min_cell");
+        let arms = ["treatment", "control"];
+        let per_arm = |t: &mut TableBuilder, i: usize| -> [Col; 3] {
+            let arm = arms[i];
+            let n = t.persons(format!("n_{arm}"));
+            match self.kind {
+                OutcomeKind::Share if published => {
                     // A published share × n is an implied count, possibly fractional: it is
-                    // suppressed with n.
-                    columns.push(column(
-                        &count,
-                        if published { on(&n, 1) } else { Kind::Persons },
-                    ));
-                    columns.push(column(
-                        &format!("share_{arm}"),
-                        Kind::Share {
-                            numerator: count,
-                            denominator: n,
-                        },
-                    ));
+                    // suppressed with n. The share is declared on n alone here (the builder
+                    // takes no share of a mean) and named on the count after the build.
+                    let count = t.mean(format!("count_{arm}"), n, 1);
+                    [n, count, t.share(format!("share_{arm}"), n, n)]
                 }
-                columns.extend([
-                    column("difference_pp", on("min_cell", 1)),
-                    column("ci_lower_pp", on("min_cell", 1)),
-                    column("ci_upper_pp", on("min_cell", 1)),
-                    column("z", on("min_cell", 2)),
-                    column("p_value", on("min_cell", 4)),
-                    column("relative_difference", on("min_cell", 3)),
-                ]);
-            }
-            OutcomeKind::Mean => {
-                for arm in ["treatment", "control"] {
-                    let n = format!("n_{arm}");
-                    columns.push(column(&n, Kind::Persons));
-                    columns.push(column(&format!("mean_{arm}"), on(&n, 2)));
-                    columns.push(column(&format!("sd_{arm}"), on(&n, 2)));
+                OutcomeKind::Share => {
+                    let count = t.persons(format!("count_{arm}"));
+                    [n, count, t.share(format!("share_{arm}"), count, n)]
                 }
-                columns.extend([
-                    column("difference", on("min_cell", 2)),
-                    column("ci_lower", on("min_cell", 2)),
-                    column("ci_upper", on("min_cell", 2)),
-                    column("t", on("min_cell", 2)),
-                    column("df", on("min_cell", 1)),
-                    column("p_value", on("min_cell", 4)),
-                    column("relative_difference", on("min_cell", 3)),
-                ]);
+                OutcomeKind::Mean => [
+                    n,
+                    t.mean(format!("mean_{arm}"), n, 2),
+                    t.mean(format!("sd_{arm}"), n, 2),
+                ],
             }
+        };
+        let [nt, vt, st] = per_arm(t, 0);
+        let [nc, vc, sc] = per_arm(t, 1);
+        let (suffix, decimals, statistic) = match self.kind {
+            OutcomeKind::Share => ("_pp", 1, "z"),
+            OutcomeKind::Mean => ("", 2, "t"),
+        };
+        let difference = t.mean(format!("difference{suffix}"), min_cell, decimals);
+        let ci_lower = t.mean(format!("ci_lower{suffix}"), min_cell, decimals);
+        let ci_upper = t.mean(format!("ci_upper{suffix}"), min_cell, decimals);
+        let statistic = t.mean(statistic, min_cell, 2);
+        let df = (self.kind == OutcomeKind::Mean).then(|| t.mean("df", min_cell, 1));
+        let p_value = t.mean("p_value", min_cell, 4);
+        let relative_difference = t.mean("relative_difference", min_cell, 3);
+        t.place(min_cell);
+        let censored = (!published).then(|| {
+            [
+                t.persons("censored_treatment"),
+                t.persons("censored_control"),
+            ]
+        });
+        let not_in_status = among.then(|| {
+            [
+                t.persons("not_in_status_treatment"),
+                t.persons("not_in_status_control"),
+            ]
+        });
+        StatCols {
+            n: [nt, nc],
+            value: [vt, vc],
+            spread: [st, sc],
+            difference,
+            ci_lower,
+            ci_upper,
+            statistic,
+            df,
+            p_value,
+            relative_difference,
+            min_cell,
+            censored,
+            not_in_status,
         }
-        columns.push(column("min_cell", Kind::Persons));
-        if !published {
-            columns.push(column("censored_treatment", Kind::Persons));
-            columns.push(column("censored_control", Kind::Persons));
-        }
-        if among {
-            columns.push(column("not_in_status_treatment", Kind::Persons));
-            columns.push(column("not_in_status_control", Kind::Persons));
-        }
-        columns
     }
 
-    /// The comparison of two shares (counts may be fractional for published figures), as
-    /// difference_pp .. relative_difference.
+    /// The comparison of two shares (counts may be fractional for published figures), in
+    /// difference_pp .. relative_difference; left empty when there is none.
     fn share_stats(
         &self,
+        row: &mut Cells<'_>,
+        c: &StatCols,
         treatment: Option<Proportion>,
         control: Option<Proportion>,
-    ) -> Vec<Value> {
+    ) {
         let result = match (treatment, control) {
             (Some(t), Some(c)) => {
                 compare_proportions(t, c, self.diff_interval(), self.params.level).ok()
             }
             _ => None,
         };
-        match result {
-            Some(r) => vec![
-                Value::Float(r.difference * 100.0),
-                Value::Float(r.ci.lower * 100.0),
-                Value::Float(r.ci.upper * 100.0),
-                opt(r.test.z),
-                opt(r.test.p_value),
-                opt(r.relative_difference),
-            ],
-            None => vec![Value::Null; 6],
+        if let Some(r) = result {
+            row.set(c.difference, Value::Float(r.difference * 100.0))
+                .set(c.ci_lower, Value::Float(r.ci.lower * 100.0))
+                .set(c.ci_upper, Value::Float(r.ci.upper * 100.0))
+                .set(c.statistic, opt(r.test.z))
+                .set(c.p_value, opt(r.test.p_value))
+                .set(c.relative_difference, opt(r.relative_difference));
         }
     }
 
-    /// The comparison of two means, as difference .. relative_difference. Welch needs an sd in
+    /// The comparison of two means, in difference .. relative_difference. Welch needs an sd in
     /// both arms (n >= 2) and some variation; without, only the difference and its relative.
     fn mean_stats(
         &self,
+        row: &mut Cells<'_>,
+        c: &StatCols,
         treatment: (u64, Option<f64>, Option<f64>),
         control: (u64, Option<f64>, Option<f64>),
-    ) -> Vec<Value> {
+    ) {
         let (Some(m1), Some(m2)) = (treatment.1, control.1) else {
-            return vec![Value::Null; 7];
+            return;
         };
         let difference = m1 - m2;
         let relative = (m2 != 0.0).then(|| difference / m2);
@@ -621,64 +639,60 @@ impl Effect {
             _ => None,
         };
         match test {
-            Some(r) => vec![
-                Value::Float(r.difference),
-                Value::Float(r.ci.lower),
-                Value::Float(r.ci.upper),
-                Value::Float(r.t),
-                Value::Float(r.df),
-                Value::Float(r.p_value),
-                opt(r.relative_difference),
-            ],
-            None => vec![
-                Value::Float(difference),
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                opt(relative),
-            ],
+            Some(r) => {
+                row.set(c.difference, Value::Float(r.difference))
+                    .set(c.ci_lower, Value::Float(r.ci.lower))
+                    .set(c.ci_upper, Value::Float(r.ci.upper))
+                    .set(c.statistic, Value::Float(r.t))
+                    .set(c.p_value, Value::Float(r.p_value))
+                    .set(c.relative_difference, opt(r.relative_difference));
+                if let Some(df) = c.df {
+                    row.set(df, Value::Float(r.df));
+                }
+            }
+            None => {
+                row.set(c.difference, Value::Float(difference))
+                    .set(c.relative_difference, opt(relative));
+            }
         }
     }
 
     /// A row of microdata: the arms' tallies and the comparison.
-    fn row_values(&self, arms: &[Arm; 2], among: bool) -> Vec<Value> {
-        let [t, c] = arms;
-        let mut values = Vec::new();
+    fn row_values(&self, row: &mut Cells<'_>, c: &StatCols, arms: &[Arm; 2]) {
+        let [t, k] = arms;
         match self.kind {
             OutcomeKind::Share => {
-                for arm in arms {
-                    values.extend([
-                        Value::Int(arm.n() as i64),
-                        Value::Int(arm.count() as i64),
-                        crate::table::share(arm.count(), arm.n()),
-                    ]);
+                for (i, arm) in arms.iter().enumerate() {
+                    row.int(c.n[i], arm.n() as i64)
+                        .int(c.value[i], arm.count() as i64)
+                        .set(c.spread[i], crate::table::share(arm.count(), arm.n()));
                 }
                 let proportion = |arm: &Arm| Proportion::from_counts(arm.count(), arm.n()).ok();
-                values.extend(self.share_stats(proportion(t), proportion(c)));
-                values.push(min_cell(&[t.n(), t.count(), c.n(), c.count()]));
+                self.share_stats(row, c, proportion(t), proportion(k));
+                row.set(c.min_cell, min_cell(&[t.n(), t.count(), k.n(), k.count()]));
             }
             OutcomeKind::Mean => {
                 let summary = |arm: &Arm| {
                     let sd = SampleSummary::from_data(&arm.values).ok().map(|s| s.sd);
                     (arm.n(), arm.mean(), sd)
                 };
-                let (st, sc) = (summary(t), summary(c));
-                for s in [st, sc] {
-                    values.extend([Value::Int(s.0 as i64), opt(s.1), opt(s.2)]);
+                let (st, sc) = (summary(t), summary(k));
+                for (i, s) in [st, sc].into_iter().enumerate() {
+                    row.int(c.n[i], s.0 as i64)
+                        .set(c.value[i], opt(s.1))
+                        .set(c.spread[i], opt(s.2));
                 }
-                values.extend(self.mean_stats(st, sc));
-                values.push(min_cell(&[t.n(), c.n()]));
+                self.mean_stats(row, c, st, sc);
+                row.set(c.min_cell, min_cell(&[t.n(), k.n()]));
             }
         }
-        values.push(Value::Int(t.censored() as i64));
-        values.push(Value::Int(c.censored() as i64));
-        if among {
-            values.push(Value::Int(t.outside as i64));
-            values.push(Value::Int(c.outside as i64));
+        if let Some([ct, cc]) = c.censored {
+            row.int(ct, t.censored() as i64)
+                .int(cc, k.censored() as i64);
         }
-        values
+        if let Some([ot, oc]) = c.not_in_status {
+            row.int(ot, t.outside as i64).int(oc, k.outside as i64);
+        }
     }
 
     fn compute_data(&self, input: &MetricInput<'_>) -> Result<Table> {
@@ -806,39 +820,39 @@ impl Effect {
             }
         }
 
-        let mut columns: Vec<Column> = input
-            .group_by
-            .iter()
-            .chain(p.by.iter())
-            .map(|g| column(g, Kind::Group))
-            .collect();
+        let mut t = TableBuilder::new();
+        let groups: Vec<Col> = input.group_by.iter().map(|g| t.group(g.as_str())).collect();
+        let by = p.by.as_ref().map(|by| t.group(by.as_str()));
         let among = outcome.among.is_some();
-        columns.extend(self.stat_columns(false, among));
-        let mut table = Table::new(columns);
+        let c = self.stat_columns(&mut t, false, among);
+        self.relations(&mut t, &c, &groups, by);
         for row in &rows {
-            let mut values: Vec<Value> = row.key.iter().map(|k| Value::Text(k.clone())).collect();
-            values.extend(self.row_values(&row.arms, among));
-            table.push_row(values);
+            let mut cells = t.row();
+            for (&g, k) in groups.iter().chain(&by).zip(&row.key) {
+                cells.text(g, k.as_str());
+            }
+            self.row_values(&mut cells, &c, &row.arms);
         }
-        table.notes.push(format!(
+        t.note(format!(
             "effect: treatment minus control in {} ({}; outcome {} with its outcome_params); {}",
             outcome.label,
             self.arms_note(),
             p.outcome,
             self.methods()
         ));
-        table.notes.push("n_*: persons of the arm the outcome counts; censored_*: persons of the arm it leaves out (not observed long enough), never counted as without the outcome; min_cell: the smallest non-zero count the comparison rests on (the difference, its interval and test are suppressed with it)".to_string());
+        t.note("n_*: persons of the arm the outcome counts; censored_*: persons of the arm it leaves out (not observed long enough), never counted as without the outcome; min_cell: the smallest non-zero count the comparison rests on (the difference, its interval and test are suppressed with it)".to_string());
         if let Some(status) = &outcome.among {
-            table.notes.push(format!(
+            t.note(format!(
                 "not_in_status_*: persons of the arm observed then but without {status}, outside the mean (not censored)"
             ));
         }
         if neither > 0 {
-            table.notes.push(format!(
+            t.note(format!(
                 "{neither} persons of the population are in neither arm ({} is neither {:?} nor {:?}) and are left out",
                 p.arm, p.treatment, p.control
             ));
         }
+        let mut table = t.build();
         if let Some(by) = &p.by {
             self.spread_notes(&mut table, by, input.group_by.len());
         }
@@ -942,9 +956,10 @@ impl Effect {
 
     fn compute_published(&self, published: &Published) -> Result<Table> {
         let p = &self.params;
-        let mut table = Table::new(self.stat_columns(true, false));
+        let mut builder = TableBuilder::new();
+        let cols = self.stat_columns(&mut builder, true, false);
+        let mut row = builder.row();
         let (t, c) = (&published.treatment, &published.control);
-        let mut values = Vec::new();
         let describe = match self.kind {
             OutcomeKind::Share => {
                 let implied = |arm: &PublishedArm| -> (f64, f64) {
@@ -957,16 +972,13 @@ impl Effect {
                     }
                 };
                 let ((xt, st), (xc, sc)) = (implied(t), implied(c));
-                values.extend([
-                    Value::Int(t.n as i64),
-                    Value::Float(xt),
-                    Value::Float(st),
-                    Value::Int(c.n as i64),
-                    Value::Float(xc),
-                    Value::Float(sc),
-                ]);
+                for (i, (n, x, s)) in [(t.n, xt, st), (c.n, xc, sc)].into_iter().enumerate() {
+                    row.int(cols.n[i], n as i64)
+                        .set(cols.value[i], Value::Float(x))
+                        .set(cols.spread[i], Value::Float(s));
+                }
                 let proportion = |x: f64, n: u64| Proportion::new(x, n as f64).ok();
-                values.extend(self.share_stats(proportion(xt, t.n), proportion(xc, c.n)));
+                self.share_stats(&mut row, &cols, proportion(xt, t.n), proportion(xc, c.n));
                 format!(
                     "treatment {:.1}% of {} (count {xt:.1}), control {:.1}% of {} (count {xc:.1}); the interval and test take share × n as the count (fractional counts allowed)",
                     st * 100.0,
@@ -977,15 +989,17 @@ impl Effect {
             }
             OutcomeKind::Mean => {
                 let (mt, mc) = (t.mean.unwrap_or(0.0), c.mean.unwrap_or(0.0));
-                values.extend([
-                    Value::Int(t.n as i64),
-                    Value::Float(mt),
-                    opt(t.sd),
-                    Value::Int(c.n as i64),
-                    Value::Float(mc),
-                    opt(c.sd),
-                ]);
-                values.extend(self.mean_stats((t.n, Some(mt), t.sd), (c.n, Some(mc), c.sd)));
+                for (i, (n, m, sd)) in [(t.n, mt, t.sd), (c.n, mc, c.sd)].into_iter().enumerate() {
+                    row.int(cols.n[i], n as i64)
+                        .set(cols.value[i], Value::Float(m))
+                        .set(cols.spread[i], opt(sd));
+                }
+                self.mean_stats(
+                    &mut row,
+                    &cols,
+                    (t.n, Some(mt), t.sd),
+                    (c.n, Some(mc), c.sd),
+                );
                 format!(
                     "treatment mean {mt} (n {}, sd {}), control mean {mc} (n {}, sd {}){}",
                     t.n,
@@ -1000,21 +1014,69 @@ impl Effect {
                 )
             }
         };
-        values.push(min_cell(&[t.n, c.n]));
-        table.push_row(values);
-        table.notes.push(format!(
+        row.set(cols.min_cell, min_cell(&[t.n, c.n]));
+        // Public figures in one row: no relation among counts is declared (count_* is share ×
+        // n, a float, and min_cell a minimum).
+        builder.note(format!(
             "effect from published figures, not microdata: {describe}; {}",
             self.methods()
         ));
         if !p.outcome.is_empty() {
             let params = toml::Value::Table(p.outcome_params.clone());
-            table.notes.push(format!(
+            builder.note(format!(
                 "the figures stand for outcome {} with {params} ({}); no data was read",
                 p.outcome,
                 self.arms_note()
             ));
         }
+        let mut table = builder.build();
+        if self.kind == OutcomeKind::Share {
+            // The printed share names its implied count (see stat_columns).
+            for arm in ["treatment", "control"] {
+                let share = table
+                    .column_index(&format!("share_{arm}"))
+                    .expect("declared in stat_columns");
+                table.columns[share].kind = Kind::Share {
+                    numerator: format!("count_{arm}"),
+                    denominator: format!("n_{arm}"),
+                };
+            }
+        }
         Ok(table)
+    }
+
+    /// The linear relations among the counts of a table from microdata. Every person is in one
+    /// group and has one `by` value (empty: `(missing)`), so the groups' counts add up to
+    /// `(all)`'s for each `by` value, and the `by` values' to `(all)`'s within each group.
+    /// Within a row nothing adds up on the table: an arm's population (n + censored +
+    /// not_in_status) is no column, count is at most n, and min_cell is a minimum.
+    fn relations(&self, t: &mut TableBuilder, c: &StatCols, groups: &[Col], by: Option<Col>) {
+        let mut counts: Vec<Col> = Vec::new();
+        for i in 0..2 {
+            counts.push(c.n[i]);
+            if self.kind == OutcomeKind::Share {
+                counts.push(c.value[i]);
+            }
+        }
+        counts.extend(c.censored.into_iter().flatten());
+        counts.extend(c.not_in_status.into_iter().flatten());
+        let columns: Vec<String> = counts.iter().map(|&col| t.name(col)).collect();
+        if let Some(&first) = groups.first() {
+            // With several group columns the rows are their combinations and `(all)` is `(all)`
+            // in each: the rows not `(all)` in the first are all the combinations.
+            t.relation(Relation::GroupsSumToTotal {
+                group: t.name(first),
+                keys: by.iter().map(|&b| t.name(b)).collect(),
+                columns: columns.clone(),
+            });
+        }
+        if let Some(by) = by {
+            t.relation(Relation::GroupsSumToTotal {
+                group: t.name(by),
+                keys: groups.iter().map(|&g| t.name(g)).collect(),
+                columns,
+            });
+        }
     }
 }
 
@@ -1539,6 +1601,110 @@ mod tests {
         );
         assert_eq!(table.cell(&[], "mean_treatment"), Some(&Value::Null));
         assert_eq!(table.cell(&[], "difference"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn the_declared_relations_hold() {
+        let names =
+            |names: &[&str]| -> Vec<String> { names.iter().map(|n| n.to_string()).collect() };
+        let share = [
+            "n_treatment",
+            "count_treatment",
+            "n_control",
+            "count_control",
+        ];
+        let mean = ["n_treatment", "n_control"];
+        let censored = ["censored_treatment", "censored_control"];
+        let outside = ["not_in_status_treatment", "not_in_status_control"];
+        let at_3 = "outcome = \"share_at\"\n[outcome_params]\nat = 3\n";
+        let hours = "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\n";
+        let among = "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\namong = \"paid_hours\"\n";
+        // Parameters, group_by, by, the count columns.
+        type Case<'a> = (String, &'a [&'a str], Option<&'a str>, Vec<&'a str>);
+        let cases: Vec<Case> = vec![
+            (EVER.into(), &[], None, [&share[..], &censored].concat()),
+            (
+                at_3.into(),
+                &["sex"],
+                None,
+                [&share[..], &censored].concat(),
+            ),
+            (
+                format!("by = \"municipality\"\n{EVER}"),
+                &[],
+                Some("municipality"),
+                [&share[..], &censored].concat(),
+            ),
+            (
+                format!("by = \"project\"\n{EVER}"),
+                &["sex"],
+                Some("project"),
+                [&share[..], &censored].concat(),
+            ),
+            (
+                "outcome = \"spell\"".into(),
+                &["sex", "municipality"],
+                None,
+                [&share[..], &censored].concat(),
+            ),
+            (
+                hours.into(),
+                &["project"],
+                None,
+                [&mean[..], &censored].concat(),
+            ),
+            (
+                format!("by = \"sex\"\n{among}"),
+                &["project", "municipality"],
+                Some("sex"),
+                [&mean[..], &censored, &outside].concat(),
+            ),
+        ];
+        for (params, group_by, by, columns) in cases {
+            let to = params.contains("spell").then_some(6);
+            let table = run(&params, group_by, window(0, to));
+            let case = format!("{params} by {group_by:?}");
+            assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");
+            let mut expected = Vec::new();
+            if let Some(first) = group_by.first() {
+                expected.push(Relation::GroupsSumToTotal {
+                    group: first.to_string(),
+                    keys: by.iter().map(|b| b.to_string()).collect(),
+                    columns: names(&columns),
+                });
+            }
+            if let Some(by) = by {
+                expected.push(Relation::GroupsSumToTotal {
+                    group: by.into(),
+                    keys: names(group_by),
+                    columns: names(&columns),
+                });
+            }
+            assert_eq!(table.relations, expected, "{case}");
+        }
+        // Published figures: none.
+        let metric = resolve(
+            "[published.treatment]\nn = 10\ncount = 4\n[published.control]\nn = 10\ncount = 1\n",
+        )
+        .unwrap();
+        assert_eq!(metric.compute_without_data().unwrap().relations, []);
+        // Both relations are checked: F/AP's count_treatment 1 -> 2 breaks F's by values and
+        // AP's groups.
+        let mut table = run(
+            &format!("by = \"project\"\n{EVER}"),
+            &["sex"],
+            window(0, None),
+        );
+        let c = table.column_index("count_treatment").unwrap();
+        assert_eq!(table.rows[0][c], Value::Int(1));
+        table.rows[0][c] = Value::Int(2);
+        assert_eq!(
+            table.relation_violations(),
+            [
+                "row 8: the groups of count_treatment add up to 2, not 1",
+                "row 3: the groups of count_treatment add up to 3, not 2",
+            ]
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput};
 use crate::calendar::Month;
-use crate::table::{share, Column as TableColumn, Kind, Table, Value, ALL};
+use crate::table::{share, Col, Relation, Table, TableBuilder, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -260,68 +260,110 @@ impl Funnel {
         stages
     }
 
-    /// The table: per group (in order), one row per stage.
+    /// The table: per group (in order), one row per stage. `adds_up`: whether referred =
+    /// deregistered + not_started + active, and whether the reasons add up to deregistered
+    /// (always from microdata; a report's counts may disagree).
     fn table(
         &self,
         group_by: &[String],
         groups: &[(Vec<String>, Counts)],
         reasons: &[String],
         data: bool,
+        adds_up: (bool, bool),
     ) -> Table {
-        let column = |name: &str, kind: Kind| TableColumn {
-            name: name.into(),
-            kind,
-        };
-        let mut columns: Vec<TableColumn> =
-            group_by.iter().map(|g| column(g, Kind::Group)).collect();
-        columns.extend([
-            column("stage", Kind::Text),
-            column("count", Kind::Persons),
-            column("referred", Kind::Persons),
-            column(
-                "share_of_referred",
-                Kind::Share {
-                    numerator: "count".into(),
-                    denominator: "referred".into(),
-                },
-            ),
-            column("active", Kind::Persons),
-            column(
-                "share_of_active",
-                Kind::Share {
-                    numerator: "count".into(),
-                    denominator: "active".into(),
-                },
-            ),
-        ]);
-        let mut table = Table::new(columns);
+        let mut t = TableBuilder::new();
+        let group_cols: Vec<Col> = group_by.iter().map(|g| t.group(g.as_str())).collect();
+        let stage = t.text("stage");
+        let count = t.persons("count");
+        let referred = t.persons("referred");
+        let share_of_referred = t.share("share_of_referred", count, referred);
+        let active = t.persons("active");
+        let share_of_active = t.share("share_of_active", count, active);
+        self.relations(
+            &mut t,
+            &group_cols,
+            [stage, count, referred, active],
+            reasons,
+            adds_up,
+        );
         for (key, counts) in groups {
             let active_observed = counts.active - counts.active_not_observed;
-            for stage in Self::stages(counts, reasons, data) {
-                let mut row: Vec<Value> = key.iter().map(|g| Value::Text(g.clone())).collect();
-                row.extend([
-                    Value::Text(stage.label),
-                    Value::Int(stage.count as i64),
-                    Value::Int(counts.referred as i64),
-                    share(stage.count, counts.referred),
-                ]);
-                if stage.of_active {
-                    row.extend([
-                        Value::Int(active_observed as i64),
-                        share(stage.count, active_observed),
-                    ]);
-                } else {
-                    row.extend([Value::Null, Value::Null]);
+            for s in Self::stages(counts, reasons, data) {
+                let mut row = t.row();
+                for (&g, k) in group_cols.iter().zip(key) {
+                    row.text(g, k.as_str());
                 }
-                table.push_row(row);
+                row.text(stage, s.label)
+                    .int(count, s.count as i64)
+                    .int(referred, counts.referred as i64)
+                    .set(share_of_referred, share(s.count, counts.referred));
+                if s.of_active {
+                    row.int(active, active_observed as i64)
+                        .set(share_of_active, share(s.count, active_observed));
+                }
             }
         }
-        table.notes.push(format!(
+        t.note(format!(
             "effect = (full + partial self-support) / active persons (>= {} weeks in the programme){}; share_of_referred = count / referred",
             fmt(self.active_weeks),
             if data { " observed in the measured month" } else { "" }
         ));
-        table
+        t.build()
+    }
+
+    /// The linear relations among the counts, by stage row within each group: the three
+    /// exclusive stages add up to referred, the reasons to deregistered (each as `adds_up`
+    /// says), and effect is full + partial. Every person is in one group: the groups' counts
+    /// add up to `(all)`'s, stage by stage. (The `referred` and `active` columns repeat counts
+    /// of the stage rows, which no relation kind states.)
+    fn relations(
+        &self,
+        t: &mut TableBuilder,
+        groups: &[Col],
+        [stage, count, referred, active]: [Col; 4],
+        reasons: &[String],
+        (stages_add_up, reasons_add_up): (bool, bool),
+    ) {
+        let keys: Vec<String> = groups.iter().map(|&g| t.name(g)).collect();
+        let mut sums: Vec<(Vec<String>, &str)> = Vec::new();
+        if stages_add_up {
+            sums.push((
+                vec!["deregistered".into(), "not_started".into(), "active".into()],
+                "referred",
+            ));
+        }
+        if reasons_add_up && !reasons.is_empty() {
+            sums.push((
+                reasons
+                    .iter()
+                    .map(|r| format!("deregistered: {r}"))
+                    .collect(),
+                "deregistered",
+            ));
+        }
+        sums.push((
+            vec!["full_self_support".into(), "partial_self_support".into()],
+            "effect",
+        ));
+        for (parts, whole) in sums {
+            t.relation(Relation::RowsSumToRow {
+                keys: keys.clone(),
+                label: t.name(stage),
+                parts,
+                column: t.name(count),
+                whole: whole.into(),
+                whole_column: t.name(count),
+            });
+        }
+        if let Some(&first) = groups.first() {
+            // With several group columns the rows are their combinations and `(all)` is `(all)`
+            // in each: the rows not `(all)` in the first are all the combinations.
+            t.relation(Relation::GroupsSumToTotal {
+                group: t.name(first),
+                keys: vec![t.name(stage)],
+                columns: vec![t.name(count), t.name(referred), t.name(active)],
+            });
+        }
     }
 
     fn published_table(&self, p: &Published) -> Table {
@@ -340,11 +382,13 @@ impl Funnel {
             partial: p.partial_self_support,
         };
         let reasons: Vec<String> = p.reasons.iter().map(|r| r.reason.clone()).collect();
-        let mut table = self.table(&[], &[(Vec::new(), counts)], &reasons, false);
+        let stages = p.deregistered + p.not_started + p.active;
+        let reason_sum: u64 = p.reasons.iter().map(|r| r.count).sum();
+        let adds_up = (stages == p.referred, reason_sum == p.deregistered);
+        let mut table = self.table(&[], &[(Vec::new(), counts)], &reasons, false, adds_up);
         table
             .notes
             .push("from the report's published counts (no dataset)".into());
-        let stages = p.deregistered + p.not_started + p.active;
         if stages != p.referred {
             table.notes.push(format!(
                 "the published stages do not add up: deregistered + not_started + active = {} + {} + {} = {stages}, referred = {}",
@@ -626,7 +670,7 @@ impl Compute for Funnel {
         };
         rows.push((vec![ALL.to_string(); input.group_by.len()], total));
         let reasons: Vec<String> = all_reasons.into_iter().collect();
-        let mut table = self.table(input.group_by, &rows, &reasons, true);
+        let mut table = self.table(input.group_by, &rows, &reasons, true, (true, true));
         table.notes.push(format!(
             "stages from the cohort: deregistered = {} not empty (by its value); active = not deregistered and {} >= {}; not_started = the rest. Self-support of the active persons in {}: full = {}, partial = {} (and not full); active_not_observed: active persons with no panel row that month, left out of the effect",
             self.deregistration_reason_column,
@@ -646,6 +690,7 @@ mod tests {
     use crate::metrics::input::{prepare, tiny_panel, Scope};
     use crate::metrics::Window;
     use crate::panel::{Panel, StatusParams};
+    use crate::table::Value;
 
     fn metric(params: &str) -> Box<dyn crate::metrics::Metric> {
         (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap()
@@ -922,6 +967,124 @@ mod tests {
         assert_eq!(cell(&table, &[], "active", "count"), &Value::Int(0));
         assert_eq!(cell(&table, &[], "not_started", "count"), &Value::Int(8));
         assert_eq!(cell(&table, &[], "effect", "share_of_active"), &Value::Null);
+    }
+
+    /// The relations of a funnel grouped by `group_by` whose reasons are `reasons` (`None`:
+    /// they do not add up) and whose stages add up or not.
+    fn expected_relations(
+        group_by: &[&str],
+        stages_add_up: bool,
+        reasons: Option<&[&str]>,
+    ) -> Vec<Relation> {
+        let names =
+            |names: &[&str]| -> Vec<String> { names.iter().map(|n| n.to_string()).collect() };
+        let sum = |parts: Vec<String>, whole: &str| Relation::RowsSumToRow {
+            keys: names(group_by),
+            label: "stage".into(),
+            parts,
+            column: "count".into(),
+            whole: whole.into(),
+            whole_column: "count".into(),
+        };
+        let mut relations = Vec::new();
+        if stages_add_up {
+            relations.push(sum(
+                names(&["deregistered", "not_started", "active"]),
+                "referred",
+            ));
+        }
+        if let Some(reasons) = reasons.filter(|r| !r.is_empty()) {
+            let parts = reasons
+                .iter()
+                .map(|r| format!("deregistered: {r}"))
+                .collect();
+            relations.push(sum(parts, "deregistered"));
+        }
+        relations.push(sum(
+            names(&["full_self_support", "partial_self_support"]),
+            "effect",
+        ));
+        if let Some(first) = group_by.first() {
+            relations.push(Relation::GroupsSumToTotal {
+                group: first.to_string(),
+                keys: names(&["stage"]),
+                columns: names(&["count", "referred", "active"]),
+            });
+        }
+        relations
+    }
+
+    #[test]
+    fn the_declared_relations_hold() {
+        let panel = tiny_with_columns(REASONS, WEEKS);
+        let reasons: &[&str] = &["moved", "no_show"];
+        let cases: [(&str, &[&str]); 5] = [
+            ("", &[]),
+            ("measured_month = 4", &["arm"]),
+            ("measured_month = \"2020-10\"", &["sex", "project"]),
+            ("active_weeks = 100", &["municipality"]),
+            ("measured_month = 9\nactive_weeks = 8", &["project"]),
+        ];
+        for (params, group_by) in cases {
+            let table = run(&panel, params, group_by).unwrap();
+            let case = format!("{params} by {group_by:?}");
+            assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");
+            assert_eq!(
+                table.relations,
+                expected_relations(group_by, true, Some(reasons)),
+                "{case}"
+            );
+        }
+        // Nobody deregistered: no reason rows, no relation of theirs.
+        let panel = tiny_with_columns([""; 11], WEEKS);
+        let table = run(&panel, "", &["arm"]).unwrap();
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
+        assert_eq!(
+            table.relations,
+            expected_relations(&["arm"], true, Some(&[]))
+        );
+        // Published counts: only the sums that hold in them. IMPACT60's stages add up, its
+        // reasons do not (34 of 35).
+        let published = |params: &str| metric(params).compute_without_data().unwrap();
+        let table = published(IMPACT60);
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
+        assert_eq!(table.relations, expected_relations(&[], true, None));
+        let table = published(&IMPACT60.replace("count = 2\n", "count = 3\n"));
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
+        let all = [
+            "not_in_target_group",
+            "never_showed",
+            "moved_to_another_offer",
+            "moved_away",
+        ];
+        assert_eq!(table.relations, expected_relations(&[], true, Some(&all)));
+        let table = published(
+            "[published]\nreferred = 10\nderegistered = 2\nnot_started = 2\nactive = 5\nfull_self_support = 0\npartial_self_support = 0",
+        );
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
+        assert_eq!(table.relations, expected_relations(&[], false, Some(&[])));
+        // Each is checked: one more active person in the control arm breaks the stages' sum
+        // and the groups' sum.
+        let mut table = run(&tiny_with_columns(REASONS, WEEKS), "", &["arm"]).unwrap();
+        let (s, c) = (
+            table.column_index("stage").unwrap(),
+            table.column_index("count").unwrap(),
+        );
+        let r = table
+            .rows
+            .iter()
+            .position(|r| {
+                r[0] == Value::Text("control".into()) && r[s] == Value::Text("active".into())
+            })
+            .unwrap();
+        table.rows[r][c] = Value::Int(4);
+        assert_eq!(
+            table.relation_violations(),
+            [
+                "row 0: count of the rows deregistered + not_started + active adds up to 6, not count 5",
+                "row 25: the groups of count add up to 8, not 7",
+            ]
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::retention::reject_calendar_window;
 use super::time_to_event::{group_keys, groups_with_total};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::stats::cox::hazard_ratio;
-use crate::table::{Column, Kind, Table, Value};
+use crate::table::{Relation, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -90,23 +90,6 @@ struct Spell {
     lost: bool,
     /// `Some(true)` treatment, `Some(false)` control, `None` another (or no) arm value.
     treated: Option<bool>,
-}
-
-fn column(name: &str, kind: Kind) -> Column {
-    Column {
-        name: name.to_string(),
-        kind,
-    }
-}
-
-fn mean(name: &str, decimals: usize) -> Column {
-    column(
-        name,
-        Kind::Mean {
-            n: "min_cell".into(),
-            decimals,
-        },
-    )
 }
 
 impl HazardRatio {
@@ -228,26 +211,50 @@ impl Compute for HazardRatio {
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         let spells = self.spells(input)?;
         let keys: Vec<Vec<String>> = spells.iter().map(|(k, _)| k.clone()).collect();
-        let mut columns: Vec<Column> = input
-            .group_by
-            .iter()
-            .map(|g| column(g, Kind::Group))
-            .collect();
-        columns.extend([
-            column("n", Kind::Persons),
-            column("events", Kind::Persons),
-            column("n_treatment", Kind::Persons),
-            column("events_treatment", Kind::Persons),
-            column("n_control", Kind::Persons),
-            column("events_control", Kind::Persons),
-            column("n_other_arm", Kind::Persons),
-            column("min_cell", Kind::Persons),
-            mean("hazard_ratio", 3),
-            mean("lower", 3),
-            mean("upper", 3),
-            mean("p_value", 4),
-        ]);
-        let mut table = Table::new(columns);
+        let mut t = TableBuilder::new();
+        let groups: Vec<_> = input.group_by.iter().map(|g| t.group(g.as_str())).collect();
+        let n = t.persons("n");
+        let events = t.persons("events");
+        let n_treatment = t.persons("n_treatment");
+        let events_treatment = t.persons("events_treatment");
+        let n_control = t.persons("n_control");
+        let events_control = t.persons("events_control");
+        let n_other_arm = t.persons("n_other_arm");
+        let min_cell = t.persons("min_cell");
+        let hr = t.mean("hazard_ratio", min_cell, 3);
+        let lower = t.mean("lower", min_cell, 3);
+        let upper = t.mean("upper", min_cell, 3);
+        let p_value = t.mean("p_value", min_cell, 4);
+        // n and events are the two arms' (persons of another arm are apart, in n_other_arm);
+        // every person is in one group, so the groups' counts add up to (all)'s. (min_cell, the
+        // smaller arm's events, is in no linear relation.)
+        for (whole, parts) in [
+            (n, [n_treatment, n_control]),
+            (events, [events_treatment, events_control]),
+        ] {
+            t.relation(Relation::Sum {
+                parts: parts.iter().map(|&c| t.name(c)).collect(),
+                whole: t.name(whole),
+            });
+        }
+        if let Some(&first) = groups.first() {
+            t.relation(Relation::GroupsSumToTotal {
+                group: t.name(first),
+                keys: Vec::new(),
+                columns: [
+                    n,
+                    events,
+                    n_treatment,
+                    events_treatment,
+                    n_control,
+                    events_control,
+                    n_other_arm,
+                ]
+                .iter()
+                .map(|&c| t.name(c))
+                .collect(),
+            });
+        }
         let mut failures = Vec::new();
         for (key, members) in groups_with_total(&keys, input.group_by) {
             let (mut time, mut lost, mut treated) = (Vec::new(), Vec::new(), Vec::new());
@@ -258,28 +265,29 @@ impl Compute for HazardRatio {
                     continue;
                 };
                 match spell.treated {
-                    Some(t) => {
+                    Some(arm) => {
                         time.push(f64::from(spell.time));
                         lost.push(spell.lost);
-                        treated.push(t);
-                        counts[usize::from(t)][0] += 1;
-                        counts[usize::from(t)][1] += i64::from(spell.lost);
+                        treated.push(arm);
+                        counts[usize::from(arm)][0] += 1;
+                        counts[usize::from(arm)][1] += i64::from(spell.lost);
                     }
                     None => other += 1,
                 }
             }
             let [control, treatment] = counts;
-            let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
-            row.extend([
-                Value::Int(control[0] + treatment[0]),
-                Value::Int(control[1] + treatment[1]),
-                Value::Int(treatment[0]),
-                Value::Int(treatment[1]),
-                Value::Int(control[0]),
-                Value::Int(control[1]),
-                Value::Int(other),
-                Value::Int(treatment[1].min(control[1])),
-            ]);
+            let mut row = t.row();
+            for (&g, k) in groups.iter().zip(&key) {
+                row.text(g, k.as_str());
+            }
+            row.int(n, control[0] + treatment[0])
+                .int(events, control[1] + treatment[1])
+                .int(n_treatment, treatment[0])
+                .int(events_treatment, treatment[1])
+                .int(n_control, control[0])
+                .int(events_control, control[1])
+                .int(n_other_arm, other)
+                .int(min_cell, treatment[1].min(control[1]));
             let label = if key.is_empty() {
                 "everyone".to_string()
             } else {
@@ -293,19 +301,13 @@ impl Compute for HazardRatio {
             match fit {
                 Ok(fit) => {
                     let c = fit.coefficients[0];
-                    row.extend([
-                        Value::Float(c.hazard_ratio),
-                        Value::Float(c.lower),
-                        Value::Float(c.upper),
-                        Value::Float(c.p_value),
-                    ]);
+                    row.set(hr, Value::Float(c.hazard_ratio))
+                        .set(lower, Value::Float(c.lower))
+                        .set(upper, Value::Float(c.upper))
+                        .set(p_value, Value::Float(c.p_value));
                 }
-                Err(err) => {
-                    row.extend(std::iter::repeat_n(Value::Null, 4));
-                    failures.push(format!("{label}: no hazard ratio: {err}"));
-                }
+                Err(err) => failures.push(format!("{label}: no hazard ratio: {err}")),
             }
-            table.push_row(row);
         }
         let from = input.window.from();
         let to = input
@@ -313,18 +315,20 @@ impl Compute for HazardRatio {
             .to
             .map_or("the end of follow-up".to_string(), |to| to.to_string());
         let status = &self.status;
-        table.notes.push(format!(
+        t.note(format!(
             "persons whose first month in {status} has rel_month {from}..{to}; time 0 = that month; event = the first later month not in {status}, at its distance in months (the spell's length); censored at the last observed month while still in {status}"
         ));
-        table.notes.push(format!(
+        t.note(format!(
             "hazard_ratio of losing {status}, treatment ({arm} = {t}) vs control ({arm} = {c}): Cox proportional hazards with the arm as the only covariate, Efron's method for tied times; {pct}% Wald interval exp(beta ± z·se) and two-sided Wald p_value; below 1: the treatment arm loses {status} less often; min_cell (the smaller arm's events) carries suppression; n_other_arm: persons with another {arm}, left out",
             arm = self.arm,
             t = self.treatment,
             c = self.control,
             pct = self.level * 100.0,
         ));
-        table.notes.extend(failures);
-        Ok(table)
+        for failure in failures {
+            t.note(failure);
+        }
+        Ok(t.build())
     }
 }
 
@@ -506,6 +510,81 @@ mod tests {
         assert_eq!(
             table.cell(&["(all)"], "hazard_ratio"),
             Some(&Value::Float(panel_fit.coefficients[0].hazard_ratio))
+        );
+    }
+
+    #[test]
+    fn the_declared_relations_hold() {
+        let names =
+            |names: &[&str]| -> Vec<String> { names.iter().map(|n| n.to_string()).collect() };
+        let sums = vec![
+            Relation::Sum {
+                parts: names(&["n_treatment", "n_control"]),
+                whole: "n".into(),
+            },
+            Relation::Sum {
+                parts: names(&["events_treatment", "events_control"]),
+                whole: "events".into(),
+            },
+        ];
+        let window = |from: Option<i32>, to: Option<i32>| Window {
+            from,
+            to,
+            ..Window::default()
+        };
+        let cases: [(&str, &[&str], Window); 7] = [
+            ("", &[], Window::default()),
+            ("", &["project"], Window::default()),
+            ("", &["arm"], window(Some(-4), None)),
+            ("", &["sex", "municipality"], window(Some(0), Some(6))),
+            (
+                "arm = \"project\"\ntreatment = \"FSM2\"\ncontrol = \"AP\"",
+                &["arm"],
+                Window::default(),
+            ),
+            (
+                "status = \"employment\"",
+                &["municipality"],
+                Window::default(),
+            ),
+            (
+                "status = \"self_support\"",
+                &["project", "sex"],
+                Window::default(),
+            ),
+        ];
+        for (params, group_by, window) in cases {
+            let table = run(params, group_by, window);
+            let case = format!("{params} by {group_by:?}");
+            assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");
+            let mut expected = sums.clone();
+            if let Some(first) = group_by.first() {
+                expected.push(Relation::GroupsSumToTotal {
+                    group: first.to_string(),
+                    keys: Vec::new(),
+                    columns: names(&[
+                        "n",
+                        "events",
+                        "n_treatment",
+                        "events_treatment",
+                        "n_control",
+                        "events_control",
+                        "n_other_arm",
+                    ]),
+                });
+            }
+            assert_eq!(table.relations, expected, "{case}");
+        }
+        // Break one arm's count: its row's sum and the total.
+        let mut table = run("", &["project"], Window::default());
+        let c = table.column_index("n_control").unwrap();
+        table.rows[1][c] = Value::Int(2); // BIR: 1 control, not 2
+        assert_eq!(
+            table.relation_violations(),
+            [
+                "row 1: the parts of n add up to 3, not 2",
+                "row 3: the groups of n_control add up to 5, not 4",
+            ]
         );
     }
 

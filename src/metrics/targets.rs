@@ -12,7 +12,7 @@
 
 use super::common::{any_in_window, polars};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
-use crate::table::{Column as TableColumn, Kind, Table, Value, ALL};
+use crate::table::{Table, TableBuilder, Value, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -167,27 +167,20 @@ impl Targets {
     }
 
     /// The achieved value of each row: published, counted (from `counted`), or none.
+    ///
+    /// No relation is declared: whether a total row is the sum of its groups' rows is up to the
+    /// targets table the query gives (the notes say where it is not), not a property of the
+    /// metric.
     fn table(&self, counted: &[Option<i64>]) -> Table {
-        let column = |name: &str, kind: Kind| TableColumn {
-            name: name.into(),
-            kind,
-        };
-        let mut table = Table::new(vec![
-            column("row", Kind::Text),
-            column("group", Kind::Group),
-            column("achieved", Kind::Persons),
-            column("target", Kind::Number { decimals: 0 }),
-            column(
-                "fulfilment",
-                Kind::Share {
-                    numerator: "achieved".into(),
-                    denominator: "target".into(),
-                },
-            ),
-            column("light", Kind::Text),
-            column("source", Kind::Text),
-            column("note", Kind::Text),
-        ]);
+        let mut t = TableBuilder::new();
+        let row_col = t.text("row");
+        let group = t.group("group");
+        let achieved_col = t.persons("achieved");
+        let target = t.number("target", 0);
+        let fulfilment_col = t.share("fulfilment", achieved_col, target);
+        let light_col = t.text("light");
+        let source_col = t.text("source");
+        let note = t.text("note");
         for (r, counted) in self.rows.iter().zip(counted) {
             let (achieved, source) = match (r.achieved, counted) {
                 (Some(v), _) => (Some(v), "published"),
@@ -211,24 +204,28 @@ impl Targets {
                     }
                 })
             };
-            table.push_row(vec![
-                Value::Text(r.row.clone()),
-                Value::Text(r.group.clone().unwrap_or_else(|| ALL.to_string())),
-                number(achieved),
-                r.target.map_or(Value::Null, Value::Float),
-                fulfilment,
-                light.map_or(Value::Null, |l| Value::Text(l.name().into())),
-                Value::Text(source.into()),
-                r.note.clone().map_or(Value::Null, Value::Text),
-            ]);
+            let mut row = t.row();
+            row.text(row_col, r.row.as_str())
+                .text(group, r.group.clone().unwrap_or_else(|| ALL.to_string()))
+                .set(achieved_col, number(achieved))
+                .set(target, r.target.map_or(Value::Null, Value::Float))
+                .set(fulfilment_col, fulfilment)
+                .text(source_col, source);
+            if let Some(light) = light {
+                row.text(light_col, light.name());
+            }
+            if let Some(text) = &r.note {
+                row.text(note, text.as_str());
+            }
         }
-        table.notes.push(format!(
+        t.note(format!(
             "fulfilment = achieved / target; light: green when short of the target by less than {}%, yellow when short by {}% to {}% (both included), red when short by more than {}%; meeting the target is green; no target (or 0): no fulfilment and no light",
             fmt(self.green_short_below),
             fmt(self.green_short_below),
             fmt(self.red_short_above),
             fmt(self.red_short_above)
         ));
+        let mut table = t.build();
         self.sum_notes(&mut table, counted);
         table
     }
@@ -729,6 +726,31 @@ mod tests {
         // Without data, a counted row is refused.
         let err = m.compute_without_data().unwrap_err().to_string();
         assert!(err.starts_with("rows:"), "{err}");
+    }
+
+    #[test]
+    fn no_relations_are_declared() {
+        // Whether a total row is the sum of its groups' rows is up to the query's targets
+        // table (VTA's "small job or job": 34 + 44 is not 80), so none is declared, from
+        // published figures or from the data.
+        let table = published(VTA);
+        assert_eq!(table.relations, []);
+        assert_eq!(table.relation_violations(), Vec::<String>::new());
+        let rows = "[[rows]]\nrow = \"paid\"\ngroup = \"treatment\"\ntarget = 5\ncount = \"paid_hours\"\n[[rows]]\nrow = \"paid\"\ngroup = \"control\"\ntarget = 6\ncount = \"paid_hours\"\n[[rows]]\nrow = \"paid\"\ncount = \"paid_hours\"\n[[rows]]\nrow = \"referred\"\ncount = \"persons\"\ntarget = 10\n";
+        for (params, group_by, to) in [
+            (rows, &["arm"][..], None),
+            (rows, &["arm"][..], Some(3)),
+            (
+                "[[rows]]\nrow = \"all\"\ncount = \"persons\"\ntarget = 12\n",
+                &[][..],
+                None,
+            ),
+        ] {
+            let window = Window::rel(None, to);
+            let table = crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap();
+            assert_eq!(table.relations, [], "{params}");
+            assert_eq!(table.relation_violations(), Vec::<String>::new());
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::stats::km::{kaplan_meier, KaplanMeier, KmQuantile};
 use crate::stats::logrank::logrank;
-use crate::table::{Column, Kind, Table, Value, ALL};
+use crate::table::{Col, Relation, Table, TableBuilder, Value, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -93,21 +93,32 @@ enum Fate {
 
 const NOT_REACHED: &str = "not reached";
 
-fn column(name: &str, kind: Kind) -> Column {
-    Column {
-        name: name.to_string(),
-        kind,
-    }
-}
-
-fn mean(name: &str, n: &str, decimals: usize) -> Column {
-    column(
-        name,
-        Kind::Mean {
-            n: n.to_string(),
-            decimals,
-        },
-    )
+/// The table's columns.
+struct Cols {
+    groups: Vec<Col>,
+    row: Col,
+    rel_month: Col,
+    n_at_risk: Col,
+    events: Col,
+    censored: Col,
+    events_cumulative: Col,
+    min_cell: Col,
+    share_reached: Col,
+    lower: Col,
+    upper: Col,
+    n: Col,
+    events_total: Col,
+    censored_total: Col,
+    median: Col,
+    median_lower: Col,
+    median_upper: Col,
+    q25: Col,
+    q75: Col,
+    n_not_observed: Col,
+    n_already: Option<Col>,
+    chi2: Col,
+    df: Col,
+    p_value: Col,
 }
 
 fn int(v: usize) -> Value {
@@ -187,44 +198,133 @@ impl TimeToEvent {
         Ok(fates)
     }
 
-    fn columns(&self, group_by: &[String]) -> Vec<Column> {
-        let mut columns: Vec<Column> = group_by.iter().map(|g| column(g, Kind::Group)).collect();
-        columns.extend([
-            column("row", Kind::Text),
-            column("rel_month", Kind::Number { decimals: 0 }),
-            column("n_at_risk", Kind::Persons),
-            column("events", Kind::Persons),
-            column("censored", Kind::Persons),
-            column("events_cumulative", Kind::Persons),
-            column("min_cell", Kind::Persons),
-            mean("share_reached", "min_cell", 4),
-            mean("lower", "min_cell", 4),
-            mean("upper", "min_cell", 4),
-            column("n", Kind::Persons),
-            column("events_total", Kind::Persons),
-            column("censored_total", Kind::Persons),
-            mean("median", "events_total", 1),
-            mean("median_lower", "events_total", 1),
-            mean("median_upper", "events_total", 1),
-            mean("q25", "events_total", 1),
-            mean("q75", "events_total", 1),
-            column("n_not_observed", Kind::Persons),
-        ]);
-        if self.exclude_already {
-            columns.push(column("n_already", Kind::Persons));
+    /// Declares the columns, and the linear relations among their counts.
+    fn columns(&self, t: &mut TableBuilder, group_by: &[String]) -> Cols {
+        let groups: Vec<Col> = group_by.iter().map(|g| t.group(g.as_str())).collect();
+        let row = t.text("row");
+        let rel_month = t.number("rel_month", 0);
+        let n_at_risk = t.persons("n_at_risk");
+        let events = t.persons("events");
+        let censored = t.persons("censored");
+        let events_cumulative = t.persons("events_cumulative");
+        let min_cell = t.persons("min_cell");
+        let share_reached = t.mean("share_reached", min_cell, 4);
+        let lower = t.mean("lower", min_cell, 4);
+        let upper = t.mean("upper", min_cell, 4);
+        let n = t.persons("n");
+        let events_total = t.persons("events_total");
+        let censored_total = t.persons("censored_total");
+        let median = t.mean("median", events_total, 1);
+        let median_lower = t.mean("median_lower", events_total, 1);
+        let median_upper = t.mean("median_upper", events_total, 1);
+        let q25 = t.mean("q25", events_total, 1);
+        let q75 = t.mean("q75", events_total, 1);
+        let n_not_observed = t.persons("n_not_observed");
+        let n_already = self.exclude_already.then(|| t.persons("n_already"));
+        let chi2 = t.mean("chi2", events_total, 3);
+        let df = t.number("df", 0);
+        let p_value = t.mean("p_value", events_total, 4);
+        let cols = Cols {
+            groups,
+            row,
+            rel_month,
+            n_at_risk,
+            events,
+            censored,
+            events_cumulative,
+            min_cell,
+            share_reached,
+            lower,
+            upper,
+            n,
+            events_total,
+            censored_total,
+            median,
+            median_lower,
+            median_upper,
+            q25,
+            q75,
+            n_not_observed,
+            n_already,
+            chi2,
+            df,
+            p_value,
+        };
+        self.relations(t, &cols);
+        cols
+    }
+
+    /// The linear relations among the counts. Within a group, along its month rows (told apart
+    /// from the summary row by `row`): events_cumulative is the running sum of events, and the
+    /// next month's n_at_risk is this month's less its events and censored. The month rows'
+    /// events and censored add up to the summary row's events_total and censored_total (every
+    /// time lies in months 0..=the last month), and n = events_total + censored_total. Every
+    /// person is in one group: the groups' counts add up to `(all)`'s, month by month and on the
+    /// summary rows. (min_cell, a minimum, is in no linear relation.)
+    fn relations(&self, t: &mut TableBuilder, c: &Cols) {
+        let name = |col: Col| t.name(col);
+        let mut per_group: Vec<String> = c.groups.iter().map(|&g| name(g)).collect();
+        per_group.push(name(c.row));
+        let along = name(c.rel_month);
+        let mut relations = vec![
+            Relation::RunningSum {
+                keys: per_group.clone(),
+                along: along.clone(),
+                column: name(c.events),
+                cumulative: name(c.events_cumulative),
+            },
+            Relation::RiskSet {
+                keys: per_group,
+                along: along.clone(),
+                at_risk: name(c.n_at_risk),
+                leaving: vec![name(c.events), name(c.censored)],
+            },
+        ];
+        let groups: Vec<String> = c.groups.iter().map(|&g| name(g)).collect();
+        for (month, summary) in [(c.events, c.events_total), (c.censored, c.censored_total)] {
+            relations.push(Relation::RowsSumToRow {
+                keys: groups.clone(),
+                label: name(c.row),
+                parts: vec!["month".into()],
+                column: name(month),
+                whole: "summary".into(),
+                whole_column: name(summary),
+            });
         }
-        columns.extend([
-            mean("chi2", "events_total", 3),
-            column("df", Kind::Number { decimals: 0 }),
-            mean("p_value", "events_total", 4),
-        ]);
-        columns
+        relations.push(Relation::Sum {
+            parts: vec![name(c.events_total), name(c.censored_total)],
+            whole: name(c.n),
+        });
+        if let Some(&first) = c.groups.first() {
+            // With several group columns the rows are their combinations and `(all)` is
+            // `(all)` in each: the rows not `(all)` in the first are all the combinations.
+            let mut columns = vec![
+                c.n_at_risk,
+                c.events,
+                c.censored,
+                c.events_cumulative,
+                c.n,
+                c.events_total,
+                c.censored_total,
+                c.n_not_observed,
+            ];
+            columns.extend(c.n_already);
+            relations.push(Relation::GroupsSumToTotal {
+                group: name(first),
+                keys: vec![name(c.row), along],
+                columns: columns.into_iter().map(name).collect(),
+            });
+        }
+        for relation in relations {
+            t.relation(relation);
+        }
     }
 
     /// The month rows and the summary row of one group.
     fn group_rows(
         &self,
-        table: &mut Table,
+        t: &mut TableBuilder,
+        c: &Cols,
         key: &[String],
         members: &[&Fate],
         last_month: Option<u32>,
@@ -251,17 +351,17 @@ impl TimeToEvent {
                     .map_err(|err| anyhow!("computing {}: {err}", DEF.name))?,
             )
         };
-        let group: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
-        let blank = |row: &mut Vec<Value>, count: usize| {
-            row.extend(std::iter::repeat_n(Value::Null, count));
-        };
+        // Totals, quartiles, left-out counts and the test belong to the summary row, the month
+        // columns to the month rows: the rest of each row stays empty.
         if let Some(last) = last_month {
             let rows = fit.as_ref().map(|f| f.monthly_table(last));
             let mut cumulative = 0usize;
             for m in 0..=last {
-                let mut row = group.clone();
-                row.push(Value::Text("month".into()));
-                row.push(Value::Int(i64::from(m)));
+                let mut row = t.row();
+                for (&g, k) in c.groups.iter().zip(key) {
+                    row.text(g, k.as_str());
+                }
+                row.text(c.row, "month").int(c.rel_month, i64::from(m));
                 match rows.as_ref().map(|r| &r[m as usize]) {
                     Some(r) => {
                         cumulative += r.n_event;
@@ -270,49 +370,54 @@ impl TimeToEvent {
                         } else {
                             r.n_risk
                         };
-                        row.extend([
-                            int(r.n_risk),
-                            int(r.n_event),
-                            int(r.n_censor),
-                            int(cumulative),
-                            int(min_cell),
-                        ]);
+                        row.set(c.n_at_risk, int(r.n_risk))
+                            .set(c.events, int(r.n_event))
+                            .set(c.censored, int(r.n_censor))
+                            .set(c.events_cumulative, int(cumulative))
+                            .set(c.min_cell, int(min_cell));
+                        // Past the group's follow-up (nobody at risk) the curve is not
+                        // estimated.
                         if r.n_risk > 0 {
                             let ci = r.share_reached_ci();
-                            row.extend([
-                                Value::Float(r.share_reached()),
-                                Value::Float(ci.lower),
-                                Value::Float(ci.upper),
-                            ]);
-                        } else {
-                            // Past the group's follow-up: the curve is not estimated there.
-                            blank(&mut row, 3);
+                            row.set(c.share_reached, Value::Float(r.share_reached()))
+                                .set(c.lower, Value::Float(ci.lower))
+                                .set(c.upper, Value::Float(ci.upper));
                         }
                     }
                     None => {
-                        row.extend([int(0), int(0), int(0), int(0), int(0)]);
-                        blank(&mut row, 3);
+                        for col in [
+                            c.n_at_risk,
+                            c.events,
+                            c.censored,
+                            c.events_cumulative,
+                            c.min_cell,
+                        ] {
+                            row.int(col, 0);
+                        }
                     }
                 }
-                // Totals, quartiles, left-out counts and the test belong to the summary row.
-                blank(&mut row, 9 + usize::from(self.exclude_already) + 3);
-                table.push_row(row);
             }
         }
-        let mut row = group;
-        row.push(Value::Text("summary".into()));
-        row.push(Value::Null);
         let quantile = |q: Option<f64>| match (&fit, q) {
             (None, _) => Value::Null,
             (Some(_), Some(t)) => Value::Float(t),
             (Some(_), None) => Value::Text(NOT_REACHED.into()),
         };
-        // The month columns are empty on the summary row.
-        blank(&mut row, 8);
-        match &fit {
-            Some(f) => row.extend([int(f.n), int(f.n_events), int(f.n_censored)]),
-            None => row.extend([int(0), int(0), int(0)]),
+        let mut row = t.row();
+        for (&g, k) in c.groups.iter().zip(key) {
+            row.text(g, k.as_str());
         }
+        row.text(c.row, "summary");
+        match &fit {
+            Some(f) => row
+                .set(c.n, int(f.n))
+                .set(c.events_total, int(f.n_events))
+                .set(c.censored_total, int(f.n_censored)),
+            None => row
+                .int(c.n, 0)
+                .int(c.events_total, 0)
+                .int(c.censored_total, 0),
+        };
         let [q25, median, q75]: [Option<&KmQuantile>; 3] = match &fit {
             Some(f) => [
                 Some(&f.quartiles[0]),
@@ -321,24 +426,20 @@ impl TimeToEvent {
             ],
             None => [None, None, None],
         };
-        row.extend([
-            quantile(median.and_then(|q| q.time)),
-            quantile(median.and_then(|q| q.lower)),
-            quantile(median.and_then(|q| q.upper)),
-            quantile(q25.and_then(|q| q.time)),
-            quantile(q75.and_then(|q| q.time)),
-            int(not_observed),
-        ]);
-        if self.exclude_already {
-            row.push(int(already));
+        row.set(c.median, quantile(median.and_then(|q| q.time)))
+            .set(c.median_lower, quantile(median.and_then(|q| q.lower)))
+            .set(c.median_upper, quantile(median.and_then(|q| q.upper)))
+            .set(c.q25, quantile(q25.and_then(|q| q.time)))
+            .set(c.q75, quantile(q75.and_then(|q| q.time)))
+            .set(c.n_not_observed, int(not_observed));
+        if let Some(n_already) = c.n_already {
+            row.set(n_already, int(already));
         }
-        match test {
-            Some((chi2, df, p)) => {
-                row.extend([Value::Float(chi2), Value::Int(df as i64), Value::Float(p)])
-            }
-            None => blank(&mut row, 3),
+        if let Some((chi2, df, p)) = test {
+            row.set(c.chi2, Value::Float(chi2))
+                .int(c.df, df as i64)
+                .set(c.p_value, Value::Float(p));
         }
-        table.push_row(row);
         Ok(())
     }
 }
@@ -460,12 +561,13 @@ impl Compute for TimeToEvent {
                 )),
             }
         }
-        let mut table = Table::new(self.columns(input.group_by));
+        let mut table = TableBuilder::new();
+        let cols = self.columns(&mut table, input.group_by);
         let total = groups.len() - 1;
         for (g, (key, members)) in groups.iter().enumerate() {
             let members: Vec<&Fate> = members.iter().map(|&i| &fates[i].1).collect();
             let test = if g == total { test } else { None };
-            self.group_rows(&mut table, key, &members, last_month, test)?;
+            self.group_rows(&mut table, &cols, key, &members, last_month, test)?;
         }
         let end = match self.horizon(input.window) {
             Some(h) => {
@@ -483,18 +585,20 @@ impl Compute for TimeToEvent {
                 self.status
             ));
         }
-        table.notes.push(definition);
-        table.notes.push(format!(
+        table.note(definition);
+        table.note(format!(
             "rows with row = \"month\": n_at_risk at the start of the month (followed into it without the event before), events and censored in the month, events_cumulative through it; share_reached = 1 - S(month), the Kaplan-Meier share in {} by the end of the month, with a {}% interval (lower, upper) from Greenwood's variance on the log-log scale; empty where nobody is at risk; min_cell (the smaller of n_at_risk and events_cumulative, or n_at_risk before any event) carries suppression",
             self.status,
             self.level * 100.0
         ));
-        table.notes.push(format!(
+        table.note(format!(
             "rows with row = \"summary\" (the month columns empty): n = persons in the analysis, events_total and censored_total; median, q25, q75 = months by which 50%, 25%, 75% have reached {} (smallest month where 1 - S reaches the share, the midpoint where the curve is flat exactly at it, as R's survival package), median_lower/median_upper from the interval's curves (Brookmeyer-Crowley); \"{NOT_REACHED}\" within follow-up",
             self.status
         ));
-        table.notes.extend(notes);
-        Ok(table)
+        for note in notes {
+            table.note(note);
+        }
+        Ok(table.build())
     }
 }
 
@@ -926,6 +1030,157 @@ mod tests {
         );
         assert_eq!(get(&table, &["treatment"], Some(0), "median"), &Value::Null);
         assert_eq!(get(&table, &["treatment"], Some(0), "chi2"), &Value::Null);
+    }
+
+    /// The relations the table of `group_by` declares, written out.
+    fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation> {
+        let names =
+            |names: &[&str]| -> Vec<String> { names.iter().map(|n| n.to_string()).collect() };
+        let mut per_group = names(group_by);
+        per_group.push("row".into());
+        let mut relations = vec![
+            Relation::RunningSum {
+                keys: per_group.clone(),
+                along: "rel_month".into(),
+                column: "events".into(),
+                cumulative: "events_cumulative".into(),
+            },
+            Relation::RiskSet {
+                keys: per_group,
+                along: "rel_month".into(),
+                at_risk: "n_at_risk".into(),
+                leaving: names(&["events", "censored"]),
+            },
+            Relation::RowsSumToRow {
+                keys: names(group_by),
+                label: "row".into(),
+                parts: names(&["month"]),
+                column: "events".into(),
+                whole: "summary".into(),
+                whole_column: "events_total".into(),
+            },
+            Relation::RowsSumToRow {
+                keys: names(group_by),
+                label: "row".into(),
+                parts: names(&["month"]),
+                column: "censored".into(),
+                whole: "summary".into(),
+                whole_column: "censored_total".into(),
+            },
+            Relation::Sum {
+                parts: names(&["events_total", "censored_total"]),
+                whole: "n".into(),
+            },
+        ];
+        if let Some(first) = group_by.first() {
+            let mut columns = names(&[
+                "n_at_risk",
+                "events",
+                "censored",
+                "events_cumulative",
+                "n",
+                "events_total",
+                "censored_total",
+                "n_not_observed",
+            ]);
+            if exclude_already {
+                columns.push("n_already".into());
+            }
+            relations.push(Relation::GroupsSumToTotal {
+                group: first.to_string(),
+                keys: names(&["row", "rel_month"]),
+                columns,
+            });
+        }
+        relations
+    }
+
+    #[test]
+    fn the_declared_relations_hold() {
+        let window = |to: Option<i32>| Window {
+            to,
+            ..Window::default()
+        };
+        let cases: [(&str, &[&str], Option<i32>); 9] = [
+            ("status = \"paid_hours\"", &[], None),
+            ("status = \"paid_hours\"", &["arm"], None),
+            (
+                "status = \"paid_hours\"\nexclude_already = true",
+                &["arm"],
+                None,
+            ),
+            (
+                "status = \"paid_hours\"\nhorizon = 2",
+                &["municipality"],
+                None,
+            ),
+            ("status = \"paid_hours\"\nhorizon = 12", &["arm"], None),
+            ("status = \"employment\"", &["sex", "arm"], Some(5)),
+            ("status = \"flexjob\"", &["birth_year"], None),
+            (
+                "status = \"self_support\"\nexclude_already = true",
+                &["project"],
+                None,
+            ),
+            ("status = \"self_support\"", &["arm", "municipality"], None),
+        ];
+        for (params, group_by, to) in cases {
+            let table = crate::metrics::input::run_tiny(&DEF, params, group_by, &window(to))
+                .unwrap_or_else(|err| panic!("{params} by {group_by:?}: {err}"));
+            let case = format!("{params} by {group_by:?}");
+            assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");
+            assert_eq!(
+                table.relations,
+                expected_relations(group_by, params.contains("exclude_already")),
+                "{case}"
+            );
+        }
+        // Each relation is checked: break one count of each kind.
+        let table = run("status = \"paid_hours\"", &["arm"]);
+        let set = |group: &str, month: Option<i64>, column: &str, value: i64| {
+            let mut table = table.clone();
+            let r = table
+                .rows
+                .iter()
+                .position(|row| std::ptr::eq(row.as_slice(), self::row(&table, &[group], month)))
+                .unwrap();
+            let c = table.column_index(column).unwrap();
+            table.rows[r][c] = Value::Int(value);
+            table.relation_violations()
+        };
+        // treatment month 3: 2 events -> 3 (the running sum from there on, the risk set, the
+        // summary total, (all)).
+        let violations = set("treatment", Some(3), "events", 3);
+        for violation in [
+            "row 14: the running sum of events is 4, not events_cumulative 3",
+            "row 20: the running sum of events is 4, not events_cumulative 3",
+            "row 15: n_at_risk is 2, not 1 (the row before, less those leaving)",
+            "row 21: events of the rows month adds up to 4, not events_total 3",
+            "row 25: the groups of events add up to 3, not 2",
+        ] {
+            assert!(
+                violations.contains(&violation.to_string()),
+                "{violations:?}"
+            );
+        }
+        assert_eq!(violations.len(), 10, "{violations:?}");
+        // treatment month 5: 2 at risk -> 3 (the risk set on both sides, (all)).
+        assert_eq!(
+            set("treatment", Some(5), "n_at_risk", 3),
+            [
+                "row 16: n_at_risk is 3, not 2 (the row before, less those leaving)",
+                "row 17: n_at_risk is 2, not 3 (the row before, less those leaving)",
+                "row 27: the groups of n_at_risk add up to 3, not 2",
+            ]
+        );
+        // control summary: n 4 -> 5.
+        assert_eq!(
+            set("control", None, "n", 5),
+            [
+                "row 10: the parts of n add up to 4, not 5",
+                "row 32: the groups of n add up to 10, not 9",
+            ]
+        );
     }
 
     #[test]
