@@ -270,6 +270,11 @@ pub fn assert_relations(table: &crate::table::Table, expected: &[crate::table::R
             Relation::RiskSet {
                 at_risk, leaving, ..
             } => leaving.iter().chain([at_risk]).collect(),
+            Relation::RowsSumToRow {
+                column,
+                whole_column,
+                ..
+            } => vec![column, whole_column],
         };
         let mut alone = table.clone();
         alone.relations = vec![relation.clone()];

@@ -1,5 +1,5 @@
 #[cfg(test)]
-mod tests {
+mod codes_and_starts {
     use super::super::*;
 
     fn codes_in_table() -> Vec<u16> {
