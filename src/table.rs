@@ -146,9 +146,10 @@ impl Table {
     }
 
     /// Checks that every share names its numerator and denominator, and every mean its n, as
-    /// count columns of the table (`Persons`, or a `Number` that is no one's data, such as a
-    /// published target): a reference that resolves to nothing would leave the column without
-    /// the suppression it rests on.
+    /// count columns of the table (`Persons`; a `Number` that is no one's data, such as a
+    /// published target; or a `Mean` that is an implied count, hidden with its own n): a
+    /// reference that resolves to nothing would leave the column without the suppression it
+    /// rests on.
     pub fn check_references(&self) -> Result<(), String> {
         for column in &self.columns {
             let references: Vec<&String> = match &column.kind {
@@ -165,7 +166,10 @@ impl Table {
                     .iter()
                     .find(|c| &c.name == reference)
                     .map(|c| &c.kind);
-                if !matches!(kind, Some(Kind::Persons | Kind::Number { .. })) {
+                if !matches!(
+                    kind,
+                    Some(Kind::Persons | Kind::Number { .. } | Kind::Mean { .. })
+                ) {
                     return Err(format!(
                         "column {} rests on {reference:?}, which is not a count column of the table",
                         column.name
@@ -537,7 +541,10 @@ impl TableBuilder {
     fn count_name(&self, col: Col, of: &str) -> String {
         let column = &self.columns[col.0];
         assert!(
-            matches!(column.kind, Kind::Persons | Kind::Number { .. }),
+            matches!(
+                column.kind,
+                Kind::Persons | Kind::Number { .. } | Kind::Mean { .. }
+            ),
             "{of} rests on {}, which is not a count column",
             column.name
         );
