@@ -17,7 +17,7 @@
 use super::{find, Compute, Metric, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::stats::means::{welch, SampleSummary};
 use crate::stats::proportions::{compare_proportions, DiffInterval, Proportion};
-use crate::table::{Col, Kind, Relation, Row as Cells, Table, TableBuilder, Value, ALL, MISSING};
+use crate::table::{Col, Relation, Row as Cells, Table, TableBuilder, Value, ALL, MISSING};
 use anyhow::{anyhow, bail, Result};
 use polars::prelude::{DataFrame, DataType};
 use serde::{Deserialize, Serialize, Serializer};
@@ -530,11 +530,11 @@ impl Effect {
             let n = t.persons(format!("n_{arm}"));
             match self.kind {
                 OutcomeKind::Share if published => {
-                    // A published share × n is an implied count, possibly fractional: it is
-                    // suppressed with n. The share is declared on n alone here (the builder
-                    // takes no share of a mean) and named on the count after the build.
-                    let count = t.mean(format!("count_{arm}"), n, 1);
-                    [n, count, t.share(format!("share_{arm}"), n, n)]
+                    // A published share × n is an implied count, possibly fractional, and a
+                    // published figure: no one's data, a number like a published target. The
+                    // share rests on it and on n (suppressed with n).
+                    let count = t.number(format!("count_{arm}"), 1);
+                    [n, count, t.share(format!("share_{arm}"), count, n)]
                 }
                 OutcomeKind::Share => {
                     let count = t.persons(format!("count_{arm}"));
@@ -1029,20 +1029,7 @@ impl Effect {
                 self.arms_note()
             ));
         }
-        let mut table = builder.build();
-        if self.kind == OutcomeKind::Share {
-            // The printed share names its implied count (see stat_columns).
-            for arm in ["treatment", "control"] {
-                let share = table
-                    .column_index(&format!("share_{arm}"))
-                    .expect("declared in stat_columns");
-                table.columns[share].kind = Kind::Share {
-                    numerator: format!("count_{arm}"),
-                    denominator: format!("n_{arm}"),
-                };
-            }
-        }
-        Ok(table)
+        Ok(builder.build())
     }
 
     /// The linear relations among the counts of a table from microdata. Every person is in one
@@ -1718,6 +1705,8 @@ mod tests {
         assert!(!metric.needs_data());
         assert!(metric.statuses().is_empty());
         let table = metric.compute_without_data().unwrap();
+        // The shares rest on the implied counts, which the runner's reference check accepts.
+        assert_eq!(table.check_references(), Ok(()));
         assert!(close(float(&table, &[], "difference_pp"), 7.4, 1e-9));
         assert!(close(float(&table, &[], "ci_lower_pp"), 5.1, 0.05));
         assert!(close(float(&table, &[], "ci_upper_pp"), 9.7, 0.05));
