@@ -13,6 +13,9 @@ mod panel;
 mod provenance;
 // run, list and explain: queries end to end, formats, suppression, determinism.
 mod run;
+// The complete stdout of run (every format), check, list, explain and validate, against insta
+// snapshots in tests/snapshots/.
+mod snapshots;
 // The synthetic generator round-trips through validate and panel, deterministically.
 mod synth;
 // The validate summary's facts on the tiny dataset.
