@@ -1,0 +1,363 @@
+//! `time_to_event` (spec `metrics.md` §3.5, "months to employment"): months from the start month
+//! to the first month in a status S, right-censored at the end of each person's follow-up (and at
+//! an optional horizon). Per group: the Kaplan–Meier cumulative share reaching S by each month with
+//! its confidence interval (Greenwood variance, log-log transform), the numbers at risk, events and
+//! censored per month, the median and quartiles of the time (or "not reached"); and the log-rank
+//! test across the groups. The estimators are `crate::stats::km` and `crate::stats::logrank`.
+//!
+//! Time origin: the start month is month 0. A person in S in the start month has the event at
+//! time 0 (the Kaplan–Meier curve's first step is at month 0: the share reaching S "by the end of
+//! month 0" is the share in S in the start month). A person without S in their follow-up is
+//! censored at their last observed `rel_month` (capped at the horizon); censored persons count as
+//! at risk in the month they are censored in (they were observed in it without the event).
+//! Persons not observed at month 0 (coverage starts after their start month, or ends before it)
+//! are left out and counted (`n_not_observed`).
+//!
+//! Layout: for each group (sorted, then `(all)`), one row per month 0..H (`row = "month"`), then
+//! one summary row (`row = "summary"`, `rel_month` empty). See `docs/metrics/time_to_event.md`.
+
+use super::retention::reject_calendar_window;
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::stats::km::{kaplan_meier, KaplanMeier, KmQuantile};
+use crate::stats::logrank::logrank;
+use crate::table::{Col, Relation, Table, TableBuilder, Value, ALL};
+use anyhow::{anyhow, Result};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+mod table;
+
+pub const DEF: MetricDef = MetricDef {
+    name: "time_to_event",
+    summary: "months from start to the first month in a status: Kaplan-Meier share reached by month, median and quartiles, log-rank test",
+    resolve: resolve::<TimeToEvent>,
+    outcome: None,
+    window: super::WindowKeys::Rel,
+    example: "group_by = [\"arm\"]\n[params]\nstatus = \"paid_hours\"\n",
+};
+
+/// The confidence interval of the curve (only the log-log interval is implemented; the
+/// parameter is there so that `explain` states it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum CurveInterval {
+    /// Greenwood variance of log S, interval on log(-log S) (Kalbfleisch–Prentice).
+    #[serde(rename = "log-log")]
+    LogLog,
+}
+
+/// The test across groups (only the unweighted log-rank test is implemented).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum GroupTest {
+    #[serde(rename = "log-rank")]
+    LogRank,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeToEvent {
+    /// The status S (a panel status or one the query defines).
+    pub status: String,
+    /// Leave out persons in S at rel_month 0 or in the month before (-1, when observed).
+    pub exclude_already: bool,
+    /// The last month followed: persons still without S then are censored at it. Unset: the
+    /// query's `window.to`, or else the end of each person's follow-up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<u32>,
+    /// Confidence level of the intervals.
+    pub level: f64,
+    pub ci: CurveInterval,
+    pub test: GroupTest,
+}
+
+impl Default for TimeToEvent {
+    fn default() -> Self {
+        TimeToEvent {
+            status: "employment".into(),
+            exclude_already: false,
+            horizon: None,
+            level: 0.95,
+            ci: CurveInterval::LogLog,
+            test: GroupTest::LogRank,
+        }
+    }
+}
+
+/// What the metric found for one person of the population.
+enum Fate {
+    /// Coverage does not include the start month.
+    NotObserved,
+    /// In S at rel_month 0 or -1, with `exclude_already`.
+    Already,
+    /// In the analysis: time in months, and whether it is an event (else censored then).
+    Timed(u32, bool),
+}
+
+const NOT_REACHED: &str = "not reached";
+
+/// The table's columns.
+struct Cols {
+    groups: Vec<Col>,
+    row: Col,
+    rel_month: Col,
+    n_at_risk: Col,
+    events: Col,
+    censored: Col,
+    events_cumulative: Col,
+    min_cell: Col,
+    share_reached: Col,
+    lower: Col,
+    upper: Col,
+    n: Col,
+    events_total: Col,
+    censored_total: Col,
+    median: Col,
+    median_lower: Col,
+    median_upper: Col,
+    q25: Col,
+    q75: Col,
+    n_not_observed: Col,
+    n_already: Option<Col>,
+    chi2: Col,
+    df: Col,
+    p_value: Col,
+}
+
+fn int(v: usize) -> Value {
+    Value::Int(v as i64)
+}
+
+impl TimeToEvent {
+    /// The horizon in force: the parameter, else `window.to` (checked to agree in `check`).
+    fn horizon(&self, window: &Window) -> Option<u32> {
+        self.horizon
+            .or_else(|| window.to.map(|to| to.max(0) as u32))
+    }
+
+    /// Each person of `input.persons` (in its order), with their group key.
+    fn fates(&self, input: &MetricInput<'_>) -> Result<Vec<(Vec<String>, Fate)>> {
+        let failed = |err: PolarsError| anyhow!("computing {}: {err}", DEF.name);
+        let horizon = self.horizon(input.window);
+        let size = input.panel.persons.height();
+        // The first month in S from rel_month 0, and whether S holds at rel_month 0 or -1.
+        let mut first: Vec<Option<i32>> = vec![None; size];
+        let mut already = vec![false; size];
+        let (person, rel, status) =
+            super::common::person_month_status(&input.months, &self.status).map_err(failed)?;
+        for ((p, m), s) in person.iter().zip(rel.iter()).zip(status.iter()) {
+            let (Some(p), Some(m), Some(true)) = (p, m, s) else {
+                continue;
+            };
+            let p = p as usize;
+            if m >= 0 && first[p].is_none_or(|f| m < f) {
+                first[p] = Some(m);
+            }
+            if m == 0 || m == -1 {
+                already[p] = true;
+            }
+        }
+        let persons = &input.persons;
+        let ids = persons
+            .column("person")
+            .map_err(failed)?
+            .u32()
+            .map_err(failed)?;
+        let first_observed = persons
+            .column("first_observed_rel_month")
+            .map_err(failed)?
+            .i32()
+            .map_err(failed)?;
+        let followup = persons
+            .column("followup_months")
+            .map_err(failed)?
+            .i32()
+            .map_err(failed)?;
+        let groups = group_keys(persons, input.group_by)?;
+        let mut fates = Vec::with_capacity(persons.height());
+        for (((p, fo), fu), key) in ids
+            .iter()
+            .zip(first_observed.iter())
+            .zip(followup.iter())
+            .zip(groups)
+        {
+            let p = p.ok_or_else(|| anyhow!("internal: a person without an index"))? as usize;
+            let fate = match (fo, fu) {
+                (Some(fo), Some(fu)) if fo <= 0 && fu >= 0 => {
+                    if self.exclude_already && already[p] {
+                        Fate::Already
+                    } else {
+                        let end = horizon.map_or(fu as u32, |h| (fu as u32).min(h));
+                        match first[p] {
+                            Some(t) if (t as u32) <= end => Fate::Timed(t as u32, true),
+                            _ => Fate::Timed(end, false),
+                        }
+                    }
+                }
+                _ => Fate::NotObserved,
+            };
+            fates.push((key, fate));
+        }
+        Ok(fates)
+    }
+}
+
+/// The group key of each row of the person table (empty keys without `group_by`).
+pub(crate) fn group_keys(persons: &DataFrame, group_by: &[String]) -> Result<Vec<Vec<String>>> {
+    let mut keys = vec![Vec::with_capacity(group_by.len()); persons.height()];
+    for g in group_by {
+        let values = persons
+            .column(g.as_str())
+            .and_then(|c| c.cast(&DataType::String))
+            .map_err(|err| anyhow!("internal: group column {g}: {err}"))?;
+        let values = values
+            .str()
+            .map_err(|err| anyhow!("internal: group column {g}: {err}"))?;
+        for (key, v) in keys.iter_mut().zip(values.iter()) {
+            key.push(v.unwrap_or(crate::table::MISSING).to_string());
+        }
+    }
+    Ok(keys)
+}
+
+/// `(key, member indices)` for each group in sorted order, then `(all)` over everyone. Without
+/// `group_by`, only the total, with an empty key.
+pub(crate) fn groups_with_total(
+    keys: &[Vec<String>],
+    group_by: &[String],
+) -> Vec<(Vec<String>, Vec<usize>)> {
+    let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
+    if !group_by.is_empty() {
+        let mut map: BTreeMap<&Vec<String>, Vec<usize>> = BTreeMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            map.entry(key).or_default().push(i);
+        }
+        groups.extend(map.into_iter().map(|(k, v)| (k.clone(), v)));
+    }
+    groups.push((
+        group_by.iter().map(|_| ALL.to_string()).collect(),
+        (0..keys.len()).collect(),
+    ));
+    groups
+}
+
+impl Compute for TimeToEvent {
+    fn statuses(&self) -> Vec<String> {
+        vec![self.status.clone()]
+    }
+
+    fn check(&self, window: &Window) -> Result<(), String> {
+        reject_calendar_window(DEF.name, window)?;
+        if window.from() != 0 {
+            return Err(format!(
+                "window.from = {}: time_to_event counts months from the start month, so the window starts at 0 (use horizon or window.to for the end)",
+                window.from()
+            ));
+        }
+        if let Some(to) = window.to {
+            if to < 0 {
+                return Err(format!("window.to = {to}: must be 0 or later"));
+            }
+            if let Some(h) = self.horizon {
+                if i64::from(h) != i64::from(to) {
+                    return Err(format!(
+                        "horizon = {h} and window.to = {to} disagree: set one of them"
+                    ));
+                }
+            }
+        }
+        if !(self.level > 0.0 && self.level < 1.0) {
+            return Err(format!(
+                "level = {}: must lie strictly between 0 and 1 (e.g. 0.95)",
+                self.level
+            ));
+        }
+        Ok(())
+    }
+
+    fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
+        let fates = self.fates(input)?;
+        let last_month = self.horizon(input.window).or_else(|| {
+            fates
+                .iter()
+                .filter_map(|(_, f)| match f {
+                    Fate::Timed(t, _) => Some(*t),
+                    _ => None,
+                })
+                .max()
+        });
+        let keys: Vec<Vec<String>> = fates.iter().map(|(k, _)| k.clone()).collect();
+        let groups = groups_with_total(&keys, input.group_by);
+        let mut notes = Vec::new();
+        // The log-rank test across the groups (not the total), shown on the total's summary row.
+        let mut test = None;
+        if !input.group_by.is_empty() {
+            let mut time = Vec::new();
+            let mut event = Vec::new();
+            let mut label = Vec::new();
+            for (g, (_, members)) in groups[..groups.len() - 1].iter().enumerate() {
+                for &i in members {
+                    if let Fate::Timed(t, e) = fates[i].1 {
+                        time.push(f64::from(t));
+                        event.push(e);
+                        label.push(g);
+                    }
+                }
+            }
+            match logrank(&time, &event, &label) {
+                Ok(lr) => {
+                    test = Some((lr.test.statistic, lr.test.df, lr.test.p_value));
+                    notes.push(format!(
+                        "log-rank test (unweighted, hypergeometric variance) of equal time to {} across the groups of {}: chi2, df and p_value on the (all) summary row",
+                        self.status,
+                        input.group_by.join(" × ")
+                    ));
+                }
+                Err(err) => notes.push(format!(
+                    "log-rank test across the groups of {} not computed: {err}",
+                    input.group_by.join(" × ")
+                )),
+            }
+        }
+        let mut table = TableBuilder::new();
+        let cols = self.columns(&mut table, input.group_by);
+        let total = groups.len() - 1;
+        for (g, (key, members)) in groups.iter().enumerate() {
+            let members: Vec<&Fate> = members.iter().map(|&i| &fates[i].1).collect();
+            let test = if g == total { test } else { None };
+            self.group_rows(&mut table, &cols, key, &members, last_month, test)?;
+        }
+        let end = match self.horizon(input.window) {
+            Some(h) => {
+                format!("the last observed month or month {h} (the horizon), whichever comes first")
+            }
+            None => "the last observed month".to_string(),
+        };
+        let mut definition = format!(
+            "time: rel_month of the first month in {} (0 = the start month: in {} then is an event at time 0), right-censored at {end}; persons not observed at rel_month 0 are left out (n_not_observed)",
+            self.status, self.status
+        );
+        if self.exclude_already {
+            definition.push_str(&format!(
+                "; persons in {} at rel_month 0 or -1 are left out (n_already)",
+                self.status
+            ));
+        }
+        table.note(definition);
+        table.note(format!(
+            "rows with row = \"month\": n_at_risk at the start of the month (followed into it without the event before), events and censored in the month, events_cumulative through it; share_reached = 1 - S(month), the Kaplan-Meier share in {} by the end of the month, with a {}% interval (lower, upper) from Greenwood's variance on the log-log scale; empty where nobody is at risk; min_cell (the smaller of n_at_risk and events_cumulative, or n_at_risk before any event) carries suppression",
+            self.status,
+            self.level * 100.0
+        ));
+        table.note(format!(
+            "rows with row = \"summary\" (the month columns empty): n = persons in the analysis, events_total and censored_total; median, q25, q75 = months by which 50%, 25%, 75% have reached {} (smallest month where 1 - S reaches the share, the midpoint where the curve is flat exactly at it, as R's survival package), median_lower/median_upper from the interval's curves (Brookmeyer-Crowley); \"{NOT_REACHED}\" within follow-up",
+            self.status
+        ));
+        for note in notes {
+            table.note(note);
+        }
+        Ok(table.build())
+    }
+}
+
+#[cfg(test)]
+mod tests;

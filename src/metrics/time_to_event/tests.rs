@@ -1,0 +1,642 @@
+use super::*;
+use crate::metrics::input::{prepare, tiny_panel, Scope};
+use crate::panel::StatusParams;
+
+fn run_with(params: &str, group_by: &[&str], window: Window, custom: &[(String, Expr)]) -> Table {
+    let panel = tiny_panel();
+    let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+    let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+    let statuses = StatusParams::default();
+    metric.check(&window).unwrap();
+    let mut scope = Scope::everyone(&group_by, &window, &statuses);
+    scope.custom = custom;
+    let input = prepare(&panel, scope).unwrap();
+    metric.compute(&input).unwrap()
+}
+
+fn run(params: &str, group_by: &[&str]) -> Table {
+    run_with(params, group_by, Window::default(), &[])
+}
+
+/// The row of `group` (group values in order) with `row` = "month" at `month`, or the
+/// summary row when `month` is `None`.
+fn row<'a>(table: &'a Table, group: &[&str], month: Option<i64>) -> &'a [Value] {
+    let g = group.len();
+    let r = table.column_index("row").unwrap();
+    let m = table.column_index("rel_month").unwrap();
+    table
+        .rows
+        .iter()
+        .find(|row| {
+            row[..g]
+                .iter()
+                .zip(group)
+                .all(|(v, want)| matches!(v, Value::Text(t) if t == want))
+                && match month {
+                    Some(month) => {
+                        row[r] == Value::Text("month".into()) && row[m] == Value::Int(month)
+                    }
+                    None => row[r] == Value::Text("summary".into()),
+                }
+        })
+        .unwrap_or_else(|| panic!("no row {group:?} {month:?}"))
+}
+
+fn get<'a>(table: &'a Table, group: &[&str], month: Option<i64>, column: &str) -> &'a Value {
+    &row(table, group, month)[table.column_index(column).unwrap()]
+}
+
+fn float(table: &Table, group: &[&str], month: Option<i64>, column: &str) -> f64 {
+    match get(table, group, month, column) {
+        Value::Float(v) => *v,
+        other => panic!("{column}: {other:?}"),
+    }
+}
+
+fn ints(
+    table: &Table,
+    group: &[&str],
+    column: &str,
+    months: std::ops::RangeInclusive<i64>,
+) -> Vec<i64> {
+    months
+        .map(|m| match get(table, group, Some(m), column) {
+            Value::Int(v) => *v,
+            other => panic!("{column} at {m}: {other:?}"),
+        })
+        .collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-12
+}
+
+/// The log-log interval for the share reached, from S and Greenwood's sum, worked out here
+/// independently of `stats::km`.
+fn share_ci(s: f64, greenwood: f64) -> (f64, f64) {
+    let z = 1.959_963_984_540_054;
+    let shift = z * greenwood.sqrt() / s.ln();
+    let base = (-s.ln()).ln();
+    let lower_s = (-(base - shift).exp()).exp();
+    let upper_s = (-(base + shift).exp()).exp();
+    (1.0 - upper_s, 1.0 - lower_s)
+}
+
+#[test]
+fn paid_hours_from_start_by_hand() {
+    // paid_hours, everyone. Left out: P10 (coverage starts at its rel_month 8) and P11 (no
+    // month from start): n_not_observed 2. The 9 others, time = rel_month of the first paid
+    // month from 0, else censored at the last observed rel_month:
+    //   P05 0, P07 0, P04 0, P02 0 (the week-53 start: January is its month 0), P09 0
+    //   (25 h in its only month after start) -> 5 events at 0;
+    //   P06 3 (40 h in Nov 2020), P01 3 (Dec 2020) -> 2 events at 3;
+    //   P03 (no register rows) censored at 7, P08 (never paid) censored at 9.
+    // Month 0: at risk 9, 5 events: S = 4/9, share 5/9.
+    // Months 1, 2: at risk 4, nothing. Month 3: at risk 4, 2 events: S = 4/9 * 2/4 = 2/9.
+    // Months 4..7: at risk 2 (P03, P08); P03 censored at 7. Months 8, 9: at risk 1 (P08),
+    // censored at 9. The last month is 9 (the largest time).
+    let table = run("status = \"paid_hours\"", &[]);
+    assert_eq!(table.rows.len(), 11, "months 0..9 and the summary");
+    assert_eq!(
+        ints(&table, &[], "n_at_risk", 0..=9),
+        [9, 4, 4, 4, 2, 2, 2, 2, 1, 1]
+    );
+    assert_eq!(
+        ints(&table, &[], "events", 0..=9),
+        [5, 0, 0, 2, 0, 0, 0, 0, 0, 0]
+    );
+    assert_eq!(
+        ints(&table, &[], "censored", 0..=9),
+        [0, 0, 0, 0, 0, 0, 0, 1, 0, 1]
+    );
+    assert_eq!(
+        ints(&table, &[], "events_cumulative", 0..=9),
+        [5, 5, 5, 7, 7, 7, 7, 7, 7, 7]
+    );
+    assert_eq!(
+        ints(&table, &[], "min_cell", 0..=9),
+        [5, 4, 4, 4, 2, 2, 2, 2, 1, 1]
+    );
+    assert!(close(
+        float(&table, &[], Some(0), "share_reached"),
+        5.0 / 9.0
+    ));
+    assert!(close(
+        float(&table, &[], Some(2), "share_reached"),
+        5.0 / 9.0
+    ));
+    assert!(close(
+        float(&table, &[], Some(3), "share_reached"),
+        7.0 / 9.0
+    ));
+    assert!(close(
+        float(&table, &[], Some(9), "share_reached"),
+        7.0 / 9.0
+    ));
+    // Greenwood: month 0: 5 / (9 * 4) = 5/36; month 3: + 2 / (4 * 2) -> 5/36 + 9/36 = 14/36.
+    let (lo, up) = share_ci(4.0 / 9.0, 5.0 / 36.0);
+    assert!(close(float(&table, &[], Some(0), "lower"), lo));
+    assert!(close(float(&table, &[], Some(0), "upper"), up));
+    // (about 0.2807 .. 0.8641)
+    assert!(
+        (lo - 0.2807).abs() < 1e-4 && (up - 0.8641).abs() < 1e-4,
+        "{lo} {up}"
+    );
+    let (lo, up) = share_ci(2.0 / 9.0, 14.0 / 36.0);
+    assert!(close(float(&table, &[], Some(3), "lower"), lo));
+    assert!(close(float(&table, &[], Some(3), "upper"), up));
+    // Summary: 9 persons, 7 events, 2 censored. The share reached is 5/9 >= 0.25 and 0.5
+    // at month 0, 7/9 >= 0.75 at month 3: q25 0, median 0, q75 3.
+    assert_eq!(get(&table, &[], None, "n"), &Value::Int(9));
+    assert_eq!(get(&table, &[], None, "events_total"), &Value::Int(7));
+    assert_eq!(get(&table, &[], None, "censored_total"), &Value::Int(2));
+    assert_eq!(get(&table, &[], None, "n_not_observed"), &Value::Int(2));
+    assert_eq!(get(&table, &[], None, "q25"), &Value::Float(0.0));
+    assert_eq!(get(&table, &[], None, "median"), &Value::Float(0.0));
+    assert_eq!(get(&table, &[], None, "q75"), &Value::Float(3.0));
+    assert_eq!(get(&table, &[], None, "rel_month"), &Value::Null);
+    assert_eq!(get(&table, &[], None, "n_at_risk"), &Value::Null);
+    assert_eq!(get(&table, &[], Some(0), "n"), &Value::Null);
+    assert_eq!(get(&table, &[], None, "share_reached"), &Value::Null);
+    // No groups: no test, no n_already column.
+    assert_eq!(get(&table, &[], None, "chi2"), &Value::Null);
+    assert!(table.column_index("n_already").is_none());
+    assert!(table.column_index("arm").is_none());
+}
+
+#[test]
+fn by_arm_with_the_log_rank_test() {
+    // paid_hours by arm (from paid_hours_from_start_by_hand):
+    // treatment: P10 left out; P05 event 0; P06, P01 events 3; P03 censored 7, P08
+    //   censored 9. n 5: S(0) = 4/5, S(3) = 4/5 * 2/4 = 2/5: share 0.2 then 0.6.
+    //   q25: 0.2 < 0.25 at 0, 0.6 at 3 -> 3; median 3; q75 not reached (0.6 at most).
+    // control: P11 left out; P07, P04, P02, P09 events at 0: n 4, S(0) = 0, share 1 with
+    //   the point interval [1, 1]; nobody at risk from month 1: share empty there.
+    // Log-rank: at 0, 9 at risk (5 treatment), 5 events (1 treatment): E_t = 5 * 5/9 =
+    //   25/9, V = 5 * 4 / 8 * 5/9 * 4/9 = 50/81. At 3, 4 at risk all treatment, 2 events:
+    //   E_t += 2, V += 0. O_t - E_t = 3 - 43/9 = -16/9; chi2 = (16/9)^2 / (50/81) = 5.12.
+    let table = run("status = \"paid_hours\"", &["arm"]);
+    let t = ["treatment"];
+    let c = ["control"];
+    assert_eq!(
+        ints(&table, &t, "n_at_risk", 0..=9),
+        [5, 4, 4, 4, 2, 2, 2, 2, 1, 1]
+    );
+    assert!(close(float(&table, &t, Some(0), "share_reached"), 0.2));
+    assert!(close(float(&table, &t, Some(3), "share_reached"), 0.6));
+    assert_eq!(get(&table, &t, None, "q25"), &Value::Float(3.0));
+    assert_eq!(get(&table, &t, None, "median"), &Value::Float(3.0));
+    assert_eq!(
+        get(&table, &t, None, "q75"),
+        &Value::Text("not reached".into())
+    );
+    assert_eq!(get(&table, &t, None, "n_not_observed"), &Value::Int(1));
+    assert_eq!(ints(&table, &c, "n_at_risk", 0..=2), [4, 0, 0]);
+    assert_eq!(
+        get(&table, &c, Some(0), "share_reached"),
+        &Value::Float(1.0)
+    );
+    assert_eq!(get(&table, &c, Some(0), "lower"), &Value::Float(1.0));
+    assert_eq!(get(&table, &c, Some(0), "upper"), &Value::Float(1.0));
+    assert_eq!(get(&table, &c, Some(1), "share_reached"), &Value::Null);
+    assert_eq!(get(&table, &c, None, "median"), &Value::Float(0.0));
+    assert_eq!(get(&table, &c, None, "events_total"), &Value::Int(4));
+    // The test sits on the (all) summary row only.
+    assert!((float(&table, &["(all)"], None, "chi2") - 5.12).abs() < 1e-12);
+    assert_eq!(get(&table, &["(all)"], None, "df"), &Value::Int(1));
+    // P(chi2_1 > 5.12) = 2 * (1 - Phi(sqrt(5.12))) = 0.02365...
+    assert!((float(&table, &["(all)"], None, "p_value") - 0.023_651).abs() < 1e-5);
+    assert_eq!(get(&table, &t, None, "chi2"), &Value::Null);
+    // Rows: control months 0..9 + summary, treatment, then (all); each 11 rows.
+    assert_eq!(table.rows.len(), 33);
+    assert_eq!(table.rows[0][0], Value::Text("control".into()));
+    assert_eq!(table.rows[11][0], Value::Text("treatment".into()));
+    assert_eq!(table.rows[22][0], Value::Text("(all)".into()));
+    assert_eq!(table.rows[32][1], Value::Text("summary".into()));
+    assert!(table.notes.iter().any(|n| n.contains("log-rank")));
+    assert!(table.notes.iter().any(|n| n.contains("log-log")));
+}
+
+#[test]
+fn exclude_already_leaves_out_month_0_and_the_month_before() {
+    // paid_hours: in S at rel_month 0 or -1: P05, P07, P04 (also at -1), P02, P09 -> 5
+    // left out. Left: P06 and P01 events at 3, P03 censored 7, P08 censored 9. n 4;
+    // S(3) = 1 - 2/4: share 0.5, median 3 (flat exactly at 0.5 from month 3 to the end of
+    // follow-up at 9: R's rule takes the midpoint (3 + 9) / 2 = 6).
+    let table = run("status = \"paid_hours\"\nexclude_already = true", &[]);
+    assert_eq!(get(&table, &[], None, "n_already"), &Value::Int(5));
+    assert_eq!(get(&table, &[], None, "n_not_observed"), &Value::Int(2));
+    assert_eq!(get(&table, &[], None, "n"), &Value::Int(4));
+    assert_eq!(ints(&table, &[], "events", 0..=3), [0, 0, 0, 2]);
+    assert!(close(float(&table, &[], Some(3), "share_reached"), 0.5));
+    assert_eq!(get(&table, &[], None, "median"), &Value::Float(6.0));
+    assert_eq!(get(&table, &[], None, "q25"), &Value::Float(3.0));
+    assert_eq!(get(&table, &[], Some(0), "n_already"), &Value::Null);
+}
+
+#[test]
+fn the_month_before_start_alone_excludes() {
+    // A status of the query's own, 150 <= hours < 155: P04 has it at rel_month -1 (150.25 h)
+    // but not at 0 (155 h); P01 has it at 6, 7, 8 (150 h). No one else.
+    // With exclude_already, P04 is left out for month -1 alone; P01 has the event at 6.
+    // The others are censored: P08 9, P06 9, P05 8, P07 7, P03 7, P02 4, P09 0.
+    // Month 6: at risk P08, P06, P05, P01, P07, P03 = 6, 1 event: share 1/6.
+    let custom = [(
+        "hours_150".to_string(),
+        col("hours")
+            .gt_eq(lit(150.0))
+            .and(col("hours").lt(lit(155.0))),
+    )];
+    let table = run_with(
+        "status = \"hours_150\"\nexclude_already = true",
+        &[],
+        Window::default(),
+        &custom,
+    );
+    assert_eq!(get(&table, &[], None, "n_already"), &Value::Int(1));
+    assert_eq!(get(&table, &[], None, "n"), &Value::Int(8));
+    assert_eq!(get(&table, &[], Some(6), "n_at_risk"), &Value::Int(6));
+    assert!(close(
+        float(&table, &[], Some(6), "share_reached"),
+        1.0 / 6.0
+    ));
+    assert_eq!(
+        get(&table, &[], None, "median"),
+        &Value::Text("not reached".into())
+    );
+    // Without it, P04 counts, censored at 6 (no month from 0 in 150..155 h): n 9.
+    let table = run_with("status = \"hours_150\"", &[], Window::default(), &custom);
+    assert_eq!(get(&table, &[], None, "n"), &Value::Int(9));
+    assert_eq!(get(&table, &[], Some(6), "n_at_risk"), &Value::Int(7));
+    assert_eq!(get(&table, &[], Some(6), "censored"), &Value::Int(1));
+}
+
+#[test]
+fn the_horizon_censors() {
+    // horizon 2: P06 and P01 (events at 3) and P03, P08 are censored at 2; the 5 events at
+    // month 0 stay. Rows 0..2 only.
+    let table = run("status = \"paid_hours\"\nhorizon = 2", &[]);
+    assert_eq!(table.rows.len(), 4);
+    assert_eq!(ints(&table, &[], "n_at_risk", 0..=2), [9, 4, 4]);
+    assert_eq!(ints(&table, &[], "censored", 0..=2), [0, 0, 4]);
+    assert_eq!(get(&table, &[], None, "events_total"), &Value::Int(5));
+    assert_eq!(
+        get(&table, &[], None, "q75"),
+        &Value::Text("not reached".into())
+    );
+    // window.to does the same.
+    let window = Window {
+        to: Some(2),
+        ..Window::default()
+    };
+    let same = run_with("status = \"paid_hours\"", &[], window, &[]);
+    assert_eq!(same.rows, table.rows);
+    // A horizon past everyone's follow-up gives rows up to it, empty shares past the end.
+    let table = run("status = \"paid_hours\"\nhorizon = 12", &[]);
+    assert_eq!(table.rows.len(), 14);
+    assert_eq!(get(&table, &[], Some(12), "n_at_risk"), &Value::Int(0));
+    assert_eq!(get(&table, &[], Some(12), "share_reached"), &Value::Null);
+}
+
+#[test]
+fn a_group_without_events_groups_of_one_and_groups_left_out() {
+    // flexjob by birth_year: each birth year is one person. Only P07 (1970) has flexjob,
+    // from its month 0. P10 (1957) and P11 (1998) are not observed at month 0: their groups
+    // have nobody in the analysis. P03 (1979, no register rows) is censored at 7.
+    let table = run("status = \"flexjob\"", &["birth_year"]);
+    // 1970: one person, event at 0: share 1 with the point interval.
+    assert_eq!(get(&table, &["1970"], Some(0), "n_at_risk"), &Value::Int(1));
+    assert_eq!(
+        get(&table, &["1970"], Some(0), "share_reached"),
+        &Value::Float(1.0)
+    );
+    assert_eq!(get(&table, &["1970"], None, "median"), &Value::Float(0.0));
+    // 1979: no events: share 0 through month 7, the point interval [0, 0], median not
+    // reached; nobody at risk after 7.
+    assert_eq!(
+        get(&table, &["1979"], Some(7), "share_reached"),
+        &Value::Float(0.0)
+    );
+    assert_eq!(get(&table, &["1979"], Some(7), "upper"), &Value::Float(0.0));
+    assert_eq!(get(&table, &["1979"], Some(7), "censored"), &Value::Int(1));
+    assert_eq!(
+        get(&table, &["1979"], Some(8), "share_reached"),
+        &Value::Null
+    );
+    assert_eq!(get(&table, &["1979"], None, "events_total"), &Value::Int(0));
+    assert_eq!(
+        get(&table, &["1979"], None, "median"),
+        &Value::Text("not reached".into())
+    );
+    // 1957 (P10): nobody in the analysis: zeros, empty shares and quantiles.
+    assert_eq!(get(&table, &["1957"], Some(0), "n_at_risk"), &Value::Int(0));
+    assert_eq!(
+        get(&table, &["1957"], Some(0), "share_reached"),
+        &Value::Null
+    );
+    assert_eq!(get(&table, &["1957"], None, "n"), &Value::Int(0));
+    assert_eq!(
+        get(&table, &["1957"], None, "n_not_observed"),
+        &Value::Int(1)
+    );
+    assert_eq!(get(&table, &["1957"], None, "median"), &Value::Null);
+    // Total: 9 persons, 1 event at 0: share 1/9.
+    assert!(close(
+        float(&table, &["(all)"], Some(0), "share_reached"),
+        1.0 / 9.0
+    ));
+    // The log-rank test over nine single-person groups (two empty ones carry nothing):
+    // P07 has the only event, at 0, with all 9 at risk: O - E = 1 - 1/9 for 1970 and
+    // -1/9 for the others; V is the multinomial covariance with d = 1: chi2 = k - 1 = 8 on
+    // 8 df (the 9 informative groups).
+    assert!((float(&table, &["(all)"], None, "chi2") - 8.0).abs() < 1e-9);
+    assert_eq!(get(&table, &["(all)"], None, "df"), &Value::Int(8));
+}
+
+#[test]
+fn everyone_left_out() {
+    // From birth_year 1957 alone (P10): not observed at month 0. No horizon: no month rows,
+    // only the summary with n 0; no test (one group).
+    let panel = tiny_panel();
+    let metric = (DEF.resolve)(&toml::from_str("status = \"paid_hours\"").unwrap()).unwrap();
+    let window = Window::default();
+    let statuses = StatusParams::default();
+    let group_by = ["arm".to_string()];
+    let mut scope = Scope::everyone(&group_by, &window, &statuses);
+    scope.population = Some(col("birth_year").eq(lit("1957")));
+    let input = prepare(&panel, scope).unwrap();
+    let table = metric.compute(&input).unwrap();
+    assert_eq!(table.rows.len(), 2, "treatment and (all) summaries");
+    assert_eq!(get(&table, &["treatment"], None, "n"), &Value::Int(0));
+    assert_eq!(
+        get(&table, &["(all)"], None, "n_not_observed"),
+        &Value::Int(1)
+    );
+    assert_eq!(get(&table, &["(all)"], None, "median"), &Value::Null);
+    assert!(
+        table.notes.iter().any(|n| n.contains("not computed")),
+        "{:?}",
+        table.notes
+    );
+}
+
+#[test]
+fn suppression_hides_the_thin_tail() {
+    // By arm, suppression at 5: control's 4 persons hide its whole curve; treatment's
+    // month 0 rests on 1 event (min_cell 1): hidden; month 3 on 3 events: hidden; the total
+    // at month 0 (9 at risk, 5 events) is shown, at month 3 (4 at risk) hidden.
+    let mut table = run("status = \"paid_hours\"", &["arm"]);
+    table.suppress(5);
+    assert_eq!(
+        get(&table, &["control"], Some(0), "share_reached"),
+        &Value::Suppressed
+    );
+    assert_eq!(
+        get(&table, &["treatment"], Some(0), "share_reached"),
+        &Value::Suppressed
+    );
+    assert_eq!(
+        get(&table, &["treatment"], None, "median"),
+        &Value::Suppressed
+    );
+    assert!(matches!(
+        get(&table, &["(all)"], Some(0), "share_reached"),
+        Value::Float(_)
+    ));
+    assert_eq!(
+        get(&table, &["(all)"], Some(3), "share_reached"),
+        &Value::Suppressed
+    );
+    assert!(matches!(
+        get(&table, &["(all)"], None, "median"),
+        Value::Float(_)
+    ));
+    // Empty cells stay empty: the month rows' quartiles rest on the summary's events_total,
+    // which is empty on month rows, so a month with 1 event does not blank them.
+    assert_eq!(
+        get(&table, &["treatment"], Some(0), "events"),
+        &Value::Suppressed
+    );
+    assert_eq!(get(&table, &["treatment"], Some(0), "median"), &Value::Null);
+    assert_eq!(get(&table, &["treatment"], Some(0), "chi2"), &Value::Null);
+}
+
+/// The relations the table of `group_by` declares, written out.
+fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation> {
+    let names = |names: &[&str]| -> Vec<String> { names.iter().map(|n| n.to_string()).collect() };
+    let mut per_group = names(group_by);
+    per_group.push("row".into());
+    let mut relations = vec![
+        Relation::RunningSum {
+            keys: per_group.clone(),
+            along: "rel_month".into(),
+            column: "events".into(),
+            cumulative: "events_cumulative".into(),
+        },
+        Relation::RiskSet {
+            keys: per_group,
+            along: "rel_month".into(),
+            at_risk: "n_at_risk".into(),
+            leaving: names(&["events", "censored"]),
+        },
+        Relation::RowsSumToRow {
+            keys: names(group_by),
+            label: "row".into(),
+            parts: names(&["month"]),
+            column: "events".into(),
+            whole: "summary".into(),
+            whole_column: "events_total".into(),
+        },
+        Relation::RowsSumToRow {
+            keys: names(group_by),
+            label: "row".into(),
+            parts: names(&["month"]),
+            column: "censored".into(),
+            whole: "summary".into(),
+            whole_column: "censored_total".into(),
+        },
+        Relation::Sum {
+            parts: names(&["events_total", "censored_total"]),
+            whole: "n".into(),
+        },
+    ];
+    if let Some(first) = group_by.first() {
+        let mut columns = names(&[
+            "n_at_risk",
+            "events",
+            "censored",
+            "events_cumulative",
+            "n",
+            "events_total",
+            "censored_total",
+            "n_not_observed",
+        ]);
+        if exclude_already {
+            columns.push("n_already".into());
+        }
+        relations.push(Relation::GroupsSumToTotal {
+            group: first.to_string(),
+            keys: names(&["row", "rel_month"]),
+            columns,
+        });
+    }
+    relations
+}
+
+#[test]
+fn the_declared_relations_hold() {
+    let window = |to: Option<i32>| Window {
+        to,
+        ..Window::default()
+    };
+    let cases: [(&str, &[&str], Option<i32>); 9] = [
+        ("status = \"paid_hours\"", &[], None),
+        ("status = \"paid_hours\"", &["arm"], None),
+        (
+            "status = \"paid_hours\"\nexclude_already = true",
+            &["arm"],
+            None,
+        ),
+        (
+            "status = \"paid_hours\"\nhorizon = 2",
+            &["municipality"],
+            None,
+        ),
+        ("status = \"paid_hours\"\nhorizon = 12", &["arm"], None),
+        ("status = \"employment\"", &["sex", "arm"], Some(5)),
+        ("status = \"flexjob\"", &["birth_year"], None),
+        (
+            "status = \"self_support\"\nexclude_already = true",
+            &["project"],
+            None,
+        ),
+        ("status = \"self_support\"", &["arm", "municipality"], None),
+    ];
+    for (params, group_by, to) in cases {
+        let table = crate::metrics::input::run_tiny(&DEF, params, group_by, &window(to))
+            .unwrap_or_else(|err| panic!("{params} by {group_by:?}: {err}"));
+        let case = format!("{params} by {group_by:?}");
+        assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");
+        assert_eq!(
+            table.relations,
+            expected_relations(group_by, params.contains("exclude_already")),
+            "{case}"
+        );
+    }
+    // Each relation is checked: break one count of each kind.
+    let table = run("status = \"paid_hours\"", &["arm"]);
+    let set = |group: &str, month: Option<i64>, column: &str, value: i64| {
+        let mut table = table.clone();
+        let r = table
+            .rows
+            .iter()
+            .position(|row| std::ptr::eq(row.as_slice(), self::row(&table, &[group], month)))
+            .unwrap();
+        let c = table.column_index(column).unwrap();
+        table.rows[r][c] = Value::Int(value);
+        table.relation_violations()
+    };
+    // treatment month 3: 2 events -> 3 (the running sum from there on, the risk set, the
+    // summary total, (all)).
+    let violations = set("treatment", Some(3), "events", 3);
+    for violation in [
+        "row 14: the running sum of events is 4, not events_cumulative 3",
+        "row 20: the running sum of events is 4, not events_cumulative 3",
+        "row 15: n_at_risk is 2, not 1 (the row before, less those leaving)",
+        "row 21: events of the rows month adds up to 4, not events_total 3",
+        "row 25: the groups of events add up to 3, not 2",
+    ] {
+        assert!(
+            violations.contains(&violation.to_string()),
+            "{violations:?}"
+        );
+    }
+    assert_eq!(violations.len(), 10, "{violations:?}");
+    // treatment month 5: 2 at risk -> 3 (the risk set on both sides, (all)).
+    assert_eq!(
+        set("treatment", Some(5), "n_at_risk", 3),
+        [
+            "row 16: n_at_risk is 3, not 2 (the row before, less those leaving)",
+            "row 17: n_at_risk is 2, not 3 (the row before, less those leaving)",
+            "row 27: the groups of n_at_risk add up to 3, not 2",
+        ]
+    );
+    // control summary: n 4 -> 5.
+    assert_eq!(
+        set("control", None, "n", 5),
+        [
+            "row 10: the parts of n add up to 4, not 5",
+            "row 32: the groups of n add up to 10, not 9",
+        ]
+    );
+}
+
+#[test]
+fn bad_parameters_are_named() {
+    let err = (DEF.resolve)(&toml::from_str("statuss = \"x\"").unwrap())
+        .err()
+        .unwrap();
+    assert!(err.contains("unknown field `statuss`"), "{err}");
+    let err = (DEF.resolve)(&toml::from_str("ci = \"plain\"").unwrap())
+        .err()
+        .unwrap();
+    assert!(err.contains("log-log") && err.contains("ci"), "{err}");
+    let err = (DEF.resolve)(&toml::from_str("test = \"wilcoxon\"").unwrap())
+        .err()
+        .unwrap();
+    assert!(err.contains("log-rank") && err.contains("test"), "{err}");
+    let err = (DEF.resolve)(&toml::from_str("horizon = -3").unwrap())
+        .err()
+        .unwrap();
+    assert!(err.contains("horizon"), "{err}");
+    let metric = (DEF.resolve)(&toml::from_str("level = 95").unwrap()).unwrap();
+    let err = metric.check(&Window::default()).unwrap_err();
+    assert!(err.starts_with("level = 95"), "{err}");
+    let metric = (DEF.resolve)(&toml::from_str("horizon = 6").unwrap()).unwrap();
+    let window = Window {
+        to: Some(12),
+        ..Window::default()
+    };
+    let err = metric.check(&window).unwrap_err();
+    assert!(err.contains("horizon = 6 and window.to = 12"), "{err}");
+    let window = Window {
+        from: Some(1),
+        ..Window::default()
+    };
+    let err = metric.check(&window).unwrap_err();
+    assert!(err.starts_with("window.from = 1"), "{err}");
+    let window = Window {
+        to_month: Some("2021-01".into()),
+        ..Window::default()
+    };
+    assert!(metric
+        .check(&window)
+        .unwrap_err()
+        .contains("window.to_month"));
+}
+
+#[test]
+fn resolved_parameters_show_the_methods() {
+    let resolved = (DEF.resolve)(&toml::Table::new()).unwrap().resolved();
+    assert_eq!(
+        resolved.get("status").and_then(|v| v.as_str()),
+        Some("employment")
+    );
+    assert_eq!(resolved.get("ci").and_then(|v| v.as_str()), Some("log-log"));
+    assert_eq!(
+        resolved.get("test").and_then(|v| v.as_str()),
+        Some("log-rank")
+    );
+    assert_eq!(resolved.get("level").and_then(|v| v.as_float()), Some(0.95));
+    assert_eq!(
+        resolved.get("exclude_already").and_then(|v| v.as_bool()),
+        Some(false)
+    );
+    let resolved = (DEF.resolve)(&toml::from_str("horizon = 18").unwrap())
+        .unwrap()
+        .resolved();
+    assert_eq!(
+        resolved.get("horizon").and_then(|v| v.as_integer()),
+        Some(18)
+    );
+}

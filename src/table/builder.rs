@@ -1,0 +1,167 @@
+//! Building a table by construction.
+
+use super::{Column, Kind, Relation, Table, Value};
+
+/// A column of a [`TableBuilder`], by position: what shares, means and rows refer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Col(usize);
+
+/// Builds a [`Table`] by construction: a share is declared on its count and denominator columns
+/// and a mean on its n, by [`Col`], and must rest on count columns (or the build panics, which is
+/// a test failure, never a silently unsuppressed column); rows set cells by column and leave the
+/// rest `Null`; the linear relations among cells are declared with the columns they relate.
+#[derive(Debug, Default)]
+pub struct TableBuilder {
+    columns: Vec<Column>,
+    /// The printed order of the columns (positions in `columns`).
+    order: Vec<usize>,
+    rows: Vec<Vec<Value>>,
+    relations: Vec<Relation>,
+    notes: Vec<String>,
+}
+
+impl TableBuilder {
+    pub fn new() -> TableBuilder {
+        TableBuilder::default()
+    }
+
+    fn add(&mut self, name: impl Into<String>, kind: Kind) -> Col {
+        let name = name.into();
+        assert!(
+            self.columns.iter().all(|c| c.name != name),
+            "column {name} declared twice"
+        );
+        assert!(self.rows.is_empty(), "column {name} declared after a row");
+        self.columns.push(Column { name, kind });
+        self.order.push(self.columns.len() - 1);
+        Col(self.columns.len() - 1)
+    }
+
+    /// Prints `col` here, after the columns declared so far, rather than where it was declared:
+    /// for a count that statistics printed before it rest on (which must be declared before
+    /// them).
+    pub fn place(&mut self, col: Col) {
+        assert!(
+            self.rows.is_empty(),
+            "column {} placed after a row",
+            self.columns[col.0].name
+        );
+        self.order.retain(|&c| c != col.0);
+        self.order.push(col.0);
+    }
+
+    /// The name of a count column `col` a share or mean rests on; panics on any other.
+    fn count_name(&self, col: Col, of: &str) -> String {
+        let column = &self.columns[col.0];
+        assert!(
+            matches!(
+                column.kind,
+                Kind::Persons | Kind::Number { .. } | Kind::Mean { .. }
+            ),
+            "{of} rests on {}, which is not a count column",
+            column.name
+        );
+        column.name.clone()
+    }
+
+    /// A group column (text; `(all)` in the total row).
+    pub fn group(&mut self, name: impl Into<String>) -> Col {
+        self.add(name, Kind::Group)
+    }
+
+    /// A number of persons: suppressed below the threshold.
+    pub fn persons(&mut self, name: impl Into<String>) -> Col {
+        self.add(name, Kind::Persons)
+    }
+
+    /// A share of `numerator` / `denominator`, suppressed with either.
+    pub fn share(&mut self, name: impl Into<String>, numerator: Col, denominator: Col) -> Col {
+        let name = name.into();
+        let kind = Kind::Share {
+            numerator: self.count_name(numerator, &name),
+            denominator: self.count_name(denominator, &name),
+        };
+        self.add(name, kind)
+    }
+
+    /// A mean (or other statistic) over the persons of `n`, suppressed with it.
+    pub fn mean(&mut self, name: impl Into<String>, n: Col, decimals: usize) -> Col {
+        let name = name.into();
+        let kind = Kind::Mean {
+            n: self.count_name(n, &name),
+            decimals,
+        };
+        self.add(name, kind)
+    }
+
+    /// A number that is not about persons (an index, a threshold, a test statistic).
+    pub fn number(&mut self, name: impl Into<String>, decimals: usize) -> Col {
+        self.add(name, Kind::Number { decimals })
+    }
+
+    /// Free text.
+    pub fn text(&mut self, name: impl Into<String>) -> Col {
+        self.add(name, Kind::Text)
+    }
+
+    /// A new row, every cell `Null` until set.
+    pub fn row(&mut self) -> Row<'_> {
+        self.rows.push(vec![Value::Null; self.columns.len()]);
+        let row = self.rows.last_mut().expect("a row was just pushed");
+        Row { cells: row }
+    }
+
+    /// The name of a declared column: for relations, which name columns.
+    pub fn name(&self, col: Col) -> String {
+        self.columns[col.0].name.clone()
+    }
+
+    pub fn relation(&mut self, relation: Relation) {
+        self.relations.push(relation);
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    pub fn build(self) -> Table {
+        let order = self.order;
+        let in_order = |mut cells: Vec<Value>| -> Vec<Value> {
+            order
+                .iter()
+                .map(|&c| std::mem::replace(&mut cells[c], Value::Null))
+                .collect()
+        };
+        let mut columns: Vec<Option<Column>> = self.columns.into_iter().map(Some).collect();
+        Table {
+            columns: order
+                .iter()
+                .map(|&c| columns[c].take().expect("each column once"))
+                .collect(),
+            rows: self.rows.into_iter().map(in_order).collect(),
+            notes: self.notes,
+            suppressed: 0,
+            relations: self.relations,
+        }
+    }
+}
+
+/// A row being filled.
+pub struct Row<'a> {
+    cells: &'a mut Vec<Value>,
+}
+
+impl Row<'_> {
+    pub fn set(&mut self, col: Col, value: Value) -> &mut Self {
+        self.cells[col.0] = value;
+        self
+    }
+
+    pub fn text(&mut self, col: Col, text: impl Into<String>) -> &mut Self {
+        self.set(col, Value::Text(text.into()))
+    }
+
+    pub fn int(&mut self, col: Col, value: i64) -> &mut Self {
+        self.set(col, Value::Int(value))
+    }
+}

@@ -1,0 +1,276 @@
+//! Stage 4, the result table every metric produces and every renderer and checker reads. A table
+//! knows what kind of number each column holds (a count of persons, a share with its numerator
+//! and denominator, a mean with its n), so small-cell suppression and formatting are done here
+//! once, never by a metric, and renderers never know which metric made the table.
+//!
+//! Values are exact (`f64` shares computed from integer counts); rounding happens only in
+//! [`Table::format`].
+
+use serde::Serialize;
+
+mod builder;
+mod relations;
+
+pub use builder::{Col, Row, TableBuilder};
+pub use relations::Relation;
+
+/// What a column holds; decides suppression and printing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Kind {
+    /// A group value (text).
+    Group,
+    /// A number of persons: suppressed when below the threshold.
+    Persons,
+    /// A share in [0, 1] of `numerator` / `denominator` (column names of `Persons` columns):
+    /// printed as a percentage, suppressed with either.
+    Share {
+        numerator: String,
+        denominator: String,
+    },
+    /// A mean (or other statistic) over `n` persons (a `Persons` column): suppressed with it.
+    Mean { n: String, decimals: usize },
+    /// A number that is not about persons (a month index, a threshold, a test statistic).
+    Number { decimals: usize },
+    /// Free text (a label, "not reached").
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub kind: Kind,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    /// No value (an empty group, a share of nobody, a median not reached).
+    Null,
+    /// Hidden by small-cell suppression.
+    Suppressed,
+}
+
+impl Value {
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(v) => Some(*v as f64),
+            Value::Float(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Value>>,
+    /// Remarks printed under the table (suppression count, definitions that matter for reading).
+    pub notes: Vec<String>,
+    /// Cells hidden by suppression.
+    pub suppressed: usize,
+    /// The linear relations among the cells: what a reader can compute from the shown cells, so
+    /// what disclosure control must take into account. (A mean times its n is a sum: implied by
+    /// every `Mean` column, not listed.)
+    pub relations: Vec<Relation>,
+}
+
+/// The group value printed for the row over all groups.
+pub const ALL: &str = "(all)";
+/// The group value printed for persons with an empty cohort cell.
+pub const MISSING: &str = "(missing)";
+
+impl Table {
+    pub fn new(columns: Vec<Column>) -> Table {
+        Table {
+            columns,
+            rows: Vec::new(),
+            notes: Vec::new(),
+            suppressed: 0,
+            relations: Vec::new(),
+        }
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Checks that every share names its numerator and denominator, and every mean its n, as
+    /// count columns of the table (`Persons`; a `Number` that is no one's data, such as a
+    /// published target; or a `Mean` that is an implied count, hidden with its own n): a
+    /// reference that resolves to nothing would leave the column without the suppression it
+    /// rests on.
+    pub fn check_references(&self) -> Result<(), String> {
+        for column in &self.columns {
+            let references: Vec<&String> = match &column.kind {
+                Kind::Share {
+                    numerator,
+                    denominator,
+                } => vec![numerator, denominator],
+                Kind::Mean { n, .. } => vec![n],
+                _ => continue,
+            };
+            for reference in references {
+                let kind = self
+                    .columns
+                    .iter()
+                    .find(|c| &c.name == reference)
+                    .map(|c| &c.kind);
+                if !matches!(
+                    kind,
+                    Some(Kind::Persons | Kind::Number { .. } | Kind::Mean { .. })
+                ) {
+                    return Err(format!(
+                        "column {} rests on {reference:?}, which is not a count column of the table",
+                        column.name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn push_row(&mut self, row: Vec<Value>) {
+        debug_assert_eq!(row.len(), self.columns.len());
+        self.rows.push(row);
+    }
+
+    /// The cell of the row whose group columns equal `group` (in order), in `column`.
+    pub fn cell(&self, group: &[&str], column: &str) -> Option<&Value> {
+        let column = self.column_index(column)?;
+        let group_columns: Vec<usize> = (0..self.columns.len())
+            .filter(|&c| self.columns[c].kind == Kind::Group)
+            .collect();
+        self.rows
+            .iter()
+            .find(|row| {
+                group_columns.len() == group.len()
+                    && group_columns
+                        .iter()
+                        .zip(group)
+                        .all(|(&c, want)| matches!(&row[c], Value::Text(t) if t == want))
+            })
+            .map(|row| &row[column])
+    }
+
+    /// Hides every count of 1 to `threshold - 1` persons, and the shares and means resting on
+    /// one. Zero is shown: Statistics Denmark's rule is about cells of 1–4 persons, and a zero
+    /// reveals nothing about anyone. Returns the number of cells hidden.
+    pub fn suppress(&mut self, threshold: u64) -> usize {
+        let persons_columns: Vec<usize> = (0..self.columns.len())
+            .filter(|&c| self.columns[c].kind == Kind::Persons)
+            .collect();
+        // Primary: counts of 1 to threshold - 1 persons.
+        let mut small: Vec<Vec<bool>> = self
+            .rows
+            .iter()
+            .map(|row| {
+                (0..self.columns.len())
+                    .map(|c| {
+                        persons_columns.contains(&c)
+                            && row[c]
+                                .as_f64()
+                                .is_some_and(|v| v > 0.0 && v < threshold as f64)
+                    })
+                    .collect()
+            })
+            .collect();
+        self.complementary(&persons_columns, &mut small);
+        let mut hidden = 0;
+        for (row, small) in self.rows.iter_mut().zip(&small) {
+            // A reference to no column hides the cell: suppression fails closed.
+            let is_small = |name: &str| {
+                self.columns
+                    .iter()
+                    .position(|c| c.name == name)
+                    .is_none_or(|c| small[c])
+            };
+            for (c, column) in self.columns.iter().enumerate() {
+                let hide = match &column.kind {
+                    Kind::Persons => small[c],
+                    Kind::Share {
+                        numerator,
+                        denominator,
+                    } => is_small(numerator) || is_small(denominator),
+                    Kind::Mean { n, .. } => is_small(n),
+                    _ => false,
+                };
+                if hide && row[c] != Value::Suppressed {
+                    row[c] = Value::Suppressed;
+                    hidden += 1;
+                }
+            }
+        }
+        self.suppressed += hidden;
+        hidden
+    }
+
+    /// Complementary suppression for a plain grouped table (one group column, each group once,
+    /// and the `(all)` row): a single hidden group in a column could be recovered as the total
+    /// minus the other groups, so the smallest other group's cell is hidden too.
+    fn complementary(&self, persons_columns: &[usize], small: &mut [Vec<bool>]) {
+        let groups: Vec<usize> = (0..self.columns.len())
+            .filter(|&c| self.columns[c].kind == Kind::Group)
+            .collect();
+        let [group] = groups[..] else { return };
+        let is_total = |row: &Vec<Value>| matches!(&row[group], Value::Text(t) if t == ALL);
+        let parts: Vec<usize> = (0..self.rows.len())
+            .filter(|&r| !is_total(&self.rows[r]))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let unique = parts
+            .iter()
+            .all(|&r| seen.insert(format!("{:?}", self.rows[r][group])));
+        if !unique || parts.len() == self.rows.len() {
+            return;
+        }
+        for &c in persons_columns {
+            let hidden: Vec<usize> = parts.iter().copied().filter(|&r| small[r][c]).collect();
+            if hidden.len() != 1 {
+                continue;
+            }
+            let other = parts
+                .iter()
+                .copied()
+                .filter(|&r| !small[r][c])
+                .filter_map(|r| self.rows[r][c].as_f64().map(|v| (v, r)))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            if let Some((_, r)) = other {
+                small[r][c] = true;
+            }
+        }
+    }
+
+    /// A cell as printed: shares as percentages with one decimal, means and numbers with their
+    /// decimals, `.` for suppressed, empty for null.
+    pub fn format(&self, column: usize, value: &Value) -> String {
+        match value {
+            Value::Suppressed => ".".to_string(),
+            Value::Null => String::new(),
+            Value::Text(text) => text.clone(),
+            Value::Int(v) => v.to_string(),
+            Value::Float(v) => match &self.columns[column].kind {
+                Kind::Share { .. } => format!("{:.1}", v * 100.0),
+                Kind::Mean { decimals, .. } | Kind::Number { decimals } => {
+                    format!("{v:.decimals$}")
+                }
+                _ => format!("{v}"),
+            },
+        }
+    }
+}
+
+/// Builds a share cell from exact counts (`Null` for a share of nobody).
+pub fn share(numerator: u64, denominator: u64) -> Value {
+    if denominator == 0 {
+        Value::Null
+    } else {
+        Value::Float(numerator as f64 / denominator as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests;

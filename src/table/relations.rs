@@ -1,0 +1,238 @@
+//! The linear relations among a table's cells, and the check that they hold.
+
+use super::{Table, Value, ALL};
+use serde::Serialize;
+
+/// A linear relation among a table's cells, by column name. Rows are matched on `keys`: the
+/// relation holds within each set of rows with equal values in those columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "relation", rename_all = "snake_case")]
+pub enum Relation {
+    /// Within each row, the parts add up to the whole: `count_rose + count_unchanged +
+    /// count_fell = n`.
+    Sum { parts: Vec<String>, whole: String },
+    /// In each of `columns`, the rows whose `group` is not `(all)` add up to the row whose
+    /// `group` is `(all)`, among rows with the same `keys`: groups add up to the total.
+    GroupsSumToTotal {
+        group: String,
+        keys: Vec<String>,
+        columns: Vec<String>,
+    },
+    /// Among rows with the same `keys`, `part` adds up to `whole` (the same in each of them):
+    /// categories add up to n.
+    PartsSumToWhole {
+        keys: Vec<String>,
+        part: String,
+        whole: String,
+    },
+    /// Among rows with the same `keys`, in the order of `along`, `cumulative` is the running sum
+    /// of `column`.
+    RunningSum {
+        keys: Vec<String>,
+        along: String,
+        column: String,
+        cumulative: String,
+    },
+    /// Among rows with the same `keys`, in the order of `along`: the next row's `at_risk` is this
+    /// row's `at_risk` minus its `leaving` columns (events and censored).
+    RiskSet {
+        keys: Vec<String>,
+        along: String,
+        at_risk: String,
+        leaving: Vec<String>,
+    },
+    /// Among rows with the same `keys`, the `column` cells of the rows whose `label` (a text
+    /// column) reads one of `parts` add up to the `whole_column` cell of the row whose `label`
+    /// reads `whole`: categories printed one per row adding up to their total's row (`referred`
+    /// = `deregistered` + `not_started` + `active`), or a curve's month rows adding up to its
+    /// summary row (`events` of the `month` rows = `events_total` of the `summary` row).
+    RowsSumToRow {
+        keys: Vec<String>,
+        label: String,
+        parts: Vec<String>,
+        column: String,
+        whole: String,
+        whole_column: String,
+    },
+}
+
+impl Table {
+    /// The declared relations that do not hold in the table's cells, in words; empty when all
+    /// hold. Instances that involve a hidden, empty or text cell are skipped. A declared relation
+    /// that is false is a bug in the metric that declared it.
+    pub fn relation_violations(&self) -> Vec<String> {
+        let mut violations = Vec::new();
+        let index = |name: &str| {
+            self.column_index(name)
+                .unwrap_or_else(|| panic!("a relation names no column {name}"))
+        };
+        let number = |row: &[Value], c: usize| match row[c] {
+            Value::Int(v) => Some(v as f64),
+            Value::Float(v) => Some(v),
+            _ => None,
+        };
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0);
+        // Rows grouped by their values in `keys`, in table order.
+        let blocks = |keys: &[String]| {
+            let keys: Vec<usize> = keys.iter().map(|k| index(k)).collect();
+            let mut blocks: Vec<(Vec<&Value>, Vec<usize>)> = Vec::new();
+            for (r, row) in self.rows.iter().enumerate() {
+                let key: Vec<&Value> = keys.iter().map(|&k| &row[k]).collect();
+                match blocks.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, rows)) => rows.push(r),
+                    None => blocks.push((key, vec![r])),
+                }
+            }
+            blocks
+        };
+        // Rows in the order of their `along` column.
+        let in_order = |x: usize, y: usize, a: usize| {
+            let (x, y) = (number(&self.rows[x], a), number(&self.rows[y], a));
+            x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
+        };
+        for relation in &self.relations {
+            match relation {
+                Relation::Sum { parts, whole } => {
+                    let (parts, whole): (Vec<usize>, usize) =
+                        (parts.iter().map(|p| index(p)).collect(), index(whole));
+                    for (r, row) in self.rows.iter().enumerate() {
+                        let sum: Option<f64> = parts.iter().map(|&p| number(row, p)).sum();
+                        if let (Some(sum), Some(whole_value)) = (sum, number(row, whole)) {
+                            if !close(sum, whole_value) {
+                                violations.push(format!(
+                                    "row {r}: the parts of {} add up to {sum}, not {whole_value}",
+                                    self.columns[whole].name
+                                ));
+                            }
+                        }
+                    }
+                }
+                Relation::GroupsSumToTotal {
+                    group,
+                    keys,
+                    columns,
+                } => {
+                    let g = index(group);
+                    for (_, rows) in blocks(keys) {
+                        let is_total =
+                            |r: &usize| matches!(&self.rows[*r][g], Value::Text(t) if t == ALL);
+                        let Some(&total) = rows.iter().find(|r| is_total(r)) else {
+                            continue;
+                        };
+                        for column in columns {
+                            let c = index(column);
+                            let sum: Option<f64> = rows
+                                .iter()
+                                .filter(|r| !is_total(r))
+                                .map(|&r| number(&self.rows[r], c))
+                                .sum();
+                            if let (Some(sum), Some(total_value)) =
+                                (sum, number(&self.rows[total], c))
+                            {
+                                if !close(sum, total_value) {
+                                    violations.push(format!(
+                                        "row {total}: the groups of {column} add up to {sum}, not {total_value}"
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Relation::PartsSumToWhole { keys, part, whole } => {
+                    let (p, w) = (index(part), index(whole));
+                    for (_, rows) in blocks(keys) {
+                        let sum: Option<f64> = rows.iter().map(|&r| number(&self.rows[r], p)).sum();
+                        for &r in &rows {
+                            if let (Some(sum), Some(whole_value)) = (sum, number(&self.rows[r], w))
+                            {
+                                if !close(sum, whole_value) {
+                                    violations.push(format!(
+                                        "row {r}: {part} adds up to {sum}, not {whole} {whole_value}"
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Relation::RunningSum {
+                    keys,
+                    along,
+                    column,
+                    cumulative,
+                } => {
+                    let (a, c, cum) = (index(along), index(column), index(cumulative));
+                    for (_, mut rows) in blocks(keys) {
+                        rows.sort_by(|x, y| in_order(*x, *y, a));
+                        let mut running = Some(0.0);
+                        for &r in &rows {
+                            running = running.zip(number(&self.rows[r], c)).map(|(s, v)| s + v);
+                            if let (Some(sum), Some(shown)) = (running, number(&self.rows[r], cum))
+                            {
+                                if !close(sum, shown) {
+                                    violations.push(format!(
+                                        "row {r}: the running sum of {column} is {sum}, not {cumulative} {shown}"
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Relation::RiskSet {
+                    keys,
+                    along,
+                    at_risk,
+                    leaving,
+                } => {
+                    let (a, risk) = (index(along), index(at_risk));
+                    let leaving: Vec<usize> = leaving.iter().map(|l| index(l)).collect();
+                    for (_, mut rows) in blocks(keys) {
+                        rows.sort_by(|x, y| in_order(*x, *y, a));
+                        for pair in rows.windows(2) {
+                            let (this, next) = (&self.rows[pair[0]], &self.rows[pair[1]]);
+                            let left: Option<f64> = leaving.iter().map(|&l| number(this, l)).sum();
+                            let expected = number(this, risk).zip(left).map(|(n, l)| n - l);
+                            if let (Some(expected), Some(shown)) = (expected, number(next, risk)) {
+                                if !close(expected, shown) {
+                                    violations.push(format!(
+                                        "row {}: {at_risk} is {shown}, not {expected} (the row before, less those leaving)",
+                                        pair[1]
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Relation::RowsSumToRow {
+                    keys,
+                    label,
+                    parts,
+                    column,
+                    whole,
+                    whole_column,
+                } => {
+                    let (l, c, w) = (index(label), index(column), index(whole_column));
+                    let reads = |r: usize, want: &str| matches!(&self.rows[r][l], Value::Text(t) if t == want);
+                    for (_, rows) in blocks(keys) {
+                        let sum: Option<f64> = rows
+                            .iter()
+                            .filter(|&&r| parts.iter().any(|p| reads(r, p)))
+                            .map(|&r| number(&self.rows[r], c))
+                            .sum();
+                        for &r in rows.iter().filter(|&&r| reads(r, whole)) {
+                            if let (Some(sum), Some(whole_value)) = (sum, number(&self.rows[r], w))
+                            {
+                                if !close(sum, whole_value) {
+                                    violations.push(format!(
+                                        "row {r}: {column} of the rows {} adds up to {sum}, not {whole_column} {whole_value}",
+                                        parts.join(" + ")
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        violations
+    }
+}

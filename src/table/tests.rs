@@ -1,0 +1,323 @@
+use super::*;
+
+fn table() -> Table {
+    let mut table = Table::new(vec![
+        Column {
+            name: "arm".into(),
+            kind: Kind::Group,
+        },
+        Column {
+            name: "n".into(),
+            kind: Kind::Persons,
+        },
+        Column {
+            name: "count".into(),
+            kind: Kind::Persons,
+        },
+        Column {
+            name: "share".into(),
+            kind: Kind::Share {
+                numerator: "count".into(),
+                denominator: "n".into(),
+            },
+        },
+        Column {
+            name: "mean_hours".into(),
+            kind: Kind::Mean {
+                n: "count".into(),
+                decimals: 1,
+            },
+        },
+    ]);
+    table.push_row(vec![
+        Value::Text("control".into()),
+        Value::Int(40),
+        Value::Int(3),
+        share(3, 40),
+        Value::Float(12.25),
+    ]);
+    table.push_row(vec![
+        Value::Text("treatment".into()),
+        Value::Int(40),
+        Value::Int(10),
+        share(10, 40),
+        Value::Float(20.0),
+    ]);
+    table
+}
+
+#[test]
+fn suppression_hides_small_counts_and_what_rests_on_them() {
+    let mut table = table();
+    assert_eq!(table.suppress(5), 3);
+    assert_eq!(table.rows[0][1], Value::Int(40));
+    assert_eq!(table.rows[0][2], Value::Suppressed);
+    assert_eq!(table.rows[0][3], Value::Suppressed);
+    assert_eq!(table.rows[0][4], Value::Suppressed);
+    assert_eq!(table.rows[1][3], share(10, 40));
+}
+
+#[test]
+fn a_lone_hidden_group_takes_the_smallest_other_with_it() {
+    let mut table = Table::new(vec![
+        Column {
+            name: "arm".into(),
+            kind: Kind::Group,
+        },
+        Column {
+            name: "n".into(),
+            kind: Kind::Persons,
+        },
+    ]);
+    for (arm, n) in [("a", 3), ("b", 12), ("c", 40), (ALL, 55)] {
+        table.push_row(vec![Value::Text(arm.into()), Value::Int(n)]);
+    }
+    table.suppress(5);
+    // a (3) is hidden; 55 - 12 - 40 would give it back, so b (12) is hidden too.
+    let shown: Vec<String> = table.rows.iter().map(|r| table.format(1, &r[1])).collect();
+    assert_eq!(shown, [".", ".", "40", "55"]);
+}
+
+#[test]
+fn a_reference_to_no_column_fails_the_check_and_hides_the_cell() {
+    let mut table = table();
+    assert_eq!(table.check_references(), Ok(()));
+    table.columns[3].kind = Kind::Share {
+        numerator: "count".into(),
+        denominator: "N".into(),
+    };
+    assert_eq!(
+        table.check_references(),
+        Err("column share rests on \"N\", which is not a count column of the table".into())
+    );
+    table.suppress(5);
+    // Both shares are hidden, though their counts (3 of 40 hidden, 10 of 40 shown) would
+    // hide only the first.
+    assert_eq!(table.rows[0][3], Value::Suppressed);
+    assert_eq!(table.rows[1][3], Value::Suppressed);
+    let mut table = self::table();
+    table.columns[4].kind = Kind::Mean {
+        n: "share".into(),
+        decimals: 1,
+    };
+    assert_eq!(
+        table.check_references(),
+        Err(
+            "column mean_hours rests on \"share\", which is not a count column of the table".into()
+        )
+    );
+}
+
+/// arm, month, n, events, censored, at_risk, cumulative: two arms and their total over two
+/// months, every relation holding.
+fn curve() -> Table {
+    let mut t = TableBuilder::new();
+    let arm = t.group("arm");
+    let month = t.number("month", 0);
+    let at_risk = t.persons("at_risk");
+    let events = t.persons("events");
+    let censored = t.persons("censored");
+    let cumulative = t.persons("cumulative");
+    let share = t.share("share", events, at_risk);
+    let rows = [
+        ("a", 0, 10, 2, 1, 2),
+        ("a", 1, 7, 3, 0, 5),
+        ("b", 0, 20, 5, 0, 5),
+        ("b", 1, 15, 1, 2, 6),
+        (ALL, 0, 30, 7, 1, 7),
+        (ALL, 1, 22, 4, 2, 11),
+    ];
+    for (group, m, n, e, c, cum) in rows {
+        let mut row = t.row();
+        row.text(arm, group)
+            .int(month, m)
+            .int(at_risk, n)
+            .int(events, e)
+            .int(censored, c)
+            .int(cumulative, cum);
+    }
+    let name = |s: &str| s.to_string();
+    t.relation(Relation::GroupsSumToTotal {
+        group: name("arm"),
+        keys: vec![name("month")],
+        columns: vec![name("at_risk"), name("events"), name("censored")],
+    });
+    t.relation(Relation::RunningSum {
+        keys: vec![name("arm")],
+        along: name("month"),
+        column: name("events"),
+        cumulative: name("cumulative"),
+    });
+    t.relation(Relation::RiskSet {
+        keys: vec![name("arm")],
+        along: name("month"),
+        at_risk: name("at_risk"),
+        leaving: vec![name("events"), name("censored")],
+    });
+    let _ = share;
+    t.build()
+}
+
+#[test]
+fn the_builder_sets_cells_by_column_and_leaves_the_rest_null() {
+    let table = curve();
+    assert_eq!(
+        table.columns[6].kind,
+        Kind::Share {
+            numerator: "events".into(),
+            denominator: "at_risk".into()
+        }
+    );
+    // The share was never set: null, not a zero.
+    assert_eq!(table.rows[0][6], Value::Null);
+    assert_eq!(table.rows[0][2], Value::Int(10));
+    assert_eq!(table.relation_violations(), Vec::<String>::new());
+}
+
+#[test]
+fn a_column_placed_later_is_printed_there() {
+    let mut t = TableBuilder::new();
+    let n = t.persons("n");
+    let min_cell = t.persons("min_cell");
+    let difference = t.mean("difference", min_cell, 1);
+    t.place(min_cell);
+    let censored = t.persons("censored");
+    t.row()
+        .int(n, 10)
+        .int(min_cell, 3)
+        .set(difference, Value::Float(0.5))
+        .int(censored, 2);
+    assert_eq!(t.name(min_cell), "min_cell");
+    let table = t.build();
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["n", "difference", "min_cell", "censored"]);
+    assert_eq!(
+        table.rows[0],
+        [
+            Value::Int(10),
+            Value::Float(0.5),
+            Value::Int(3),
+            Value::Int(2)
+        ]
+    );
+    assert_eq!(table.check_references(), Ok(()));
+}
+
+#[test]
+#[should_panic(expected = "share rests on label, which is not a count column")]
+fn a_share_on_a_text_column_is_refused_when_declared() {
+    let mut t = TableBuilder::new();
+    let label = t.text("label");
+    let n = t.persons("n");
+    t.share("share", label, n);
+}
+
+#[test]
+fn a_relation_that_does_not_hold_is_named() {
+    let mut table = curve();
+    table.rows[1][3] = Value::Int(4); // arm a, month 1: 4 events, not 3
+    table.rows[2][2] = Value::Int(21); // arm b, month 0: 21 at risk
+    assert_eq!(
+        table.relation_violations(),
+        [
+            "row 4: the groups of at_risk add up to 31, not 30",
+            "row 5: the groups of events add up to 5, not 4",
+            "row 1: the running sum of events is 6, not cumulative 5",
+            "row 3: at_risk is 15, not 16 (the row before, less those leaving)",
+        ]
+    );
+    // Hidden cells are skipped.
+    table.rows[1][3] = Value::Suppressed;
+    table.rows[2][2] = Value::Suppressed;
+    assert_eq!(table.relation_violations(), Vec::<String>::new());
+    let mut table = curve();
+    table.relations = vec![
+        Relation::Sum {
+            parts: vec!["events".into(), "censored".into()],
+            whole: "at_risk".into(),
+        },
+        Relation::PartsSumToWhole {
+            keys: vec!["month".into()],
+            part: "events".into(),
+            whole: "cumulative".into(),
+        },
+    ];
+    let violations = table.relation_violations();
+    assert_eq!(
+        violations[0],
+        "row 0: the parts of at_risk add up to 3, not 10"
+    );
+    assert_eq!(
+        violations[6],
+        "row 0: events adds up to 14, not cumulative 2"
+    );
+}
+
+#[test]
+fn rows_adding_up_to_a_row() {
+    // Two groups' funnels: referred = deregistered + active, in count; the (all) summary of
+    // each group's months in another column.
+    let mut t = TableBuilder::new();
+    let group = t.group("group");
+    let stage = t.text("stage");
+    let count = t.persons("count");
+    let total = t.persons("total");
+    let rows = [
+        ("a", "referred", Some(10), None),
+        ("a", "deregistered", Some(4), None),
+        ("a", "active", Some(6), None),
+        ("a", "summary", None, Some(6)),
+        ("b", "referred", Some(7), None),
+        ("b", "deregistered", Some(0), None),
+        ("b", "active", Some(7), None),
+        ("b", "summary", None, Some(7)),
+    ];
+    for (g, s, c, n) in rows {
+        let mut row = t.row();
+        row.text(group, g).text(stage, s);
+        if let Some(c) = c {
+            row.int(count, c);
+        }
+        if let Some(n) = n {
+            row.int(total, n);
+        }
+    }
+    let keys = vec![t.name(group)];
+    t.relation(Relation::RowsSumToRow {
+        keys: keys.clone(),
+        label: t.name(stage),
+        parts: vec!["deregistered".into(), "active".into()],
+        column: t.name(count),
+        whole: "referred".into(),
+        whole_column: t.name(count),
+    });
+    t.relation(Relation::RowsSumToRow {
+        keys,
+        label: t.name(stage),
+        parts: vec!["active".into()],
+        column: t.name(count),
+        whole: "summary".into(),
+        whole_column: t.name(total),
+    });
+    let mut table = t.build();
+    assert_eq!(table.relation_violations(), Vec::<String>::new());
+    table.rows[2][2] = Value::Int(5); // a: 5 active
+    assert_eq!(
+        table.relation_violations(),
+        [
+            "row 0: count of the rows deregistered + active adds up to 9, not count 10",
+            "row 3: count of the rows active adds up to 5, not total 6",
+        ]
+    );
+    table.rows[2][2] = Value::Suppressed;
+    assert_eq!(table.relation_violations(), Vec::<String>::new());
+}
+
+#[test]
+fn formatting_is_fixed() {
+    let table = table();
+    assert_eq!(table.format(3, &table.rows[1][3]), "25.0");
+    assert_eq!(table.format(4, &table.rows[0][4]), "12.2");
+    assert_eq!(table.format(3, &Value::Suppressed), ".");
+    assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(10)));
+}
