@@ -197,3 +197,48 @@ fn at_start_says_how_many_persons_it_could_not_test() {
         "{csv}"
     );
 }
+
+/// What needs only the query is refused before the dataset is even opened: exit 2 with the file,
+/// the key and the value, whatever the dataset's size (here it does not exist at all).
+#[test]
+fn query_mistakes_exit_2_before_any_data_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "group_by = [\"arm\"]\n[params]\noutcome = \"share_at\"\noutcome_params = { at = 6 }\n",
+            "effect",
+            "[params] of metric effect: arm: the arm column \"arm\" is also in group_by; effect compares the arms within each group, so leave it out of group_by",
+        ),
+        (
+            "group_by = [\"arm\", \"arm\"]\n[params]\nat = 6\n",
+            "share_at",
+            "key group_by: column \"arm\" is listed twice",
+        ),
+        (
+            "[window]\nto = 6\nto_month = \"2021-06\"\n",
+            "share_ever",
+            "[window] key to_month: metric share_ever does not read it; it counts rel_months from each person's start: use from / to",
+        ),
+    ];
+    for (i, (body, metric, message)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("q{i}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "name = \"q{i}\"\ntitle = \"t\"\nmetric = \"{metric}\"\ndataset = \"no-such-dataset\"\n{body}"
+            ),
+        )
+        .unwrap();
+        let run = udfald(&[
+            "run".as_ref(),
+            path.as_os_str(),
+            "--max-problems".as_ref(),
+            "5".as_ref(),
+        ])
+        .expect_status(2);
+        assert_eq!(
+            run.stderr,
+            format!("udfald: error: {}: {message}\n", path.display())
+        );
+    }
+}

@@ -343,6 +343,12 @@ mod tests {
             table
                 .check_references()
                 .unwrap_or_else(|err| panic!("{}: {err}", def.name));
+            assert_eq!(
+                table.relation_violations(),
+                Vec::<String>::new(),
+                "{}: declared relations",
+                def.name
+            );
             // The registry says whether there is a person-level outcome (effect reads it there);
             // the metric agrees.
             let outcome = query.metric.person_outcome(&input).unwrap();
