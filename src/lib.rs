@@ -14,6 +14,7 @@ pub mod dataset;
 pub mod error;
 pub mod hash;
 pub mod load;
+pub mod measure;
 pub mod metrics;
 pub mod output;
 pub mod panel;

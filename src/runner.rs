@@ -5,7 +5,7 @@
 use crate::dataset::Dataset;
 use crate::error::DataError;
 use crate::load::{self, source::Table as FileTable, LoadOptions};
-use crate::metrics::input::{prepare, Scope};
+use crate::measure::input::{prepare, Scope};
 use crate::panel::{self, PanelOptions};
 use crate::query::Query;
 use crate::result::QueryResult;

@@ -12,9 +12,9 @@
 //! name: `age_at_start` (start year − birth year) and `age_band_at_start` (that age in the bands
 //! of `age_bands`).
 
-use super::common::{groups_sum_to_total, parts_sum_to_whole, set_groups};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
+use crate::measure::common::{groups_sum_to_total, parts_sum_to_whole, set_groups};
 use crate::table::{share, Col, Table, TableBuilder, Value, ALL, MISSING};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -463,7 +463,7 @@ mod tests {
     use super::*;
 
     fn run(params: &str, group_by: &[&str]) -> Result<Table> {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &Window::default())
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &Window::default())
     }
 
     /// The row of (group values…, variable, category).
@@ -622,8 +622,8 @@ mod tests {
 
     #[test]
     fn categories_add_up_to_n_and_groups_to_the_total() {
-        use crate::metrics::common::parts_sum_to_whole;
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::measure::common::parts_sum_to_whole;
+        use crate::metrics::testing::{assert_relations, groups_relation};
         let summed = ["n", "count", "n_missing"];
         let table = run(
             "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]",

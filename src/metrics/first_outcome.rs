@@ -15,11 +15,11 @@
 //! - Every share is of the whole group (`n`, all persons of the population in the group), as 004
 //!   prints them ("of the whole target group"); the rows of a group sum to `n`.
 
-use super::common::{
-    by_group, groups_sum_to_total, in_window, parts_sum_to_whole, polars, set_groups,
-};
 use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::common::{
+    by_group, groups_sum_to_total, in_window, parts_sum_to_whole, polars, set_groups,
+};
 use crate::table::{share, Col, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -335,7 +335,7 @@ mod tests {
     use crate::table::Value;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn window(from: i32, to: Option<i32>) -> Window {
@@ -533,8 +533,8 @@ mod tests {
 
     #[test]
     fn outcomes_add_up_to_n_and_groups_to_the_total() {
-        use crate::metrics::common::parts_sum_to_whole;
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::measure::common::parts_sum_to_whole;
+        use crate::metrics::testing::{assert_relations, groups_relation};
         let table = run("", &[], window(0, None));
         assert_relations(&table, &[parts_sum_to_whole(&[], "count", "n")]);
         let summed = ["n", "count", "reached_goal_later", "via_other_route"];

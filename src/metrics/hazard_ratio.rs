@@ -112,7 +112,8 @@ impl HazardRatio {
         let arm = arm.str().map_err(failed)?;
         let size = input.panel.persons.height();
         let (person, rel, status) =
-            super::common::person_month_status(&input.months, &self.status).map_err(failed)?;
+            crate::measure::common::person_month_status(&input.months, &self.status)
+                .map_err(failed)?;
         let (from, to) = (input.window.from(), input.window.to.unwrap_or(i32::MAX));
         // First pass: the first month in S in the window. Second: the first later month out of
         // S. Both independent of the row order.
@@ -335,19 +336,19 @@ impl Compute for HazardRatio {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::metrics::testing::{prepare, tiny_panel, Scope};
     use crate::panel::StatusParams;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn int(table: &Table, group: &[&str], column: &str) -> i64 {
-        crate::metrics::input::int_cell(table, group, column)
+        crate::metrics::testing::int_cell(table, group, column)
     }
 
     fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-        crate::metrics::input::float_cell(table, group, column)
+        crate::metrics::testing::float_cell(table, group, column)
     }
 
     fn close(a: f64, b: f64) -> bool {

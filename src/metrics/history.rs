@@ -11,12 +11,12 @@
 //! still counted over the weeks there are); a person with none is left out and counted in
 //! `n_no_weeks`.
 
-use super::common::{
+use super::{resolve, Compute, MetricDef, MetricInput};
+use crate::measure::common::{
     by_group, group, groups_sum_to_total, mean, persons, polars, row_sum, share_of, stable_mean,
     to_table, Spec,
 };
-use super::weeks_shared::{category_index, person_rows, require_columns, runs, MonthFlags};
-use super::{resolve, Compute, MetricDef, MetricInput};
+use crate::measure::weeks::{category_index, person_rows, require_columns, runs, MonthFlags};
 use crate::table::Table;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -358,17 +358,17 @@ impl Compute for History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::metrics::testing::{prepare, tiny_panel, Scope};
     use crate::metrics::Window;
     use crate::panel::StatusParams;
     use crate::table::Value;
 
     fn run(params: &str, group_by: &[&str]) -> Table {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &Window::default()).unwrap()
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &Window::default()).unwrap()
     }
 
     fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-        crate::metrics::input::float_cell(table, group, column)
+        crate::metrics::testing::float_cell(table, group, column)
     }
 
     // Degrees are summed as integers of 1e-9 (stable_mean), so they are exact to about 1e-9.
@@ -558,8 +558,8 @@ mod tests {
 
     #[test]
     fn spells_add_up_to_n_and_groups_to_the_total() {
-        use crate::metrics::common::row_sum;
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::measure::common::row_sum;
+        use crate::metrics::testing::{assert_relations, groups_relation};
         let split = row_sum(&["spells_0", "spells_1plus"], "n");
         let summed = [
             "n",

@@ -9,12 +9,12 @@
 //! (`mean_last / mean_first - 1`, as 004 computes 57 -> 79 = +39%), not a mean of personal ratios.
 //! Nothing is censored: each person is followed over the months observed in the window.
 
-use super::common::{
+use super::retention::reject_calendar_window;
+use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::common::{
     by_group, group, groups_sum_to_total, in_window, mean, persons, polars, row_sum, share_of,
     stable_mean, to_table, Spec,
 };
-use super::retention::reject_calendar_window;
-use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::table::Table;
 use anyhow::Result;
 use polars::prelude::*;
@@ -164,7 +164,7 @@ mod tests {
     use crate::table::Value;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn window(from: i32, to: Option<i32>) -> Window {
@@ -172,11 +172,11 @@ mod tests {
     }
 
     fn int(table: &Table, group: &[&str], column: &str) -> i64 {
-        crate::metrics::input::int_cell(table, group, column)
+        crate::metrics::testing::int_cell(table, group, column)
     }
 
     fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-        crate::metrics::input::float_cell(table, group, column)
+        crate::metrics::testing::float_cell(table, group, column)
     }
 
     fn close(actual: f64, expected: f64) {
@@ -273,8 +273,8 @@ mod tests {
 
     #[test]
     fn rose_unchanged_fell_add_up_to_n_and_groups_to_the_total() {
-        use crate::metrics::common::row_sum;
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::measure::common::row_sum;
+        use crate::metrics::testing::{assert_relations, groups_relation};
         let split = row_sum(&["count_rose", "count_unchanged", "count_fell"], "n");
         let summed = [
             "n",

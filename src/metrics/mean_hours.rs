@@ -9,10 +9,10 @@
 //! distinct persons behind it. Persons with no observed month at k / in the window are
 //! `n_censored`.
 
-use super::common::{
+use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::common::{
     by_group, group, groups_sum_to_total, mean, persons, polars, stable_sum, to_table, Spec,
 };
-use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::Table;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -263,12 +263,12 @@ impl Compute for MeanHours {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::metrics::testing::{prepare, tiny_panel, Scope};
     use crate::panel::StatusParams;
     use crate::table::Value;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn window(from: Option<i32>, to: Option<i32>) -> Window {
@@ -382,7 +382,7 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::metrics::testing::{assert_relations, groups_relation};
         let summed = ["n_persons", "n_person_months", "n_censored"];
         assert_relations(&run("at = 3", &[], window(None, None)), &[]);
         assert_relations(

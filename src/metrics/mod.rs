@@ -6,8 +6,6 @@
 //! spec's defaults: parsing a query's `[params]` into it checks every key and type, and
 //! serialising it back gives `explain` every resolved value.
 
-pub mod common;
-pub mod curve_shared;
 pub mod describe;
 pub mod effect;
 pub mod first_outcome;
@@ -15,7 +13,6 @@ pub mod funnel;
 pub mod hazard_ratio;
 pub mod history;
 pub mod hours_progression;
-pub mod input;
 pub mod mean_hours;
 pub mod monthly_curve;
 pub mod outcome_payment;
@@ -25,15 +22,16 @@ pub mod share_at;
 pub mod share_ever;
 pub mod spell;
 pub mod targets;
+#[cfg(test)]
+pub mod testing;
 pub mod time_to_event;
-pub mod weeks_shared;
 
-use crate::panel::Panel;
+pub use crate::measure::{MetricInput, Window};
 use crate::table::Table;
 use anyhow::Result;
 use polars::prelude::DataFrame;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Every metric udfald knows, by query name.
 pub const REGISTRY: &[MetricDef] = &[
@@ -238,55 +236,9 @@ pub fn resolve<P: DeserializeOwned + Compute + 'static>(
         .map_err(|err| err.to_string().trim_end().to_string())
 }
 
-/// The analysis window of a query, in months relative to each person's start month (both ends
-/// inclusive), or in calendar months for metrics that index by calendar month.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Window {
-    /// First `rel_month` (default 0, the start month).
-    pub from: Option<i32>,
-    /// Last `rel_month` (default: the end of each person's follow-up).
-    pub to: Option<i32>,
-    /// First calendar month `YYYY-MM` (calendar metrics).
-    pub from_month: Option<String>,
-    /// Last calendar month `YYYY-MM` (calendar metrics).
-    pub to_month: Option<String>,
-}
-
-impl Window {
-    /// A window of `rel_month`s, `from` (default 0) through `to` (default: end of follow-up).
-    pub fn rel(from: Option<i32>, to: Option<i32>) -> Window {
-        Window {
-            from,
-            to,
-            ..Window::default()
-        }
-    }
-
-    pub fn from(&self) -> i32 {
-        self.from.unwrap_or(0)
-    }
-}
-
-/// What a metric computes from.
-pub struct MetricInput<'a> {
-    pub panel: &'a Panel,
-    /// One row per person of the query's population: `person`, the group columns (text, with
-    /// [`crate::table::MISSING`] for an empty cell), `start_month`, `start_week`,
-    /// `first_observed_rel_month`, `followup_months`.
-    pub persons: DataFrame,
-    /// The panel months of those persons: every panel column and status (including the query's
-    /// own statuses), plus the group columns.
-    pub months: DataFrame,
-    pub group_by: &'a [String],
-    pub window: &'a Window,
-    /// Remarks about the population for the result's notes (persons that could not be selected).
-    pub notes: Vec<String>,
-}
-
 #[cfg(test)]
 mod tests {
-    use super::input::{prepare, tiny_panel, Scope};
+    use super::testing::{prepare, tiny_panel, Scope};
     use super::*;
     use crate::query::Query;
     use std::path::Path;

@@ -11,9 +11,9 @@
 //! least one of their counted months of it; `n_censored` counts the persons whose follow-up ends
 //! inside the period (spec §3.3).
 
-use super::common::{groups_sum_to_total, set_groups};
-use super::curve_shared::{curve, index_label, parse_month, CurveRequest};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::common::{groups_sum_to_total, set_groups};
+use crate::measure::curve::{curve, index_label, parse_month, CurveRequest};
 use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
@@ -220,7 +220,7 @@ mod tests {
     use super::*;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn window(from: Option<i32>, to: Option<i32>) -> Window {
@@ -528,7 +528,7 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total_per_month() {
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::metrics::testing::{assert_relations, groups_relation};
         // Without groups the table is the total alone: nothing adds up.
         let table = run("", &[], window(Some(0), Some(3)));
         assert_relations(&table, &[]);

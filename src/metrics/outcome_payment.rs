@@ -17,9 +17,11 @@
 //! weeks observed, the persons observed over the whole horizon (`n_complete`) and the mean payment
 //! among them beside the mean over everyone observed.
 
-use super::common::{by_group, group, groups_sum_to_total, mean, persons, polars, to_table, Spec};
-use super::weeks_shared::{category_index, person_rows, require_columns, MonthFlags, PersonRow};
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::common::{
+    by_group, group, groups_sum_to_total, mean, persons, polars, to_table, Spec,
+};
+use crate::measure::weeks::{category_index, person_rows, require_columns, MonthFlags, PersonRow};
 use crate::table::Table;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -365,7 +367,7 @@ fn fmt(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::metrics::testing::{prepare, tiny_panel, Scope};
     use crate::panel::{Panel, StatusParams};
     use crate::table::Value;
 
@@ -581,7 +583,7 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::input::{assert_relations, groups_relation, run_tiny};
+        use crate::metrics::testing::{assert_relations, groups_relation, run_tiny};
         let run = |params: &str, group_by: &[&str]| {
             run_tiny(&DEF, params, group_by, &Window::default()).unwrap()
         };

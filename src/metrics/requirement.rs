@@ -11,9 +11,9 @@
 //! One row per group, then a last row `(all)` that summarises the groups: `groups` and, per
 //! threshold, `met_<t>` (the number of groups meeting it) and `share_met_<t>`.
 
-use super::common::{groups_sum_to_total, set_groups};
-use super::curve_shared::{curve, index_label, parse_month, CurveRequest};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::common::{groups_sum_to_total, set_groups};
+use crate::measure::curve::{curve, index_label, parse_month, CurveRequest};
 use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, bail, Result};
 use serde::{Deserialize, Serialize};
@@ -246,7 +246,7 @@ mod tests {
     use super::*;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Result<Table> {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &window)
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window)
     }
 
     fn months(from: &str, to: &str) -> Window {
@@ -443,7 +443,7 @@ mod tests {
 
     #[test]
     fn the_group_rows_add_up_to_the_summary() {
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::metrics::testing::{assert_relations, groups_relation};
         let table = run(
             "thresholds = [0.5, 0.3]",
             &["municipality"],

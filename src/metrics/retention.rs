@@ -13,12 +13,12 @@
 //! Employers are the income register's rows of the month with hours > 0 and >=
 //! `min_hours_per_employer` (the panel's option), the same rule as the panel's `employers`.
 
-use super::common::{
-    by_group, group, groups_sum_to_total, in_window, persons, polars, share_of, to_table, Spec,
-};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
 use crate::load::Job;
+use crate::measure::common::{
+    by_group, group, groups_sum_to_total, in_window, persons, polars, share_of, to_table, Spec,
+};
 use crate::panel::{counts_as_employer, PanelOptions};
 use crate::table::Table;
 use anyhow::Result;
@@ -307,7 +307,7 @@ mod tests {
     use crate::table::Value;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn window(from: i32, to: Option<i32>) -> Window {
@@ -315,7 +315,7 @@ mod tests {
     }
 
     fn int(table: &Table, group: &[&str], column: &str) -> i64 {
-        crate::metrics::input::int_cell(table, group, column)
+        crate::metrics::testing::int_cell(table, group, column)
     }
 
     #[test]
@@ -456,7 +456,7 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::metrics::testing::{assert_relations, groups_relation};
         assert_relations(&run("", &[], window(0, None)), &[]);
         let table = run("k = 3", &["arm"], window(0, None));
         assert_relations(

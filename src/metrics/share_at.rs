@@ -6,9 +6,9 @@
 //! Persons not observed at k (follow-up ends before k, or coverage begins after it) are
 //! `n_censored`, never counted as "not in S".
 
-use super::common::{groups_sum_to_total, set_groups};
-use super::curve_shared::{curve, CurveRequest};
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::common::{groups_sum_to_total, set_groups};
+use crate::measure::curve::{curve, CurveRequest};
 use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::{col, lit, IntoLazy, SortMultipleOptions};
@@ -218,11 +218,11 @@ impl ShareAt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::metrics::testing::{prepare, tiny_panel, Scope};
     use crate::panel::StatusParams;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn window(from: Option<i32>, to: Option<i32>) -> Window {
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::metrics::testing::{assert_relations, groups_relation};
         let table = run("at = 3", &[], window(None, None));
         assert_relations(&table, &[]);
         let table = run("at = 3", &["arm"], window(None, None));
@@ -436,7 +436,7 @@ mod tests {
         let metric = (DEF.resolve)(&toml::from_str("at = 3").unwrap()).unwrap();
         let outcome = metric.person_outcome(&input).unwrap().expect("an outcome");
         assert_eq!(outcome.kind, crate::metrics::OutcomeKind::Share);
-        let (persons, values) = crate::metrics::input::share_outcome(&outcome);
+        let (persons, values) = crate::metrics::testing::share_outcome(&outcome);
         assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(values, [false, true, true, true, false, false, true, true]);
         assert_eq!(outcome.label, "paid_hours at rel_month 3");

@@ -8,10 +8,10 @@
 //! over the months observed (the reports' "measured until June 2022"); persons with none are
 //! `n_censored`.
 
-use super::common::{
+use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::common::{
     any_in_window, by_group, group, groups_sum_to_total, persons, polars, share_of, to_table, Spec,
 };
-use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::table::Table;
 use anyhow::Result;
 use polars::prelude::*;
@@ -160,7 +160,7 @@ mod tests {
     use crate::table::Value;
 
     fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap()
+        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
     }
 
     fn window(from: i32, to: Option<i32>) -> Window {
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::metrics::testing::{assert_relations, groups_relation};
         let table = run("", &[], window(0, Some(6)));
         assert_relations(&table, &[]);
         let summed = ["n", "count", "n_censored"];

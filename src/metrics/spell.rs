@@ -9,11 +9,11 @@
 //! `paid_hours`. Denominator: persons observed over the whole window (every month of it in the
 //! panel); the others are `n_censored`.
 
-use super::common::{
+use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::common::{
     by_group, group, groups_sum_to_total, mean, persons, polars, share_of, to_table, Spec,
 };
-use super::weeks_shared::{category_index, person_rows, require_columns, runs, MonthFlags};
-use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::weeks::{category_index, person_rows, require_columns, runs, MonthFlags};
 use crate::table::Table;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -236,7 +236,7 @@ impl Compute for Spell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::metrics::testing::{prepare, tiny_panel, Scope};
     use crate::panel::StatusParams;
     use crate::table::Value;
 
@@ -380,7 +380,7 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::input::{assert_relations, groups_relation};
+        use crate::metrics::testing::{assert_relations, groups_relation};
         let summed = ["n", "count", "n_censored"];
         assert_relations(&run("", &[], 0, 6), &[]);
         assert_relations(
@@ -459,7 +459,7 @@ mod tests {
         let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
         let outcome = metric.person_outcome(&input).unwrap().expect("an outcome");
         assert_eq!(outcome.kind, crate::metrics::OutcomeKind::Share);
-        let (persons, values) = crate::metrics::input::share_outcome(&outcome);
+        let (persons, values) = crate::metrics::testing::share_outcome(&outcome);
         assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(values, [false, false, true, true, true, false, true]);
         assert!(

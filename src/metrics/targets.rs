@@ -10,8 +10,8 @@
 //! with a status in at least one observed month of the window). A table of published numbers only
 //! needs no dataset.
 
-use super::common::{any_in_window, polars};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::common::{any_in_window, polars};
 use crate::table::{Table, TableBuilder, Value, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -369,7 +369,7 @@ impl Compute for Targets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::input::{prepare, tiny_panel, Scope};
+    use crate::metrics::testing::{prepare, tiny_panel, Scope};
     use crate::panel::StatusParams;
 
     fn metric(params: &str) -> Box<dyn crate::metrics::Metric> {
@@ -747,7 +747,7 @@ mod tests {
             ),
         ] {
             let window = Window::rel(None, to);
-            let table = crate::metrics::input::run_tiny(&DEF, params, group_by, &window).unwrap();
+            let table = crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap();
             assert_eq!(table.relations, [], "{params}");
             assert_eq!(table.relation_violations(), Vec::<String>::new());
         }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::metrics::input::{prepare, tiny_panel, Scope};
+use crate::metrics::testing::{prepare, tiny_panel, Scope};
 use crate::panel::StatusParams;
 use crate::stats::means::welch_from_data;
 use crate::stats::proportions::{newcombe_interval, wald_interval};

@@ -1,5 +1,5 @@
 use super::*;
-use crate::metrics::input::{prepare, tiny_panel, Scope};
+use crate::metrics::testing::{prepare, tiny_panel, Scope};
 use crate::metrics::Window;
 use crate::panel::{Panel, StatusParams};
 use crate::table::Value;

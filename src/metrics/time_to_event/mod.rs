@@ -143,7 +143,8 @@ impl TimeToEvent {
         let mut first: Vec<Option<i32>> = vec![None; size];
         let mut already = vec![false; size];
         let (person, rel, status) =
-            super::common::person_month_status(&input.months, &self.status).map_err(failed)?;
+            crate::measure::common::person_month_status(&input.months, &self.status)
+                .map_err(failed)?;
         for ((p, m), s) in person.iter().zip(rel.iter()).zip(status.iter()) {
             let (Some(p), Some(m), Some(true)) = (p, m, s) else {
                 continue;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::metrics::input::{prepare, tiny_panel, Scope};
+use crate::metrics::testing::{prepare, tiny_panel, Scope};
 use crate::panel::StatusParams;
 
 fn run_with(params: &str, group_by: &[&str], window: Window, custom: &[(String, Expr)]) -> Table {
@@ -513,7 +513,7 @@ fn the_declared_relations_hold() {
         ("status = \"self_support\"", &["arm", "municipality"], None),
     ];
     for (params, group_by, to) in cases {
-        let table = crate::metrics::input::run_tiny(&DEF, params, group_by, &window(to))
+        let table = crate::metrics::testing::run_tiny(&DEF, params, group_by, &window(to))
             .unwrap_or_else(|err| panic!("{params} by {group_by:?}: {err}"));
         let case = format!("{params} by {group_by:?}");
         assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");

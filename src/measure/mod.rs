@@ -1,0 +1,59 @@
+//! What every metric computes from, and the pieces several metrics share (`design/layout.md`'s
+//! `measure/`): the query's window, the population's persons and months (`input`), per-group
+//! aggregation with a total row (`common`), monthly counts and rolling points (`curve`), and
+//! week-level runs (`weeks`). Below `metrics`: nothing here knows a metric.
+
+pub mod common;
+pub mod curve;
+pub mod input;
+pub mod weeks;
+
+use crate::panel::Panel;
+use polars::prelude::DataFrame;
+use serde::{Deserialize, Serialize};
+
+/// The analysis window of a query, in months relative to each person's start month (both ends
+/// inclusive), or in calendar months for metrics that index by calendar month.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// First `rel_month` (default 0, the start month).
+    pub from: Option<i32>,
+    /// Last `rel_month` (default: the end of each person's follow-up).
+    pub to: Option<i32>,
+    /// First calendar month `YYYY-MM` (calendar metrics).
+    pub from_month: Option<String>,
+    /// Last calendar month `YYYY-MM` (calendar metrics).
+    pub to_month: Option<String>,
+}
+
+impl Window {
+    /// A window of `rel_month`s, `from` (default 0) through `to` (default: end of follow-up).
+    pub fn rel(from: Option<i32>, to: Option<i32>) -> Window {
+        Window {
+            from,
+            to,
+            ..Window::default()
+        }
+    }
+
+    pub fn from(&self) -> i32 {
+        self.from.unwrap_or(0)
+    }
+}
+
+/// What a metric computes from.
+pub struct MetricInput<'a> {
+    pub panel: &'a Panel,
+    /// One row per person of the query's population: `person`, the group columns (text, with
+    /// [`crate::table::MISSING`] for an empty cell), `start_month`, `start_week`,
+    /// `first_observed_rel_month`, `followup_months`.
+    pub persons: DataFrame,
+    /// The panel months of those persons: every panel column and status (including the query's
+    /// own statuses), plus the group columns.
+    pub months: DataFrame,
+    pub group_by: &'a [String],
+    pub window: &'a Window,
+    /// Remarks about the population for the result's notes (persons that could not be selected).
+    pub notes: Vec<String>,
+}
