@@ -84,7 +84,10 @@ pub const ALL: &str = "(all)";
 pub const MISSING: &str = "(missing)";
 
 impl Table {
-    pub fn new(columns: Vec<Column>) -> Table {
+    /// A table by position: for the table module's own tests only; metrics use [`TableBuilder`],
+    /// which checks what a share or mean rests on.
+    #[cfg(test)]
+    pub(crate) fn new(columns: Vec<Column>) -> Table {
         Table {
             columns,
             rows: Vec::new(),
@@ -133,7 +136,9 @@ impl Table {
         Ok(())
     }
 
-    pub fn push_row(&mut self, row: Vec<Value>) {
+    /// A row by position: for the table module's own tests only; metrics use [`TableBuilder`].
+    #[cfg(test)]
+    pub(crate) fn push_row(&mut self, row: Vec<Value>) {
         debug_assert_eq!(row.len(), self.columns.len());
         self.rows.push(row);
     }
