@@ -63,7 +63,7 @@ pub fn share_outcome(outcome: &super::PersonOutcome) -> (Vec<u32>, Vec<bool>) {
 /// added relation fails), that every one of them holds in its cells, and that each is put to the
 /// test: changing some cell it relates breaks it (not every instance skipped for an empty cell).
 pub fn assert_relations(table: &crate::table::Table, expected: &[crate::table::Relation]) {
-    use crate::table::{Relation, Value};
+    use crate::table::Value;
     assert_eq!(table.relations, expected, "declared relations");
     assert_eq!(
         table.relation_violations(),
@@ -71,22 +71,7 @@ pub fn assert_relations(table: &crate::table::Table, expected: &[crate::table::R
         "relations that do not hold"
     );
     for relation in expected {
-        let columns: Vec<&String> = match relation {
-            Relation::Sum { parts, whole } => parts.iter().chain([whole]).collect(),
-            Relation::GroupsSumToTotal { columns, .. } => columns.iter().collect(),
-            Relation::PartsSumToWhole { part, whole, .. } => vec![part, whole],
-            Relation::RunningSum {
-                column, cumulative, ..
-            } => vec![column, cumulative],
-            Relation::RiskSet {
-                at_risk, leaving, ..
-            } => leaving.iter().chain([at_risk]).collect(),
-            Relation::RowsSumToRow {
-                column,
-                whole_column,
-                ..
-            } => vec![column, whole_column],
-        };
+        let columns = relation.related();
         let mut alone = table.clone();
         alone.relations = vec![relation.clone()];
         let tested = columns.iter().any(|column| {

@@ -124,7 +124,17 @@ impl TableBuilder {
         self.notes.push(note.into());
     }
 
+    /// The table, with its columns in printed order. Panics when a relation names a column the
+    /// table does not have (a test failure, never a relation silently left unchecked).
     pub fn build(self) -> Table {
+        for relation in &self.relations {
+            for name in relation.columns() {
+                assert!(
+                    self.columns.iter().any(|c| &c.name == name),
+                    "a relation names no column {name}"
+                );
+            }
+        }
         let order = self.order;
         let in_order = |mut cells: Vec<Value>| -> Vec<Value> {
             order

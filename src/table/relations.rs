@@ -56,6 +56,47 @@ pub enum Relation {
     },
 }
 
+impl Relation {
+    /// The columns whose cells the relation relates (the sums' terms and totals).
+    pub fn related(&self) -> Vec<&String> {
+        match self {
+            Relation::Sum { parts, whole } => parts.iter().chain([whole]).collect(),
+            Relation::GroupsSumToTotal { columns, .. } => columns.iter().collect(),
+            Relation::PartsSumToWhole { part, whole, .. } => vec![part, whole],
+            Relation::RunningSum {
+                column, cumulative, ..
+            } => vec![column, cumulative],
+            Relation::RiskSet {
+                at_risk, leaving, ..
+            } => leaving.iter().chain([at_risk]).collect(),
+            Relation::RowsSumToRow {
+                column,
+                whole_column,
+                ..
+            } => vec![column, whole_column],
+        }
+    }
+
+    /// Every column the relation names: those it relates, and those that match or order rows.
+    pub fn columns(&self) -> Vec<&String> {
+        let mut columns = self.related();
+        match self {
+            Relation::Sum { .. } => {}
+            Relation::GroupsSumToTotal { group, keys, .. } => {
+                columns.extend(keys.iter().chain([group]));
+            }
+            Relation::PartsSumToWhole { keys, .. } => columns.extend(keys),
+            Relation::RunningSum { keys, along, .. } | Relation::RiskSet { keys, along, .. } => {
+                columns.extend(keys.iter().chain([along]));
+            }
+            Relation::RowsSumToRow { keys, label, .. } => {
+                columns.extend(keys.iter().chain([label]));
+            }
+        }
+        columns
+    }
+}
+
 impl Table {
     /// The declared relations that do not hold in the table's cells, in words; empty when all
     /// hold. Instances that involve a hidden, empty or text cell are skipped. A declared relation

@@ -321,3 +321,16 @@ fn formatting_is_fixed() {
     assert_eq!(table.format(3, &Value::Suppressed), ".");
     assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(10)));
 }
+
+#[test]
+#[should_panic(expected = "a relation names no column N")]
+fn a_relation_naming_no_column_is_refused_when_built() {
+    let mut t = TableBuilder::new();
+    t.persons("n");
+    t.persons("count");
+    t.relation(Relation::Sum {
+        parts: vec!["count".into()],
+        whole: "N".into(),
+    });
+    t.build();
+}
