@@ -373,8 +373,9 @@ mod tests {
     #[test]
     fn rolling_window_counts_anyone_in_status_in_the_last_w_months() {
         // paid_hours, calendar, rolling 3, 2021-01 (window 2020-11..2021-01), rel_month >= 0:
-        // persons counted in at least one of those months: P10 P08 P06 P05 P01 P07 P03 P04
-        // (started by 2020-11) and P02 (starts 2021-01) → 9.
+        // persons observed at the period's end (2021-01) and started by then: P10 P08 P06 P05
+        // P01 P07 P03 P04 (started by 2020-11) and P02 (starts 2021-01) → 9; nobody's follow-up
+        // ends inside the period.
         // In S in any of their counted months there: P10 (Dec 30 h), P06 (Nov 40 h), P05 (Nov,
         // Dec), P01 (Dec, Jan), P07 (Nov, Dec), P04 (Nov 155 h), P02 (Jan 70 h) → 7;
         // not P08, P03.
@@ -390,8 +391,8 @@ mod tests {
         assert_eq!(value(&plain, &[], "2021-01", "n"), &Value::Int(9));
         assert_eq!(value(&plain, &[], "2021-01", "count"), &Value::Int(2));
         // Months before from_month count in the rolling window: 2020-12 (looking at
-        // 2020-10..12) counts P10, P08, P06, P05, P01, P07 (from Oct), P03 (from Oct), P04 (from
-        // Nov) → 8; in S: P10 (Dec), P06 (Nov only), P05, P01 (Dec), P07, P04 (Nov only) → 6;
+        // 2020-10..12) counts the persons observed in December: P10, P08, P06, P05, P01, P07
+        // (from Oct), P03 (from Oct), P04 (from Nov) → 8; in S: P10 (Dec), P06 (Nov only), P05, P01 (Dec), P07, P04 (Nov only) → 6;
         // the plain December share is P10, P05, P01, P07 → 4 of the same 8.
         let december = run(
             "calendar = true\nrolling = 3",
