@@ -11,10 +11,11 @@
 //! counted as "not in the status". Months before a person's observation begins are simply not
 //! counted. With w = 1 this is the plain monthly share, and nobody is censored.
 
+use super::persons::Persons;
 use super::common::group_exprs;
 use super::MetricInput;
 use crate::calendar::Month;
-use crate::table::{ALL, MISSING};
+use crate::table::MISSING;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -157,36 +158,19 @@ fn keys(frame: &DataFrame, group_by: &[String]) -> Result<Vec<Vec<String>>> {
 pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curve> {
     let failed = |err: PolarsError| anyhow!("counting monthly shares: {err}");
     let group_by = input.group_by;
-    let total_key: Vec<String> = group_by.iter().map(|_| ALL.to_string()).collect();
 
     // The population's groups and their sizes.
-    let mut groups: Vec<Vec<String>> = keys(&input.persons, group_by)?;
-    groups.sort();
-    groups.dedup();
-    if !group_by.is_empty() {
-        groups.push(total_key.clone());
-    } else {
-        groups = vec![total_key.clone()];
-    }
-    let position: HashMap<Vec<String>, usize> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.clone(), i))
-        .collect();
-    let total = position[&total_key];
+    let persons = Persons::of(input)?;
+    let groups = persons.groups.keys().to_vec();
+    let total = persons.groups.total();
     let mut population = vec![0i64; groups.len()];
     // Each person's group, by person index, so counted persons need no string keys.
     let mut group_of = vec![usize::MAX; input.panel.persons.height()];
-    let person_ids = input.persons.column("person")?.u32()?;
-    for (person, key) in person_ids.iter().zip(keys(&input.persons, group_by)?) {
-        let group = position[&key];
-        population[group] += 1;
-        if key != total_key {
-            population[total] += 1;
+    for (row, &person) in persons.ids.iter().enumerate() {
+        for g in persons.groups.counted_in(row) {
+            population[g] += 1;
         }
-        if let Some(person) = person {
-            group_of[person as usize] = group;
-        }
+        group_of[person as usize] = persons.groups.of_row(row);
     }
 
     // The counted person-months.
@@ -319,25 +303,34 @@ pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curv
             .agg(aggs)
             .collect()
             .map_err(failed)?;
-        let mut add = |frame: &DataFrame, keys: Vec<Vec<String>>| -> Result<()> {
+        let mut add = |frame: &DataFrame, groups: Vec<usize>| -> Result<()> {
             let (index, n, count, censored) = (
                 ints(frame, "index")?,
                 ints(frame, "n")?,
                 ints(frame, "count")?,
                 ints(frame, "censored")?,
             );
-            for (row, key) in keys.into_iter().enumerate() {
+            for (row, group) in groups.into_iter().enumerate() {
                 cells.insert(
-                    (position[&key], index[row] as i32),
+                    (group, index[row] as i32),
                     (n[row], count[row], censored[row]),
                 );
             }
             Ok(())
         };
         if !group_by.is_empty() {
-            add(&per_group, keys(&per_group, group_by)?)?;
+            let positions = keys(&per_group, group_by)?
+                .iter()
+                .map(|key| {
+                    persons
+                        .groups
+                        .position(key)
+                        .ok_or_else(|| anyhow!("internal: a counted month outside the groups"))
+                })
+                .collect::<Result<_>>()?;
+            add(&per_group, positions)?;
         }
-        add(&per_index, vec![total_key.clone(); per_index.height()])?;
+        add(&per_index, vec![total; per_index.height()])?;
     }
     Ok(Curve {
         groups,

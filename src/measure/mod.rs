@@ -1,11 +1,13 @@
 //! What every metric computes from, and the pieces several metrics share (`design/layout.md`'s
 //! `measure/`): the query's window, the population's persons and months (`input`), per-group
-//! aggregation with a total row (`common`), monthly counts and rolling points (`curve`), and
+//! aggregation with a total row (`common`), the persons as typed vectors with their
+//! groups (`persons`), monthly counts and rolling points (`curve`), and
 //! week-level runs (`weeks`). Below `metrics`: nothing here knows a metric.
 
 pub mod common;
 pub mod curve;
 pub mod input;
+pub mod persons;
 pub mod weeks;
 
 use crate::panel::Panel;

@@ -14,12 +14,13 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
+use crate::measure::persons::{cohort_text, Persons};
 use crate::measure::common::{groups_sum_to_total, parts_sum_to_whole, set_groups};
-use crate::table::{share, Col, Table, TableBuilder, Value, ALL, MISSING};
+use crate::table::{share, Col, Table, TableBuilder, Value, MISSING};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 pub const DEF: MetricDef = MetricDef {
     name: "describe",
@@ -145,7 +146,7 @@ impl<'a> Cohort<'a> {
             .iter()
             .map(|m| m.map_or(0, |m| Month::from_index(m as i32).year()))
             .collect();
-        let person_id = Self::text_of(persons, "person_id")?
+        let person_id = cohort_text(persons, "person_id", "person_id")?
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect();
@@ -159,21 +160,6 @@ impl<'a> Cohort<'a> {
 
     fn has(&self, name: &str) -> bool {
         self.persons.column(name).is_ok()
-    }
-
-    fn text_of(persons: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-        let failed = |e: PolarsError| anyhow!("computing describe: reading column {name}: {e}");
-        let column = persons
-            .column(name)
-            .map_err(failed)?
-            .cast(&DataType::String)
-            .map_err(failed)?;
-        Ok(column
-            .str()
-            .map_err(failed)?
-            .iter()
-            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(String::from))
-            .collect())
     }
 
     /// The column's cells as text, per row.
@@ -191,7 +177,7 @@ impl<'a> Cohort<'a> {
                 names.join(", ")
             ));
         }
-        Self::text_of(self.persons, name)
+        cohort_text(self.persons, name, key)
     }
 
     /// The column's cells as numbers, per row; a cell that is not a number is an error naming
@@ -285,30 +271,16 @@ impl Compute for Describe {
                     })
             })
             .collect::<Result<_>>()?;
-        let group_values: Vec<Vec<String>> = {
-            let columns = input
-                .group_by
-                .iter()
-                .map(|g| Cohort::text_of(&input.persons, g))
-                .collect::<Result<Vec<_>>>()?;
-            (0..rows.len())
-                .map(|i| {
-                    columns
-                        .iter()
-                        .map(|c| c[i].clone().unwrap_or_else(|| MISSING.to_string()))
-                        .collect()
-                })
-                .collect()
-        };
-        // Groups in sorted order, then everyone.
-        let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-        if !input.group_by.is_empty() {
-            for (i, key) in group_values.into_iter().enumerate() {
-                groups.entry(key).or_default().push(rows[i]);
-            }
-        }
-        let mut groups: Vec<(Vec<String>, Vec<usize>)> = groups.into_iter().collect();
-        groups.push((vec![ALL.to_string(); input.group_by.len()], rows.clone()));
+        // Groups in sorted order, then everyone: their members as cohort rows.
+        let population = Persons::of(input)?;
+        let groups: Vec<(Vec<String>, Vec<usize>)> = population
+            .groups
+            .keys()
+            .iter()
+            .cloned()
+            .zip(population.groups.members())
+            .map(|(key, members)| (key, members.into_iter().map(|i| rows[i]).collect()))
+            .collect();
 
         // The variables, in the order given: categorical first, then numeric.
         let mut variables: Vec<(String, Variable)> = Vec::new();
@@ -461,6 +433,7 @@ impl Compute for Describe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::ALL;
 
     fn run(params: &str, group_by: &[&str]) -> Result<Table> {
         crate::metrics::testing::run_tiny(&DEF, params, group_by, &Window::default())

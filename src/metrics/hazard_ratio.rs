@@ -14,8 +14,8 @@
 //! to the end of follow-up.
 
 use super::retention::reject_calendar_window;
-use super::time_to_event::{group_keys, groups_with_total};
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::persons::{cohort_text, Persons};
 use crate::stats::cox::hazard_ratio;
 use crate::table::{Relation, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
@@ -93,23 +93,10 @@ struct Spell {
 }
 
 impl HazardRatio {
-    /// Each person of `input.persons` (in its order) with their group key and spell, if any.
-    fn spells(&self, input: &MetricInput<'_>) -> Result<Vec<(Vec<String>, Option<Spell>)>> {
+    /// The spell of each of `persons` (in their order), if any.
+    fn spells(&self, input: &MetricInput<'_>, persons: &Persons) -> Result<Vec<Option<Spell>>> {
         let failed = |err: PolarsError| anyhow!("computing {}: {err}", DEF.name);
-        let arm = input
-            .panel
-            .persons
-            .column(self.arm.as_str())
-            .map_err(|_| {
-                anyhow!(
-                    "arm = \"{}\": the cohort has no column {}",
-                    self.arm,
-                    self.arm
-                )
-            })?
-            .cast(&DataType::String)
-            .map_err(failed)?;
-        let arm = arm.str().map_err(failed)?;
+        let arm = cohort_text(&input.panel.persons, &self.arm, "arm")?;
         let size = input.panel.persons.height();
         let (person, rel, status) =
             crate::measure::common::person_month_status(&input.months, &self.status)
@@ -138,22 +125,10 @@ impl HazardRatio {
                 }
             }
         }
-        let persons = &input.persons;
-        let ids = persons
-            .column("person")
-            .map_err(failed)?
-            .u32()
-            .map_err(failed)?;
-        let followup = persons
-            .column("followup_months")
-            .map_err(failed)?
-            .i32()
-            .map_err(failed)?;
-        let keys = group_keys(persons, input.group_by)?;
-        let mut out = Vec::with_capacity(persons.height());
-        for ((p, last), key) in ids.iter().zip(followup.iter()).zip(keys) {
-            let p = p.ok_or_else(|| anyhow!("internal: a person without an index"))? as usize;
-            let spell = match (first[p], exit[p], last) {
+        let mut out = Vec::with_capacity(persons.len());
+        for (&p, last) in persons.ids.iter().zip(&persons.followup) {
+            let p = p as usize;
+            let spell = match (first[p], exit[p], *last) {
                 (Some(f), Some(x), _) => Some((x - f, true)),
                 (Some(f), None, Some(last)) => Some((last.max(f) - f, false)),
                 _ => None,
@@ -161,13 +136,13 @@ impl HazardRatio {
             .map(|(time, lost)| Spell {
                 time: time as u32,
                 lost,
-                treated: match arm.get(p) {
+                treated: match arm[p].as_deref() {
                     Some(a) if a == self.treatment => Some(true),
                     Some(a) if a == self.control => Some(false),
                     _ => None,
                 },
             });
-            out.push((key, spell));
+            out.push(spell);
         }
         Ok(out)
     }
@@ -210,8 +185,8 @@ impl Compute for HazardRatio {
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
-        let spells = self.spells(input)?;
-        let keys: Vec<Vec<String>> = spells.iter().map(|(k, _)| k.clone()).collect();
+        let persons = Persons::of(input)?;
+        let spells = self.spells(input, &persons)?;
         let mut t = TableBuilder::new();
         let groups: Vec<_> = input.group_by.iter().map(|g| t.group(g.as_str())).collect();
         let n = t.persons("n");
@@ -257,12 +232,13 @@ impl Compute for HazardRatio {
             });
         }
         let mut failures = Vec::new();
-        for (key, members) in groups_with_total(&keys, input.group_by) {
+        let keys = persons.groups.keys();
+        for (key, members) in keys.iter().zip(persons.groups.members()) {
             let (mut time, mut lost, mut treated) = (Vec::new(), Vec::new(), Vec::new());
             let mut other = 0i64;
             let mut counts = [[0i64; 2]; 2]; // [control, treatment] × [n, events]
             for i in members {
-                let Some(spell) = &spells[i].1 else {
+                let Some(spell) = &spells[i] else {
                     continue;
                 };
                 match spell.treated {
@@ -278,7 +254,7 @@ impl Compute for HazardRatio {
             }
             let [control, treatment] = counts;
             let mut row = t.row();
-            for (&g, k) in groups.iter().zip(&key) {
+            for (&g, k) in groups.iter().zip(key) {
                 row.text(g, k.as_str());
             }
             row.int(n, control[0] + treatment[0])
@@ -618,7 +594,10 @@ mod tests {
         let statuses = StatusParams::default();
         let input = prepare(&panel, Scope::everyone(&[], &window, &statuses)).unwrap();
         let err = metric.compute(&input).err().unwrap().to_string();
-        assert!(err.starts_with("arm = \"group\""), "{err}");
+        assert_eq!(
+            err,
+            "arm: the cohort has no column \"group\" (its columns: arm, project, municipality, sex, birth_year)"
+        );
     }
 
     #[test]

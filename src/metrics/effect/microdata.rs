@@ -2,68 +2,9 @@
 //! person-level outcome, and the spread of the per-`by` effects.
 
 use super::*;
+use crate::measure::persons::{cohort_text, Persons};
 
-/// The cohort columns a query may name (the person table's columns but the fixed ones).
-pub(super) fn cohort_columns(frame: &DataFrame) -> Vec<String> {
-    const FIXED: [&str; 8] = [
-        "person",
-        "person_id",
-        "start_date",
-        "start_month",
-        "start_week",
-        "first_observed_rel_month",
-        "followup_months",
-        "end_date",
-    ];
-    frame
-        .get_column_names()
-        .into_iter()
-        .map(|c| c.to_string())
-        .filter(|c| !FIXED.contains(&c.as_str()))
-        .collect()
-}
-
-/// A cohort column as text, indexed by person (empty cells read [`MISSING`]); the error names
-/// the parameter.
-pub(super) fn cohort_text(frame: &DataFrame, name: &str, key: &str) -> Result<Vec<String>> {
-    let columns = cohort_columns(frame);
-    if !columns.iter().any(|c| c == name) {
-        bail!(
-            "{key}: {name:?} is not a cohort column (cohort columns: {})",
-            columns.join(", ")
-        );
-    }
-    let failed = |err: polars::prelude::PolarsError| anyhow!("computing effect: {err}");
-    let column = frame
-        .column(name)
-        .map_err(failed)?
-        .cast(&DataType::String)
-        .map_err(failed)?;
-    let values = column
-        .str()
-        .map_err(failed)?
-        .iter()
-        .map(|v| v.filter(|v| !v.is_empty()).unwrap_or(MISSING).to_string())
-        .collect();
-    Ok(values)
-}
-
-pub(super) fn text_rows(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
-    let failed = |err: polars::prelude::PolarsError| anyhow!("computing effect: {err}");
-    let column = frame
-        .column(name)
-        .map_err(failed)?
-        .cast(&DataType::String)
-        .map_err(failed)?;
-    Ok(column
-        .str()
-        .map_err(failed)?
-        .iter()
-        .map(|v| v.unwrap_or(MISSING).to_string())
-        .collect())
-}
-
-pub(super) fn person_ids(frame: &DataFrame) -> Result<Vec<u32>> {
+fn person_ids(frame: &DataFrame) -> Result<Vec<u32>> {
     let failed = |err: polars::prelude::PolarsError| anyhow!("computing effect: {err}");
     let column = frame
         .column("person")
@@ -108,8 +49,14 @@ impl Effect {
             .as_ref()
             .ok_or_else(|| anyhow!("outcome: no outcome metric to compute"))?;
         Compute::check_groups(self, input.group_by).map_err(|e| anyhow!(e))?;
-        let cohort = &input.panel.persons;
-        let arm_of = cohort_text(cohort, &p.arm, "arm")?;
+        // Indexed by person; an empty arm or `by` cell reads as MISSING, as in a group column.
+        let cohort_text = |name: &str, key: &str| -> Result<Vec<String>> {
+            Ok(cohort_text(&input.panel.persons, name, key)?
+                .into_iter()
+                .map(|v| v.unwrap_or_else(|| MISSING.to_string()))
+                .collect())
+        };
+        let arm_of = cohort_text(&p.arm, "arm")?;
         for (key, value) in [("treatment", &p.treatment), ("control", &p.control)] {
             if !arm_of.contains(value) {
                 let values: BTreeSet<&String> = arm_of.iter().collect();
@@ -126,7 +73,7 @@ impl Effect {
         }
         let by_of =
             p.by.as_ref()
-                .map(|by| cohort_text(cohort, by, "by"))
+                .map(|by| cohort_text(by, "by"))
                 .transpose()?;
 
         let outcome = inner.person_outcome(input)?.ok_or_else(|| {
@@ -145,27 +92,18 @@ impl Effect {
         }
         let values = outcome_values(&outcome)?;
 
-        // The population, in person order, with its group keys.
-        let persons = person_ids(&input.persons)?;
-        let group_columns: Vec<Vec<String>> = input
-            .group_by
-            .iter()
-            .map(|g| text_rows(&input.persons, g))
-            .collect::<Result<_>>()?;
+        // The population, in person order (a float sum depends on the order of its terms).
+        let persons = Persons::of(input)?;
+        let groups = &persons.groups;
         let mut order: Vec<usize> = (0..persons.len()).collect();
-        order.sort_by_key(|&i| persons[i]);
+        order.sort_by_key(|&i| persons.ids[i]);
 
-        let total_key: Vec<String> = input.group_by.iter().map(|_| ALL.to_string()).collect();
-        let mut groups: BTreeSet<Vec<String>> = BTreeSet::new();
-        let mut by_values: HashMap<Vec<String>, BTreeSet<String>> = HashMap::new();
-        let mut tallies: HashMap<(Vec<String>, String), [Arm; 2]> = HashMap::new();
+        // Per group: the `by` values seen, and the arms' tallies per `by` value (ALL: any).
+        let mut by_values: Vec<BTreeSet<String>> = vec![BTreeSet::new(); groups.len()];
+        let mut tallies: HashMap<(usize, String), [Arm; 2]> = HashMap::new();
         let mut neither = 0u64;
         for &i in &order {
-            let person = persons[i];
-            let key: Vec<String> = group_columns.iter().map(|c| c[i].clone()).collect();
-            if !input.group_by.is_empty() {
-                groups.insert(key.clone());
-            }
+            let person = persons.ids[i];
             let arm = &arm_of[person as usize];
             let slot = if *arm == p.treatment {
                 0
@@ -176,18 +114,14 @@ impl Effect {
                 continue;
             };
             let by = by_of.as_ref().map(|b| b[person as usize].clone());
-            let mut keys = vec![key.clone()];
-            if key != total_key {
-                keys.push(total_key.clone());
-            }
-            for key in keys {
+            for g in groups.counted_in(i) {
                 let mut bys = vec![ALL.to_string()];
                 if let Some(by) = &by {
-                    by_values.entry(key.clone()).or_default().insert(by.clone());
+                    by_values[g].insert(by.clone());
                     bys.push(by.clone());
                 }
                 for by in bys {
-                    let tally = &mut tallies.entry((key.clone(), by)).or_default()[slot];
+                    let tally = &mut tallies.entry((g, by)).or_default()[slot];
                     tally.population += 1;
                     match values.get(&person) {
                         Some(Some(v)) => tally.values.push(*v),
@@ -197,25 +131,16 @@ impl Effect {
                 }
             }
         }
-        let mut ordered: Vec<Vec<String>> = groups.into_iter().collect();
-        ordered.push(total_key);
-
         let mut rows = Vec::new();
-        for key in ordered {
+        for (g, key) in groups.keys().iter().enumerate() {
             let mut bys: Vec<Option<String>> = Vec::new();
             if p.by.is_some() {
-                bys.extend(
-                    by_values
-                        .get(&key)
-                        .into_iter()
-                        .flatten()
-                        .map(|b| Some(b.clone())),
-                );
+                bys.extend(by_values[g].iter().map(|b| Some(b.clone())));
             }
             bys.push(None);
             for by in bys {
                 let arms = tallies
-                    .get(&(key.clone(), by.clone().unwrap_or_else(|| ALL.to_string())))
+                    .get(&(g, by.clone().unwrap_or_else(|| ALL.to_string())))
                     .cloned()
                     .unwrap_or_default();
                 let mut row_key = key.clone();

@@ -723,7 +723,7 @@ fn bad_columns_and_values_are_named() {
     .unwrap()
     .to_string();
     assert!(
-        e.starts_with("arm: \"group\" is not a cohort column")
+        e.starts_with("arm: the cohort has no column \"group\"")
             && e.contains("arm, project, municipality"),
         "{e}"
     );
@@ -766,7 +766,7 @@ fn bad_columns_and_values_are_named() {
     .unwrap()
     .to_string();
     assert!(
-        e.starts_with("by: \"kommune\" is not a cohort column"),
+        e.starts_with("by: the cohort has no column \"kommune\""),
         "{e}"
     );
 }

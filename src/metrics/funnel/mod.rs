@@ -19,9 +19,10 @@
 //! With `published` (the report's own stage counts) the metric needs no dataset and prints the
 //! published funnel with its effect, noting where the report's counts disagree with each other.
 
+use crate::measure::persons::{cohort_text, Persons};
 use super::{resolve, Compute, MetricDef, MetricInput};
 use crate::calendar::Month;
-use crate::table::{share, Col, Relation, Table, TableBuilder, ALL};
+use crate::table::{share, Col, Relation, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -230,47 +231,6 @@ impl Funnel {
         Ok(())
     }
 
-    /// A cohort column as text per person (trimmed, empty as `None`); the error names the key.
-    fn cohort_text(
-        &self,
-        input: &MetricInput<'_>,
-        name: &str,
-        key: &str,
-    ) -> Result<HashMap<u32, String>> {
-        let persons = &input.panel.persons;
-        let failed = |e: PolarsError| anyhow!("computing funnel: reading column {name}: {e}");
-        let Ok(column) = persons.column(name) else {
-            let names: Vec<&str> = persons
-                .get_column_names()
-                .into_iter()
-                .map(|n| n.as_str())
-                .filter(|n| *n != "person")
-                .collect();
-            return Err(anyhow!(
-                "{key}: the cohort has no column \"{name}\" (its columns: {})",
-                names.join(", ")
-            ));
-        };
-        let column = column.cast(&DataType::String).map_err(failed)?;
-        let person = persons
-            .column("person")
-            .map_err(failed)?
-            .cast(&DataType::UInt32)
-            .map_err(failed)?;
-        let mut out = HashMap::new();
-        for (p, v) in person
-            .u32()
-            .map_err(failed)?
-            .iter()
-            .zip(column.str().map_err(failed)?.iter())
-        {
-            if let (Some(p), Some(v)) = (p, v.map(str::trim).filter(|v| !v.is_empty())) {
-                out.insert(p, v.to_string());
-            }
-        }
-        Ok(out)
-    }
-
     /// For each person with a panel row in the measured month: (full, partial).
     fn measured(&self, input: &MetricInput<'_>) -> Result<HashMap<u32, (bool, bool)>> {
         let failed = |e: PolarsError| anyhow!("computing funnel: {e}");
@@ -391,53 +351,31 @@ impl Compute for Funnel {
         if let Some(p) = &self.published {
             return Ok(self.published_table(p));
         }
-        let reasons = self.cohort_text(
-            input,
+        // Indexed by person.
+        let cohort = &input.panel.persons;
+        let reasons = cohort_text(
+            cohort,
             &self.deregistration_reason_column,
             "deregistration_reason_column",
         )?;
-        let weeks_text = self.cohort_text(input, &self.active_column, "active_column")?;
+        let weeks_text = cohort_text(cohort, &self.active_column, "active_column")?;
         let measured = self.measured(input)?;
 
-        let failed = |e: PolarsError| anyhow!("computing funnel: reading the persons: {e}");
-        let persons = &input.persons;
-        let person = persons
-            .column("person")
-            .map_err(failed)?
-            .cast(&DataType::UInt32)
-            .map_err(failed)?;
-        let person = person.u32().map_err(failed)?;
-        let group_columns: Vec<Vec<String>> = input
-            .group_by
-            .iter()
-            .map(|g| -> Result<Vec<String>> {
-                let c = persons
-                    .column(g)
-                    .map_err(failed)?
-                    .cast(&DataType::String)
-                    .map_err(failed)?;
-                Ok(c.str()
-                    .map_err(failed)?
-                    .iter()
-                    .map(|v| v.unwrap_or_default().to_string())
-                    .collect())
-            })
-            .collect::<Result<_>>()?;
-        let person_ids = self.cohort_text(input, "person_id", "person_id")?;
+        let person_ids = cohort_text(cohort, "person_id", "person_id")?;
 
-        let mut groups: BTreeMap<Vec<String>, Counts> = BTreeMap::new();
-        let mut total = Counts::default();
+        let persons = Persons::of(input)?;
+        let groups = &persons.groups;
+        let mut counts = vec![Counts::default(); groups.len()];
         let mut all_reasons: BTreeSet<String> = BTreeSet::new();
-        for (row, p) in person.iter().enumerate() {
-            let Some(p) = p else { continue };
-            let key: Vec<String> = group_columns.iter().map(|c| c[row].clone()).collect();
-            let counts = groups.entry(key).or_default();
+        for (row, &person) in persons.ids.iter().enumerate() {
+            let p = person as usize;
             let mut add = |f: &dyn Fn(&mut Counts)| {
-                f(counts);
-                f(&mut total);
+                for g in groups.counted_in(row) {
+                    f(&mut counts[g]);
+                }
             };
             add(&|c| c.referred += 1);
-            if let Some(reason) = reasons.get(&p) {
+            if let Some(reason) = &reasons[p] {
                 all_reasons.insert(reason.clone());
                 add(&|c| {
                     c.deregistered += 1;
@@ -445,7 +383,7 @@ impl Compute for Funnel {
                 });
                 continue;
             }
-            let weeks = match weeks_text.get(&p) {
+            let weeks = match &weeks_text[p] {
                 None => None,
                 Some(text) => match text.parse::<f64>() {
                     Ok(w) if w.is_finite() => Some(w),
@@ -453,7 +391,7 @@ impl Compute for Funnel {
                         return Err(anyhow!(
                             "active_column: column \"{}\" has the non-numeric value \"{text}\" (person_id {}); it must hold the weeks in the programme",
                             self.active_column,
-                            person_ids.get(&p).map_or("?", |s| s.as_str())
+                            person_ids[p].as_deref().unwrap_or("?")
                         ))
                     }
                 },
@@ -463,19 +401,14 @@ impl Compute for Funnel {
                 continue;
             }
             add(&|c| c.active += 1);
-            match measured.get(&p) {
+            match measured.get(&person) {
                 None => add(&|c| c.active_not_observed += 1),
                 Some((true, _)) => add(&|c| c.full += 1),
                 Some((false, true)) => add(&|c| c.partial += 1),
                 Some((false, false)) => {}
             }
         }
-        let mut rows: Vec<(Vec<String>, Counts)> = if input.group_by.is_empty() {
-            Vec::new()
-        } else {
-            groups.into_iter().collect()
-        };
-        rows.push((vec![ALL.to_string(); input.group_by.len()], total));
+        let rows: Vec<(Vec<String>, Counts)> = groups.keys().iter().cloned().zip(counts).collect();
         let reasons: Vec<String> = all_reasons.into_iter().collect();
         let mut table = self.table(input.group_by, &rows, &reasons, true, (true, true));
         table.notes.push(format!(

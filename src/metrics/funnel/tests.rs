@@ -2,7 +2,7 @@ use super::*;
 use crate::metrics::testing::{prepare, tiny_panel, Scope};
 use crate::metrics::Window;
 use crate::panel::{Panel, StatusParams};
-use crate::table::Value;
+use crate::table::{Value, ALL};
 
 fn metric(params: &str) -> Box<dyn crate::metrics::Metric> {
     (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap()

@@ -20,11 +20,11 @@ use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::stats::km::{kaplan_meier, KaplanMeier, KmQuantile};
 use crate::stats::logrank::logrank;
-use crate::table::{Col, Relation, Table, TableBuilder, Value, ALL};
+use crate::measure::persons::Persons;
+use crate::table::{Col, Relation, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 mod table;
 
@@ -134,8 +134,8 @@ impl TimeToEvent {
             .or_else(|| window.to.map(|to| to.max(0) as u32))
     }
 
-    /// Each person of `input.persons` (in its order), with their group key.
-    fn fates(&self, input: &MetricInput<'_>) -> Result<Vec<(Vec<String>, Fate)>> {
+    /// The fate of each of `persons` (in their order).
+    fn fates(&self, input: &MetricInput<'_>, persons: &Persons) -> Result<Vec<Fate>> {
         let failed = |err: PolarsError| anyhow!("computing {}: {err}", DEF.name);
         let horizon = self.horizon(input.window);
         let size = input.panel.persons.height();
@@ -157,32 +157,15 @@ impl TimeToEvent {
                 already[p] = true;
             }
         }
-        let persons = &input.persons;
-        let ids = persons
-            .column("person")
-            .map_err(failed)?
-            .u32()
-            .map_err(failed)?;
-        let first_observed = persons
-            .column("first_observed_rel_month")
-            .map_err(failed)?
-            .i32()
-            .map_err(failed)?;
-        let followup = persons
-            .column("followup_months")
-            .map_err(failed)?
-            .i32()
-            .map_err(failed)?;
-        let groups = group_keys(persons, input.group_by)?;
-        let mut fates = Vec::with_capacity(persons.height());
-        for (((p, fo), fu), key) in ids
+        let mut fates = Vec::with_capacity(persons.len());
+        for ((&p, fo), fu) in persons
+            .ids
             .iter()
-            .zip(first_observed.iter())
-            .zip(followup.iter())
-            .zip(groups)
+            .zip(&persons.first_observed)
+            .zip(&persons.followup)
         {
-            let p = p.ok_or_else(|| anyhow!("internal: a person without an index"))? as usize;
-            let fate = match (fo, fu) {
+            let p = p as usize;
+            let fate = match (*fo, *fu) {
                 (Some(fo), Some(fu)) if fo <= 0 && fu >= 0 => {
                     if self.exclude_already && already[p] {
                         Fate::Already
@@ -196,49 +179,10 @@ impl TimeToEvent {
                 }
                 _ => Fate::NotObserved,
             };
-            fates.push((key, fate));
+            fates.push(fate);
         }
         Ok(fates)
     }
-}
-
-/// The group key of each row of the person table (empty keys without `group_by`).
-pub(crate) fn group_keys(persons: &DataFrame, group_by: &[String]) -> Result<Vec<Vec<String>>> {
-    let mut keys = vec![Vec::with_capacity(group_by.len()); persons.height()];
-    for g in group_by {
-        let values = persons
-            .column(g.as_str())
-            .and_then(|c| c.cast(&DataType::String))
-            .map_err(|err| anyhow!("internal: group column {g}: {err}"))?;
-        let values = values
-            .str()
-            .map_err(|err| anyhow!("internal: group column {g}: {err}"))?;
-        for (key, v) in keys.iter_mut().zip(values.iter()) {
-            key.push(v.unwrap_or(crate::table::MISSING).to_string());
-        }
-    }
-    Ok(keys)
-}
-
-/// `(key, member indices)` for each group in sorted order, then `(all)` over everyone. Without
-/// `group_by`, only the total, with an empty key.
-pub(crate) fn groups_with_total(
-    keys: &[Vec<String>],
-    group_by: &[String],
-) -> Vec<(Vec<String>, Vec<usize>)> {
-    let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
-    if !group_by.is_empty() {
-        let mut map: BTreeMap<&Vec<String>, Vec<usize>> = BTreeMap::new();
-        for (i, key) in keys.iter().enumerate() {
-            map.entry(key).or_default().push(i);
-        }
-        groups.extend(map.into_iter().map(|(k, v)| (k.clone(), v)));
-    }
-    groups.push((
-        group_by.iter().map(|_| ALL.to_string()).collect(),
-        (0..keys.len()).collect(),
-    ));
-    groups
 }
 
 impl Compute for TimeToEvent {
@@ -276,18 +220,19 @@ impl Compute for TimeToEvent {
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
-        let fates = self.fates(input)?;
+        let persons = Persons::of(input)?;
+        let fates = self.fates(input, &persons)?;
         let last_month = self.horizon(input.window).or_else(|| {
             fates
                 .iter()
-                .filter_map(|(_, f)| match f {
+                .filter_map(|f| match f {
                     Fate::Timed(t, _) => Some(*t),
                     _ => None,
                 })
                 .max()
         });
-        let keys: Vec<Vec<String>> = fates.iter().map(|(k, _)| k.clone()).collect();
-        let groups = groups_with_total(&keys, input.group_by);
+        let groups = &persons.groups;
+        let members = groups.members();
         let mut notes = Vec::new();
         // The log-rank test across the groups (not the total), shown on the total's summary row.
         let mut test = None;
@@ -295,9 +240,9 @@ impl Compute for TimeToEvent {
             let mut time = Vec::new();
             let mut event = Vec::new();
             let mut label = Vec::new();
-            for (g, (_, members)) in groups[..groups.len() - 1].iter().enumerate() {
+            for (g, members) in members[..groups.total()].iter().enumerate() {
                 for &i in members {
-                    if let Fate::Timed(t, e) = fates[i].1 {
+                    if let Fate::Timed(t, e) = fates[i] {
                         time.push(f64::from(t));
                         event.push(e);
                         label.push(g);
@@ -321,10 +266,9 @@ impl Compute for TimeToEvent {
         }
         let mut table = TableBuilder::new();
         let cols = self.columns(&mut table, input.group_by);
-        let total = groups.len() - 1;
-        for (g, (key, members)) in groups.iter().enumerate() {
-            let members: Vec<&Fate> = members.iter().map(|&i| &fates[i].1).collect();
-            let test = if g == total { test } else { None };
+        for (g, (key, members)) in groups.keys().iter().zip(&members).enumerate() {
+            let members: Vec<&Fate> = members.iter().map(|&i| &fates[i]).collect();
+            let test = if g == groups.total() { test } else { None };
             self.group_rows(&mut table, &cols, key, &members, last_month, test)?;
         }
         let end = match self.horizon(input.window) {
