@@ -2,7 +2,7 @@
 //! turning a polars result into a [`Table`] with the right column kinds.
 
 use super::{MetricInput, Window};
-use crate::table::{share, Col, Kind, Relation, Row, Table, TableBuilder, Value, ALL};
+use crate::table::{share, Col, Kind, Relation, Row, Table, TableBuilder, Value, ALL, MISSING};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 
@@ -249,6 +249,92 @@ pub fn parts_sum_to_whole(keys: &[&str], part: &str, whole: &str) -> Relation {
     }
 }
 
+/// Every person of the population with the columns of `per_person` (one row per person, keyed
+/// by `person`); a person without a row there gets nulls, so that a group where nobody had the
+/// outcome still shows its n.
+pub fn every_person(input: &MetricInput<'_>, per_person: LazyFrame) -> LazyFrame {
+    left_join(input.persons.clone().lazy(), per_person)
+}
+
+/// `frame` with the columns of `per_person` joined on `person` (nulls where it has no row).
+pub fn left_join(frame: LazyFrame, per_person: LazyFrame) -> LazyFrame {
+    frame.join(
+        per_person,
+        [col("person")],
+        [col("person")],
+        JoinArgs::new(JoinType::Left),
+    )
+}
+
+/// A confidence level parameter: strictly between 0 and 1.
+pub fn check_level(level: f64) -> Result<(), String> {
+    if level > 0.0 && level < 1.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "level = {level}: must lie strictly between 0 and 1 (e.g. 0.95)"
+        ))
+    }
+}
+
+/// The group columns, then persons `n` and `count` with `share` = count / n, and `n_censored`:
+/// the columns of a share of persons (`by_group` of the aggregations of the same names).
+pub fn share_specs(group_by: &[String]) -> Vec<Spec<'_>> {
+    let mut specs: Vec<Spec<'_>> = group_by.iter().map(|g| group(g)).collect();
+    specs.extend([
+        persons("n"),
+        persons("count"),
+        share_of("share", "count", "n"),
+        persons("n_censored"),
+    ]);
+    specs
+}
+
+/// A result column as text per row (null: [`MISSING`]).
+pub fn texts(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
+    Ok(frame
+        .column(name)?
+        .cast(&DataType::String)?
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or(MISSING).to_string())
+        .collect())
+}
+
+/// A result column of counts per row (null: 0).
+pub fn ints(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
+    Ok(frame
+        .column(name)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect())
+}
+
+/// The `person` column (panel person indices) of a frame.
+pub fn person_index(frame: &DataFrame) -> PolarsResult<&UInt32Chunked> {
+    frame.column("person")?.u32()
+}
+
+/// The aggregations of a share of persons, from a boolean column `eligible` (the person counts
+/// in n) and `hit` (the person has the outcome): `n`, `count` (hit among the eligible) and
+/// `n_censored` (not eligible), as [`share_specs`] reads them.
+pub fn share_aggs(hit: Expr) -> [Expr; 3] {
+    [
+        col("eligible").cast(DataType::Int64).sum().alias("n"),
+        hit.and(col("eligible"))
+            .cast(DataType::Int64)
+            .sum()
+            .alias("count"),
+        col("eligible")
+            .not()
+            .cast(DataType::Int64)
+            .sum()
+            .alias("n_censored"),
+    ]
+}
+
 /// `len()` as a persons count, for aggregations.
 pub fn count_persons(name: &str) -> Expr {
     len().cast(DataType::Int64).alias(name)
@@ -268,20 +354,10 @@ pub fn any_in_window(input: &MetricInput<'_>, flag: Expr, name: &str) -> LazyFra
             flag.any(true).alias(name),
             len().cast(DataType::Int64).alias("observed_months"),
         ]);
-    input
-        .persons
-        .clone()
-        .lazy()
-        .join(
-            observed,
-            [col("person")],
-            [col("person")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns([
-            col(name).fill_null(lit(false)),
-            col("observed_months").fill_null(lit(0i64)),
-        ])
+    every_person(input, observed).with_columns([
+        col(name).fill_null(lit(false)),
+        col("observed_months").fill_null(lit(0i64)),
+    ])
 }
 
 /// The sum of a float column rounded term by term to `decimals` decimals and added as integers.
@@ -308,7 +384,7 @@ pub fn person_month_status(
     months: &DataFrame,
     status: &str,
 ) -> PolarsResult<(UInt32Chunked, Int32Chunked, BooleanChunked)> {
-    let person = months.column("person")?.u32()?.clone();
+    let person = person_index(months)?.clone();
     let rel_month = months.column("rel_month")?.i32()?.clone();
     let flag = months
         .column(status)?

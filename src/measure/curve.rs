@@ -11,11 +11,10 @@
 //! counted as "not in the status". Months before a person's observation begins are simply not
 //! counted. With w = 1 this is the plain monthly share, and nobody is censored.
 
+use super::common::{group_exprs, ints, person_index, texts};
 use super::persons::Persons;
-use super::common::group_exprs;
-use super::MetricInput;
+use super::{MetricInput, Window};
 use crate::calendar::Month;
-use crate::table::MISSING;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -113,6 +112,23 @@ pub fn index_label(calendar: bool, index: i32) -> String {
     }
 }
 
+/// Checks a curve's calendar window: `from_month`/`to_month` are months in order, and given only
+/// when the curve is `calendar`.
+pub fn check_calendar_window(window: &Window, calendar: bool) -> Result<(), String> {
+    if calendar {
+        let from = parse_month("from_month", &window.from_month)?;
+        let to = parse_month("to_month", &window.to_month)?;
+        if let (Some(from), Some(to)) = (from, to) {
+            if from > to {
+                return Err("window.from_month is after window.to_month".into());
+            }
+        }
+    } else if window.from_month.is_some() || window.to_month.is_some() {
+        return Err("window.from_month / window.to_month need calendar = true (by rel_month use window.from / window.to)".into());
+    }
+    Ok(())
+}
+
 /// Parses a window's `YYYY-MM` bound into a month index; the error names the key.
 pub fn parse_month(key: &str, value: &Option<String>) -> Result<Option<i32>, String> {
     match value {
@@ -123,31 +139,11 @@ pub fn parse_month(key: &str, value: &Option<String>) -> Result<Option<i32>, Str
     }
 }
 
-fn strings(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
-    Ok(frame
-        .column(name)?
-        .cast(&DataType::String)?
-        .str()?
-        .iter()
-        .map(|v| v.unwrap_or(MISSING).to_string())
-        .collect())
-}
-
-fn ints(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
-    Ok(frame
-        .column(name)?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect())
-}
-
 /// The group key of each row of `frame` (group columns in order).
 fn keys(frame: &DataFrame, group_by: &[String]) -> Result<Vec<Vec<String>>> {
     let columns = group_by
         .iter()
-        .map(|g| strings(frame, g))
+        .map(|g| texts(frame, g))
         .collect::<Result<Vec<_>>>()?;
     Ok((0..frame.height())
         .map(|row| columns.iter().map(|c| c[row].clone()).collect())
@@ -209,14 +205,7 @@ pub fn curve(input: &MetricInput<'_>, request: &CurveRequest<'_>) -> Result<Curv
         .collect()
         .map_err(failed)?;
     let mut observed = vec![0i64; groups.len()];
-    for person in counted
-        .column("person")
-        .map_err(failed)?
-        .u32()
-        .map_err(failed)?
-        .iter()
-        .flatten()
-    {
+    for person in person_index(&counted).map_err(failed)?.iter().flatten() {
         let group = group_of[person as usize];
         observed[group] += 1;
         if group != total {

@@ -1,6 +1,7 @@
 //! Cuts the panel down to what one query's metric sees: the population's persons with their group
 //! columns, and their months with the query's status definitions applied.
 
+use super::common::person_index;
 use super::{MetricInput, Window};
 use crate::panel::{statuses::status_exprs, Panel, StatusParams};
 use crate::table::MISSING;
@@ -47,6 +48,14 @@ const PERSON_COLUMNS: [&str; 5] = [
     "first_observed_rel_month",
     "followup_months",
 ];
+
+/// A group column as text, an empty cell reading [`MISSING`].
+fn group_text(group: &str) -> Expr {
+    col(group)
+        .cast(DataType::String)
+        .fill_null(lit(MISSING))
+        .alias(group)
+}
 
 pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>> {
     let failed = |err: PolarsError| anyhow!("selecting the population: {err}");
@@ -98,16 +107,7 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
             JoinArgs::new(JoinType::Semi),
         );
     }
-    let group_columns: Vec<Expr> = scope
-        .group_by
-        .iter()
-        .map(|g| {
-            col(g.as_str())
-                .cast(DataType::String)
-                .fill_null(lit(MISSING))
-                .alias(g.as_str())
-        })
-        .collect();
+    let group_columns: Vec<Expr> = scope.group_by.iter().map(|g| group_text(g)).collect();
     let persons = persons
         .select(
             PERSON_COLUMNS
@@ -122,23 +122,11 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
     // Restrict the months to the population by a mask over person indices, and give them the
     // group columns by gathering from the person table: both avoid a join, which would copy
     // every panel column (gigabytes for a million persons).
-    let person = months
-        .column("person")
-        .map_err(failed)?
-        .u32()
-        .map_err(failed)?
-        .clone();
+    let person = person_index(&months).map_err(failed)?.clone();
     let everyone = persons.height() == panel.persons.height();
     if !everyone {
         let mut member = vec![false; panel.persons.height()];
-        for p in persons
-            .column("person")
-            .map_err(failed)?
-            .u32()
-            .map_err(failed)?
-            .iter()
-            .flatten()
-        {
+        for p in person_index(&persons).map_err(failed)?.iter().flatten() {
             member[p as usize] = true;
         }
         let mask: BooleanChunked = person
@@ -147,10 +135,7 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
             .collect();
         months = months.filter(&mask).map_err(failed)?;
     }
-    let indices: Vec<IdxSize> = months
-        .column("person")
-        .map_err(failed)?
-        .u32()
+    let indices: Vec<IdxSize> = person_index(&months)
         .map_err(failed)?
         .iter()
         .map(|p| p.unwrap_or(0) as IdxSize)
@@ -164,11 +149,7 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
                 scope
                     .group_by
                     .iter()
-                    .map(|g| {
-                        col(g.as_str())
-                            .cast(DataType::String)
-                            .fill_null(lit(MISSING))
-                    })
+                    .map(|g| group_text(g))
                     .collect::<Vec<_>>(),
             )
             .collect()

@@ -24,7 +24,8 @@ pub struct Persons {
 impl Persons {
     pub fn of(input: &MetricInput<'_>) -> Result<Persons> {
         let frame = &input.persons;
-        let failed = |err: PolarsError| anyhow!("internal: reading the population's persons: {err}");
+        let failed =
+            |err: PolarsError| anyhow!("internal: reading the population's persons: {err}");
         let ints = |name: &str| -> Result<Vec<Option<i32>>> {
             Ok(frame
                 .column(name)

@@ -14,8 +14,8 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
-use crate::measure::persons::{cohort_text, Persons};
 use crate::measure::common::{groups_sum_to_total, parts_sum_to_whole, set_groups};
+use crate::measure::persons::{cohort_text, Persons};
 use crate::table::{share, Col, Table, TableBuilder, Value, MISSING};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -250,21 +250,17 @@ impl Compute for Describe {
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         self.validate().map_err(|e| anyhow!(e))?;
         let cohort = Cohort::new(&input.panel.persons)?;
-        let failed = |e: PolarsError| anyhow!("computing describe: {e}");
 
-        // The population's persons (cohort rows) and their group values.
-        let person = input
-            .persons
-            .column("person")
-            .map_err(failed)?
-            .cast(&DataType::Int64)
-            .map_err(failed)?;
-        let rows: Vec<usize> = person
-            .i64()
-            .map_err(failed)?
+        // The population's persons as cohort rows.
+        let population = Persons::of(input)?;
+        let rows: Vec<usize> = population
+            .ids
             .iter()
-            .map(|p| {
-                p.and_then(|p| cohort.row_of.get(p as usize).copied())
+            .map(|&p| {
+                cohort
+                    .row_of
+                    .get(p as usize)
+                    .copied()
                     .filter(|&r| r != usize::MAX)
                     .ok_or_else(|| {
                         anyhow!("internal: a person of the population is not in the cohort")
@@ -272,7 +268,6 @@ impl Compute for Describe {
             })
             .collect::<Result<_>>()?;
         // Groups in sorted order, then everyone: their members as cohort rows.
-        let population = Persons::of(input)?;
         let groups: Vec<(Vec<String>, Vec<usize>)> = population
             .groups
             .keys()

@@ -15,10 +15,10 @@
 //! - Every share is of the whole group (`n`, all persons of the population in the group), as 004
 //!   prints them ("of the whole target group"); the rows of a group sum to `n`.
 
-use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{
-    by_group, groups_sum_to_total, in_window, parts_sum_to_whole, polars, set_groups,
+    by_group, every_person, groups_sum_to_total, in_window, ints, parts_sum_to_whole, polars,
+    set_groups, texts,
 };
 use crate::table::{share, Col, Table, TableBuilder};
 use anyhow::{anyhow, Result};
@@ -80,7 +80,7 @@ impl Compute for FirstOutcome {
         self.goal.iter().chain(&self.routes).cloned().collect()
     }
 
-    fn check(&self, window: &Window) -> Result<(), String> {
+    fn check(&self, _window: &Window) -> Result<(), String> {
         if self.goal.is_empty() {
             return Err("goal = []: name at least one status".into());
         }
@@ -97,7 +97,7 @@ impl Compute for FirstOutcome {
                 ));
             }
         }
-        reject_calendar_window(DEF.name, window)
+        Ok(())
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
@@ -132,16 +132,7 @@ impl Compute for FirstOutcome {
         .map_err(failed)?
         .lazy();
         // Every person of the population; no observed month in the window: unobserved.
-        person_frame = input
-            .persons
-            .clone()
-            .lazy()
-            .join(
-                person_frame,
-                [col("person")],
-                [col("person")],
-                JoinArgs::new(JoinType::Left),
-            )
+        person_frame = every_person(input, person_frame)
             .with_column(col("outcome").fill_null(lit(unobserved as i32)));
         let count = |flag: Expr, name: String| flag.cast(DataType::Int64).sum().alias(name);
         let mut aggs = vec![len().cast(DataType::Int64).alias("n")];
@@ -257,25 +248,11 @@ impl FirstOutcome {
         let reached_share_col = t.share("share_reached_goal_later", reached_col, n_col);
         let via_col = t.persons("via_other_route");
         let via_share_col = t.share("share_via_other_route", via_col, n_col);
-        let text = |name: &str| -> Result<Vec<String>> {
-            Ok(result
-                .column(name)?
-                .cast(&DataType::String)?
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or_default().to_string())
-                .collect())
-        };
-        let ints = |name: &str| -> Result<Vec<i64>> {
-            Ok(result
-                .column(name)?
-                .cast(&DataType::Int64)?
-                .i64()?
-                .iter()
-                .map(|v| v.unwrap_or(0))
-                .collect())
-        };
-        let groups: Vec<Vec<String>> = group_by.iter().map(|g| text(g)).collect::<Result<_>>()?;
+        let ints = |name: &str| ints(result, name);
+        let groups: Vec<Vec<String>> = group_by
+            .iter()
+            .map(|g| texts(result, g))
+            .collect::<Result<_>>()?;
         let n = ints("n")?;
         let labels = self.labels();
         let n_routes = self.routes.len();

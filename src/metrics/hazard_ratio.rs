@@ -13,8 +13,8 @@
 //! last observed one). The window restricts where the first month may lie; the spell is followed
 //! to the end of follow-up.
 
-use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::common::check_level;
 use crate::measure::persons::{cohort_text, Persons};
 use crate::stats::cox::hazard_ratio;
 use crate::table::{Relation, Table, TableBuilder, Value};
@@ -167,21 +167,14 @@ impl Compute for HazardRatio {
         vec![("arm", self.arm.clone())]
     }
 
-    fn check(&self, window: &Window) -> Result<(), String> {
-        reject_calendar_window(DEF.name, window)?;
+    fn check(&self, _window: &Window) -> Result<(), String> {
         if self.treatment == self.control {
             return Err(format!(
                 "treatment = control = \"{}\": the two arms must differ",
                 self.treatment
             ));
         }
-        if !(self.level > 0.0 && self.level < 1.0) {
-            return Err(format!(
-                "level = {}: must lie strictly between 0 and 1 (e.g. 0.95)",
-                self.level
-            ));
-        }
-        Ok(())
+        check_level(self.level)
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
@@ -189,17 +182,20 @@ impl Compute for HazardRatio {
         let spells = self.spells(input, &persons)?;
         let mut t = TableBuilder::new();
         let groups: Vec<_> = input.group_by.iter().map(|g| t.group(g.as_str())).collect();
-        let n = t.persons("n");
-        let events = t.persons("events");
-        let n_treatment = t.persons("n_treatment");
-        let events_treatment = t.persons("events_treatment");
-        let n_control = t.persons("n_control");
-        let events_control = t.persons("events_control");
-        let n_other_arm = t.persons("n_other_arm");
-        let min_cell = t.persons("min_cell");
-        let hr = t.mean("hazard_ratio", min_cell, 3);
-        let lower = t.mean("lower", min_cell, 3);
-        let upper = t.mean("upper", min_cell, 3);
+        let [n, events, n_treatment, events_treatment, n_control, events_control, n_other_arm, min_cell] =
+            [
+                "n",
+                "events",
+                "n_treatment",
+                "events_treatment",
+                "n_control",
+                "events_control",
+                "n_other_arm",
+                "min_cell",
+            ]
+            .map(|name| t.persons(name));
+        let [hr, lower, upper] =
+            ["hazard_ratio", "lower", "upper"].map(|name| t.mean(name, min_cell, 3));
         let p_value = t.mean("p_value", min_cell, 4);
         // n and events are the two arms' (persons of another arm are apart, in n_other_arm);
         // every person is in one group, so the groups' counts add up to (all)'s. (min_cell, the

@@ -9,11 +9,10 @@
 //! (`mean_last / mean_first - 1`, as 004 computes 57 -> 79 = +39%), not a mean of personal ratios.
 //! Nothing is censored: each person is followed over the months observed in the window.
 
-use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{
-    by_group, group, groups_sum_to_total, in_window, mean, persons, polars, row_sum, share_of,
-    stable_mean, to_table, Spec,
+    by_group, every_person, group, groups_sum_to_total, in_window, mean, persons, polars, row_sum,
+    share_of, stable_mean, to_table, Spec,
 };
 use crate::table::Table;
 use anyhow::Result;
@@ -57,14 +56,14 @@ impl Compute for HoursProgression {
         vec![self.status.clone()]
     }
 
-    fn check(&self, window: &Window) -> Result<(), String> {
+    fn check(&self, _window: &Window) -> Result<(), String> {
         if !(self.unchanged_tolerance >= 0.0 && self.unchanged_tolerance.is_finite()) {
             return Err(format!(
                 "unchanged_tolerance = {}: must be a number of hours >= 0",
                 self.unchanged_tolerance
             ));
         }
-        reject_calendar_window(DEF.name, window)
+        Ok(())
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
@@ -79,16 +78,7 @@ impl Compute for HoursProgression {
                 len().cast(DataType::Int64).alias("months_in_status"),
             ]);
         // Every person of the population, so that a group where nobody has paid hours shows n 0.
-        let frame = input
-            .persons
-            .clone()
-            .lazy()
-            .join(
-                per_person,
-                [col("person")],
-                [col("person")],
-                JoinArgs::new(JoinType::Left),
-            )
+        let frame = every_person(input, per_person)
             .with_column((col("last_hours") - col("first_hours")).alias("change"));
         let tolerance = self.unchanged_tolerance + PRECISION;
         let count = |flag: Expr, name: &str| flag.cast(DataType::Int64).sum().alias(name);

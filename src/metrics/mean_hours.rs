@@ -11,7 +11,8 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::common::{
-    by_group, group, groups_sum_to_total, mean, persons, polars, stable_sum, to_table, Spec,
+    by_group, every_person, group, groups_sum_to_total, mean, persons, polars, stable_sum,
+    to_table, Spec,
 };
 use crate::table::Table;
 use anyhow::{anyhow, Result};
@@ -72,9 +73,6 @@ impl Compute for MeanHours {
     }
 
     fn check(&self, window: &Window) -> Result<(), String> {
-        if window.from_month.is_some() || window.to_month.is_some() {
-            return Err("mean_hours counts rel_months: window.from_month / window.to_month do not apply (use window.from / window.to, or at)".into());
-        }
         if let Some(at) = self.at {
             if window.from.is_some_and(|from| at < from) || window.to.is_some_and(|to| at > to) {
                 return Err(format!(
@@ -127,22 +125,12 @@ impl Compute for MeanHours {
                 stable_sum(hours.clone().filter(col("among")), 6).alias("h"),
                 stable_sum((hours.clone() * hours).filter(col("among")), 4).alias("h2"),
             ]);
-        let frame = input
-            .persons
-            .clone()
-            .lazy()
-            .join(
-                per_person,
-                [col("person")],
-                [col("person")],
-                JoinArgs::new(JoinType::Left),
-            )
-            .with_columns([
-                col("observed").fill_null(lit(0i64)),
-                col("m").fill_null(lit(0i64)),
-                col("h").fill_null(lit(0.0)),
-                col("h2").fill_null(lit(0.0)),
-            ]);
+        let frame = every_person(input, per_person).with_columns([
+            col("observed").fill_null(lit(0i64)),
+            col("m").fill_null(lit(0i64)),
+            col("h").fill_null(lit(0.0)),
+            col("h2").fill_null(lit(0.0)),
+        ]);
         let sum_m = col("m").sum().cast(DataType::Float64);
         let sum_h = stable_sum(col("h"), 6);
         let variance = (stable_sum(col("h2"), 4) - sum_h.clone() * sum_h.clone() / sum_m.clone())

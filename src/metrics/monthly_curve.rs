@@ -13,7 +13,7 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{groups_sum_to_total, set_groups};
-use crate::measure::curve::{curve, index_label, parse_month, CurveRequest};
+use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest};
 use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
@@ -68,23 +68,12 @@ impl Compute for MonthlyCurve {
         if self.rolling < 1 {
             return Err("rolling must be at least 1 (months per point)".into());
         }
-        if self.calendar {
-            if self.baseline != Baseline::None {
-                return Err(
-                    "baseline = \"subtract_month0\" needs rel_month indexing (calendar = false)"
-                        .into(),
-                );
-            }
-            let from = parse_month("from_month", &window.from_month)?;
-            let to = parse_month("to_month", &window.to_month)?;
-            if let (Some(from), Some(to)) = (from, to) {
-                if from > to {
-                    return Err("window.from_month is after window.to_month".into());
-                }
-            }
-        } else if window.from_month.is_some() || window.to_month.is_some() {
-            return Err("window.from_month / window.to_month need calendar = true (by rel_month use window.from / window.to)".into());
+        if self.calendar && self.baseline != Baseline::None {
+            return Err(
+                "baseline = \"subtract_month0\" needs rel_month indexing (calendar = false)".into(),
+            );
         }
+        check_calendar_window(window, self.calendar)?;
         if let Some(to) = window.to {
             if to < window.from() {
                 return Err(format!("window.to = {to} is before window.from"));

@@ -13,7 +13,7 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{groups_sum_to_total, set_groups};
-use crate::measure::curve::{curve, index_label, parse_month, CurveRequest};
+use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest};
 use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, bail, Result};
 use serde::{Deserialize, Serialize};
@@ -87,17 +87,7 @@ impl Compute for Requirement {
         if self.rolling < 1 {
             return Err("rolling must be at least 1 (months per point)".into());
         }
-        if self.calendar {
-            let from = parse_month("from_month", &window.from_month)?;
-            let to = parse_month("to_month", &window.to_month)?;
-            if let (Some(from), Some(to)) = (from, to) {
-                if from > to {
-                    return Err("window.from_month is after window.to_month".into());
-                }
-            }
-        } else if window.from_month.is_some() || window.to_month.is_some() {
-            return Err("window.from_month / window.to_month need calendar = true".into());
-        }
+        check_calendar_window(window, self.calendar)?;
         Ok(())
     }
 

@@ -17,7 +17,8 @@ use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
 use crate::load::Job;
 use crate::measure::common::{
-    by_group, group, groups_sum_to_total, in_window, persons, polars, share_of, to_table, Spec,
+    by_group, every_person, group, groups_sum_to_total, in_window, left_join, persons, polars,
+    share_of, to_table, Spec,
 };
 use crate::panel::{counts_as_employer, PanelOptions};
 use crate::table::Table;
@@ -68,14 +69,14 @@ impl Compute for Retention {
         statuses
     }
 
-    fn check(&self, window: &Window) -> Result<(), String> {
+    fn check(&self, _window: &Window) -> Result<(), String> {
         if self.k < 1 {
             return Err(format!(
                 "k = {}: k must be at least 1 (months after the first month in {})",
                 self.k, self.status
             ));
         }
-        reject_calendar_window(DEF.name, window)
+        Ok(())
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
@@ -90,12 +91,7 @@ impl Compute for Retention {
                 col("rel_month").min().alias("first"),
                 col("month").min().alias("first_month"),
             ]);
-        let mut frame = input.persons.clone().lazy().join(
-            firsts,
-            [col("person")],
-            [col("person")],
-            JoinArgs::new(JoinType::Left),
-        );
+        let mut frame = every_person(input, firsts);
         let preceded = match self
             .not_preceded_by
             .iter()
@@ -108,12 +104,7 @@ impl Compute for Retention {
                     .filter(prior)
                     .group_by([col("person")])
                     .agg([col("rel_month").min().alias("first_prior")]);
-                frame = frame.join(
-                    priors,
-                    [col("person")],
-                    [col("person")],
-                    JoinArgs::new(JoinType::Left),
-                );
+                frame = left_join(frame, priors);
                 col("first_prior").lt(col("first")).fill_null(lit(false))
             }
         };
@@ -214,16 +205,6 @@ impl Compute for Retention {
         }
         Ok(table)
     }
-}
-
-/// Refuses calendar-month window keys, which this metric (indexed by `rel_month`) would ignore.
-pub(crate) fn reject_calendar_window(metric: &str, window: &Window) -> Result<(), String> {
-    if window.from_month.is_some() || window.to_month.is_some() {
-        return Err(format!(
-            "window.from_month / window.to_month are not used by {metric}: it counts months from each person's start; set window.from / window.to (rel_month) instead"
-        ));
-    }
-    Ok(())
 }
 
 /// For each row of `frame` (`person`, `first_month`, `still`): whether the person, still in the
@@ -519,8 +500,15 @@ mod tests {
             from_month: Some("2021-01".into()),
             ..Window::default()
         };
-        let err = metric.check(&calendar).unwrap_err();
-        assert!(err.contains("window.from_month"), "{err}");
+        // Calendar keys are refused in the plan, by the registry's window keys.
+        assert_eq!(metric.check(&calendar), Ok(()));
+        assert_eq!(
+            DEF.window.unread(&calendar),
+            Some((
+                "from_month",
+                "it counts rel_months from each person's start: use from / to"
+            ))
+        );
     }
 
     #[test]

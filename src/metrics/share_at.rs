@@ -47,9 +47,6 @@ impl Compute for ShareAt {
     }
 
     fn check(&self, window: &Window) -> Result<(), String> {
-        if window.from_month.is_some() || window.to_month.is_some() {
-            return Err("share_at counts rel_months: window.from_month / window.to_month do not apply (use window.from / window.to, or at)".into());
-        }
         match self.at {
             Some(at) => {
                 if window.from.is_some_and(|from| at < from) || window.to.is_some_and(|to| at > to)

@@ -10,7 +10,7 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::common::{
-    any_in_window, by_group, group, groups_sum_to_total, persons, polars, share_of, to_table, Spec,
+    any_in_window, by_group, groups_sum_to_total, polars, share_aggs, share_specs, to_table,
 };
 use crate::table::Table;
 use anyhow::Result;
@@ -86,27 +86,9 @@ impl Compute for ShareEver {
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         let from = input.window.from();
         let frame = self.persons_frame(input);
-        let aggs = [
-            col("eligible").cast(DataType::Int64).sum().alias("n"),
-            col("ever")
-                .and(col("eligible"))
-                .cast(DataType::Int64)
-                .sum()
-                .alias("count"),
-            col("eligible")
-                .not()
-                .cast(DataType::Int64)
-                .sum()
-                .alias("n_censored"),
-        ];
+        let aggs = share_aggs(col("ever"));
         let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
-        let mut specs: Vec<Spec<'_>> = input.group_by.iter().map(|g| group(g)).collect();
-        specs.extend([
-            persons("n"),
-            persons("count"),
-            share_of("share", "count", "n"),
-            persons("n_censored"),
-        ]);
+        let specs = share_specs(input.group_by);
         let mut table = to_table(&result, &specs)?;
         // Every person is in one group. (n + n_censored is the group's population, not a column.)
         table.relations.extend(groups_sum_to_total(

@@ -11,7 +11,7 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::common::{
-    by_group, group, groups_sum_to_total, mean, persons, polars, share_of, to_table, Spec,
+    by_group, groups_sum_to_total, mean, polars, share_aggs, share_specs, to_table,
 };
 use crate::measure::weeks::{category_index, person_rows, require_columns, runs, MonthFlags};
 use crate::table::Table;
@@ -143,33 +143,23 @@ impl Compute for Spell {
             ])
             .map_err(|e| polars(DEF.name, e))?
             .lazy();
-        let aggs = [
-            col("eligible").cast(DataType::Int64).sum().alias("n"),
+        let [n, count, n_censored] = share_aggs(
             col("longest")
                 .gt_eq(lit(self.min_weeks as i64))
-                .fill_null(lit(false))
-                .cast(DataType::Int64)
-                .sum()
-                .alias("count"),
-            col("eligible")
-                .not()
-                .cast(DataType::Int64)
-                .sum()
-                .alias("n_censored"),
+                .fill_null(lit(false)),
+        );
+        let aggs = [
+            n,
+            count,
+            n_censored,
             col("longest")
                 .cast(DataType::Float64)
                 .mean()
                 .alias("mean_longest_run"),
         ];
         let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
-        let mut specs: Vec<Spec<'_>> = input.group_by.iter().map(|g| group(g)).collect();
-        specs.extend([
-            persons("n"),
-            persons("count"),
-            share_of("share", "count", "n"),
-            persons("n_censored"),
-            mean("mean_longest_run", "n", 1),
-        ]);
+        let mut specs = share_specs(input.group_by);
+        specs.push(mean("mean_longest_run", "n", 1));
         let mut table = to_table(&result, &specs)?;
         // Every person is in one group. (n + n_censored is the group's population, not a column.)
         table.relations.extend(groups_sum_to_total(

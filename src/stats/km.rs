@@ -64,30 +64,7 @@ pub struct KmQuantile {
 
 /// A row of a table at requested times (R's `summary(fit, times = ...)`): S and its interval at
 /// `time`, persons at risk at `time`, and events and censorings in (previous time, `time`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KmRow {
-    pub time: f64,
-    pub n_risk: usize,
-    pub n_event: usize,
-    pub n_censor: usize,
-    pub survival: f64,
-    pub std_err: f64,
-    pub lower: f64,
-    pub upper: f64,
-}
-
-impl KmRow {
-    pub fn share_reached(&self) -> f64 {
-        1.0 - self.survival
-    }
-
-    pub fn share_reached_ci(&self) -> super::Interval {
-        super::Interval {
-            lower: 1.0 - self.upper,
-            upper: 1.0 - self.lower,
-        }
-    }
-}
+pub type KmRow = KmStep;
 
 /// A Kaplan–Meier fit for one group.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -71,10 +71,7 @@ impl Effect {
                 );
             }
         }
-        let by_of =
-            p.by.as_ref()
-                .map(|by| cohort_text(by, "by"))
-                .transpose()?;
+        let by_of = p.by.as_ref().map(|by| cohort_text(by, "by")).transpose()?;
 
         let outcome = inner.person_outcome(input)?.ok_or_else(|| {
             anyhow!(

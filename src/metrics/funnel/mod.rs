@@ -19,9 +19,9 @@
 //! With `published` (the report's own stage counts) the metric needs no dataset and prints the
 //! published funnel with its effect, noting where the report's counts disagree with each other.
 
-use crate::measure::persons::{cohort_text, Persons};
 use super::{resolve, Compute, MetricDef, MetricInput};
 use crate::calendar::Month;
+use crate::measure::persons::{cohort_text, Persons};
 use crate::table::{share, Col, Relation, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;

@@ -16,11 +16,11 @@
 //! Layout: for each group (sorted, then `(all)`), one row per month 0..H (`row = "month"`), then
 //! one summary row (`row = "summary"`, `rel_month` empty). See `docs/metrics/time_to_event.md`.
 
-use super::retention::reject_calendar_window;
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::common::check_level;
+use crate::measure::persons::Persons;
 use crate::stats::km::{kaplan_meier, KaplanMeier, KmQuantile};
 use crate::stats::logrank::logrank;
-use crate::measure::persons::Persons;
 use crate::table::{Col, Relation, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -191,7 +191,6 @@ impl Compute for TimeToEvent {
     }
 
     fn check(&self, window: &Window) -> Result<(), String> {
-        reject_calendar_window(DEF.name, window)?;
         if window.from() != 0 {
             return Err(format!(
                 "window.from = {}: time_to_event counts months from the start month, so the window starts at 0 (use horizon or window.to for the end)",
@@ -210,13 +209,7 @@ impl Compute for TimeToEvent {
                 }
             }
         }
-        if !(self.level > 0.0 && self.level < 1.0) {
-            return Err(format!(
-                "level = {}: must lie strictly between 0 and 1 (e.g. 0.95)",
-                self.level
-            ));
-        }
-        Ok(())
+        check_level(self.level)
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {

@@ -8,22 +8,21 @@ impl TimeToEvent {
         let groups: Vec<Col> = group_by.iter().map(|g| t.group(g.as_str())).collect();
         let row = t.text("row");
         let rel_month = t.number("rel_month", 0);
-        let n_at_risk = t.persons("n_at_risk");
-        let events = t.persons("events");
-        let censored = t.persons("censored");
-        let events_cumulative = t.persons("events_cumulative");
-        let min_cell = t.persons("min_cell");
-        let share_reached = t.mean("share_reached", min_cell, 4);
-        let lower = t.mean("lower", min_cell, 4);
-        let upper = t.mean("upper", min_cell, 4);
-        let n = t.persons("n");
-        let events_total = t.persons("events_total");
-        let censored_total = t.persons("censored_total");
-        let median = t.mean("median", events_total, 1);
-        let median_lower = t.mean("median_lower", events_total, 1);
-        let median_upper = t.mean("median_upper", events_total, 1);
-        let q25 = t.mean("q25", events_total, 1);
-        let q75 = t.mean("q75", events_total, 1);
+        let [n_at_risk, events, censored, events_cumulative, min_cell] = [
+            "n_at_risk",
+            "events",
+            "censored",
+            "events_cumulative",
+            "min_cell",
+        ]
+        .map(|name| t.persons(name));
+        let [share_reached, lower, upper] =
+            ["share_reached", "lower", "upper"].map(|name| t.mean(name, min_cell, 4));
+        let [n, events_total, censored_total] =
+            ["n", "events_total", "censored_total"].map(|name| t.persons(name));
+        let [median, median_lower, median_upper, q25, q75] =
+            ["median", "median_lower", "median_upper", "q25", "q75"]
+                .map(|name| t.mean(name, events_total, 1));
         let n_not_observed = t.persons("n_not_observed");
         let n_already = self.exclude_already.then(|| t.persons("n_already"));
         let chi2 = t.mean("chi2", events_total, 3);
