@@ -84,36 +84,37 @@ pub enum DiffInterval {
     Wald,
 }
 
-/// Newcombe's hybrid score interval for p₁ − p₂: with (l_i, u_i) the Wilson limits,
-/// [d − √((p₁−l₁)² + (u₂−p₂)²), d + √((u₁−p₁)² + (p₂−l₂)²)].
-pub fn newcombe_interval(
-    treatment: Proportion,
-    control: Proportion,
-    level: f64,
-) -> Result<Interval, StatsError> {
-    let z = z_for_level(level)?;
-    let (p1, p2) = (treatment.share(), control.share());
-    let (w1, w2) = (wilson_z(treatment, z), wilson_z(control, z));
-    let d = p1 - p2;
-    Ok(Interval {
-        lower: d - ((p1 - w1.lower).powi(2) + (w2.upper - p2).powi(2)).sqrt(),
-        upper: d + ((w1.upper - p1).powi(2) + (p2 - w2.lower).powi(2)).sqrt(),
-    })
-}
-
-/// The Wald interval for p₁ − p₂ (unpooled variance).
-pub fn wald_interval(
-    treatment: Proportion,
-    control: Proportion,
-    level: f64,
-) -> Result<Interval, StatsError> {
-    let z = z_for_level(level)?;
-    let (p1, p2) = (treatment.share(), control.share());
-    let half = z * (p1 * (1.0 - p1) / treatment.n + p2 * (1.0 - p2) / control.n).sqrt();
-    Ok(Interval {
-        lower: p1 - p2 - half,
-        upper: p1 - p2 + half,
-    })
+impl DiffInterval {
+    /// The interval for p₁ − p₂ by this method.
+    pub fn interval(
+        self,
+        treatment: Proportion,
+        control: Proportion,
+        level: f64,
+    ) -> Result<Interval, StatsError> {
+        let z = z_for_level(level)?;
+        let (p1, p2) = (treatment.share(), control.share());
+        let d = p1 - p2;
+        Ok(match self {
+            // With (l_i, u_i) the Wilson limits:
+            // [d − √((p₁−l₁)² + (u₂−p₂)²), d + √((u₁−p₁)² + (p₂−l₂)²)].
+            DiffInterval::Newcombe => {
+                let (w1, w2) = (wilson_z(treatment, z), wilson_z(control, z));
+                Interval {
+                    lower: d - ((p1 - w1.lower).powi(2) + (w2.upper - p2).powi(2)).sqrt(),
+                    upper: d + ((w1.upper - p1).powi(2) + (p2 - w2.lower).powi(2)).sqrt(),
+                }
+            }
+            // Unpooled variance.
+            DiffInterval::Wald => {
+                let half = z * (p1 * (1.0 - p1) / treatment.n + p2 * (1.0 - p2) / control.n).sqrt();
+                Interval {
+                    lower: d - half,
+                    upper: d + half,
+                }
+            }
+        })
+    }
 }
 
 /// The pooled two-proportion z-test of p₁ = p₂.
@@ -171,10 +172,7 @@ pub fn compare_proportions(
 ) -> Result<ProportionDifference, StatsError> {
     check_level(level)?;
     let (p1, p2) = (treatment.share(), control.share());
-    let ci = match method {
-        DiffInterval::Newcombe => newcombe_interval(treatment, control, level)?,
-        DiffInterval::Wald => wald_interval(treatment, control, level)?,
-    };
+    let ci = method.interval(treatment, control, level)?;
     Ok(ProportionDifference {
         level,
         treatment,
@@ -213,7 +211,7 @@ mod tests {
             check(r.treatment_ci, "wilson_treatment");
             check(r.control_ci, "wilson_control");
             check(r.ci, "newcombe");
-            check(wald_interval(t, c, 0.95).unwrap(), "wald");
+            check(DiffInterval::Wald.interval(t, c, 0.95).unwrap(), "wald");
             assert_close(r.difference, f(&case["diff"]), &format!("{name} diff"));
             assert_close_opt(r.test.z, opt(&case["z"]), &format!("{name} z"));
             assert_close_opt(r.test.p_value, opt(&case["p_value"]), &format!("{name} p"));

@@ -2,7 +2,7 @@ use super::*;
 use crate::metrics::testing::{prepare, tiny_panel, Scope};
 use crate::panel::StatusParams;
 use crate::stats::means::welch_from_data;
-use crate::stats::proportions::{newcombe_interval, wald_interval};
+use crate::stats::proportions::DiffInterval;
 
 fn resolve(params: &str) -> Result<Box<dyn Metric>, String> {
     (DEF.resolve)(&toml::from_str(params).unwrap())
@@ -78,7 +78,7 @@ fn share_ever_treatment_minus_control() {
     // The interval is exactly crate::stats' Newcombe.
     let t = Proportion::from_counts(4, 6).unwrap();
     let c = Proportion::from_counts(4, 4).unwrap();
-    let ci = newcombe_interval(t, c, 0.95).unwrap();
+    let ci = DiffInterval::Newcombe.interval(t, c, 0.95).unwrap();
     assert_eq!(float(&table, &[], "ci_lower_pp"), ci.lower * 100.0);
     assert_eq!(float(&table, &[], "ci_upper_pp"), ci.upper * 100.0);
     assert!(table.notes[0].contains("Newcombe"), "{:?}", table.notes);
@@ -100,7 +100,7 @@ fn wald_on_request_and_another_level() {
     );
     let t = Proportion::from_counts(4, 6).unwrap();
     let c = Proportion::from_counts(4, 4).unwrap();
-    let ci = wald_interval(t, c, 0.9).unwrap();
+    let ci = DiffInterval::Wald.interval(t, c, 0.9).unwrap();
     assert_eq!(float(&table, &[], "ci_lower_pp"), ci.lower * 100.0);
     assert!(close(
         float(&table, &[], "ci_upper_pp"),
