@@ -318,7 +318,7 @@ impl Compute for Describe {
         }
 
         let mut t = TableBuilder::new();
-        let group_cols: Vec<Col> = input.group_by.iter().map(|g| t.group(g)).collect();
+        let group_cols: Vec<Col> = t.groups(input.group_by);
         let variable_col = t.text("variable");
         let category_col = t.text("category");
         let n_col = t.persons("n");

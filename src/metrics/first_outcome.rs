@@ -239,7 +239,7 @@ impl FirstOutcome {
     /// Reshapes the per-group counts into one row per group and first outcome.
     fn table(&self, result: &DataFrame, group_by: &[String]) -> Result<Table> {
         let mut t = TableBuilder::new();
-        let group_cols: Vec<Col> = group_by.iter().map(|g| t.group(g)).collect();
+        let group_cols: Vec<Col> = t.groups(group_by);
         let outcome_col = t.text("first_outcome");
         let n_col = t.persons("n");
         let count_col = t.persons("count");

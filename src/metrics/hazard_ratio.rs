@@ -181,7 +181,7 @@ impl Compute for HazardRatio {
         let persons = Persons::of(input)?;
         let spells = self.spells(input, &persons)?;
         let mut t = TableBuilder::new();
-        let groups: Vec<_> = input.group_by.iter().map(|g| t.group(g.as_str())).collect();
+        let groups: Vec<_> = t.groups(input.group_by);
         let [n, events, n_treatment, events_treatment, n_control, events_control, n_other_arm, min_cell] =
             [
                 "n",

@@ -106,7 +106,7 @@ impl Compute for MonthlyCurve {
         };
 
         let mut t = TableBuilder::new();
-        let group_cols: Vec<Col> = input.group_by.iter().map(|g| t.group(g)).collect();
+        let group_cols: Vec<Col> = t.groups(input.group_by);
         let index_name = if self.calendar { "month" } else { "rel_month" };
         let index_col = if self.calendar {
             t.text(index_name)

@@ -108,7 +108,7 @@ impl Compute for Requirement {
             .map(|&t| threshold_label(t))
             .collect();
         let mut t = TableBuilder::new();
-        let group_cols: Vec<Col> = input.group_by.iter().map(|g| t.group(g)).collect();
+        let group_cols: Vec<Col> = t.groups(input.group_by);
         let months_col = t.number("months", 0);
         let best_month_col = t.text("best_month");
         let n_col = t.persons("n");

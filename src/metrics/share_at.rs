@@ -108,7 +108,7 @@ impl ShareAt {
     /// A builder with the group columns declared, and those columns.
     fn builder(input: &MetricInput<'_>) -> (TableBuilder, Vec<Col>) {
         let mut t = TableBuilder::new();
-        let groups = input.group_by.iter().map(|g| t.group(g)).collect();
+        let groups = t.groups(input.group_by);
         (t, groups)
     }
 

@@ -69,6 +69,11 @@ impl TableBuilder {
         self.add(name, Kind::Group)
     }
 
+    /// A group column for each of `group_by`, in order.
+    pub fn groups(&mut self, group_by: &[String]) -> Vec<Col> {
+        group_by.iter().map(|g| self.group(g.as_str())).collect()
+    }
+
     /// A number of persons: suppressed below the threshold.
     pub fn persons(&mut self, name: impl Into<String>) -> Col {
         self.add(name, Kind::Persons)

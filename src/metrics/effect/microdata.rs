@@ -149,7 +149,7 @@ impl Effect {
         }
 
         let mut t = TableBuilder::new();
-        let groups: Vec<Col> = input.group_by.iter().map(|g| t.group(g.as_str())).collect();
+        let groups: Vec<Col> = t.groups(input.group_by);
         let by = p.by.as_ref().map(|by| t.group(by.as_str()));
         let among = outcome.among.is_some();
         let c = self.stat_columns(&mut t, false, among);

@@ -50,7 +50,7 @@ impl Funnel {
         adds_up: (bool, bool),
     ) -> Table {
         let mut t = TableBuilder::new();
-        let group_cols: Vec<Col> = group_by.iter().map(|g| t.group(g.as_str())).collect();
+        let group_cols: Vec<Col> = t.groups(group_by);
         let stage = t.text("stage");
         let count = t.persons("count");
         let referred = t.persons("referred");

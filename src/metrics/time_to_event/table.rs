@@ -5,7 +5,7 @@ use super::*;
 
 impl TimeToEvent {
     pub(super) fn columns(&self, t: &mut TableBuilder, group_by: &[String]) -> Cols {
-        let groups: Vec<Col> = group_by.iter().map(|g| t.group(g.as_str())).collect();
+        let groups: Vec<Col> = t.groups(group_by);
         let row = t.text("row");
         let rel_month = t.number("rel_month", 0);
         let [n_at_risk, events, censored, events_cumulative, min_cell] = [
