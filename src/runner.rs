@@ -50,13 +50,16 @@ fn dataset_of(query: &Query, options: &RunOptions) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Checks every query against its dataset's manifest and cohort header, reading no rows.
-pub fn plan(queries: &[Query], options: &RunOptions) -> Result<Vec<(Dataset, Vec<usize>)>> {
+/// Checks the queries `reading` (indices into `queries`) against their datasets' manifests and
+/// cohort headers, reading no rows.
+pub fn plan(
+    queries: &[Query],
+    reading: &[usize],
+    options: &RunOptions,
+) -> Result<Vec<(Dataset, Vec<usize>)>> {
     let mut groups: Vec<(PathBuf, Vec<usize>)> = Vec::new();
-    for (index, query) in queries.iter().enumerate() {
-        if !query.metric.needs_data() {
-            continue;
-        }
+    for &index in reading {
+        let query = &queries[index];
         let dir = dataset_of(query, options)?;
         match groups.iter_mut().find(|(d, _)| *d == dir) {
             Some((_, members)) => members.push(index),
@@ -97,14 +100,17 @@ pub fn run(queries: &[Query], options: &RunOptions) -> Result<Vec<QueryResult>> 
 /// [`run`], keeping what each dataset contributed.
 pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput> {
     let mut datasets = Vec::new();
-    let planned = plan(queries, options)?;
+    // Tables from published counts need no dataset.
+    let published: Vec<Option<Result<crate::table::Table>>> =
+        queries.iter().map(|q| q.metric.published()).collect();
+    let reading: Vec<usize> = (0..queries.len())
+        .filter(|&i| published[i].is_none())
+        .collect();
+    let planned = plan(queries, &reading, options)?;
     let mut results: Vec<Option<QueryResult>> = (0..queries.len()).map(|_| None).collect();
-    for (index, query) in queries.iter().enumerate() {
-        if !query.metric.needs_data() {
-            let table = query
-                .metric
-                .compute_without_data()
-                .with_context(|| query.path.display().to_string())?;
+    for ((index, query), table) in queries.iter().enumerate().zip(published) {
+        if let Some(table) = table {
+            let table = table.with_context(|| query.path.display().to_string())?;
             // Published counts are public already: nothing to protect, and suppressing them would
             // hide the very figures a query reproduces.
             let options = RunOptions {

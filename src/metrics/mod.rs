@@ -143,10 +143,10 @@ pub trait Metric {
     /// The metric's outcome person by person, for metrics that compare persons (`effect`);
     /// `None` when the metric has no person-level outcome.
     fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>>;
-    /// Whether the metric reads a dataset at all (one computed from published counts does not).
-    fn needs_data(&self) -> bool;
-    /// The table of a metric that needs no data (`needs_data()` is false).
-    fn compute_without_data(&self) -> Result<Table>;
+    /// The table from published counts the parameters give, when they stand in for a dataset
+    /// (`effect`'s and `funnel`'s `published`, `targets` without `count` rows); `None`: the
+    /// metric is computed from a dataset by `compute`, which never sees published counts.
+    fn published(&self) -> Option<Result<Table>>;
 }
 
 /// A metric's outcome for each person it counts: a yes/no (the person is in the numerator of a
@@ -185,11 +185,8 @@ pub trait Compute: Serialize {
     fn person_outcome(&self, _input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
         Ok(None)
     }
-    fn needs_data(&self) -> bool {
-        true
-    }
-    fn compute_without_data(&self) -> Result<Table> {
-        anyhow::bail!("this metric needs a dataset")
+    fn published(&self) -> Option<Result<Table>> {
+        None
     }
 }
 
@@ -218,11 +215,8 @@ impl<T: Compute> Metric for T {
     fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
         Compute::person_outcome(self, input)
     }
-    fn needs_data(&self) -> bool {
-        Compute::needs_data(self)
-    }
-    fn compute_without_data(&self) -> Result<Table> {
-        Compute::compute_without_data(self)
+    fn published(&self) -> Option<Result<Table>> {
+        Compute::published(self)
     }
 }
 
@@ -285,12 +279,11 @@ mod tests {
                 Scope::everyone(&query.group_by, &query.window, &statuses),
             )
             .unwrap();
-            let table = if query.metric.needs_data() {
-                query.metric.compute(&input)
-            } else {
-                query.metric.compute_without_data()
-            }
-            .unwrap_or_else(|err| panic!("{}: the example fails on tiny: {err:#}", def.name));
+            let table = query
+                .metric
+                .published()
+                .unwrap_or_else(|| query.metric.compute(&input))
+                .unwrap_or_else(|err| panic!("{}: the example fails on tiny: {err:#}", def.name));
             assert!(!table.rows.is_empty(), "{}: no rows", def.name);
             table
                 .check_references()

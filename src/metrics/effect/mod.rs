@@ -347,24 +347,13 @@ impl Compute for Effect {
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
-        match &self.params.published {
-            Some(published) => self.compute_published(published),
-            None => {
-                Compute::check(self, input.window).map_err(|e| anyhow!(e))?;
-                self.compute_data(input)
-            }
-        }
+        Compute::check(self, input.window).map_err(|e| anyhow!(e))?;
+        self.compute_data(input)
     }
 
-    fn needs_data(&self) -> bool {
-        self.params.published.is_none()
-    }
-
-    fn compute_without_data(&self) -> Result<Table> {
-        match &self.params.published {
-            Some(published) => self.compute_published(published),
-            None => bail!("effect without published figures needs a dataset"),
-        }
+    fn published(&self) -> Option<Result<Table>> {
+        let published = self.params.published.as_ref()?;
+        Some(self.compute_published(published))
     }
 }
 

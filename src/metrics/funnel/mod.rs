@@ -332,25 +332,17 @@ impl Compute for Funnel {
         ]
     }
 
-    fn needs_data(&self) -> bool {
-        self.published.is_none()
-    }
-
-    fn compute_without_data(&self) -> Result<Table> {
-        self.validate().map_err(|e| anyhow!(e))?;
-        match &self.published {
-            Some(p) => Ok(self.published_table(p)),
-            None => Err(anyhow!(
-                "published: without published counts the funnel is computed from a dataset"
-            )),
-        }
+    fn published(&self) -> Option<Result<Table>> {
+        let published = self.published.as_ref()?;
+        Some(
+            self.validate()
+                .map_err(|e| anyhow!(e))
+                .map(|()| self.published_table(published)),
+        )
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         self.validate().map_err(|e| anyhow!(e))?;
-        if let Some(p) = &self.published {
-            return Ok(self.published_table(p));
-        }
         // Indexed by person.
         let cohort = &input.panel.persons;
         let reasons = cohort_text(

@@ -52,11 +52,10 @@ const IMPACT60: &str = r#"
 fn impact60_from_published_counts() {
     let m = metric(IMPACT60);
     m.check(&Window::default()).unwrap();
-    assert!(!m.needs_data());
     assert!(m.statuses().is_empty());
     // Only the published counts are resolved parameters then.
     assert_eq!(m.resolved().keys().collect::<Vec<_>>(), ["published"]);
-    let table = m.compute_without_data().unwrap();
+    let table = m.published().expect("published counts").unwrap();
     let stages: Vec<&Value> = table.rows.iter().map(|r| &r[0]).collect();
     let labels = [
         "referred",
@@ -121,7 +120,7 @@ fn published_funnel_that_does_not_add_up_is_noted_and_impossible_one_refused() {
     let m = metric(
         "[published]\nreferred = 10\nderegistered = 2\nnot_started = 2\nactive = 5\nfull_self_support = 0\npartial_self_support = 0",
     );
-    let table = m.compute_without_data().unwrap();
+    let table = m.published().expect("published counts").unwrap();
     // 2 + 2 + 5 = 9 of 10; nobody self-supporting: effect 0 / 5 = 0, not Null.
     assert!(table.notes.iter().any(|n| n.contains("= 9, referred = 10")));
     assert_eq!(
@@ -132,7 +131,7 @@ fn published_funnel_that_does_not_add_up_is_noted_and_impossible_one_refused() {
     let m = metric(
         "[published]\nreferred = 3\nderegistered = 3\nnot_started = 0\nactive = 0\nfull_self_support = 0\npartial_self_support = 0",
     );
-    let table = m.compute_without_data().unwrap();
+    let table = m.published().expect("published counts").unwrap();
     assert_eq!(cell(&table, &[], "effect", "share_of_active"), &Value::Null);
     let err = metric(
         "[published]\nreferred = 10\nderegistered = 0\nnot_started = 0\nactive = 5\nfull_self_support = 4\npartial_self_support = 2",
@@ -356,7 +355,12 @@ fn the_declared_relations_hold() {
     );
     // Published counts: only the sums that hold in them. IMPACT60's stages add up, its
     // reasons do not (34 of 35).
-    let published = |params: &str| metric(params).compute_without_data().unwrap();
+    let published = |params: &str| {
+        metric(params)
+            .published()
+            .expect("published counts")
+            .unwrap()
+    };
     let table = published(IMPACT60);
     assert_eq!(table.relation_violations(), Vec::<String>::new());
     assert_eq!(table.relations, expected_relations(&[], true, None));
