@@ -332,15 +332,11 @@ impl FirstOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::common::parts_sum_to_whole;
+    use crate::metrics::testing::{
+        assert_relations, check_err, first_column, groups_relation, resolve_err, run, window,
+    };
     use crate::table::Value;
-
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn window(from: i32, to: Option<i32>) -> Window {
-        Window::rel(Some(from), to)
-    }
 
     /// The row of `group` (its group columns, in order) and `outcome`.
     fn row<'t>(table: &'t Table, group: &[&str], outcome: &str) -> &'t [Value] {
@@ -388,7 +384,7 @@ mod tests {
         // P03 (no register rows): none. P04: 0 employment: direct.
         // P02: 0 paid hours on benefit (week-53 start, rel 0 = Jan 2021); 1 employment: reached.
         // P09: 0 paid hours on benefit, no later month. P11: no month in the window: unobserved.
-        let table = run("", &[], window(0, None));
+        let table = run(&DEF, "", &[], window(0, None));
         assert_eq!(counts(&table, &[], "direct"), [3, -1, -1]);
         assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [4, 2, 0]);
         assert_eq!(counts(&table, &[], "internship"), [1, 1, 1]);
@@ -413,9 +409,8 @@ mod tests {
             cell(&table, &[], "direct", "share_reached_goal_later"),
             Value::Null
         );
-        let labels: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
         assert_eq!(
-            labels,
+            first_column(&table),
             [
                 "direct",
                 "paid_hours_on_benefit",
@@ -434,7 +429,7 @@ mod tests {
         // Direct: P06 (3 employment), P05 (3 employment), P07 (3 flexjob without pay), P04 (3),
         // P02 (3). P10: 13 paid hours on benefit. None: P08, P03. Unobserved: P09 (last month
         // 0), P11.
-        let table = run("", &[], window(3, None));
+        let table = run(&DEF, "", &[], window(3, None));
         assert_eq!(counts(&table, &[], "direct"), [5, -1, -1]);
         assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [1, 0, 0]);
         assert_eq!(counts(&table, &[], "internship"), [0, 0, 0]);
@@ -450,6 +445,7 @@ mod tests {
         // hours (reached), P01 internship (reached via), P03 none. Control: P07 direct, P04
         // direct, P02 paid hours (reached), P09 paid hours, P11 unobserved.
         let table = run(
+            &DEF,
             "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]",
             &["arm"],
             window(0, None),
@@ -485,6 +481,7 @@ mod tests {
         // Paid hours on benefit: P10, P05 (reached 1), P07, P02 (reached 1), P09.
         // Internship: P01 (reached 6, via paid hours at 3). None: P03. Unobserved: P11.
         let table = run(
+            &DEF,
             "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]",
             &[],
             window(0, None),
@@ -507,6 +504,7 @@ mod tests {
         // start with employment and never have paid hours on benefit later. Direct: P10, P05,
         // P07, P02, P09.
         let table = run(
+            &DEF,
             "goal = [\"paid_hours_on_benefit\"]\nroutes = [\"internship\", \"employment\"]",
             &[],
             window(0, None),
@@ -520,7 +518,7 @@ mod tests {
     fn an_empty_window() {
         // rel_month 10..12: only P10 is observed there (no outcome in 10-12): none 1; the other
         // 10 are unobserved.
-        let table = run("", &["sex"], window(10, Some(12)));
+        let table = run(&DEF, "", &["sex"], window(10, Some(12)));
         assert_eq!(counts(&table, &["(all)"], "none"), [1, -1, -1]);
         assert_eq!(counts(&table, &["(all)"], "unobserved"), [10, -1, -1]);
         assert_eq!(counts(&table, &["F"], "direct"), [0, -1, -1]);
@@ -533,12 +531,11 @@ mod tests {
 
     #[test]
     fn outcomes_add_up_to_n_and_groups_to_the_total() {
-        use crate::measure::common::parts_sum_to_whole;
-        use crate::metrics::testing::{assert_relations, groups_relation};
-        let table = run("", &[], window(0, None));
+        let table = run(&DEF, "", &[], window(0, None));
         assert_relations(&table, &[parts_sum_to_whole(&[], "count", "n")]);
         let summed = ["n", "count", "reached_goal_later", "via_other_route"];
         let table = run(
+            &DEF,
             "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]",
             &["arm"],
             window(0, None),
@@ -550,7 +547,7 @@ mod tests {
                 groups_relation("arm", &["first_outcome"], &summed),
             ],
         );
-        let table = run("", &["arm", "sex"], window(3, None));
+        let table = run(&DEF, "", &["arm", "sex"], window(3, None));
         assert_relations(
             &table,
             &[
@@ -559,6 +556,7 @@ mod tests {
             ],
         );
         let table = run(
+            &DEF,
             "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]",
             &["municipality"],
             window(0, Some(8)),
@@ -574,16 +572,9 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = (DEF.resolve)(&toml::from_str("route = [\"internship\"]").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "route = [\"internship\"]");
         assert!(err.contains("unknown field `route`"), "{err}");
-        let check = |params: &str| {
-            (DEF.resolve)(&toml::from_str(params).unwrap())
-                .unwrap()
-                .check(&window(0, None))
-                .unwrap_err()
-        };
+        let check = |params: &str| check_err(&DEF, params, &window(0, None));
         assert!(check("goal = []").starts_with("goal"));
         assert!(check("routes = [\"internship\", \"internship\"]").starts_with("routes"));
         assert!(check("routes = [\"flexjob\"]").contains("also in goal"));

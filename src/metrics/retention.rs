@@ -303,20 +303,11 @@ fn employers(jobs: &[Job], person: u32, month: i32, options: &PanelOptions) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-
+    use crate::metrics::testing::{
+        assert_relations, check_err, first_column, groups_relation, int, resolve, resolve_err, run,
+        window,
+    };
     use crate::table::Value;
-
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn window(from: i32, to: Option<i32>) -> Window {
-        Window::rel(Some(from), to)
-    }
-
-    fn int(table: &Table, group: &[&str], column: &str) -> i64 {
-        crate::metrics::testing::int_cell(table, group, column)
-    }
 
     #[test]
     fn six_months_after_the_first_paid_month() {
@@ -330,7 +321,7 @@ mod tests {
         // P02 0 (Jan 2021, the week-53 start) -> 6 > 4: censored. P09 0 -> 6 > 0: censored.
         // P08, P03 never paid; P11 has no month from start.
         // n = 4, censored = 4, still = 2 (P07, P04), same employer = 1 (P07).
-        let table = run("", &[], window(0, None));
+        let table = run(&DEF, "", &[], window(0, None));
         assert_eq!(int(&table, &[], "n"), 4);
         assert_eq!(int(&table, &[], "n_censored"), 4);
         assert_eq!(int(&table, &[], "count_still"), 2);
@@ -353,7 +344,7 @@ mod tests {
         //   was in Oct 2020, before the window) -> 3 (Feb 2021, E100 + E300) still, not same;
         //   P02 0 (E210) -> 3 (Apr 2021, E210) still, same; P09 censored. n 3, censored 1,
         //   still 2, same 1.
-        let table = run("k = 3", &["arm"], window(0, None));
+        let table = run(&DEF, "k = 3", &["arm"], window(0, None));
         assert_eq!(int(&table, &["treatment"], "n"), 4);
         assert_eq!(int(&table, &["treatment"], "n_censored"), 0);
         assert_eq!(int(&table, &["treatment"], "count_still"), 2);
@@ -365,8 +356,7 @@ mod tests {
         assert_eq!(int(&table, &["(all)"], "n"), 7);
         assert_eq!(int(&table, &["(all)"], "count_still"), 4);
         assert_eq!(int(&table, &["(all)"], "count_same_employer"), 3);
-        let arms: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
-        assert_eq!(arms, ["control", "treatment", "(all)"]);
+        assert_eq!(first_column(&table), ["control", "treatment", "(all)"]);
     }
 
     #[test]
@@ -377,13 +367,13 @@ mod tests {
         // (E500) same; P07 0 -> 4 (E700) same; P02 0 -> 4 (E210) same; P09 censored; P11's
         // rel_month -1 has no hours.
         // n 7, censored 1, still 5 (P06, P01, P07, P04, P02), same 5.
-        let table = run("k = 4", &[], window(-1, None));
+        let table = run(&DEF, "k = 4", &[], window(-1, None));
         assert_eq!(int(&table, &[], "n"), 7);
         assert_eq!(int(&table, &[], "n_censored"), 1);
         assert_eq!(int(&table, &[], "count_still"), 5);
         assert_eq!(int(&table, &[], "count_same_employer"), 5);
         // And k = 1 from -1: P04 Oct 2020 (E100 + E200) -> Nov 2020 (E200): same.
-        let table = run("k = 1", &["sex"], window(-1, Some(-1)));
+        let table = run(&DEF, "k = 1", &["sex"], window(-1, Some(-1)));
         // Only P04 has paid hours at rel_month -1 (P05 -1, P01 -1, P07 -1, ... have none).
         assert_eq!(int(&table, &["M"], "n"), 1);
         assert_eq!(int(&table, &["M"], "count_same_employer"), 1);
@@ -397,6 +387,7 @@ mod tests {
         // before its first paid month (3): left out. n 6, still 3 (P05, P04, P02), same 2
         // (P05, P02), censored 1 (P09), preceded 1.
         let table = run(
+            &DEF,
             "k = 3\nnot_preceded_by = [\"internship\"]",
             &[],
             window(0, None),
@@ -416,6 +407,7 @@ mod tests {
         // P04 3 (E100 + E300) -> 6 (E300) still, same; P02 3 -> 6 censored; P09 has no month
         // from 3. n 6, censored 1, preceded 0, still 3, same 3.
         let table = run(
+            &DEF,
             "k = 3\nnot_preceded_by = [\"internship\"]",
             &[],
             window(3, None),
@@ -433,7 +425,7 @@ mod tests {
         // in Sep 2020; P03 (no DREAM row, no income) 0 -> 6 self-supporting, no employers;
         // P04 0 -> 6 self-supporting, E200 vs E300. P05 (3 -> 9), P01 (6 -> 12) and P02
         // (1 -> 7) are censored. P10, P08, P07, P09, P11 are never self-supporting from start.
-        let table = run("status = \"self_support\"", &[], window(0, None));
+        let table = run(&DEF, "status = \"self_support\"", &[], window(0, None));
         assert_eq!(int(&table, &[], "n"), 3);
         assert_eq!(int(&table, &[], "n_censored"), 3);
         assert_eq!(int(&table, &[], "count_still"), 3);
@@ -447,7 +439,7 @@ mod tests {
     #[test]
     fn nobody_qualifies() {
         // From rel_month 9 only P10 (13) has paid hours, and 13 + 6 is past its follow-up.
-        let table = run("", &[], window(9, None));
+        let table = run(&DEF, "", &[], window(9, None));
         assert_eq!(int(&table, &[], "n"), 0);
         assert_eq!(int(&table, &[], "n_censored"), 1);
         assert_eq!(table.cell(&[], "share_still"), Some(&Value::Null));
@@ -456,9 +448,8 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::testing::{assert_relations, groups_relation};
-        assert_relations(&run("", &[], window(0, None)), &[]);
-        let table = run("k = 3", &["arm"], window(0, None));
+        assert_relations(&run(&DEF, "", &[], window(0, None)), &[]);
+        let table = run(&DEF, "k = 3", &["arm"], window(0, None));
         assert_relations(
             &table,
             &[groups_relation(
@@ -468,6 +459,7 @@ mod tests {
             )],
         );
         let table = run(
+            &DEF,
             "k = 2\nnot_preceded_by = [\"internship\"]",
             &["municipality", "sex"],
             window(-2, Some(6)),
@@ -487,6 +479,7 @@ mod tests {
             )],
         );
         let table = run(
+            &DEF,
             "status = \"self_support\"\nk = 1",
             &["sex"],
             window(0, None),
@@ -503,32 +496,23 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = (DEF.resolve)(&toml::from_str("kk = 6").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "kk = 6");
         assert!(err.contains("unknown field `kk`"), "{err}");
-        let err = (DEF.resolve)(&toml::from_str("k = \"six\"").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "k = \"six\"");
         assert!(err.contains("in `k`"), "{err}");
-        let metric = (DEF.resolve)(&toml::from_str("k = 0").unwrap()).unwrap();
-        let err = metric.check(&window(0, None)).unwrap_err();
+        let err = check_err(&DEF, "k = 0", &window(0, None));
         assert!(err.starts_with("k = 0"), "{err}");
-        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
         let calendar = Window {
             from_month: Some("2021-01".into()),
             ..Window::default()
         };
-        let err = metric.check(&calendar).unwrap_err();
+        let err = check_err(&DEF, "", &calendar);
         assert!(err.contains("window.from_month"), "{err}");
     }
 
     #[test]
     fn statuses_include_the_preceding_ones() {
-        let metric = (DEF.resolve)(
-            &toml::from_str("not_preceded_by = [\"internship\", \"paid_hours\"]").unwrap(),
-        )
-        .unwrap();
+        let metric = resolve(&DEF, "not_preceded_by = [\"internship\", \"paid_hours\"]");
         assert_eq!(metric.statuses(), ["paid_hours", "internship"]);
     }
 }
