@@ -162,10 +162,13 @@ mod tests {
     use super::*;
     use crate::measure::common::row_sum;
     use crate::metrics::testing::{
-        assert_close, assert_relations, check_err, float, groups_relation, int, resolve_err, run,
-        window,
+        assert_close, assert_relations, check_err, float, groups_relation, int, ints, resolve_err,
+        run, window,
     };
     use crate::table::Value;
+
+    /// The persons whose hours rose, stayed and fell.
+    const CHANGES: [&str; 3] = ["count_rose", "count_unchanged", "count_fell"];
 
     #[test]
     fn first_and_last_paid_month_from_start() {
@@ -178,14 +181,11 @@ mod tests {
         // last: 12 + 20 + 140 + 150 + 72.5 + 120 + 160.33 + 25 = 699.83, mean 87.47875;
         // relative change 699.83 / 453.5 - 1.
         let table = run(&DEF, "", &[], window(0, None));
-        assert_eq!(int(&table, &[], "n"), 8);
-        assert_eq!(int(&table, &[], "n_one_month"), 1);
+        assert_eq!(ints(&table, &[], &["n", "n_one_month"]), [8, 1]);
         assert_close(float(&table, &[], "mean_first"), 56.6875);
         assert_close(float(&table, &[], "mean_last"), 87.47875);
         assert_close(float(&table, &[], "relative_change"), 699.83 / 453.5 - 1.0);
-        assert_eq!(int(&table, &[], "count_rose"), 4);
-        assert_eq!(int(&table, &[], "count_unchanged"), 1);
-        assert_eq!(int(&table, &[], "count_fell"), 3);
+        assert_eq!(ints(&table, &[], &CHANGES), [4, 1, 3]);
         assert_eq!(table.cell(&[], "share_rose"), Some(&Value::Float(0.5)));
         assert_eq!(
             table.cell(&[], "share_fell"),
@@ -199,9 +199,7 @@ mod tests {
         // tolerance: unchanged), P02 +90.33, P09 0. With 35: rose P05, P01, P02; the other 5
         // unchanged; none fell.
         let table = run(&DEF, "unchanged_tolerance = 35.0", &[], window(0, None));
-        assert_eq!(int(&table, &[], "count_rose"), 3);
-        assert_eq!(int(&table, &[], "count_unchanged"), 5);
-        assert_eq!(int(&table, &[], "count_fell"), 0);
+        assert_eq!(ints(&table, &[], &CHANGES), [3, 5, 0]);
     }
 
     #[test]
@@ -211,14 +209,20 @@ mod tests {
         // Control mean first (45 + 150 + 70 + 25) / 4 = 72.5, last (45 + 155 + 70 + 25) / 4
         // = 73.75.
         let table = run(&DEF, "", &["arm"], window(-4, Some(0)));
-        assert_eq!(int(&table, &["treatment"], "n"), 1);
-        assert_eq!(int(&table, &["treatment"], "count_unchanged"), 1);
+        assert_eq!(
+            ints(&table, &["treatment"], &["n", "count_unchanged"]),
+            [1, 1]
+        );
         assert_close(float(&table, &["treatment"], "mean_first"), 8.5);
         assert_close(float(&table, &["treatment"], "relative_change"), 0.0);
-        assert_eq!(int(&table, &["control"], "n"), 4);
-        assert_eq!(int(&table, &["control"], "n_one_month"), 3);
-        assert_eq!(int(&table, &["control"], "count_rose"), 1);
-        assert_eq!(int(&table, &["control"], "count_unchanged"), 3);
+        assert_eq!(
+            ints(
+                &table,
+                &["control"],
+                &["n", "n_one_month", "count_rose", "count_unchanged"]
+            ),
+            [4, 3, 1, 3]
+        );
         assert_close(float(&table, &["control"], "mean_first"), 72.5);
         assert_close(float(&table, &["control"], "mean_last"), 73.75);
         assert_eq!(int(&table, &["(all)"], "n"), 5);
@@ -251,9 +255,7 @@ mod tests {
             window(0, None),
         );
         assert_eq!(int(&table, &[], "n"), 6);
-        assert_eq!(int(&table, &[], "count_rose"), 3);
-        assert_eq!(int(&table, &[], "count_fell"), 1);
-        assert_eq!(int(&table, &[], "count_unchanged"), 2);
+        assert_eq!(ints(&table, &[], &CHANGES), [3, 2, 1]);
         assert_close(
             float(&table, &[], "mean_last"),
             (12.0 + 100.0 + 130.0 + 72.5 + 70.0 + 25.0) / 6.0,
@@ -262,7 +264,7 @@ mod tests {
 
     #[test]
     fn rose_unchanged_fell_add_up_to_n_and_groups_to_the_total() {
-        let split = row_sum(&["count_rose", "count_unchanged", "count_fell"], "n");
+        let split = row_sum(&CHANGES, "n");
         let summed = [
             "n",
             "n_one_month",

@@ -304,10 +304,13 @@ fn employers(jobs: &[Job], person: u32, month: i32, options: &PanelOptions) -> V
 mod tests {
     use super::*;
     use crate::metrics::testing::{
-        assert_relations, check_err, first_column, groups_relation, int, resolve, resolve_err, run,
-        window,
+        assert_relations, check_err, first_column, groups_relation, int, ints, resolve,
+        resolve_err, run, window,
     };
     use crate::table::Value;
+
+    /// The persons counted, censored, still in a job and with the same employer.
+    const COUNTS: [&str; 4] = ["n", "n_censored", "count_still", "count_same_employer"];
 
     #[test]
     fn six_months_after_the_first_paid_month() {
@@ -322,11 +325,8 @@ mod tests {
         // P08, P03 never paid; P11 has no month from start.
         // n = 4, censored = 4, still = 2 (P07, P04), same employer = 1 (P07).
         let table = run(&DEF, "", &[], window(0, None));
-        assert_eq!(int(&table, &[], "n"), 4);
-        assert_eq!(int(&table, &[], "n_censored"), 4);
-        assert_eq!(int(&table, &[], "count_still"), 2);
+        assert_eq!(ints(&table, &[], &COUNTS), [4, 4, 2, 1]);
         assert_eq!(table.cell(&[], "share_still"), Some(&Value::Float(0.5)));
-        assert_eq!(int(&table, &[], "count_same_employer"), 1);
         assert_eq!(
             table.cell(&[], "share_same_employer"),
             Some(&Value::Float(0.25))
@@ -345,17 +345,16 @@ mod tests {
         //   P02 0 (E210) -> 3 (Apr 2021, E210) still, same; P09 censored. n 3, censored 1,
         //   still 2, same 1.
         let table = run(&DEF, "k = 3", &["arm"], window(0, None));
-        assert_eq!(int(&table, &["treatment"], "n"), 4);
-        assert_eq!(int(&table, &["treatment"], "n_censored"), 0);
-        assert_eq!(int(&table, &["treatment"], "count_still"), 2);
-        assert_eq!(int(&table, &["treatment"], "count_same_employer"), 2);
-        assert_eq!(int(&table, &["control"], "n"), 3);
-        assert_eq!(int(&table, &["control"], "n_censored"), 1);
-        assert_eq!(int(&table, &["control"], "count_still"), 2);
-        assert_eq!(int(&table, &["control"], "count_same_employer"), 1);
-        assert_eq!(int(&table, &["(all)"], "n"), 7);
-        assert_eq!(int(&table, &["(all)"], "count_still"), 4);
-        assert_eq!(int(&table, &["(all)"], "count_same_employer"), 3);
+        assert_eq!(ints(&table, &["treatment"], &COUNTS), [4, 0, 2, 2]);
+        assert_eq!(ints(&table, &["control"], &COUNTS), [3, 1, 2, 1]);
+        assert_eq!(
+            ints(
+                &table,
+                &["(all)"],
+                &["n", "count_still", "count_same_employer"]
+            ),
+            [7, 4, 3]
+        );
         assert_eq!(first_column(&table), ["control", "treatment", "(all)"]);
     }
 
@@ -368,15 +367,11 @@ mod tests {
         // rel_month -1 has no hours.
         // n 7, censored 1, still 5 (P06, P01, P07, P04, P02), same 5.
         let table = run(&DEF, "k = 4", &[], window(-1, None));
-        assert_eq!(int(&table, &[], "n"), 7);
-        assert_eq!(int(&table, &[], "n_censored"), 1);
-        assert_eq!(int(&table, &[], "count_still"), 5);
-        assert_eq!(int(&table, &[], "count_same_employer"), 5);
+        assert_eq!(ints(&table, &[], &COUNTS), [7, 1, 5, 5]);
         // And k = 1 from -1: P04 Oct 2020 (E100 + E200) -> Nov 2020 (E200): same.
         let table = run(&DEF, "k = 1", &["sex"], window(-1, Some(-1)));
         // Only P04 has paid hours at rel_month -1 (P05 -1, P01 -1, P07 -1, ... have none).
-        assert_eq!(int(&table, &["M"], "n"), 1);
-        assert_eq!(int(&table, &["M"], "count_same_employer"), 1);
+        assert_eq!(ints(&table, &["M"], &["n", "count_same_employer"]), [1, 1]);
         assert_eq!(int(&table, &["F"], "n"), 0);
         assert_eq!(table.cell(&["F"], "share_still"), Some(&Value::Null));
     }
@@ -392,11 +387,8 @@ mod tests {
             &[],
             window(0, None),
         );
-        assert_eq!(int(&table, &[], "n"), 6);
+        assert_eq!(ints(&table, &[], &COUNTS), [6, 1, 3, 2]);
         assert_eq!(int(&table, &[], "n_preceded"), 1);
-        assert_eq!(int(&table, &[], "n_censored"), 1);
-        assert_eq!(int(&table, &[], "count_still"), 3);
-        assert_eq!(int(&table, &[], "count_same_employer"), 2);
     }
 
     #[test]
@@ -412,11 +404,8 @@ mod tests {
             &[],
             window(3, None),
         );
-        assert_eq!(int(&table, &[], "n"), 6);
+        assert_eq!(ints(&table, &[], &COUNTS), [6, 1, 3, 3]);
         assert_eq!(int(&table, &[], "n_preceded"), 0);
-        assert_eq!(int(&table, &[], "n_censored"), 1);
-        assert_eq!(int(&table, &[], "count_still"), 3);
-        assert_eq!(int(&table, &[], "count_same_employer"), 3);
     }
 
     #[test]
@@ -426,10 +415,7 @@ mod tests {
         // P04 0 -> 6 self-supporting, E200 vs E300. P05 (3 -> 9), P01 (6 -> 12) and P02
         // (1 -> 7) are censored. P10, P08, P07, P09, P11 are never self-supporting from start.
         let table = run(&DEF, "status = \"self_support\"", &[], window(0, None));
-        assert_eq!(int(&table, &[], "n"), 3);
-        assert_eq!(int(&table, &[], "n_censored"), 3);
-        assert_eq!(int(&table, &[], "count_still"), 3);
-        assert_eq!(int(&table, &[], "count_same_employer"), 0);
+        assert_eq!(ints(&table, &[], &COUNTS), [3, 3, 3, 0]);
         assert_eq!(
             table.cell(&[], "share_same_employer"),
             Some(&Value::Float(0.0))
@@ -440,8 +426,7 @@ mod tests {
     fn nobody_qualifies() {
         // From rel_month 9 only P10 (13) has paid hours, and 13 + 6 is past its follow-up.
         let table = run(&DEF, "", &[], window(9, None));
-        assert_eq!(int(&table, &[], "n"), 0);
-        assert_eq!(int(&table, &[], "n_censored"), 1);
+        assert_eq!(ints(&table, &[], &["n", "n_censored"]), [0, 1]);
         assert_eq!(table.cell(&[], "share_still"), Some(&Value::Null));
         assert_eq!(table.cell(&[], "share_same_employer"), Some(&Value::Null));
     }
@@ -450,14 +435,7 @@ mod tests {
     fn groups_add_up_to_the_total() {
         assert_relations(&run(&DEF, "", &[], window(0, None)), &[]);
         let table = run(&DEF, "k = 3", &["arm"], window(0, None));
-        assert_relations(
-            &table,
-            &[groups_relation(
-                "arm",
-                &[],
-                &["n", "n_censored", "count_still", "count_same_employer"],
-            )],
-        );
+        assert_relations(&table, &[groups_relation("arm", &[], &COUNTS)]);
         let table = run(
             &DEF,
             "k = 2\nnot_preceded_by = [\"internship\"]",
@@ -484,14 +462,7 @@ mod tests {
             &["sex"],
             window(0, None),
         );
-        assert_relations(
-            &table,
-            &[groups_relation(
-                "sex",
-                &[],
-                &["n", "n_censored", "count_still", "count_same_employer"],
-            )],
-        );
+        assert_relations(&table, &[groups_relation("sex", &[], &COUNTS)]);
     }
 
     #[test]

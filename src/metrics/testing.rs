@@ -110,6 +110,15 @@ pub fn int(table: &Table, group: &[&str], column: &str) -> i64 {
     }
 }
 
+/// The whole-number cells `columns` of `group`'s row, in order (panics, naming the cell, on
+/// anything else): one assertion for a row's counts.
+pub fn ints(table: &Table, group: &[&str], columns: &[&str]) -> Vec<i64> {
+    columns
+        .iter()
+        .map(|column| int(table, group, column))
+        .collect()
+}
+
 /// A float cell of a test table (panics, naming the cell, on anything else).
 pub fn float(table: &Table, group: &[&str], column: &str) -> f64 {
     match table.cell(group, column) {
