@@ -219,7 +219,8 @@ impl Compute for MonthlyCurve {
 mod tests {
     use super::*;
     use crate::metrics::testing::{
-        assert_relations, check_err, groups_relation, months, resolve_err, run, window,
+        assert_relations, check_err, first_column, groups_relation, months, resolve_err, run,
+        window,
     };
 
     /// The row of `group` (group column values) at `index` (the rel_month or month column).
@@ -285,7 +286,7 @@ mod tests {
         assert_eq!(value(&table, &["treatment"], "18", "n"), &Value::Int(1));
         assert_eq!(value(&table, &["control"], "18", "n"), &Value::Int(0));
         assert_eq!(value(&table, &["control"], "18", "share"), &Value::Null);
-        let first: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
+        let first = first_column(&table);
         assert_eq!(first[0], "control");
         assert_eq!(first[19], "treatment");
         assert_eq!(first[38], "(all)");
