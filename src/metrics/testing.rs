@@ -74,18 +74,33 @@ pub fn run_scoped(def: &MetricDef, params: &str, panel: &Panel, scope: Scope) ->
     metric.compute(&input)
 }
 
-/// Runs a metric on the tiny dataset with the given `[params]` (TOML text), groups and window,
-/// as a query would: resolve, check, prepare, compute.
-pub fn run_tiny(
+/// Runs a metric on `panel` with the given `[params]` (TOML text), groups and window, as a query
+/// would: resolve, check, prepare, compute.
+pub fn run_on(
     def: &MetricDef,
+    panel: &Panel,
     params: &str,
     group_by: &[&str],
     window: &Window,
 ) -> Result<Table> {
     let group_by = strings(group_by);
     let statuses = StatusParams::default();
-    let scope = Scope::everyone(&group_by, window, &statuses);
-    run_scoped(def, params, &tiny_panel(), scope)
+    run_scoped(
+        def,
+        params,
+        panel,
+        Scope::everyone(&group_by, window, &statuses),
+    )
+}
+
+/// [`run_on`] the tiny dataset.
+pub fn run_tiny(
+    def: &MetricDef,
+    params: &str,
+    group_by: &[&str],
+    window: &Window,
+) -> Result<Table> {
+    run_on(def, &tiny_panel(), params, group_by, window)
 }
 
 /// [`run_tiny`]'s table (panics, naming the case, on an error).
