@@ -492,12 +492,8 @@ mod tests {
         // Treatment: P10 M 1957 (start 2019), P08 M 1966, P06 M 2000, P05 F 1988, P01 F 1985,
         // P03 F 1979 (all start 2020). Control: P07 F 1970 (2020), P04 M 1995 (2020), P02 M 1990
         // (2021), P09 F 1993 (2021), P11 M 1998 (2021).
-        let table = run(
-            &DEF,
-            "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]",
-            &["arm"],
-            Window::default(),
-        );
+        let params = "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]";
+        let table = run(&DEF, params, &["arm"], Window::default());
         // Rows: control, treatment, (all); each sex F, M, then the two means → 12 rows.
         assert_eq!(table.rows.len(), 12);
         assert_eq!(table.rows[0][0], Value::Text("control".into()));
@@ -545,12 +541,8 @@ mod tests {
     fn age_bands_keep_their_order_and_zero_rows() {
         // Ages at start: 62 (60+), 54, 50 (50-59), 20, 25, 28, 23 (20-29), 32, 35, 31 (30-39),
         // 41 (40-49); nobody under 20.
-        let table = run(
-            &DEF,
-            "categorical = [\"age_band_at_start\"]",
-            &[],
-            Window::default(),
-        );
+        let params = "categorical = [\"age_band_at_start\"]";
+        let table = run(&DEF, params, &[], Window::default());
         let categories: Vec<String> = table.rows.iter().map(|r| table.format(1, &r[1])).collect();
         assert_eq!(
             categories,
@@ -565,12 +557,8 @@ mod tests {
         assert_eq!(count("50-59"), Value::Int(2));
         assert_eq!(count("60+"), Value::Int(1));
         // Other bands: [25, 50] → under 25 (P06 20, P11 23), 25-49, 50+ (P10, P08, P07).
-        let table = run(
-            &DEF,
-            "categorical = [\"age_band_at_start\"]\nage_bands = [25, 50]",
-            &[],
-            Window::default(),
-        );
+        let params = "categorical = [\"age_band_at_start\"]\nage_bands = [25, 50]";
+        let table = run(&DEF, params, &[], Window::default());
         assert_eq!(
             get(&table, &[AGE_BAND, "under 25"], "count"),
             &Value::Int(2)
@@ -583,12 +571,8 @@ mod tests {
     fn categories_sorted_per_group_with_zero_counts() {
         // Municipalities, by project: every group lists all four municipalities.
         // BIR = P10 Aarhus, P03 Odense, P04 Odense.
-        let table = run(
-            &DEF,
-            "categorical = [\"municipality\"]",
-            &["project"],
-            Window::default(),
-        );
+        let params = "categorical = [\"municipality\"]";
+        let table = run(&DEF, params, &["project"], Window::default());
         let bir: Vec<String> = table
             .rows
             .iter()
@@ -614,12 +598,8 @@ mod tests {
     fn empty_cells_are_missing() {
         // end_date is empty for everyone: as a category, all 11 are (missing); as a number, n 0,
         // mean Null (not NaN) and n_missing 11.
-        let table = run(
-            &DEF,
-            "categorical = [\"end_date\"]\nnumeric = [\"end_date\"]",
-            &[],
-            Window::default(),
-        );
+        let params = "categorical = [\"end_date\"]\nnumeric = [\"end_date\"]";
+        let table = run(&DEF, params, &[], Window::default());
         assert_eq!(table.rows.len(), 2);
         assert_eq!(
             get(&table, &["end_date", MISSING], "count"),
@@ -636,12 +616,8 @@ mod tests {
     #[test]
     fn categories_add_up_to_n_and_groups_to_the_total() {
         let summed = ["n", "count", "n_missing"];
-        let table = run(
-            &DEF,
-            "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]",
-            &["arm"],
-            Window::default(),
-        );
+        let params = "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]";
+        let table = run(&DEF, params, &["arm"], Window::default());
         assert_relations(
             &table,
             &[
@@ -649,19 +625,11 @@ mod tests {
                 groups_relation("arm", &["variable", "category"], &summed),
             ],
         );
-        let table = run(
-            &DEF,
-            "categorical = [\"age_band_at_start\"]",
-            &[],
-            Window::default(),
-        );
+        let params = "categorical = [\"age_band_at_start\"]";
+        let table = run(&DEF, params, &[], Window::default());
         assert_relations(&table, &[parts_sum_to_whole(&["variable"], "count", "n")]);
-        let table = run(
-            &DEF,
-            "categorical = [\"municipality\", \"age_band_at_start\", \"end_date\"]\nnumeric = [\"age_at_start\"]",
-            &["project", "sex"],
-            Window::default(),
-        );
+        let params = "categorical = [\"municipality\", \"age_band_at_start\", \"end_date\"]\nnumeric = [\"age_at_start\"]";
+        let table = run(&DEF, params, &["project", "sex"], Window::default());
         assert_relations(
             &table,
             &[
@@ -671,12 +639,8 @@ mod tests {
         );
         // A column both categorical and numeric: its numeric row has another n, so the
         // variable's rows do not add up to one n; the groups still add up row by row.
-        let table = run(
-            &DEF,
-            "categorical = [\"end_date\", \"sex\"]\nnumeric = [\"end_date\"]",
-            &["arm"],
-            Window::default(),
-        );
+        let params = "categorical = [\"end_date\", \"sex\"]\nnumeric = [\"end_date\"]";
+        let table = run(&DEF, params, &["arm"], Window::default());
         assert_relations(
             &table,
             &[groups_relation("arm", &["variable", "category"], &summed)],

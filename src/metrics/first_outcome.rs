@@ -444,12 +444,8 @@ mod tests {
         // resource course). Treatment: P10 paid hours, P08 other_benefit, P06 direct, P05 paid
         // hours (reached), P01 internship (reached via), P03 none. Control: P07 direct, P04
         // direct, P02 paid hours (reached), P09 paid hours, P11 unobserved.
-        let table = run(
-            &DEF,
-            "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]",
-            &["arm"],
-            window(0, None),
-        );
+        let params = "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]";
+        let table = run(&DEF, params, &["arm"], window(0, None));
         assert_eq!(
             counts(&table, &["treatment"], "paid_hours_on_benefit"),
             [2, 1, 0]
@@ -480,12 +476,8 @@ mod tests {
         // benefit (its flexjob is not the goal now), never employment. Direct: P06, P04.
         // Paid hours on benefit: P10, P05 (reached 1), P07, P02 (reached 1), P09.
         // Internship: P01 (reached 6, via paid hours at 3). None: P03. Unobserved: P11.
-        let table = run(
-            &DEF,
-            "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]",
-            &[],
-            window(0, None),
-        );
+        let params = "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]";
+        let table = run(&DEF, params, &[], window(0, None));
         assert_eq!(counts(&table, &[], "upskilling"), [1, 0, 0]);
         assert_eq!(counts(&table, &[], "internship"), [1, 1, 1]);
         assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [5, 2, 0]);
@@ -503,12 +495,9 @@ mod tests {
         // goal at 3; its employment months (6-8) come after the goal: not via. P06 and P04
         // start with employment and never have paid hours on benefit later. Direct: P10, P05,
         // P07, P02, P09.
-        let table = run(
-            &DEF,
-            "goal = [\"paid_hours_on_benefit\"]\nroutes = [\"internship\", \"employment\"]",
-            &[],
-            window(0, None),
-        );
+        let params =
+            "goal = [\"paid_hours_on_benefit\"]\nroutes = [\"internship\", \"employment\"]";
+        let table = run(&DEF, params, &[], window(0, None));
         assert_eq!(counts(&table, &[], "internship"), [1, 1, 0]);
         assert_eq!(counts(&table, &[], "employment"), [2, 0, 0]);
         assert_eq!(counts(&table, &[], "direct"), [5, -1, -1]);
@@ -534,12 +523,8 @@ mod tests {
         let table = run(&DEF, "", &[], window(0, None));
         assert_relations(&table, &[parts_sum_to_whole(&[], "count", "n")]);
         let summed = ["n", "count", "reached_goal_later", "via_other_route"];
-        let table = run(
-            &DEF,
-            "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]",
-            &["arm"],
-            window(0, None),
-        );
+        let params = "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]";
+        let table = run(&DEF, params, &["arm"], window(0, None));
         assert_relations(
             &table,
             &[
@@ -555,12 +540,8 @@ mod tests {
                 groups_relation("arm", &["first_outcome"], &summed),
             ],
         );
-        let table = run(
-            &DEF,
-            "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]",
-            &["municipality"],
-            window(0, Some(8)),
-        );
+        let params = "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]";
+        let table = run(&DEF, params, &["municipality"], window(0, Some(8)));
         assert_relations(
             &table,
             &[

@@ -430,12 +430,8 @@ mod tests {
         // Arms from project: treatment FSM2, control AP; BIR persons with a spell (P10, P04)
         // are left out as another arm. FSM2: P06 lost 1, P01 c5, P02 c4, P09 c0; AP: P05 lost
         // 4, P07 lost 3.
-        let table = run(
-            &DEF,
-            "arm = \"project\"\ntreatment = \"FSM2\"\ncontrol = \"AP\"",
-            &[],
-            Window::default(),
-        );
+        let params = "arm = \"project\"\ntreatment = \"FSM2\"\ncontrol = \"AP\"";
+        let table = run(&DEF, params, &[], Window::default());
         assert_eq!(int(&table, &[], "n_other_arm"), 2);
         assert_eq!(int(&table, &[], "n_treatment"), 4);
         assert_eq!(int(&table, &[], "events_treatment"), 1);
@@ -459,12 +455,9 @@ mod tests {
             table.notes
         );
         // A status nobody has: n 0, a note.
-        let table = run(
-            &DEF,
-            "status = \"other_benefit\"\narm = \"sex\"\ntreatment = \"F\"\ncontrol = \"M\"",
-            &[],
-            window(0, Some(0)),
-        );
+        let params =
+            "status = \"other_benefit\"\narm = \"sex\"\ntreatment = \"F\"\ncontrol = \"M\"";
+        let table = run(&DEF, params, &[], window(0, Some(0)));
         assert_eq!(int(&table, &[], "n"), 0);
         assert_eq!(table.cell(&[], "p_value"), Some(&Value::Null));
     }

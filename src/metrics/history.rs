@@ -490,12 +490,8 @@ mod tests {
     fn spells_of_another_category_and_groups() {
         // spell_category = social_assistance: one run each for P06, P01, P09 (W13–W19), P11
         // → 1plus 4 of 10, 2plus 0, mean 0.4.
-        let table = run(
-            &DEF,
-            "spell_category = \"social_assistance\"",
-            &["arm"],
-            Window::default(),
-        );
+        let params = "spell_category = \"social_assistance\"";
+        let table = run(&DEF, params, &["arm"], Window::default());
         assert_eq!(table.cell(&["(all)"], "spells_1plus"), Some(&Value::Int(4)));
         assert_eq!(table.cell(&["(all)"], "spells_2plus"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&["(all)"], "spells_0"), Some(&Value::Int(6)));
@@ -557,22 +553,16 @@ mod tests {
             &run(&DEF, "", &[], Window::default()),
             std::slice::from_ref(&split),
         );
+        let params = "spell_category = \"social_assistance\"";
+        let table = run(&DEF, params, &["arm"], Window::default());
         assert_relations(
-            &run(
-                &DEF,
-                "spell_category = \"social_assistance\"",
-                &["arm"],
-                Window::default(),
-            ),
+            &table,
             &[split.clone(), groups_relation("arm", &[], &summed)],
         );
+        let params = "weeks_before = 10\nunit = \"weeks\"";
+        let table = run(&DEF, params, &["municipality", "sex"], Window::default());
         assert_relations(
-            &run(
-                &DEF,
-                "weeks_before = 10\nunit = \"weeks\"",
-                &["municipality", "sex"],
-                Window::default(),
-            ),
+            &table,
             &[split.clone(), groups_relation("municipality", &[], &summed)],
         );
         assert_relations(

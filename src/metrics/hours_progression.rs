@@ -248,12 +248,8 @@ mod tests {
         // paid_hours_on_benefit from rel_month 0: P10 30 -> 12; P05 8.5 (0) -> 100 (2); P01 80
         // (3) -> 130 (5); P07 45 -> 72.5; P02 70 (0) only; P09 25 only. n 6, rose 3, fell 1,
         // unchanged 2.
-        let table = run(
-            &DEF,
-            "status = \"paid_hours_on_benefit\"",
-            &[],
-            window(0, None),
-        );
+        let params = "status = \"paid_hours_on_benefit\"";
+        let table = run(&DEF, params, &[], window(0, None));
         assert_eq!(int(&table, &[], "n"), 6);
         assert_eq!(ints(&table, &[], &CHANGES), [3, 2, 1]);
         assert_close(
@@ -276,22 +272,16 @@ mod tests {
             &run(&DEF, "", &[], window(0, None)),
             std::slice::from_ref(&split),
         );
+        let params = "unchanged_tolerance = 35.0";
+        let table = run(&DEF, params, &["arm"], window(0, None));
         assert_relations(
-            &run(
-                &DEF,
-                "unchanged_tolerance = 35.0",
-                &["arm"],
-                window(0, None),
-            ),
+            &table,
             &[split.clone(), groups_relation("arm", &[], &summed)],
         );
+        let params = "status = \"paid_hours_on_benefit\"";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-4, Some(8)));
         assert_relations(
-            &run(
-                &DEF,
-                "status = \"paid_hours_on_benefit\"",
-                &["municipality", "sex"],
-                window(-4, Some(8)),
-            ),
+            &table,
             &[split.clone(), groups_relation("municipality", &[], &summed)],
         );
         assert_relations(

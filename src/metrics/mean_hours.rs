@@ -333,12 +333,8 @@ mod tests {
     fn nobody_in_status_gives_null_mean() {
         // Among paid_hours at rel_month 3 in København: P11 is not observed at 3 → n 0, no mean,
         // no sd. Aarhus at 3: P01 80 h, P02 160.33 h (P10 not observed) → mean 120.165, n 2.
-        let table = run(
-            &DEF,
-            "at = 3\namong = \"paid_hours\"",
-            &["municipality"],
-            Window::default(),
-        );
+        let params = "at = 3\namong = \"paid_hours\"";
+        let table = run(&DEF, params, &["municipality"], Window::default());
         assert_eq!(
             table.cell(&["København"], "n_persons"),
             Some(&Value::Int(0))
@@ -351,12 +347,8 @@ mod tests {
         );
         assert_close(float(&table, &["Aarhus"], "mean"), 240.33 / 2.0);
         // One person-month: a mean but no sd.
-        let table = run(
-            &DEF,
-            "at = 0\namong = \"paid_hours\"",
-            &["arm"],
-            Window::default(),
-        );
+        let params = "at = 0\namong = \"paid_hours\"";
+        let table = run(&DEF, params, &["arm"], Window::default());
         // treatment at 0, paid: only P05 (8.5 h).
         assert_close(float(&table, &["treatment"], "mean"), 8.5);
         assert_eq!(table.cell(&["treatment"], "sd"), Some(&Value::Null));
@@ -370,15 +362,9 @@ mod tests {
             &run(&DEF, "at = 3", &["arm"], Window::default()),
             &[groups_relation("arm", &[], &summed)],
         );
-        assert_relations(
-            &run(
-                &DEF,
-                "among = \"paid_hours\"\nunit = \"week\"",
-                &["municipality", "sex"],
-                window(-4, Some(8)),
-            ),
-            &[groups_relation("municipality", &[], &summed)],
-        );
+        let params = "among = \"paid_hours\"\nunit = \"week\"";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-4, Some(8)));
+        assert_relations(&table, &[groups_relation("municipality", &[], &summed)]);
         assert_relations(
             &run(&DEF, "", &["sex"], Window::default()),
             &[groups_relation("sex", &[], &summed)],

@@ -223,6 +223,11 @@ mod tests {
         window,
     };
 
+    /// Paid hours by calendar month.
+    const CALENDAR: &str = "calendar = true";
+    /// Paid hours by calendar month, rolling over 3 months.
+    const ROLLING_3: &str = "calendar = true\nrolling = 3";
+
     /// The row of `group` (group column values) at `index` (the rel_month or month column).
     fn at<'t>(table: &'t Table, group: &[&str], index: &str) -> &'t [Value] {
         let n_groups = group.len();
@@ -303,12 +308,8 @@ mod tests {
         // control month 0: P07 P04 P02 P09, all paid → 4/4 = 1
         //   month 1: P07 P04 P02, paid P07 P02 → 2/3 → corrected 2/3 - 1 = -1/3;
         //   min_cell min(3, 2, 4, 4) = 2
-        let table = run(
-            &DEF,
-            "baseline = \"subtract_month0\"",
-            &["arm"],
-            window(0, Some(2)),
-        );
+        let params = "baseline = \"subtract_month0\"";
+        let table = run(&DEF, params, &["arm"], window(0, Some(2)));
         assert_eq!(
             value(&table, &["treatment"], "2", "share_corrected"),
             &Value::Float(0.0)
@@ -340,12 +341,8 @@ mod tests {
         //   → 5; any_result: P06 (education), P05 (8.5 h) → 2
         // 2020-10: + P07 (0), P03 (0) → 7; P06, P05, P07 (45 h) → 3
         // 2020-11: + P04 (0) → 8; P06, P05, P07, P04 → 4
-        let table = run(
-            &DEF,
-            "calendar = true\nstatus = \"any_result\"",
-            &[],
-            months("2020-09", "2020-11"),
-        );
+        let params = "calendar = true\nstatus = \"any_result\"";
+        let table = run(&DEF, params, &[], months("2020-09", "2020-11"));
         assert_eq!(table.rows.len(), 3);
         assert_n_count(&table, &[], "2020-09", 5, 2);
         assert_n_count(&table, &[], "2020-10", 7, 3);
@@ -357,7 +354,7 @@ mod tests {
         // No from_month/to_month: from the first counted month (2020-07, P10 at rel_month 8) to
         // the last observed month, 2021-05: 11 months. 2021-05, paid_hours: started persons
         // observed: all but P11 → 10; paid: P01 P07 P04 P02 P09 → 5.
-        let table = run(&DEF, "calendar = true", &[], Window::default());
+        let table = run(&DEF, CALENDAR, &[], Window::default());
         assert_eq!(table.rows.len(), 11);
         assert_eq!(table.format(0, &table.rows[0][0]), "2020-07");
         assert_n_count(&table, &[], "2021-05", 10, 5);
@@ -373,27 +370,17 @@ mod tests {
         // Dec), P01 (Dec, Jan), P07 (Nov, Dec), P04 (Nov 155 h), P02 (Jan 70 h) → 7;
         // not P08, P03.
         // The plain monthly share for 2021-01: 9 observed; paid P01, P02 → 2.
-        let table = run(
-            &DEF,
-            "calendar = true\nrolling = 3",
-            &[],
-            months("2020-11", "2021-01"),
-        );
+        let table = run(&DEF, ROLLING_3, &[], months("2020-11", "2021-01"));
         assert_n_count(&table, &[], "2021-01", 9, 7);
-        let plain = run(&DEF, "calendar = true", &[], months("2021-01", "2021-01"));
+        let plain = run(&DEF, CALENDAR, &[], months("2021-01", "2021-01"));
         assert_n_count(&plain, &[], "2021-01", 9, 2);
         // Months before from_month count in the rolling window: 2020-12 (looking at
         // 2020-10..12) counts the persons observed in December: P10, P08, P06, P05, P01, P07
         // (from Oct), P03 (from Oct), P04 (from Nov) → 8; in S: P10 (Dec), P06 (Nov only), P05, P01 (Dec), P07, P04 (Nov only) → 6;
         // the plain December share is P10, P05, P01, P07 → 4 of the same 8.
-        let december = run(
-            &DEF,
-            "calendar = true\nrolling = 3",
-            &[],
-            months("2020-12", "2020-12"),
-        );
+        let december = run(&DEF, ROLLING_3, &[], months("2020-12", "2020-12"));
         assert_n_count(&december, &[], "2020-12", 8, 6);
-        let plain = run(&DEF, "calendar = true", &[], months("2020-12", "2020-12"));
+        let plain = run(&DEF, CALENDAR, &[], months("2020-12", "2020-12"));
         assert_eq!(value(&plain, &[], "2020-12", "count"), &Value::Int(4));
     }
 
@@ -407,12 +394,7 @@ mod tests {
         // 2021-07 (May..Jul): the same 10 have a counted month (May) but no follow-up to July:
         //   n 0, all 10 censored (before the fix: n 10, share 5/10 = 50%, as if June and July
         //   were months without paid hours).
-        let table = run(
-            &DEF,
-            "calendar = true\nrolling = 3",
-            &[],
-            months("2021-03", "2021-07"),
-        );
+        let table = run(&DEF, ROLLING_3, &[], months("2021-03", "2021-07"));
         assert_n_count(&table, &[], "2021-05", 10, 6);
         assert_eq!(value(&table, &[], "2021-05", "n_censored"), &Value::Int(0));
         for month in ["2021-06", "2021-07"] {
@@ -425,7 +407,7 @@ mod tests {
             );
         }
         // The plain monthly point agrees on n: July has nobody observed.
-        let plain = run(&DEF, "calendar = true", &[], months("2021-07", "2021-07"));
+        let plain = run(&DEF, CALENDAR, &[], months("2021-07", "2021-07"));
         assert_eq!(value(&plain, &[], "2021-07", "n"), &Value::Int(0));
         assert_eq!(plain.column_index("n_censored"), None);
 
@@ -460,7 +442,7 @@ mod tests {
         // censored. 2021-04 (Feb..Apr): P01 has no counted month there; P02 → 1 of 1.
         let mut w = months("2021-02", "2021-04");
         w.to = Some(4);
-        let table = run(&DEF, "calendar = true\nrolling = 3", &["municipality"], w);
+        let table = run(&DEF, ROLLING_3, &["municipality"], w);
         assert_n_count(&table, &["Aarhus"], "2021-02", 2, 2);
         let censored = value(&table, &["Aarhus"], "2021-02", "n_censored");
         assert_eq!(censored, &Value::Int(0));
@@ -472,23 +454,14 @@ mod tests {
         // Odense (P08, P03, P04, P09), 2020-10 with rolling 3 (2020-08..10), paid_hours.
         // Default window.from = 0: P08 (rel 0..2) and P03 (rel 0 in Oct) count, P04 does not
         // (Aug..Oct are its rel_months -3..-1, paid but before start), P09 neither → 2, 0.
-        let table = run(
-            &DEF,
-            "calendar = true\nrolling = 3",
-            &["municipality"],
-            months("2020-10", "2020-10"),
-        );
+        let october = months("2020-10", "2020-10");
+        let table = run(&DEF, ROLLING_3, &["municipality"], october);
         assert_n_count(&table, &["Odense"], "2020-10", 2, 0);
         // window.from = -3 lets P04's rel_months -3..-1 in (paid), P03's -2..0 too; P09's
         // Aug..Oct are its -9..-7, still out → 3, 1.
         let mut wider = months("2020-10", "2020-10");
         wider.from = Some(-3);
-        let table = run(
-            &DEF,
-            "calendar = true\nrolling = 3",
-            &["municipality"],
-            wider,
-        );
+        let table = run(&DEF, ROLLING_3, &["municipality"], wider);
         assert_n_count(&table, &["Odense"], "2020-10", 3, 1);
     }
 
@@ -497,12 +470,8 @@ mod tests {
         // P02 starts 2021-01-01 (ISO 2020-W53, a December week): by calendar month it first
         // counts in 2021-01, not 2020-12. Aarhus (P10, P01, P02), 2020-12: P10, P01 → 2.
         // 2021-01: P10, P01, P02 → 3, paid P01 (120 h), P02 (70 h) → 2.
-        let table = run(
-            &DEF,
-            "calendar = true",
-            &["municipality"],
-            months("2020-12", "2021-01"),
-        );
+        let december_january = months("2020-12", "2021-01");
+        let table = run(&DEF, CALENDAR, &["municipality"], december_january);
         assert_eq!(value(&table, &["Aarhus"], "2020-12", "n"), &Value::Int(2));
         assert_n_count(&table, &["Aarhus"], "2021-01", 3, 2);
     }
@@ -517,12 +486,8 @@ mod tests {
             &table,
             &[groups_relation("arm", &["rel_month"], &["n", "count"])],
         );
-        let table = run(
-            &DEF,
-            "rolling = 3\nstatus = \"any_result\"",
-            &["municipality", "sex"],
-            window(0, Some(9)),
-        );
+        let params = "rolling = 3\nstatus = \"any_result\"";
+        let table = run(&DEF, params, &["municipality", "sex"], window(0, Some(9)));
         assert_relations(
             &table,
             &[groups_relation(
@@ -531,12 +496,8 @@ mod tests {
                 &["n", "count", "n_censored"],
             )],
         );
-        let table = run(
-            &DEF,
-            "calendar = true\nrolling = 3",
-            &["municipality"],
-            months("2020-11", "2021-07"),
-        );
+        let november_to_july = months("2020-11", "2021-07");
+        let table = run(&DEF, ROLLING_3, &["municipality"], november_to_july);
         assert_relations(
             &table,
             &[groups_relation(
@@ -545,12 +506,8 @@ mod tests {
                 &["n", "count", "n_censored"],
             )],
         );
-        let table = run(
-            &DEF,
-            "baseline = \"subtract_month0\"",
-            &["arm"],
-            window(0, Some(10)),
-        );
+        let params = "baseline = \"subtract_month0\"";
+        let table = run(&DEF, params, &["arm"], window(0, Some(10)));
         assert_relations(
             &table,
             &[groups_relation(
@@ -559,12 +516,8 @@ mod tests {
                 &["n", "count", "n_month0", "count_month0"],
             )],
         );
-        let table = run(
-            &DEF,
-            "baseline = \"subtract_month0\"\nrolling = 2",
-            &["sex"],
-            window(-2, Some(6)),
-        );
+        let params = "baseline = \"subtract_month0\"\nrolling = 2";
+        let table = run(&DEF, params, &["sex"], window(-2, Some(6)));
         assert_relations(
             &table,
             &[groups_relation(
@@ -582,7 +535,7 @@ mod tests {
         let baseline = "calendar = true\nbaseline = \"subtract_month0\"";
         let err = check_err(&DEF, baseline, &Window::default());
         assert!(err.contains("baseline"), "{err}");
-        let err = check_err(&DEF, "calendar = true", &months("2020-13", "2021-01"));
+        let err = check_err(&DEF, CALENDAR, &months("2020-13", "2021-01"));
         assert!(err.contains("window.from_month"), "{err}");
         let err = check_err(&DEF, "", &months("2020-01", "2021-01"));
         assert!(err.contains("calendar = true"), "{err}");

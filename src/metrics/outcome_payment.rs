@@ -445,6 +445,14 @@ mod tests {
                 ("P09", [2, 2, 0]),
                 // P11 starts 2021-06-09, after the last observed month: nothing observed.
                 ("P11", [0, 0, 0]),
+                // P04 starts Mon 2020-11-02 (W45): blank DREAM row, W45..W52 in November and
+                // December: 8 full.
+                ("P04", [8, 8, 0]),
+                // P08 starts Mon 2020-08-10 (W33): health benefits throughout (893, 745), no
+                // income: 8 weeks, nothing. P06 starts Mon 2020-08-17 (W34): SU (651, no public
+                // support) in W34..W41: 8 full.
+                ("P08", [8, 0, 0]),
+                ("P06", [8, 8, 0]),
             ],
         );
     }
@@ -462,22 +470,11 @@ mod tests {
 
     #[test]
     fn group_totals_and_payment() {
-        // horizon 8, by arm. Control: P07 (8, 0, 8), P04, P02 (8, 5, 2), P09, P11 (0).
-        // P04 starts Mon 2020-11-02 (W45): blank DREAM row, W45..W52 in November and December:
-        // 8 full.
-        // Treatment: P10 (0), P08, P06, P05, P01 (8, 0, 0), P03 (8, 8, 0).
-        assert_weeks(
-            "horizon_weeks = 8",
-            &[
-                ("P04", [8, 8, 0]),
-                // P08 starts Mon 2020-08-10 (W33): health benefits throughout (893, 745), no
-                // income: 8 weeks, nothing. P06 starts Mon 2020-08-17 (W34): SU (651, no public
-                // support) in W34..W41: 8 full.
-                ("P08", [8, 0, 0]),
-                ("P06", [8, 8, 0]),
-            ],
-        );
-
+        // horizon 8, by arm, with the (observed, full, partial) weeks of
+        // weeks_person_by_person_over_eight_weeks and p05_over_eight_weeks.
+        // Control: P07 (8, 0, 8), P04 (8, 8, 0), P02 (8, 5, 2), P09 (2, 2, 0), P11 (0, 0, 0).
+        // Treatment: P10 (0, 0, 0), P08 (8, 0, 0), P06 (8, 8, 0), P05 (8, 4, 4), P01 (8, 0, 0),
+        // P03 (8, 8, 0).
         let panel = tiny_panel();
         let input = input(&panel, &["arm"], Window::default());
         let table = metric("horizon_weeks = 8").compute(&input).unwrap();
@@ -581,15 +578,10 @@ mod tests {
     #[test]
     fn groups_add_up_to_the_total() {
         let run = |params: &str, group_by: &[&str]| run(&DEF, params, group_by, Window::default());
-        let summed = [
-            "n",
-            "n_not_observed",
-            "n_complete",
-            "weeks_observed",
-            "weeks_full",
-            "weeks_partial",
-            "payment",
-        ];
+        // The persons, then their weeks and payment.
+        let persons = ["n", "n_not_observed", "n_complete"];
+        let weeks = ["weeks_observed", "weeks_full", "weeks_partial", "payment"];
+        let summed = [&persons[..], &weeks].concat();
         assert_relations(&run("horizon_weeks = 8", &[]), &[]);
         assert_relations(
             &run("horizon_weeks = 8", &["arm"]),

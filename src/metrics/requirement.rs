@@ -249,6 +249,11 @@ mod tests {
         run, run_err, window,
     };
 
+    /// The metric by municipality over the calendar months `from` through `to`.
+    fn by_municipality(params: &str, from: &str, to: &str) -> Table {
+        run(&DEF, params, &["municipality"], months(from, to))
+    }
+
     fn text(s: &str) -> Value {
         Value::Text(s.into())
     }
@@ -268,12 +273,8 @@ mod tests {
         // Aalborg (P06, P05, P07): at most 2/3 through 8; 9 (7..9): observed at 9 only P06
         //   (2021-05, no benefit) → 1/1 ← best; P05 (7, 8) and P07 (7) end in 2021-05, inside
         //   the period: censored 2.
-        let table = run(
-            &DEF,
-            "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]",
-            &["municipality"],
-            window(0, Some(9)),
-        );
+        let params = "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]";
+        let table = run(&DEF, params, &["municipality"], window(0, Some(9)));
         assert_eq!(table.cell(&["Odense"], "best_month"), Some(&text("1")));
         assert_eq!(table.cell(&["Odense"], "n"), Some(&Value::Int(3)));
         assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(2)));
@@ -290,12 +291,7 @@ mod tests {
         // By calendar month, months after the income register (June, July 2021) have nobody
         // observed at their end: no candidates. Aarhus, paid_hours, 2021-04..07: April (Feb..Apr:
         // P10 12 h in Feb, P01, P02) 3/3 and May; 2 months, not 4.
-        let table = run(
-            &DEF,
-            "rolling = 3\nthresholds = [0.5]",
-            &["municipality"],
-            months("2021-04", "2021-07"),
-        );
+        let table = by_municipality("rolling = 3\nthresholds = [0.5]", "2021-04", "2021-07");
         assert_eq!(table.cell(&["Aarhus"], "months"), Some(&Value::Int(2)));
         assert_eq!(
             table.cell(&["Aarhus"], "best_month"),
@@ -318,12 +314,7 @@ mod tests {
         //   Oct: P08, P03 → 0/2;  Nov: P04 → 1/3 ← best;  Dec: 0/3;  Jan: 0/3
         // København (P11 starts Jun 2021, never observed from start): no month → not met.
         // Thresholds 0.5 and 0.3: Aalborg 1 ≥ both, Aarhus 1 ≥ both, Odense 1/3 ≥ 0.3 only.
-        let table = run(
-            &DEF,
-            "thresholds = [0.5, 0.3]",
-            &["municipality"],
-            months("2020-10", "2021-01"),
-        );
+        let table = by_municipality("thresholds = [0.5, 0.3]", "2020-10", "2021-01");
         assert_eq!(
             table.cell(&["Aalborg"], "best_month"),
             Some(&text("2020-11"))
@@ -369,17 +360,12 @@ mod tests {
         // Aarhus, paid_hours, 2020-12..2021-02: Dec 2/2, Jan 2/3 (P01, P02), Feb: P10 (12 h),
         // P01, P02 → 3/3. Dec and Feb tie at 1: the best month is Dec. With min_n = 3, Dec
         // (2 persons) is no candidate: Feb is best, and only 2 months count.
-        let table = run(&DEF, "", &["municipality"], months("2020-12", "2021-02"));
+        let table = by_municipality("", "2020-12", "2021-02");
         assert_eq!(
             table.cell(&["Aarhus"], "best_month"),
             Some(&text("2020-12"))
         );
-        let table = run(
-            &DEF,
-            "min_n = 3",
-            &["municipality"],
-            months("2020-12", "2021-02"),
-        );
+        let table = by_municipality("min_n = 3", "2020-12", "2021-02");
         assert_eq!(
             table.cell(&["Aarhus"], "best_month"),
             Some(&text("2021-02"))
@@ -391,11 +377,10 @@ mod tests {
     fn exactly_at_the_threshold_meets_it() {
         // Odense's best share over 2020-10..2021-01 is 1/3 (see above); threshold 1/3 itself is
         // met (1 / 3 and the literal are the same double), 0.34 is not.
-        let table = run(
-            &DEF,
+        let table = by_municipality(
             "thresholds = [0.3333333333333333, 0.34]",
-            &["municipality"],
-            months("2020-10", "2021-01"),
+            "2020-10",
+            "2021-01",
         );
         assert_eq!(table.cell(&["Odense"], "met_33_3333"), Some(&Value::Int(1)));
         assert_eq!(table.cell(&["Odense"], "met_34"), Some(&Value::Int(0)));
@@ -420,29 +405,19 @@ mod tests {
         // Rolling 3 by calendar month, Odense, 2020-12..2021-01: Dec looks at Oct..Dec: P08,
         // P03, P04 (from Nov, paid 155 h) → 1/3; Jan looks at Nov..Jan: same three, P04's Nov →
         // 1/3. Without rolling both months are 0/3 (see above).
-        let table = run(
-            &DEF,
-            "rolling = 3",
-            &["municipality"],
-            months("2020-12", "2021-01"),
-        );
+        let table = by_municipality("rolling = 3", "2020-12", "2021-01");
         assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(1)));
         assert_eq!(
             table.cell(&["Odense"], "best_month"),
             Some(&text("2020-12"))
         );
-        let table = run(&DEF, "", &["municipality"], months("2020-12", "2021-01"));
+        let table = by_municipality("", "2020-12", "2021-01");
         assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(0)));
     }
 
     #[test]
     fn the_group_rows_add_up_to_the_summary() {
-        let table = run(
-            &DEF,
-            "thresholds = [0.5, 0.3]",
-            &["municipality"],
-            months("2020-10", "2021-01"),
-        );
+        let table = by_municipality("thresholds = [0.5, 0.3]", "2020-10", "2021-01");
         assert_relations(
             &table,
             &[groups_relation(
@@ -451,12 +426,8 @@ mod tests {
                 &["groups", "met_50", "met_30"],
             )],
         );
-        let table = run(
-            &DEF,
-            "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]",
-            &["arm", "municipality"],
-            window(0, Some(9)),
-        );
+        let params = "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]";
+        let table = run(&DEF, params, &["arm", "municipality"], window(0, Some(9)));
         assert_relations(
             &table,
             &[groups_relation("arm", &[], &["groups", "met_60"])],

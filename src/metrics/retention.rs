@@ -381,12 +381,8 @@ mod tests {
         // As in three_months_after_and_by_arm, but P01 had internship weeks at rel_month 1 and 2,
         // before its first paid month (3): left out. n 6, still 3 (P05, P04, P02), same 2
         // (P05, P02), censored 1 (P09), preceded 1.
-        let table = run(
-            &DEF,
-            "k = 3\nnot_preceded_by = [\"internship\"]",
-            &[],
-            window(0, None),
-        );
+        let params = "k = 3\nnot_preceded_by = [\"internship\"]";
+        let table = run(&DEF, params, &[], window(0, None));
         assert_eq!(ints(&table, &[], &COUNTS), [6, 1, 3, 2]);
         assert_eq!(int(&table, &[], "n_preceded"), 1);
     }
@@ -398,12 +394,8 @@ mod tests {
         // 3 -> 6 no hours; P05 3 (140 h) -> 6 (0.50 h) not still; P07 4 (E700) -> 7 (E700) and
         // P04 3 (E100 + E300) -> 6 (E300) still, same; P02 3 -> 6 censored; P09 has no month
         // from 3. n 6, censored 1, preceded 0, still 3, same 3.
-        let table = run(
-            &DEF,
-            "k = 3\nnot_preceded_by = [\"internship\"]",
-            &[],
-            window(3, None),
-        );
+        let params = "k = 3\nnot_preceded_by = [\"internship\"]";
+        let table = run(&DEF, params, &[], window(3, None));
         assert_eq!(ints(&table, &[], &COUNTS), [6, 1, 3, 3]);
         assert_eq!(int(&table, &[], "n_preceded"), 0);
     }
@@ -436,12 +428,8 @@ mod tests {
         assert_relations(&run(&DEF, "", &[], window(0, None)), &[]);
         let table = run(&DEF, "k = 3", &["arm"], window(0, None));
         assert_relations(&table, &[groups_relation("arm", &[], &COUNTS)]);
-        let table = run(
-            &DEF,
-            "k = 2\nnot_preceded_by = [\"internship\"]",
-            &["municipality", "sex"],
-            window(-2, Some(6)),
-        );
+        let params = "k = 2\nnot_preceded_by = [\"internship\"]";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-2, Some(6)));
         assert_relations(
             &table,
             &[groups_relation(
@@ -456,12 +444,8 @@ mod tests {
                 ],
             )],
         );
-        let table = run(
-            &DEF,
-            "status = \"self_support\"\nk = 1",
-            &["sex"],
-            window(0, None),
-        );
+        let params = "status = \"self_support\"\nk = 1";
+        let table = run(&DEF, params, &["sex"], window(0, None));
         assert_relations(&table, &[groups_relation("sex", &[], &COUNTS)]);
     }
 

@@ -288,12 +288,8 @@ mod tests {
         // rel_month 0, self_support: P08 (Aug 2020, benefit 4 weeks) no; P06 (Aug 2020, 2
         // benefit weeks) no; P05 (Sep) no; P01 (Sep) no; P07 (Oct) no; P03 (Oct) yes; P04 (Nov,
         // never on benefit) yes; P02 (Jan 2021, 2 benefit weeks) no; P09 (May 2021, 2) no → 2 of 9.
-        let table = run(
-            &DEF,
-            "at = 0\nstatus = \"self_support\"",
-            &[],
-            Window::default(),
-        );
+        let params = "at = 0\nstatus = \"self_support\"";
+        let table = run(&DEF, params, &[], Window::default());
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(9)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(2)));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(2)));
@@ -364,12 +360,8 @@ mod tests {
             &table,
             &[groups_relation("arm", &[], &["n", "count", "n_censored"])],
         );
-        let table = run(
-            &DEF,
-            "at = 0\nstatus = \"self_support\"",
-            &["municipality", "sex"],
-            Window::default(),
-        );
+        let params = "at = 0\nstatus = \"self_support\"";
+        let table = run(&DEF, params, &["municipality", "sex"], Window::default());
         assert_relations(
             &table,
             &[groups_relation(
@@ -380,12 +372,8 @@ mod tests {
         );
         let table = run(&DEF, "", &["arm"], window(0, Some(2)));
         assert_relations(&table, &[groups_relation("arm", &[], &["n_censored"])]);
-        let table = run(
-            &DEF,
-            "status = \"any_result\"",
-            &["sex", "arm"],
-            window(-3, Some(9)),
-        );
+        let params = "status = \"any_result\"";
+        let table = run(&DEF, params, &["sex", "arm"], window(-3, Some(9)));
         assert_relations(&table, &[groups_relation("sex", &[], &["n_censored"])]);
     }
 

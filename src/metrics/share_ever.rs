@@ -189,12 +189,8 @@ mod tests {
 
     #[test]
     fn groups_are_sorted_and_totalled() {
-        let table = run(
-            &DEF,
-            "followup = \"available\"\nstatus = \"flexjob\"",
-            &["arm"],
-            window(0, None),
-        );
+        let params = "followup = \"available\"\nstatus = \"flexjob\"";
+        let table = run(&DEF, params, &["arm"], window(0, None));
         assert_eq!(first_column(&table), ["control", "treatment", "(all)"]);
         // Only P07 (control) has flexjob weeks.
         assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(1)));
@@ -208,12 +204,8 @@ mod tests {
         let summed = ["n", "count", "n_censored"];
         let table = run(&DEF, "", &["arm"], window(0, Some(6)));
         assert_relations(&table, &[groups_relation("arm", &[], &summed)]);
-        let table = run(
-            &DEF,
-            "followup = \"available\"\nstatus = \"any_result\"",
-            &["municipality", "sex"],
-            window(-3, None),
-        );
+        let params = "followup = \"available\"\nstatus = \"any_result\"";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-3, None));
         assert_relations(&table, &[groups_relation("municipality", &[], &summed)]);
     }
 

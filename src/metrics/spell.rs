@@ -320,12 +320,8 @@ mod tests {
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
         assert_near(float(&table, &[], "mean_longest_run"), 17.0 / 7.0, 1e-12);
         // Only wage subsidy: P01's 531 weeks W51, W52, W53, 2021-W01..W06 = 9 weeks.
-        let table = run(
-            &DEF,
-            "month_statuses = []\ncategories = [\"wage_subsidy\"]\nmin_weeks = 9",
-            &[],
-            window(0, Some(6)),
-        );
+        let params = "month_statuses = []\ncategories = [\"wage_subsidy\"]\nmin_weeks = 9";
+        let table = run(&DEF, params, &[], window(0, Some(6)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
         assert_near(float(&table, &[], "mean_longest_run"), 9.0 / 7.0, 1e-12);
     }
@@ -339,12 +335,8 @@ mod tests {
         // P04 (-4), P02 (-6), P09 (-10), P11 (-11) = 6, censored 5.
         // P07's months -3..-1 are Jul–Sep 2020, all 750 (W27–W39 = 5+4+4 = 13 weeks) → 13;
         // P03 (no DREAM row) 0; the rest have no 750.
-        let table = run(
-            &DEF,
-            "month_statuses = []\ncategories = [\"flexjob_unemployment\"]",
-            &[],
-            window(-3, Some(-1)),
-        );
+        let params = "month_statuses = []\ncategories = [\"flexjob_unemployment\"]";
+        let table = run(&DEF, params, &[], window(-3, Some(-1)));
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(6)));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(5)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
@@ -373,24 +365,12 @@ mod tests {
             &run(&DEF, "", &["arm"], window(0, Some(6))),
             &[groups_relation("arm", &[], &summed)],
         );
-        assert_relations(
-            &run(
-                &DEF,
-                "min_weeks = 4",
-                &["municipality", "sex"],
-                window(-3, Some(2)),
-            ),
-            &[groups_relation("municipality", &[], &summed)],
-        );
-        assert_relations(
-            &run(
-                &DEF,
-                "categories = [\"internship\"]\nmonth_statuses = []",
-                &["sex"],
-                window(0, Some(3)),
-            ),
-            &[groups_relation("sex", &[], &summed)],
-        );
+        let params = "min_weeks = 4";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-3, Some(2)));
+        assert_relations(&table, &[groups_relation("municipality", &[], &summed)]);
+        let params = "categories = [\"internship\"]\nmonth_statuses = []";
+        let table = run(&DEF, params, &["sex"], window(0, Some(3)));
+        assert_relations(&table, &[groups_relation("sex", &[], &summed)]);
     }
 
     #[test]

@@ -200,12 +200,8 @@ fn exclude_already_leaves_out_month_0_and_the_month_before() {
     // left out. Left: P06 and P01 events at 3, P03 censored 7, P08 censored 9. n 4;
     // S(3) = 1 - 2/4: share 0.5, median 3 (flat exactly at 0.5 from month 3 to the end of
     // follow-up at 9: R's rule takes the midpoint (3 + 9) / 2 = 6).
-    let table = run(
-        &DEF,
-        "status = \"paid_hours\"\nexclude_already = true",
-        &[],
-        Window::default(),
-    );
+    let params = "status = \"paid_hours\"\nexclude_already = true";
+    let table = run(&DEF, params, &[], Window::default());
     assert_eq!(get(&table, &[], None, "n_already"), &Value::Int(5));
     assert_eq!(get(&table, &[], None, "n_not_observed"), &Value::Int(2));
     assert_eq!(get(&table, &[], None, "n"), &Value::Int(4));
@@ -253,12 +249,8 @@ fn the_month_before_start_alone_excludes() {
 fn the_horizon_censors() {
     // horizon 2: P06 and P01 (events at 3) and P03, P08 are censored at 2; the 5 events at
     // month 0 stay. Rows 0..2 only.
-    let table = run(
-        &DEF,
-        "status = \"paid_hours\"\nhorizon = 2",
-        &[],
-        Window::default(),
-    );
+    let params = "status = \"paid_hours\"\nhorizon = 2";
+    let table = run(&DEF, params, &[], Window::default());
     assert_eq!(table.rows.len(), 4);
     assert_eq!(by_month(&table, &[], "n_at_risk", 0..=2), [9, 4, 4]);
     assert_eq!(by_month(&table, &[], "censored", 0..=2), [0, 0, 4]);
@@ -268,20 +260,12 @@ fn the_horizon_censors() {
         &Value::Text("not reached".into())
     );
     // window.to does the same.
-    let same = run(
-        &DEF,
-        "status = \"paid_hours\"",
-        &[],
-        Window::rel(None, Some(2)),
-    );
+    let params = "status = \"paid_hours\"";
+    let same = run(&DEF, params, &[], Window::rel(None, Some(2)));
     assert_eq!(same.rows, table.rows);
     // A horizon past everyone's follow-up gives rows up to it, empty shares past the end.
-    let table = run(
-        &DEF,
-        "status = \"paid_hours\"\nhorizon = 12",
-        &[],
-        Window::default(),
-    );
+    let params = "status = \"paid_hours\"\nhorizon = 12";
+    let table = run(&DEF, params, &[], Window::default());
     assert_eq!(table.rows.len(), 14);
     assert_eq!(get(&table, &[], Some(12), "n_at_risk"), &Value::Int(0));
     assert_eq!(get(&table, &[], Some(12), "share_reached"), &Value::Null);
@@ -292,12 +276,8 @@ fn a_group_without_events_groups_of_one_and_groups_left_out() {
     // flexjob by birth_year: each birth year is one person. Only P07 (1970) has flexjob,
     // from its month 0. P10 (1957) and P11 (1998) are not observed at month 0: their groups
     // have nobody in the analysis. P03 (1979, no register rows) is censored at 7.
-    let table = run(
-        &DEF,
-        "status = \"flexjob\"",
-        &["birth_year"],
-        Window::default(),
-    );
+    let params = "status = \"flexjob\"";
+    let table = run(&DEF, params, &["birth_year"], Window::default());
     // 1970: one person, event at 0: share 1 with the point interval.
     assert_eq!(get(&table, &["1970"], Some(0), "n_at_risk"), &Value::Int(1));
     assert_eq!(
