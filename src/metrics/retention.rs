@@ -347,14 +347,8 @@ mod tests {
         let table = run(&DEF, "k = 3", &["arm"], window(0, None));
         assert_eq!(ints(&table, &["treatment"], &COUNTS), [4, 0, 2, 2]);
         assert_eq!(ints(&table, &["control"], &COUNTS), [3, 1, 2, 1]);
-        assert_eq!(
-            ints(
-                &table,
-                &["(all)"],
-                &["n", "count_still", "count_same_employer"]
-            ),
-            [7, 4, 3]
-        );
+        let all = ["n", "count_still", "count_same_employer"];
+        assert_eq!(ints(&table, &["(all)"], &all), [7, 4, 3]);
         assert_eq!(first_column(&table), ["control", "treatment", "(all)"]);
     }
 
