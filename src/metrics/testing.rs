@@ -157,18 +157,6 @@ pub fn assert_close(actual: f64, expected: f64) {
     assert_near(actual, expected, 1e-9);
 }
 
-/// Asserts the cells of `group`'s row: each `(column, value)`.
-#[track_caller]
-pub fn assert_cells(table: &Table, group: &[&str], expected: &[(&str, Value)]) {
-    for (column, value) in expected {
-        assert_eq!(
-            table.cell(group, column),
-            Some(value),
-            "{column} of {group:?}"
-        );
-    }
-}
-
 /// The first column of every row, as printed (the groups in their order, the total last).
 pub fn first_column(table: &Table) -> Vec<String> {
     table.rows.iter().map(|r| table.format(0, &r[0])).collect()
