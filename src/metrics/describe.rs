@@ -428,11 +428,11 @@ impl Compute for Describe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::common::parts_sum_to_whole;
+    use crate::metrics::testing::{
+        assert_relations, check_err, groups_relation, resolve_err, run, run_err,
+    };
     use crate::table::ALL;
-
-    fn run(params: &str, group_by: &[&str]) -> Result<Table> {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &Window::default())
-    }
 
     /// The row of (group values…, variable, category).
     fn row<'t>(table: &'t Table, key: &[&str]) -> &'t [Value] {
@@ -460,11 +460,8 @@ mod tests {
         // Treatment: P10 M 1957 (start 2019), P08 M 1966, P06 M 2000, P05 F 1988, P01 F 1985,
         // P03 F 1979 (all start 2020). Control: P07 F 1970 (2020), P04 M 1995 (2020), P02 M 1990
         // (2021), P09 F 1993 (2021), P11 M 1998 (2021).
-        let table = run(
-            "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]",
-            &["arm"],
-        )
-        .unwrap();
+        let params = "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]";
+        let table = run(&DEF, params, &["arm"], Window::default());
         // Rows: control, treatment, (all); each sex F, M, then the two means → 12 rows.
         assert_eq!(table.rows.len(), 12);
         assert_eq!(table.rows[0][0], Value::Text("control".into()));
@@ -512,7 +509,8 @@ mod tests {
     fn age_bands_keep_their_order_and_zero_rows() {
         // Ages at start: 62 (60+), 54, 50 (50-59), 20, 25, 28, 23 (20-29), 32, 35, 31 (30-39),
         // 41 (40-49); nobody under 20.
-        let table = run("categorical = [\"age_band_at_start\"]", &[]).unwrap();
+        let params = "categorical = [\"age_band_at_start\"]";
+        let table = run(&DEF, params, &[], Window::default());
         let categories: Vec<String> = table.rows.iter().map(|r| table.format(1, &r[1])).collect();
         assert_eq!(
             categories,
@@ -527,11 +525,8 @@ mod tests {
         assert_eq!(count("50-59"), Value::Int(2));
         assert_eq!(count("60+"), Value::Int(1));
         // Other bands: [25, 50] → under 25 (P06 20, P11 23), 25-49, 50+ (P10, P08, P07).
-        let table = run(
-            "categorical = [\"age_band_at_start\"]\nage_bands = [25, 50]",
-            &[],
-        )
-        .unwrap();
+        let params = "categorical = [\"age_band_at_start\"]\nage_bands = [25, 50]";
+        let table = run(&DEF, params, &[], Window::default());
         assert_eq!(
             get(&table, &[AGE_BAND, "under 25"], "count"),
             &Value::Int(2)
@@ -544,7 +539,8 @@ mod tests {
     fn categories_sorted_per_group_with_zero_counts() {
         // Municipalities, by project: every group lists all four municipalities.
         // BIR = P10 Aarhus, P03 Odense, P04 Odense.
-        let table = run("categorical = [\"municipality\"]", &["project"]).unwrap();
+        let params = "categorical = [\"municipality\"]";
+        let table = run(&DEF, params, &["project"], Window::default());
         let bir: Vec<String> = table
             .rows
             .iter()
@@ -570,11 +566,8 @@ mod tests {
     fn empty_cells_are_missing() {
         // end_date is empty for everyone: as a category, all 11 are (missing); as a number, n 0,
         // mean Null (not NaN) and n_missing 11.
-        let table = run(
-            "categorical = [\"end_date\"]\nnumeric = [\"end_date\"]",
-            &[],
-        )
-        .unwrap();
+        let params = "categorical = [\"end_date\"]\nnumeric = [\"end_date\"]";
+        let table = run(&DEF, params, &[], Window::default());
         assert_eq!(table.rows.len(), 2);
         assert_eq!(
             get(&table, &["end_date", MISSING], "count"),
@@ -590,14 +583,9 @@ mod tests {
 
     #[test]
     fn categories_add_up_to_n_and_groups_to_the_total() {
-        use crate::measure::common::parts_sum_to_whole;
-        use crate::metrics::testing::{assert_relations, groups_relation};
         let summed = ["n", "count", "n_missing"];
-        let table = run(
-            "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]",
-            &["arm"],
-        )
-        .unwrap();
+        let params = "categorical = [\"sex\"]\nnumeric = [\"birth_year\", \"age_at_start\"]";
+        let table = run(&DEF, params, &["arm"], Window::default());
         assert_relations(
             &table,
             &[
@@ -605,13 +593,11 @@ mod tests {
                 groups_relation("arm", &["variable", "category"], &summed),
             ],
         );
-        let table = run("categorical = [\"age_band_at_start\"]", &[]).unwrap();
+        let params = "categorical = [\"age_band_at_start\"]";
+        let table = run(&DEF, params, &[], Window::default());
         assert_relations(&table, &[parts_sum_to_whole(&["variable"], "count", "n")]);
-        let table = run(
-            "categorical = [\"municipality\", \"age_band_at_start\", \"end_date\"]\nnumeric = [\"age_at_start\"]",
-            &["project", "sex"],
-        )
-        .unwrap();
+        let params = "categorical = [\"municipality\", \"age_band_at_start\", \"end_date\"]\nnumeric = [\"age_at_start\"]";
+        let table = run(&DEF, params, &["project", "sex"], Window::default());
         assert_relations(
             &table,
             &[
@@ -621,11 +607,8 @@ mod tests {
         );
         // A column both categorical and numeric: its numeric row has another n, so the
         // variable's rows do not add up to one n; the groups still add up row by row.
-        let table = run(
-            "categorical = [\"end_date\", \"sex\"]\nnumeric = [\"end_date\"]",
-            &["arm"],
-        )
-        .unwrap();
+        let params = "categorical = [\"end_date\", \"sex\"]\nnumeric = [\"end_date\"]";
+        let table = run(&DEF, params, &["arm"], Window::default());
         assert_relations(
             &table,
             &[groups_relation("arm", &["variable", "category"], &summed)],
@@ -635,17 +618,14 @@ mod tests {
     #[test]
     fn a_text_column_as_a_number_is_an_error_naming_it() {
         // The first cohort row is P10, sex M.
-        let err = run("numeric = [\"sex\"]", &[]).err().unwrap().to_string();
+        let err = run_err(&DEF, "numeric = [\"sex\"]", &[], Window::default());
         assert!(
             err.starts_with(
                 "numeric: column \"sex\" has the non-numeric value \"M\" (person_id P10)"
             ),
             "{err}"
         );
-        let err = run("categorical = [\"gender\"]", &[])
-            .err()
-            .unwrap()
-            .to_string();
+        let err = run_err(&DEF, "categorical = [\"gender\"]", &[], Window::default());
         assert!(
             err.starts_with("categorical: the cohort has no column \"gender\""),
             "{err}"
@@ -655,24 +635,17 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let resolve = |text: &str| (DEF.resolve)(&toml::from_str(text).unwrap());
         let w = Window::default();
-        let err = resolve("").unwrap().check(&w).unwrap_err();
+        let err = check_err(&DEF, "", &w);
         assert!(err.starts_with("categorical, numeric:"), "{err}");
-        let err = resolve("numeric = [\"birth_year\"]\nage_bands = [30, 20]")
-            .unwrap()
-            .check(&w)
-            .unwrap_err();
+        let err = check_err(&DEF, "numeric = [\"birth_year\"]\nage_bands = [30, 20]", &w);
         assert!(err.starts_with("age_bands:"), "{err}");
-        let err = resolve("categorical = \"sex\"").err().unwrap();
+        let err = resolve_err(&DEF, "categorical = \"sex\"");
         assert!(err.contains("categorical"), "{err}");
-        let err = resolve("numerics = [\"birth_year\"]").err().unwrap();
+        let err = resolve_err(&DEF, "numerics = [\"birth_year\"]");
         assert!(err.contains("unknown field `numerics`"), "{err}");
         // A column listed twice would print its rows twice (and break the table's relations).
-        let err = resolve("categorical = [\"sex\", \"arm\", \"sex\"]")
-            .unwrap()
-            .check(&w)
-            .unwrap_err();
+        let err = check_err(&DEF, "categorical = [\"sex\", \"arm\", \"sex\"]", &w);
         assert_eq!(err, "categorical: \"sex\" is listed twice");
     }
 }

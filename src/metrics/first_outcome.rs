@@ -309,15 +309,11 @@ impl FirstOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::common::parts_sum_to_whole;
+    use crate::metrics::testing::{
+        assert_relations, check_err, first_column, groups_relation, resolve_err, run, window,
+    };
     use crate::table::Value;
-
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn window(from: i32, to: Option<i32>) -> Window {
-        Window::rel(Some(from), to)
-    }
 
     /// The row of `group` (its group columns, in order) and `outcome`.
     fn row<'t>(table: &'t Table, group: &[&str], outcome: &str) -> &'t [Value] {
@@ -365,7 +361,7 @@ mod tests {
         // P03 (no register rows): none. P04: 0 employment: direct.
         // P02: 0 paid hours on benefit (week-53 start, rel 0 = Jan 2021); 1 employment: reached.
         // P09: 0 paid hours on benefit, no later month. P11: no month in the window: unobserved.
-        let table = run("", &[], window(0, None));
+        let table = run(&DEF, "", &[], window(0, None));
         assert_eq!(counts(&table, &[], "direct"), [3, -1, -1]);
         assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [4, 2, 0]);
         assert_eq!(counts(&table, &[], "internship"), [1, 1, 1]);
@@ -390,9 +386,8 @@ mod tests {
             cell(&table, &[], "direct", "share_reached_goal_later"),
             Value::Null
         );
-        let labels: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
         assert_eq!(
-            labels,
+            first_column(&table),
             [
                 "direct",
                 "paid_hours_on_benefit",
@@ -411,7 +406,7 @@ mod tests {
         // Direct: P06 (3 employment), P05 (3 employment), P07 (3 flexjob without pay), P04 (3),
         // P02 (3). P10: 13 paid hours on benefit. None: P08, P03. Unobserved: P09 (last month
         // 0), P11.
-        let table = run("", &[], window(3, None));
+        let table = run(&DEF, "", &[], window(3, None));
         assert_eq!(counts(&table, &[], "direct"), [5, -1, -1]);
         assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [1, 0, 0]);
         assert_eq!(counts(&table, &[], "internship"), [0, 0, 0]);
@@ -426,11 +421,8 @@ mod tests {
         // resource course). Treatment: P10 paid hours, P08 other_benefit, P06 direct, P05 paid
         // hours (reached), P01 internship (reached via), P03 none. Control: P07 direct, P04
         // direct, P02 paid hours (reached), P09 paid hours, P11 unobserved.
-        let table = run(
-            "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]",
-            &["arm"],
-            window(0, None),
-        );
+        let params = "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]";
+        let table = run(&DEF, params, &["arm"], window(0, None));
         assert_eq!(
             counts(&table, &["treatment"], "paid_hours_on_benefit"),
             [2, 1, 0]
@@ -461,11 +453,8 @@ mod tests {
         // benefit (its flexjob is not the goal now), never employment. Direct: P06, P04.
         // Paid hours on benefit: P10, P05 (reached 1), P07, P02 (reached 1), P09.
         // Internship: P01 (reached 6, via paid hours at 3). None: P03. Unobserved: P11.
-        let table = run(
-            "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]",
-            &[],
-            window(0, None),
-        );
+        let params = "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]";
+        let table = run(&DEF, params, &[], window(0, None));
         assert_eq!(counts(&table, &[], "upskilling"), [1, 0, 0]);
         assert_eq!(counts(&table, &[], "internship"), [1, 1, 1]);
         assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [5, 2, 0]);
@@ -483,11 +472,9 @@ mod tests {
         // goal at 3; its employment months (6-8) come after the goal: not via. P06 and P04
         // start with employment and never have paid hours on benefit later. Direct: P10, P05,
         // P07, P02, P09.
-        let table = run(
-            "goal = [\"paid_hours_on_benefit\"]\nroutes = [\"internship\", \"employment\"]",
-            &[],
-            window(0, None),
-        );
+        let params =
+            "goal = [\"paid_hours_on_benefit\"]\nroutes = [\"internship\", \"employment\"]";
+        let table = run(&DEF, params, &[], window(0, None));
         assert_eq!(counts(&table, &[], "internship"), [1, 1, 0]);
         assert_eq!(counts(&table, &[], "employment"), [2, 0, 0]);
         assert_eq!(counts(&table, &[], "direct"), [5, -1, -1]);
@@ -497,7 +484,7 @@ mod tests {
     fn an_empty_window() {
         // rel_month 10..12: only P10 is observed there (no outcome in 10-12): none 1; the other
         // 10 are unobserved.
-        let table = run("", &["sex"], window(10, Some(12)));
+        let table = run(&DEF, "", &["sex"], window(10, Some(12)));
         assert_eq!(counts(&table, &["(all)"], "none"), [1, -1, -1]);
         assert_eq!(counts(&table, &["(all)"], "unobserved"), [10, -1, -1]);
         assert_eq!(counts(&table, &["F"], "direct"), [0, -1, -1]);
@@ -510,16 +497,11 @@ mod tests {
 
     #[test]
     fn outcomes_add_up_to_n_and_groups_to_the_total() {
-        use crate::measure::common::parts_sum_to_whole;
-        use crate::metrics::testing::{assert_relations, groups_relation};
-        let table = run("", &[], window(0, None));
+        let table = run(&DEF, "", &[], window(0, None));
         assert_relations(&table, &[parts_sum_to_whole(&[], "count", "n")]);
         let summed = ["n", "count", "reached_goal_later", "via_other_route"];
-        let table = run(
-            "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]",
-            &["arm"],
-            window(0, None),
-        );
+        let params = "routes = [\"paid_hours_on_benefit\", \"internship\", \"other_benefit\"]";
+        let table = run(&DEF, params, &["arm"], window(0, None));
         assert_relations(
             &table,
             &[
@@ -527,7 +509,7 @@ mod tests {
                 groups_relation("arm", &["first_outcome"], &summed),
             ],
         );
-        let table = run("", &["arm", "sex"], window(3, None));
+        let table = run(&DEF, "", &["arm", "sex"], window(3, None));
         assert_relations(
             &table,
             &[
@@ -535,11 +517,8 @@ mod tests {
                 groups_relation("arm", &["first_outcome"], &summed),
             ],
         );
-        let table = run(
-            "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]",
-            &["municipality"],
-            window(0, Some(8)),
-        );
+        let params = "goal = [\"employment\"]\nroutes = [\"upskilling\", \"internship\", \"paid_hours_on_benefit\"]";
+        let table = run(&DEF, params, &["municipality"], window(0, Some(8)));
         assert_relations(
             &table,
             &[
@@ -551,16 +530,9 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = (DEF.resolve)(&toml::from_str("route = [\"internship\"]").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "route = [\"internship\"]");
         assert!(err.contains("unknown field `route`"), "{err}");
-        let check = |params: &str| {
-            (DEF.resolve)(&toml::from_str(params).unwrap())
-                .unwrap()
-                .check(&window(0, None))
-                .unwrap_err()
-        };
+        let check = |params: &str| check_err(&DEF, params, &window(0, None));
         assert!(check("goal = []").starts_with("goal"));
         assert!(check("routes = [\"internship\", \"internship\"]").starts_with("routes"));
         assert!(check("routes = [\"flexjob\"]").contains("also in goal"));

@@ -308,20 +308,9 @@ impl Compute for HazardRatio {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::testing::{prepare, tiny_panel, Scope};
-    use crate::panel::StatusParams;
-
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn int(table: &Table, group: &[&str], column: &str) -> i64 {
-        crate::metrics::testing::int_cell(table, group, column)
-    }
-
-    fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-        crate::metrics::testing::float_cell(table, group, column)
-    }
+    use crate::metrics::testing::{
+        check_err, first_column, float, int, resolve, resolve_err, run, run_err, strings, window,
+    };
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-9 * b.abs().max(1e-3)
@@ -336,7 +325,7 @@ mod tests {
     ///     censored at 4; P09 0 = its last month -> censored at 0; P11 has no month from 0.
     #[test]
     fn paid_hours_spells_by_hand() {
-        let table = run("", &[], Window::default());
+        let table = run(&DEF, "", &[], Window::default());
         assert_eq!(int(&table, &[], "n_treatment"), 4);
         assert_eq!(int(&table, &[], "events_treatment"), 3);
         assert_eq!(int(&table, &[], "n_control"), 4);
@@ -380,7 +369,7 @@ mod tests {
         //   b -> -inf: no estimate.
         // FSM2: P06 (treatment, lost at 1), P01 (treatment, censored 5), P02, P09 (control,
         //   censored): no control events: no estimate.
-        let table = run("", &["project"], Window::default());
+        let table = run(&DEF, "", &["project"], Window::default());
         assert_eq!(int(&table, &["BIR"], "n"), 2);
         assert!(close(float(&table, &["BIR"], "hazard_ratio"), 1.0));
         let half = (1.959_963_984_540_054 * 2f64.sqrt()).exp();
@@ -393,8 +382,7 @@ mod tests {
         assert_eq!(int(&table, &["FSM2"], "events_control"), 0);
         assert_eq!(int(&table, &["FSM2"], "n_control"), 2);
         assert_eq!(int(&table, &["(all)"], "n"), 8);
-        let rows: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
-        assert_eq!(rows, ["AP", "BIR", "FSM2", "(all)"]);
+        assert_eq!(first_column(&table), ["AP", "BIR", "FSM2", "(all)"]);
         assert!(
             table
                 .notes
@@ -414,11 +402,8 @@ mod tests {
         // Arms from project: treatment FSM2, control AP; BIR persons with a spell (P10, P04)
         // are left out as another arm. FSM2: P06 lost 1, P01 c5, P02 c4, P09 c0; AP: P05 lost
         // 4, P07 lost 3.
-        let table = run(
-            "arm = \"project\"\ntreatment = \"FSM2\"\ncontrol = \"AP\"",
-            &[],
-            Window::default(),
-        );
+        let params = "arm = \"project\"\ntreatment = \"FSM2\"\ncontrol = \"AP\"";
+        let table = run(&DEF, params, &[], Window::default());
         assert_eq!(int(&table, &[], "n_other_arm"), 2);
         assert_eq!(int(&table, &[], "n_treatment"), 4);
         assert_eq!(int(&table, &[], "events_treatment"), 1);
@@ -432,12 +417,7 @@ mod tests {
         // P01 4 (paid through 8: censored at 4); P07 4 (paid through 7: censored 3); P04 4
         // (through 6: censored 2); P02 4 = its last month: censored 0. Nobody loses: no
         // events, no estimate; n 4.
-        let window = Window {
-            from: Some(4),
-            to: Some(6),
-            ..Window::default()
-        };
-        let table = run("", &[], window);
+        let table = run(&DEF, "", &[], window(4, Some(6)));
         assert_eq!(int(&table, &[], "n"), 4);
         assert_eq!(int(&table, &[], "events"), 0);
         assert_eq!(table.cell(&[], "hazard_ratio"), Some(&Value::Null));
@@ -447,15 +427,9 @@ mod tests {
             table.notes
         );
         // A status nobody has: n 0, a note.
-        let table = run(
-            "status = \"other_benefit\"\narm = \"sex\"\ntreatment = \"F\"\ncontrol = \"M\"",
-            &[],
-            Window {
-                from: Some(0),
-                to: Some(0),
-                ..Window::default()
-            },
-        );
+        let params =
+            "status = \"other_benefit\"\narm = \"sex\"\ntreatment = \"F\"\ncontrol = \"M\"";
+        let table = run(&DEF, params, &[], window(0, Some(0)));
         assert_eq!(int(&table, &[], "n"), 0);
         assert_eq!(table.cell(&[], "p_value"), Some(&Value::Null));
     }
@@ -465,11 +439,7 @@ mod tests {
         // Window from -4: P04's first paid month is -4 (paid -4..0, 1 not): lost at 5. The
         // others as from 0 (no paid months in -4..-1): P07 3, P02 c4, P09 c0 (control), so the
         // control events are P07 (3) and P04 (5).
-        let window = Window {
-            from: Some(-4),
-            ..Window::default()
-        };
-        let table = run("", &["arm"], window);
+        let table = run(&DEF, "", &["arm"], window(-4, None));
         assert_eq!(int(&table, &["control"], "events_control"), 2);
         assert_eq!(int(&table, &["control"], "n_treatment"), 0);
         assert_eq!(table.cell(&["control"], "hazard_ratio"), Some(&Value::Null));
@@ -488,28 +458,21 @@ mod tests {
 
     #[test]
     fn the_declared_relations_hold() {
-        let names =
-            |names: &[&str]| -> Vec<String> { names.iter().map(|n| n.to_string()).collect() };
         let sums = vec![
             Relation::Sum {
-                parts: names(&["n_treatment", "n_control"]),
+                parts: strings(&["n_treatment", "n_control"]),
                 whole: "n".into(),
             },
             Relation::Sum {
-                parts: names(&["events_treatment", "events_control"]),
+                parts: strings(&["events_treatment", "events_control"]),
                 whole: "events".into(),
             },
         ];
-        let window = |from: Option<i32>, to: Option<i32>| Window {
-            from,
-            to,
-            ..Window::default()
-        };
         let cases: [(&str, &[&str], Window); 7] = [
             ("", &[], Window::default()),
             ("", &["project"], Window::default()),
-            ("", &["arm"], window(Some(-4), None)),
-            ("", &["sex", "municipality"], window(Some(0), Some(6))),
+            ("", &["arm"], window(-4, None)),
+            ("", &["sex", "municipality"], window(0, Some(6))),
             (
                 "arm = \"project\"\ntreatment = \"FSM2\"\ncontrol = \"AP\"",
                 &["arm"],
@@ -527,7 +490,7 @@ mod tests {
             ),
         ];
         for (params, group_by, window) in cases {
-            let table = run(params, group_by, window);
+            let table = run(&DEF, params, group_by, window);
             let case = format!("{params} by {group_by:?}");
             assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");
             let mut expected = sums.clone();
@@ -535,7 +498,7 @@ mod tests {
                 expected.push(Relation::GroupsSumToTotal {
                     group: first.to_string(),
                     keys: Vec::new(),
-                    columns: names(&[
+                    columns: strings(&[
                         "n",
                         "events",
                         "n_treatment",
@@ -549,7 +512,7 @@ mod tests {
             assert_eq!(table.relations, expected, "{case}");
         }
         // Break one arm's count: its row's sum and the total.
-        let mut table = run("", &["project"], Window::default());
+        let mut table = run(&DEF, "", &["project"], Window::default());
         let c = table.column_index("n_control").unwrap();
         table.rows[1][c] = Value::Int(2); // BIR: 1 control, not 2
         assert_eq!(
@@ -563,33 +526,18 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = (DEF.resolve)(&toml::from_str("ties = \"breslow\"").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "ties = \"breslow\"");
         assert!(err.contains("efron") && err.contains("ties"), "{err}");
-        let err = (DEF.resolve)(&toml::from_str("ci = \"profile\"").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "ci = \"profile\"");
         assert!(err.contains("wald") && err.contains("ci"), "{err}");
-        let err = (DEF.resolve)(&toml::from_str("arms = \"arm\"").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "arms = \"arm\"");
         assert!(err.contains("unknown field `arms`"), "{err}");
-        let metric = (DEF.resolve)(&toml::from_str("control = \"treatment\"").unwrap()).unwrap();
-        let err = metric.check(&Window::default()).unwrap_err();
+        let err = check_err(&DEF, "control = \"treatment\"", &Window::default());
         assert!(err.starts_with("treatment = control"), "{err}");
-        let metric = (DEF.resolve)(&toml::from_str("level = 1.5").unwrap()).unwrap();
-        assert!(metric
-            .check(&Window::default())
-            .unwrap_err()
-            .starts_with("level = 1.5"));
+        let err = check_err(&DEF, "level = 1.5", &Window::default());
+        assert!(err.starts_with("level = 1.5"), "{err}");
         // An arm column the cohort lacks is named at compute time.
-        let panel = tiny_panel();
-        let metric = (DEF.resolve)(&toml::from_str("arm = \"group\"").unwrap()).unwrap();
-        let window = Window::default();
-        let statuses = StatusParams::default();
-        let input = prepare(&panel, Scope::everyone(&[], &window, &statuses)).unwrap();
-        let err = metric.compute(&input).err().unwrap().to_string();
+        let err = run_err(&DEF, "arm = \"group\"", &[], Window::default());
         assert_eq!(
             err,
             "arm: the cohort has no column \"group\" (its columns: arm, project, municipality, sex, birth_year)"
@@ -598,7 +546,7 @@ mod tests {
 
     #[test]
     fn resolved_parameters_show_the_methods() {
-        let resolved = (DEF.resolve)(&toml::Table::new()).unwrap().resolved();
+        let resolved = resolve(&DEF, "").resolved();
         assert_eq!(resolved.get("ties").and_then(|v| v.as_str()), Some("efron"));
         assert_eq!(resolved.get("ci").and_then(|v| v.as_str()), Some("wald"));
         assert_eq!(resolved.get("test").and_then(|v| v.as_str()), Some("wald"));

@@ -358,23 +358,16 @@ impl Compute for History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::testing::{prepare, tiny_panel, Scope};
+    use crate::measure::common::row_sum;
+    use crate::metrics::testing::{
+        assert_close, assert_relations, check_err, float, groups_relation, resolve_err, run,
+        run_err,
+    };
     use crate::metrics::Window;
-    use crate::panel::StatusParams;
     use crate::table::Value;
 
-    fn run(params: &str, group_by: &[&str]) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &Window::default()).unwrap()
-    }
-
-    fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-        crate::metrics::testing::float_cell(table, group, column)
-    }
-
-    // Degrees are summed as integers of 1e-9 (stable_mean), so they are exact to about 1e-9.
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
-    }
+    // Degrees are summed as integers of 1e-9 (stable_mean), so they are exact to about 1e-9:
+    // `assert_close`.
 
     // The tiny panel's covered weeks are 2020-W27 .. 2021-W21 (DREAM starts at W27; the last
     // panel month is 2021-05, whose last week is W21). With the default 104 weeks every window
@@ -398,44 +391,41 @@ mod tests {
 
     #[test]
     fn degrees_two_years_before_start() {
-        let table = run("", &[]);
+        let table = run(&DEF, "", &[], Window::default());
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(10)));
         assert_eq!(table.cell(&[], "n_short"), Some(&Value::Int(10)));
         assert_eq!(table.cell(&[], "n_no_weeks"), Some(&Value::Int(1)));
         // (6+7+11+13+14+15+18+26+46+48) / 10 = 204 / 10
-        assert!(close(float(&table, &[], "mean_covered_weeks"), 20.4));
+        assert_close(float(&table, &[], "mean_covered_weeks"), 20.4);
         // Public support: degree 1 for all but P03 and P04 → 8 touched, mean 8/10.
         assert_eq!(
             table.cell(&[], "touched_public_support"),
             Some(&Value::Int(8))
         );
-        assert!(close(
-            float(&table, &[], "share_touched_public_support"),
-            0.8
-        ));
-        assert!(close(float(&table, &[], "mean_degree_public_support"), 0.8));
+        assert_close(float(&table, &[], "share_touched_public_support"), 0.8);
+        assert_close(float(&table, &[], "mean_degree_public_support"), 0.8);
         // Social assistance: P06 1, P01 1, P09 7/46, P11 1 → (3 + 7/46) / 10.
         assert_eq!(
             table.cell(&[], "touched_social_assistance"),
             Some(&Value::Int(4))
         );
-        assert!(close(
+        assert_close(
             float(&table, &[], "mean_degree_social_assistance"),
-            (3.0 + 7.0 / 46.0) / 10.0
-        ));
+            (3.0 + 7.0 / 46.0) / 10.0,
+        );
         // Employment: P04 only (degree 1); P07's paid Oct 2020 is after its window and on
         // benefit anyway.
         assert_eq!(table.cell(&[], "touched_employment"), Some(&Value::Int(1)));
-        assert!(close(float(&table, &[], "mean_degree_employment"), 0.1));
+        assert_close(float(&table, &[], "mean_degree_employment"), 0.1);
         // Self-support: P03 and P04 (degree 1 each).
         assert_eq!(
             table.cell(&[], "touched_self_support"),
             Some(&Value::Int(2))
         );
-        assert!(close(float(&table, &[], "mean_degree_self_support"), 0.2));
+        assert_close(float(&table, &[], "mean_degree_self_support"), 0.2);
         // Sickness: P08 (890 in all 6 weeks).
         assert_eq!(table.cell(&[], "touched_sickness"), Some(&Value::Int(1)));
-        assert!(close(float(&table, &[], "mean_degree_sickness"), 0.1));
+        assert_close(float(&table, &[], "mean_degree_sickness"), 0.1);
         // No internship before anyone's start (P01's 521 weeks begin after its start).
         assert_eq!(table.cell(&[], "spells_0"), Some(&Value::Int(10)));
         assert_eq!(table.cell(&[], "share_spells_0"), Some(&Value::Float(1.0)));
@@ -451,16 +441,13 @@ mod tests {
     fn unit_weeks_reports_mean_weeks() {
         // Public: (6+7+11+13+14+0+0+26+46+48)/10 = 17.1; social assistance (7+13+7+48)/10 = 7.5;
         // employment 18/10; self-support (15+18)/10; sickness 6/10.
-        let table = run("unit = \"weeks\"", &[]);
+        let table = run(&DEF, "unit = \"weeks\"", &[], Window::default());
         assert!(table.column_index("mean_degree_public_support").is_none());
-        assert!(close(float(&table, &[], "mean_weeks_public_support"), 17.1));
-        assert!(close(
-            float(&table, &[], "mean_weeks_social_assistance"),
-            7.5
-        ));
-        assert!(close(float(&table, &[], "mean_weeks_employment"), 1.8));
-        assert!(close(float(&table, &[], "mean_weeks_self_support"), 3.3));
-        assert!(close(float(&table, &[], "mean_weeks_sickness"), 0.6));
+        assert_close(float(&table, &[], "mean_weeks_public_support"), 17.1);
+        assert_close(float(&table, &[], "mean_weeks_social_assistance"), 7.5);
+        assert_close(float(&table, &[], "mean_weeks_employment"), 1.8);
+        assert_close(float(&table, &[], "mean_weeks_self_support"), 3.3);
+        assert_close(float(&table, &[], "mean_weeks_sickness"), 0.6);
     }
 
     #[test]
@@ -470,17 +457,14 @@ mod tests {
         //   P05 W28–W37, P01 W30–W39, P07 W31–W40, P03 W32–W41, P04 W35–W44 (paid Aug–Oct:
         //   10 employed), P02 W43–W52, P09 2021-W10..W19 (411 ×3, 701 ×7) → 10 each;
         //   P11 2021-W13..W22 → W22 (June) not covered → 9 (short), all 701; P10 none.
-        let table = run("weeks_before = 10", &[]);
+        let table = run(&DEF, "weeks_before = 10", &[], Window::default());
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(10)));
         assert_eq!(table.cell(&[], "n_short"), Some(&Value::Int(3)));
         // (6+7+10*7+9)/10 = 92/10
-        assert!(close(float(&table, &[], "mean_covered_weeks"), 9.2));
+        assert_close(float(&table, &[], "mean_covered_weeks"), 9.2);
         // Social assistance: P06 1, P01 1, P09 7/10, P11 1 → 3.7 / 10.
-        assert!(close(
-            float(&table, &[], "mean_degree_social_assistance"),
-            0.37
-        ));
-        assert!(close(float(&table, &[], "mean_degree_employment"), 0.1));
+        assert_close(float(&table, &[], "mean_degree_social_assistance"), 0.37);
+        assert_close(float(&table, &[], "mean_degree_employment"), 0.1);
     }
 
     #[test]
@@ -491,7 +475,7 @@ mod tests {
         //   P02 (start week 2020-W53) → 2020-W52, 111; P08 W32 890; P06 W33 702; P05 W37 111;
         //   P01 W39 701; P07 W40 750; P09 2021-W19 701 → 7 on public support; P03 W41 and P04
         //   W44 have no code.
-        let table = run("weeks_before = 1", &[]);
+        let table = run(&DEF, "weeks_before = 1", &[], Window::default());
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(9)));
         assert_eq!(table.cell(&[], "n_no_weeks"), Some(&Value::Int(2)));
         assert_eq!(table.cell(&[], "n_short"), Some(&Value::Int(0)));
@@ -499,18 +483,19 @@ mod tests {
             table.cell(&[], "touched_public_support"),
             Some(&Value::Int(7))
         );
-        assert!(close(float(&table, &[], "mean_covered_weeks"), 1.0));
+        assert_close(float(&table, &[], "mean_covered_weeks"), 1.0);
     }
 
     #[test]
     fn spells_of_another_category_and_groups() {
         // spell_category = social_assistance: one run each for P06, P01, P09 (W13–W19), P11
         // → 1plus 4 of 10, 2plus 0, mean 0.4.
-        let table = run("spell_category = \"social_assistance\"", &["arm"]);
+        let params = "spell_category = \"social_assistance\"";
+        let table = run(&DEF, params, &["arm"], Window::default());
         assert_eq!(table.cell(&["(all)"], "spells_1plus"), Some(&Value::Int(4)));
         assert_eq!(table.cell(&["(all)"], "spells_2plus"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&["(all)"], "spells_0"), Some(&Value::Int(6)));
-        assert!(close(float(&table, &["(all)"], "mean_spells"), 0.4));
+        assert_close(float(&table, &["(all)"], "mean_spells"), 0.4);
         // Treatment: P10 (no weeks), P08, P06, P05, P01, P03 → n 5; spells P06, P01 → 2/5.
         // Control: P07, P04, P02, P09, P11 → n 5; spells P09, P11 → 2/5; employment P04 → 1/5.
         assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(5)));
@@ -518,26 +503,17 @@ mod tests {
             table.cell(&["treatment"], "n_no_weeks"),
             Some(&Value::Int(1))
         );
-        assert!(close(
-            float(&table, &["treatment"], "share_spells_1plus"),
-            0.4
-        ));
+        assert_close(float(&table, &["treatment"], "share_spells_1plus"), 0.4);
         assert_eq!(table.cell(&["control"], "n_no_weeks"), Some(&Value::Int(0)));
-        assert!(close(
-            float(&table, &["control"], "mean_degree_employment"),
-            0.2
-        ));
-        assert!(close(
-            float(&table, &["treatment"], "mean_degree_employment"),
-            0.0
-        ));
+        assert_close(float(&table, &["control"], "mean_degree_employment"), 0.2);
+        assert_close(float(&table, &["treatment"], "mean_degree_employment"), 0.0);
     }
 
     #[test]
     fn a_group_with_no_covered_weeks_is_null_not_nan() {
         // One group per person: P10's group has no covered week, so n 0 and every share and
         // mean of it is Null.
-        let table = run("", &["person_id"]);
+        let table = run(&DEF, "", &["person_id"], Window::default());
         assert_eq!(table.cell(&["P10"], "n"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&["P10"], "n_no_weeks"), Some(&Value::Int(1)));
         assert_eq!(
@@ -550,16 +526,14 @@ mod tests {
         );
         assert_eq!(table.cell(&["P10"], "mean_spells"), Some(&Value::Null));
         // P09: social assistance 7 of 46 weeks.
-        assert!(close(
+        assert_close(
             float(&table, &["P09"], "mean_degree_social_assistance"),
-            7.0 / 46.0
-        ));
+            7.0 / 46.0,
+        );
     }
 
     #[test]
     fn spells_add_up_to_n_and_groups_to_the_total() {
-        use crate::measure::common::row_sum;
-        use crate::metrics::testing::{assert_relations, groups_relation};
         let split = row_sum(&["spells_0", "spells_1plus"], "n");
         let summed = [
             "n",
@@ -575,48 +549,44 @@ mod tests {
             "spells_2plus",
             "spells_3plus",
         ];
-        assert_relations(&run("", &[]), std::slice::from_ref(&split));
         assert_relations(
-            &run("spell_category = \"social_assistance\"", &["arm"]),
+            &run(&DEF, "", &[], Window::default()),
+            std::slice::from_ref(&split),
+        );
+        let params = "spell_category = \"social_assistance\"";
+        let table = run(&DEF, params, &["arm"], Window::default());
+        assert_relations(
+            &table,
             &[split.clone(), groups_relation("arm", &[], &summed)],
         );
+        let params = "weeks_before = 10\nunit = \"weeks\"";
+        let table = run(&DEF, params, &["municipality", "sex"], Window::default());
         assert_relations(
-            &run(
-                "weeks_before = 10\nunit = \"weeks\"",
-                &["municipality", "sex"],
-            ),
+            &table,
             &[split.clone(), groups_relation("municipality", &[], &summed)],
         );
         assert_relations(
-            &run("weeks_before = 1", &["person_id"]),
+            &run(&DEF, "weeks_before = 1", &["person_id"], Window::default()),
             &[split, groups_relation("person_id", &[], &summed)],
         );
     }
 
     #[test]
     fn bad_parameters_are_named() {
-        let resolve = |text: &str| (DEF.resolve)(&toml::from_str(text).unwrap());
-        let err = resolve("unit = \"days\"").err().unwrap();
+        let err = resolve_err(&DEF, "unit = \"days\"");
         assert!(err.contains("unknown variant `days`"), "{err}");
         assert!(err.contains("unit"), "{err}");
-        let err = resolve("weeks_befor = 104").err().unwrap();
+        let err = resolve_err(&DEF, "weeks_befor = 104");
         assert!(err.contains("unknown field `weeks_befor`"), "{err}");
         let w = Window::default();
-        let err = resolve("weeks_before = 0").unwrap().check(&w).unwrap_err();
+        let err = check_err(&DEF, "weeks_before = 0", &w);
         assert!(err.starts_with("weeks_before:"), "{err}");
-        let err = resolve("spell_category = \"praktik\"")
-            .unwrap()
-            .check(&w)
-            .unwrap_err();
+        let err = check_err(&DEF, "spell_category = \"praktik\"", &w);
         assert!(
             err.starts_with("spell_category: unknown DREAM category"),
             "{err}"
         );
-        let panel = tiny_panel();
-        let metric = resolve("employment_status = \"job\"").unwrap();
-        let statuses = StatusParams::default();
-        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
-        let err = metric.compute(&input).err().unwrap().to_string();
+        let err = run_err(&DEF, "employment_status = \"job\"", &[], w);
         assert!(
             err.starts_with("employment_status: the panel has no status \"job\""),
             "{err}"

@@ -150,28 +150,15 @@ impl Compute for HoursProgression {
 #[cfg(test)]
 mod tests {
     use super::*;
-
+    use crate::measure::common::row_sum;
+    use crate::metrics::testing::{
+        assert_close, assert_relations, check_err, float, groups_relation, int, ints, resolve_err,
+        run, window,
+    };
     use crate::table::Value;
 
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn window(from: i32, to: Option<i32>) -> Window {
-        Window::rel(Some(from), to)
-    }
-
-    fn int(table: &Table, group: &[&str], column: &str) -> i64 {
-        crate::metrics::testing::int_cell(table, group, column)
-    }
-
-    fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-        crate::metrics::testing::float_cell(table, group, column)
-    }
-
-    fn close(actual: f64, expected: f64) {
-        assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
-    }
+    /// The persons whose hours rose, stayed and fell.
+    const CHANGES: [&str; 3] = ["count_rose", "count_unchanged", "count_fell"];
 
     #[test]
     fn first_and_last_paid_month_from_start() {
@@ -183,15 +170,12 @@ mod tests {
         // first: 30 + 40 + 8.5 + 80 + 45 + 155 + 70 + 25 = 453.5, mean 56.6875;
         // last: 12 + 20 + 140 + 150 + 72.5 + 120 + 160.33 + 25 = 699.83, mean 87.47875;
         // relative change 699.83 / 453.5 - 1.
-        let table = run("", &[], window(0, None));
-        assert_eq!(int(&table, &[], "n"), 8);
-        assert_eq!(int(&table, &[], "n_one_month"), 1);
-        close(float(&table, &[], "mean_first"), 56.6875);
-        close(float(&table, &[], "mean_last"), 87.47875);
-        close(float(&table, &[], "relative_change"), 699.83 / 453.5 - 1.0);
-        assert_eq!(int(&table, &[], "count_rose"), 4);
-        assert_eq!(int(&table, &[], "count_unchanged"), 1);
-        assert_eq!(int(&table, &[], "count_fell"), 3);
+        let table = run(&DEF, "", &[], window(0, None));
+        assert_eq!(ints(&table, &[], &["n", "n_one_month"]), [8, 1]);
+        assert_close(float(&table, &[], "mean_first"), 56.6875);
+        assert_close(float(&table, &[], "mean_last"), 87.47875);
+        assert_close(float(&table, &[], "relative_change"), 699.83 / 453.5 - 1.0);
+        assert_eq!(ints(&table, &[], &CHANGES), [4, 1, 3]);
         assert_eq!(table.cell(&[], "share_rose"), Some(&Value::Float(0.5)));
         assert_eq!(
             table.cell(&[], "share_fell"),
@@ -204,10 +188,8 @@ mod tests {
         // Changes: P10 -18, P06 -20, P05 +131.5, P01 +70, P07 +27.5, P04 -35 (exactly the
         // tolerance: unchanged), P02 +90.33, P09 0. With 35: rose P05, P01, P02; the other 5
         // unchanged; none fell.
-        let table = run("unchanged_tolerance = 35.0", &[], window(0, None));
-        assert_eq!(int(&table, &[], "count_rose"), 3);
-        assert_eq!(int(&table, &[], "count_unchanged"), 5);
-        assert_eq!(int(&table, &[], "count_fell"), 0);
+        let table = run(&DEF, "unchanged_tolerance = 35.0", &[], window(0, None));
+        assert_eq!(ints(&table, &[], &CHANGES), [3, 5, 0]);
     }
 
     #[test]
@@ -216,17 +198,15 @@ mod tests {
         // one paid month each (rel_month 0). Treatment: P05 only. Control: P07, P04, P02, P09.
         // Control mean first (45 + 150 + 70 + 25) / 4 = 72.5, last (45 + 155 + 70 + 25) / 4
         // = 73.75.
-        let table = run("", &["arm"], window(-4, Some(0)));
+        let table = run(&DEF, "", &["arm"], window(-4, Some(0)));
         assert_eq!(int(&table, &["treatment"], "n"), 1);
         assert_eq!(int(&table, &["treatment"], "count_unchanged"), 1);
-        close(float(&table, &["treatment"], "mean_first"), 8.5);
-        close(float(&table, &["treatment"], "relative_change"), 0.0);
-        assert_eq!(int(&table, &["control"], "n"), 4);
-        assert_eq!(int(&table, &["control"], "n_one_month"), 3);
-        assert_eq!(int(&table, &["control"], "count_rose"), 1);
-        assert_eq!(int(&table, &["control"], "count_unchanged"), 3);
-        close(float(&table, &["control"], "mean_first"), 72.5);
-        close(float(&table, &["control"], "mean_last"), 73.75);
+        assert_close(float(&table, &["treatment"], "mean_first"), 8.5);
+        assert_close(float(&table, &["treatment"], "relative_change"), 0.0);
+        assert_eq!(ints(&table, &["control"], &["n", "n_one_month"]), [4, 3]);
+        assert_eq!(ints(&table, &["control"], &CHANGES[..2]), [1, 3]);
+        assert_close(float(&table, &["control"], "mean_first"), 72.5);
+        assert_close(float(&table, &["control"], "mean_last"), 73.75);
         assert_eq!(int(&table, &["(all)"], "n"), 5);
     }
 
@@ -234,7 +214,7 @@ mod tests {
     fn an_empty_group_has_null_means() {
         // rel_month 9..12: P10's months 9-12 and P06's month 9 have no hours; nobody else is
         // observed there. P03 (no register rows) is in the population but never paid.
-        let table = run("", &["arm"], window(9, Some(12)));
+        let table = run(&DEF, "", &["arm"], window(9, Some(12)));
         assert_eq!(int(&table, &["treatment"], "n"), 0);
         assert_eq!(table.cell(&["treatment"], "mean_first"), Some(&Value::Null));
         assert_eq!(
@@ -250,12 +230,11 @@ mod tests {
         // paid_hours_on_benefit from rel_month 0: P10 30 -> 12; P05 8.5 (0) -> 100 (2); P01 80
         // (3) -> 130 (5); P07 45 -> 72.5; P02 70 (0) only; P09 25 only. n 6, rose 3, fell 1,
         // unchanged 2.
-        let table = run("status = \"paid_hours_on_benefit\"", &[], window(0, None));
+        let params = "status = \"paid_hours_on_benefit\"";
+        let table = run(&DEF, params, &[], window(0, None));
         assert_eq!(int(&table, &[], "n"), 6);
-        assert_eq!(int(&table, &[], "count_rose"), 3);
-        assert_eq!(int(&table, &[], "count_fell"), 1);
-        assert_eq!(int(&table, &[], "count_unchanged"), 2);
-        close(
+        assert_eq!(ints(&table, &[], &CHANGES), [3, 2, 1]);
+        assert_close(
             float(&table, &[], "mean_last"),
             (12.0 + 100.0 + 130.0 + 72.5 + 70.0 + 25.0) / 6.0,
         );
@@ -263,9 +242,7 @@ mod tests {
 
     #[test]
     fn rose_unchanged_fell_add_up_to_n_and_groups_to_the_total() {
-        use crate::measure::common::row_sum;
-        use crate::metrics::testing::{assert_relations, groups_relation};
-        let split = row_sum(&["count_rose", "count_unchanged", "count_fell"], "n");
+        let split = row_sum(&CHANGES, "n");
         let summed = [
             "n",
             "n_one_month",
@@ -273,33 +250,33 @@ mod tests {
             "count_unchanged",
             "count_fell",
         ];
-        assert_relations(&run("", &[], window(0, None)), std::slice::from_ref(&split));
         assert_relations(
-            &run("unchanged_tolerance = 35.0", &["arm"], window(0, None)),
+            &run(&DEF, "", &[], window(0, None)),
+            std::slice::from_ref(&split),
+        );
+        let params = "unchanged_tolerance = 35.0";
+        let table = run(&DEF, params, &["arm"], window(0, None));
+        assert_relations(
+            &table,
             &[split.clone(), groups_relation("arm", &[], &summed)],
         );
+        let params = "status = \"paid_hours_on_benefit\"";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-4, Some(8)));
         assert_relations(
-            &run(
-                "status = \"paid_hours_on_benefit\"",
-                &["municipality", "sex"],
-                window(-4, Some(8)),
-            ),
+            &table,
             &[split.clone(), groups_relation("municipality", &[], &summed)],
         );
         assert_relations(
-            &run("", &["arm"], window(9, Some(12))),
+            &run(&DEF, "", &["arm"], window(9, Some(12))),
             &[split, groups_relation("arm", &[], &summed)],
         );
     }
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = (DEF.resolve)(&toml::from_str("tolerance = 1.0").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "tolerance = 1.0");
         assert!(err.contains("unknown field `tolerance`"), "{err}");
-        let metric = (DEF.resolve)(&toml::from_str("unchanged_tolerance = -1.0").unwrap()).unwrap();
-        let err = metric.check(&window(0, None)).unwrap_err();
+        let err = check_err(&DEF, "unchanged_tolerance = -1.0", &window(0, None));
         assert!(err.starts_with("unchanged_tolerance"), "{err}");
     }
 }

@@ -251,25 +251,11 @@ impl Compute for MeanHours {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::testing::{prepare, tiny_panel, Scope};
-    use crate::panel::StatusParams;
+    use crate::metrics::testing::{
+        assert_close, assert_relations, check_err, float, groups_relation, input, mean_outcome,
+        resolve, resolve_err, run, tiny_panel, window,
+    };
     use crate::table::Value;
-
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn window(from: Option<i32>, to: Option<i32>) -> Window {
-        Window::rel(from, to)
-    }
-
-    fn float(value: Option<&Value>) -> f64 {
-        value.and_then(|v| v.as_f64()).expect("a number")
-    }
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
-    }
 
     #[test]
     fn among_all_at_month_three_by_arm() {
@@ -278,7 +264,7 @@ mod tests {
         // 2704 + 144 + 7744 + 784 + 2704 = 14080; / 4 = 3520; sd = sqrt(3520).
         // control: P07 0 (flexjob, no income row), P04 70, P02 160.33 → 230.33 / 3
         // (P09, P11 censored).
-        let table = run("at = 3", &["arm"], window(None, None));
+        let table = run(&DEF, "at = 3", &["arm"], Window::default());
         assert_eq!(
             table.cell(&["treatment"], "n_persons"),
             Some(&Value::Int(5))
@@ -287,29 +273,23 @@ mod tests {
             table.cell(&["treatment"], "n_person_months"),
             Some(&Value::Float(5.0))
         );
-        assert!(close(float(table.cell(&["treatment"], "mean")), 52.0));
-        assert!(close(
-            float(table.cell(&["treatment"], "sd")),
-            3520f64.sqrt()
-        ));
+        assert_close(float(&table, &["treatment"], "mean"), 52.0);
+        assert_close(float(&table, &["treatment"], "sd"), 3520f64.sqrt());
         assert_eq!(
             table.cell(&["treatment"], "n_censored"),
             Some(&Value::Int(1))
         );
-        assert!(close(float(table.cell(&["control"], "mean")), 230.33 / 3.0));
+        assert_close(float(&table, &["control"], "mean"), 230.33 / 3.0);
         assert_eq!(table.cell(&["control"], "n_censored"), Some(&Value::Int(2)));
         // All 8: (260 + 230.33) / 8.
-        assert!(close(float(table.cell(&["(all)"], "mean")), 490.33 / 8.0));
+        assert_close(float(&table, &["(all)"], "mean"), 490.33 / 8.0);
     }
 
     #[test]
     fn per_week_is_monthly_times_12_over_52() {
         // Same month, everyone: 490.33 / 8 hours a month → × 12 / 52 a week.
-        let table = run("at = 3\nunit = \"week\"", &[], window(None, None));
-        assert!(close(
-            float(table.cell(&[], "mean")),
-            490.33 / 8.0 * 12.0 / 52.0
-        ));
+        let table = run(&DEF, "at = 3\nunit = \"week\"", &[], Window::default());
+        assert_close(float(&table, &[], "mean"), 490.33 / 8.0 * 12.0 / 52.0);
     }
 
     #[test]
@@ -321,10 +301,10 @@ mod tests {
         // P02 (last rel_month 4), P09 (0), P11 (-1) not observed in 6..8: censored 3.
         // Months: 1 + 3 + 2 + 1 = 7; hours 20 + 450 + 145 + 120 = 735 → mean 105;
         // persons: P06, P01, P07, P04 = 4.
-        let table = run("among = \"paid_hours\"", &[], window(Some(6), Some(8)));
+        let table = run(&DEF, "among = \"paid_hours\"", &[], window(6, Some(8)));
         assert_eq!(table.cell(&[], "n_persons"), Some(&Value::Int(4)));
         assert_eq!(table.cell(&[], "n_person_months"), Some(&Value::Float(7.0)));
-        assert!(close(float(table.cell(&[], "mean")), 105.0));
+        assert_close(float(&table, &[], "mean"), 105.0);
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(3)));
     }
 
@@ -332,20 +312,17 @@ mod tests {
     fn person_without_register_rows_counts_zero_hours_among_all() {
         // Municipality Odense at rel_month 0: P08 (Aug 2020) 0 h, P03 (no rows at all) 0 h,
         // P04 (Nov 2020) 155 h, P09 (May 2021) 25 h → 180 / 4 = 45.
-        let table = run("at = 0", &["municipality"], window(None, None));
+        let table = run(&DEF, "at = 0", &["municipality"], Window::default());
         assert_eq!(table.cell(&["Odense"], "n_persons"), Some(&Value::Int(4)));
-        assert!(close(float(table.cell(&["Odense"], "mean")), 45.0));
+        assert_close(float(&table, &["Odense"], "mean"), 45.0);
     }
 
     #[test]
     fn nobody_in_status_gives_null_mean() {
         // Among paid_hours at rel_month 3 in København: P11 is not observed at 3 → n 0, no mean,
         // no sd. Aarhus at 3: P01 80 h, P02 160.33 h (P10 not observed) → mean 120.165, n 2.
-        let table = run(
-            "at = 3\namong = \"paid_hours\"",
-            &["municipality"],
-            window(None, None),
-        );
+        let params = "at = 3\namong = \"paid_hours\"";
+        let table = run(&DEF, params, &["municipality"], Window::default());
         assert_eq!(
             table.cell(&["København"], "n_persons"),
             Some(&Value::Int(0))
@@ -356,53 +333,41 @@ mod tests {
             table.cell(&["København"], "n_censored"),
             Some(&Value::Int(1))
         );
-        assert!(close(float(table.cell(&["Aarhus"], "mean")), 240.33 / 2.0));
+        assert_close(float(&table, &["Aarhus"], "mean"), 240.33 / 2.0);
         // One person-month: a mean but no sd.
-        let table = run(
-            "at = 0\namong = \"paid_hours\"",
-            &["arm"],
-            window(None, None),
-        );
+        let params = "at = 0\namong = \"paid_hours\"";
+        let table = run(&DEF, params, &["arm"], Window::default());
         // treatment at 0, paid: only P05 (8.5 h).
-        assert!(close(float(table.cell(&["treatment"], "mean")), 8.5));
+        assert_close(float(&table, &["treatment"], "mean"), 8.5);
         assert_eq!(table.cell(&["treatment"], "sd"), Some(&Value::Null));
     }
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::testing::{assert_relations, groups_relation};
         let summed = ["n_persons", "n_person_months", "n_censored"];
-        assert_relations(&run("at = 3", &[], window(None, None)), &[]);
+        assert_relations(&run(&DEF, "at = 3", &[], Window::default()), &[]);
         assert_relations(
-            &run("at = 3", &["arm"], window(None, None)),
+            &run(&DEF, "at = 3", &["arm"], Window::default()),
             &[groups_relation("arm", &[], &summed)],
         );
+        let params = "among = \"paid_hours\"\nunit = \"week\"";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-4, Some(8)));
+        assert_relations(&table, &[groups_relation("municipality", &[], &summed)]);
         assert_relations(
-            &run(
-                "among = \"paid_hours\"\nunit = \"week\"",
-                &["municipality", "sex"],
-                window(Some(-4), Some(8)),
-            ),
-            &[groups_relation("municipality", &[], &summed)],
-        );
-        assert_relations(
-            &run("", &["sex"], window(None, None)),
+            &run(&DEF, "", &["sex"], Window::default()),
             &[groups_relation("sex", &[], &summed)],
         );
     }
 
     #[test]
     fn parameters_are_checked_by_name() {
-        let err = (DEF.resolve)(&toml::from_str("unit = \"day\"").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "unit = \"day\"");
         assert!(err.contains("day") && err.contains("unit"), "{err}");
-        let metric = (DEF.resolve)(&toml::from_str("at = -2").unwrap()).unwrap();
-        let err = metric.check(&window(Some(0), None)).unwrap_err();
+        let err = check_err(&DEF, "at = -2", &window(0, None));
         assert!(err.contains("at = -2"), "{err}");
-        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
+        let metric = resolve(&DEF, "");
         assert_eq!(metric.statuses(), Vec::<String>::new());
-        let metric = (DEF.resolve)(&toml::from_str("among = \"paid_hours\"").unwrap()).unwrap();
+        let metric = resolve(&DEF, "among = \"paid_hours\"");
         assert_eq!(metric.statuses(), vec!["paid_hours".to_string()]);
     }
 
@@ -412,30 +377,14 @@ mod tests {
         // P04 7, P02 8, P09 9, P11 10. Among paid_hours at rel_month 3: P06 40 h, P05 140, P01
         // 80, P04 70, P02 160.33 (P08, P07, P03 have no hours; P10, P09, P11 are not observed).
         let panel = tiny_panel();
-        let statuses = StatusParams::default();
-        let w = window(None, None);
-        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
+        let input = input(&panel, &[], Window::default());
         let values = |params: &str| {
-            let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
-            let outcome = metric.person_outcome(&input).unwrap().expect("an outcome");
+            let outcome = resolve(&DEF, params)
+                .person_outcome(&input)
+                .unwrap()
+                .expect("an outcome");
             assert_eq!(outcome.kind, crate::metrics::OutcomeKind::Mean);
-            let frame = outcome.frame;
-            let persons: Vec<u32> = frame
-                .column("person")
-                .unwrap()
-                .u32()
-                .unwrap()
-                .iter()
-                .flatten()
-                .collect();
-            let values: Vec<Option<f64>> = frame
-                .column("value")
-                .unwrap()
-                .f64()
-                .unwrap()
-                .iter()
-                .collect();
-            (persons, values)
+            mean_outcome(&outcome)
         };
         // Among paid_hours: every person observed at 3 has a row; those without paid hours then
         // (P08, P07, P03) have no value: outside the mean, not censored.
@@ -453,7 +402,7 @@ mod tests {
         ];
         for (got, want) in hours.iter().zip(paid) {
             match (got, want) {
-                (Some(got), Some(want)) => assert!(close(*got, want), "{got} vs {want}"),
+                (Some(got), Some(want)) => assert_close(*got, want),
                 _ => assert_eq!(*got, want),
             }
         }
@@ -464,10 +413,10 @@ mod tests {
         let monthly = [0.0, 40.0, 140.0, 80.0, 0.0, 0.0, 70.0, 160.33];
         for (got, want) in hours.iter().zip(monthly) {
             let got = got.expect("a value for everyone observed");
-            assert!(close(got, want * 12.0 / 52.0), "{got} vs {want}");
+            assert_close(got, want * 12.0 / 52.0);
         }
         // Over a window: no one value per person.
-        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
+        let metric = resolve(&DEF, "");
         assert!(metric.person_outcome(&input).unwrap().is_none());
     }
 }

@@ -207,22 +207,15 @@ impl Compute for MonthlyCurve {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::testing::{
+        assert_relations, check_err, first_column, groups_relation, months, resolve_err, run,
+        window,
+    };
 
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn window(from: Option<i32>, to: Option<i32>) -> Window {
-        Window::rel(from, to)
-    }
-
-    fn months(from: &str, to: &str) -> Window {
-        Window {
-            from_month: Some(from.into()),
-            to_month: Some(to.into()),
-            ..Window::default()
-        }
-    }
+    /// Paid hours by calendar month.
+    const CALENDAR: &str = "calendar = true";
+    /// Paid hours by calendar month, rolling over 3 months.
+    const ROLLING_3: &str = "calendar = true\nrolling = 3";
 
     /// The row of `group` (group column values) at `index` (the rel_month or month column).
     fn at<'t>(table: &'t Table, group: &[&str], index: &str) -> &'t [Value] {
@@ -244,6 +237,18 @@ mod tests {
         &at(table, group, index)[table.column_index(column).unwrap()]
     }
 
+    /// Asserts the persons counted (`n`) and those in the status (`count`) of `group` at `index`.
+    #[track_caller]
+    fn assert_n_count(table: &Table, group: &[&str], index: &str, n: i64, count: i64) {
+        let [got_n, got_count] = ["n", "count"].map(|c| value(table, group, index, c));
+        assert_eq!(got_n, &Value::Int(n), "n of {group:?} at {index}");
+        assert_eq!(
+            got_count,
+            &Value::Int(count),
+            "count of {group:?} at {index}"
+        );
+    }
+
     #[test]
     fn rel_month_curve_counts_the_observed() {
         // paid_hours, rel_month 0..3, everyone:
@@ -252,17 +257,12 @@ mod tests {
         // 1: P08 P06 P05 P01 P07 P03 P04 P02 (8; P09 ends at 0) → paid P05 P07 P02 → 3/8
         // 2: same 8 → paid P05 P07 P02 → 3/8
         // 3: same 8 → paid P06 P05 P01 P04 P02 → 5/8
-        let table = run("", &[], window(Some(0), Some(3)));
+        let table = run(&DEF, "", &[], window(0, Some(3)));
         assert_eq!(table.rows.len(), 4);
         let expect = [(0, 9, 5), (1, 8, 3), (2, 8, 3), (3, 8, 5)];
         for (k, n, count) in expect {
             let k = k.to_string();
-            assert_eq!(value(&table, &[], &k, "n"), &Value::Int(n), "n at {k}");
-            assert_eq!(
-                value(&table, &[], &k, "count"),
-                &Value::Int(count),
-                "count at {k}"
-            );
+            assert_n_count(&table, &[], &k, n, count);
             assert_eq!(
                 value(&table, &[], &k, "share"),
                 &share(count as u64, n as u64)
@@ -275,12 +275,12 @@ mod tests {
         // No window.to: through the last rel_month anyone is observed, 18 (P10). Treatment at
         // 18: P10 only (no hours) → 1 observed, 0 paid. Control at 18: nobody → n 0, share Null
         // (the row is still there). Groups first, sorted, then (all), each 0..18.
-        let table = run("", &["arm"], window(None, None));
+        let table = run(&DEF, "", &["arm"], Window::default());
         assert_eq!(table.rows.len(), 3 * 19);
         assert_eq!(value(&table, &["treatment"], "18", "n"), &Value::Int(1));
         assert_eq!(value(&table, &["control"], "18", "n"), &Value::Int(0));
         assert_eq!(value(&table, &["control"], "18", "share"), &Value::Null);
-        let first: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
+        let first = first_column(&table);
         assert_eq!(first[0], "control");
         assert_eq!(first[19], "treatment");
         assert_eq!(first[38], "(all)");
@@ -297,11 +297,8 @@ mod tests {
         // control month 0: P07 P04 P02 P09, all paid → 4/4 = 1
         //   month 1: P07 P04 P02, paid P07 P02 → 2/3 → corrected 2/3 - 1 = -1/3;
         //   min_cell min(3, 2, 4, 4) = 2
-        let table = run(
-            "baseline = \"subtract_month0\"",
-            &["arm"],
-            window(Some(0), Some(2)),
-        );
+        let params = "baseline = \"subtract_month0\"";
+        let table = run(&DEF, params, &["arm"], window(0, Some(2)));
         assert_eq!(
             value(&table, &["treatment"], "2", "share_corrected"),
             &Value::Float(0.0)
@@ -333,18 +330,12 @@ mod tests {
         //   → 5; any_result: P06 (education), P05 (8.5 h) → 2
         // 2020-10: + P07 (0), P03 (0) → 7; P06, P05, P07 (45 h) → 3
         // 2020-11: + P04 (0) → 8; P06, P05, P07, P04 → 4
-        let table = run(
-            "calendar = true\nstatus = \"any_result\"",
-            &[],
-            months("2020-09", "2020-11"),
-        );
+        let params = "calendar = true\nstatus = \"any_result\"";
+        let table = run(&DEF, params, &[], months("2020-09", "2020-11"));
         assert_eq!(table.rows.len(), 3);
-        assert_eq!(value(&table, &[], "2020-09", "n"), &Value::Int(5));
-        assert_eq!(value(&table, &[], "2020-09", "count"), &Value::Int(2));
-        assert_eq!(value(&table, &[], "2020-10", "n"), &Value::Int(7));
-        assert_eq!(value(&table, &[], "2020-10", "count"), &Value::Int(3));
-        assert_eq!(value(&table, &[], "2020-11", "n"), &Value::Int(8));
-        assert_eq!(value(&table, &[], "2020-11", "count"), &Value::Int(4));
+        assert_n_count(&table, &[], "2020-09", 5, 2);
+        assert_n_count(&table, &[], "2020-10", 7, 3);
+        assert_n_count(&table, &[], "2020-11", 8, 4);
     }
 
     #[test]
@@ -352,11 +343,10 @@ mod tests {
         // No from_month/to_month: from the first counted month (2020-07, P10 at rel_month 8) to
         // the last observed month, 2021-05: 11 months. 2021-05, paid_hours: started persons
         // observed: all but P11 → 10; paid: P01 P07 P04 P02 P09 → 5.
-        let table = run("calendar = true", &[], Window::default());
+        let table = run(&DEF, CALENDAR, &[], Window::default());
         assert_eq!(table.rows.len(), 11);
         assert_eq!(table.format(0, &table.rows[0][0]), "2020-07");
-        assert_eq!(value(&table, &[], "2021-05", "n"), &Value::Int(10));
-        assert_eq!(value(&table, &[], "2021-05", "count"), &Value::Int(5));
+        assert_n_count(&table, &[], "2021-05", 10, 5);
     }
 
     #[test]
@@ -369,28 +359,17 @@ mod tests {
         // Dec), P01 (Dec, Jan), P07 (Nov, Dec), P04 (Nov 155 h), P02 (Jan 70 h) → 7;
         // not P08, P03.
         // The plain monthly share for 2021-01: 9 observed; paid P01, P02 → 2.
-        let table = run(
-            "calendar = true\nrolling = 3",
-            &[],
-            months("2020-11", "2021-01"),
-        );
-        assert_eq!(value(&table, &[], "2021-01", "n"), &Value::Int(9));
-        assert_eq!(value(&table, &[], "2021-01", "count"), &Value::Int(7));
-        let plain = run("calendar = true", &[], months("2021-01", "2021-01"));
-        assert_eq!(value(&plain, &[], "2021-01", "n"), &Value::Int(9));
-        assert_eq!(value(&plain, &[], "2021-01", "count"), &Value::Int(2));
+        let table = run(&DEF, ROLLING_3, &[], months("2020-11", "2021-01"));
+        assert_n_count(&table, &[], "2021-01", 9, 7);
+        let plain = run(&DEF, CALENDAR, &[], months("2021-01", "2021-01"));
+        assert_n_count(&plain, &[], "2021-01", 9, 2);
         // Months before from_month count in the rolling window: 2020-12 (looking at
         // 2020-10..12) counts the persons observed in December: P10, P08, P06, P05, P01, P07
         // (from Oct), P03 (from Oct), P04 (from Nov) → 8; in S: P10 (Dec), P06 (Nov only), P05, P01 (Dec), P07, P04 (Nov only) → 6;
         // the plain December share is P10, P05, P01, P07 → 4 of the same 8.
-        let december = run(
-            "calendar = true\nrolling = 3",
-            &[],
-            months("2020-12", "2020-12"),
-        );
-        assert_eq!(value(&december, &[], "2020-12", "n"), &Value::Int(8));
-        assert_eq!(value(&december, &[], "2020-12", "count"), &Value::Int(6));
-        let plain = run("calendar = true", &[], months("2020-12", "2020-12"));
+        let december = run(&DEF, ROLLING_3, &[], months("2020-12", "2020-12"));
+        assert_n_count(&december, &[], "2020-12", 8, 6);
+        let plain = run(&DEF, CALENDAR, &[], months("2020-12", "2020-12"));
         assert_eq!(value(&plain, &[], "2020-12", "count"), &Value::Int(4));
     }
 
@@ -404,13 +383,8 @@ mod tests {
         // 2021-07 (May..Jul): the same 10 have a counted month (May) but no follow-up to July:
         //   n 0, all 10 censored (before the fix: n 10, share 5/10 = 50%, as if June and July
         //   were months without paid hours).
-        let table = run(
-            "calendar = true\nrolling = 3",
-            &[],
-            months("2021-03", "2021-07"),
-        );
-        assert_eq!(value(&table, &[], "2021-05", "n"), &Value::Int(10));
-        assert_eq!(value(&table, &[], "2021-05", "count"), &Value::Int(6));
+        let table = run(&DEF, ROLLING_3, &[], months("2021-03", "2021-07"));
+        assert_n_count(&table, &[], "2021-05", 10, 6);
         assert_eq!(value(&table, &[], "2021-05", "n_censored"), &Value::Int(0));
         for month in ["2021-06", "2021-07"] {
             assert_eq!(value(&table, &[], month, "n"), &Value::Int(0), "{month}");
@@ -422,7 +396,7 @@ mod tests {
             );
         }
         // The plain monthly point agrees on n: July has nobody observed.
-        let plain = run("calendar = true", &[], months("2021-07", "2021-07"));
+        let plain = run(&DEF, CALENDAR, &[], months("2021-07", "2021-07"));
         assert_eq!(value(&plain, &[], "2021-07", "n"), &Value::Int(0));
         assert_eq!(plain.column_index("n_censored"), None);
 
@@ -435,16 +409,11 @@ mod tests {
         //   → 2; censored P07 (6, 7), P03 (6, 7), P04 (6) → 3.
         // Month 1 (0..1): observed at 1: P08 P06 P05 P01 P07 P03 P04 P02 → 8; paid: P05, P07,
         //   P04 (0, 2020-11), P02 → 4; censored P09 (observed at 0 only) → 1.
-        let table = run("rolling = 3", &[], window(Some(0), Some(9)));
+        let table = run(&DEF, "rolling = 3", &[], window(0, Some(9)));
         let expect = [(1, 8, 4, 1), (8, 5, 2, 3), (9, 3, 1, 4)];
         for (k, n, count, censored) in expect {
             let k = k.to_string();
-            assert_eq!(value(&table, &[], &k, "n"), &Value::Int(n), "n at {k}");
-            assert_eq!(
-                value(&table, &[], &k, "count"),
-                &Value::Int(count),
-                "count at {k}"
-            );
+            assert_n_count(&table, &[], &k, n, count);
             assert_eq!(
                 value(&table, &[], &k, "n_censored"),
                 &Value::Int(censored),
@@ -462,13 +431,11 @@ mod tests {
         // censored. 2021-04 (Feb..Apr): P01 has no counted month there; P02 → 1 of 1.
         let mut w = months("2021-02", "2021-04");
         w.to = Some(4);
-        let table = run("calendar = true\nrolling = 3", &["municipality"], w);
-        let cell = |month: &str, column: &str| value(&table, &["Aarhus"], month, column).clone();
-        assert_eq!(cell("2021-02", "n"), Value::Int(2));
-        assert_eq!(cell("2021-02", "count"), Value::Int(2));
-        assert_eq!(cell("2021-02", "n_censored"), Value::Int(0));
-        assert_eq!(cell("2021-04", "n"), Value::Int(1));
-        assert_eq!(cell("2021-04", "count"), Value::Int(1));
+        let table = run(&DEF, ROLLING_3, &["municipality"], w);
+        assert_n_count(&table, &["Aarhus"], "2021-02", 2, 2);
+        let censored = value(&table, &["Aarhus"], "2021-02", "n_censored");
+        assert_eq!(censored, &Value::Int(0));
+        assert_n_count(&table, &["Aarhus"], "2021-04", 1, 1);
     }
 
     #[test]
@@ -476,26 +443,15 @@ mod tests {
         // Odense (P08, P03, P04, P09), 2020-10 with rolling 3 (2020-08..10), paid_hours.
         // Default window.from = 0: P08 (rel 0..2) and P03 (rel 0 in Oct) count, P04 does not
         // (Aug..Oct are its rel_months -3..-1, paid but before start), P09 neither → 2, 0.
-        let table = run(
-            "calendar = true\nrolling = 3",
-            &["municipality"],
-            months("2020-10", "2020-10"),
-        );
-        assert_eq!(value(&table, &["Odense"], "2020-10", "n"), &Value::Int(2));
-        assert_eq!(
-            value(&table, &["Odense"], "2020-10", "count"),
-            &Value::Int(0)
-        );
+        let october = months("2020-10", "2020-10");
+        let table = run(&DEF, ROLLING_3, &["municipality"], october);
+        assert_n_count(&table, &["Odense"], "2020-10", 2, 0);
         // window.from = -3 lets P04's rel_months -3..-1 in (paid), P03's -2..0 too; P09's
         // Aug..Oct are its -9..-7, still out → 3, 1.
         let mut wider = months("2020-10", "2020-10");
         wider.from = Some(-3);
-        let table = run("calendar = true\nrolling = 3", &["municipality"], wider);
-        assert_eq!(value(&table, &["Odense"], "2020-10", "n"), &Value::Int(3));
-        assert_eq!(
-            value(&table, &["Odense"], "2020-10", "count"),
-            &Value::Int(1)
-        );
+        let table = run(&DEF, ROLLING_3, &["municipality"], wider);
+        assert_n_count(&table, &["Odense"], "2020-10", 3, 1);
     }
 
     #[test]
@@ -503,35 +459,24 @@ mod tests {
         // P02 starts 2021-01-01 (ISO 2020-W53, a December week): by calendar month it first
         // counts in 2021-01, not 2020-12. Aarhus (P10, P01, P02), 2020-12: P10, P01 → 2.
         // 2021-01: P10, P01, P02 → 3, paid P01 (120 h), P02 (70 h) → 2.
-        let table = run(
-            "calendar = true",
-            &["municipality"],
-            months("2020-12", "2021-01"),
-        );
+        let december_january = months("2020-12", "2021-01");
+        let table = run(&DEF, CALENDAR, &["municipality"], december_january);
         assert_eq!(value(&table, &["Aarhus"], "2020-12", "n"), &Value::Int(2));
-        assert_eq!(value(&table, &["Aarhus"], "2021-01", "n"), &Value::Int(3));
-        assert_eq!(
-            value(&table, &["Aarhus"], "2021-01", "count"),
-            &Value::Int(2)
-        );
+        assert_n_count(&table, &["Aarhus"], "2021-01", 3, 2);
     }
 
     #[test]
     fn groups_add_up_to_the_total_per_month() {
-        use crate::metrics::testing::{assert_relations, groups_relation};
         // Without groups the table is the total alone: nothing adds up.
-        let table = run("", &[], window(Some(0), Some(3)));
+        let table = run(&DEF, "", &[], window(0, Some(3)));
         assert_relations(&table, &[]);
-        let table = run("", &["arm"], window(None, None));
+        let table = run(&DEF, "", &["arm"], Window::default());
         assert_relations(
             &table,
             &[groups_relation("arm", &["rel_month"], &["n", "count"])],
         );
-        let table = run(
-            "rolling = 3\nstatus = \"any_result\"",
-            &["municipality", "sex"],
-            window(Some(0), Some(9)),
-        );
+        let params = "rolling = 3\nstatus = \"any_result\"";
+        let table = run(&DEF, params, &["municipality", "sex"], window(0, Some(9)));
         assert_relations(
             &table,
             &[groups_relation(
@@ -540,11 +485,8 @@ mod tests {
                 &["n", "count", "n_censored"],
             )],
         );
-        let table = run(
-            "calendar = true\nrolling = 3",
-            &["municipality"],
-            months("2020-11", "2021-07"),
-        );
+        let november_to_july = months("2020-11", "2021-07");
+        let table = run(&DEF, ROLLING_3, &["municipality"], november_to_july);
         assert_relations(
             &table,
             &[groups_relation(
@@ -553,11 +495,8 @@ mod tests {
                 &["n", "count", "n_censored"],
             )],
         );
-        let table = run(
-            "baseline = \"subtract_month0\"",
-            &["arm"],
-            window(Some(0), Some(10)),
-        );
+        let params = "baseline = \"subtract_month0\"";
+        let table = run(&DEF, params, &["arm"], window(0, Some(10)));
         assert_relations(
             &table,
             &[groups_relation(
@@ -566,11 +505,8 @@ mod tests {
                 &["n", "count", "n_month0", "count_month0"],
             )],
         );
-        let table = run(
-            "baseline = \"subtract_month0\"\nrolling = 2",
-            &["sex"],
-            window(Some(-2), Some(6)),
-        );
+        let params = "baseline = \"subtract_month0\"\nrolling = 2";
+        let table = run(&DEF, params, &["sex"], window(-2, Some(6)));
         assert_relations(
             &table,
             &[groups_relation(
@@ -583,32 +519,18 @@ mod tests {
 
     #[test]
     fn parameters_are_checked_by_name() {
-        let metric = (DEF.resolve)(&toml::from_str("rolling = 0").unwrap()).unwrap();
-        assert!(metric
-            .check(&Window::default())
-            .unwrap_err()
-            .contains("rolling"));
-        let metric = (DEF.resolve)(
-            &toml::from_str("calendar = true\nbaseline = \"subtract_month0\"").unwrap(),
-        )
-        .unwrap();
-        assert!(metric
-            .check(&Window::default())
-            .unwrap_err()
-            .contains("baseline"));
-        let metric = (DEF.resolve)(&toml::from_str("calendar = true").unwrap()).unwrap();
-        let err = metric.check(&months("2020-13", "2021-01")).unwrap_err();
+        let err = check_err(&DEF, "rolling = 0", &Window::default());
+        assert!(err.contains("rolling"), "{err}");
+        let baseline = "calendar = true\nbaseline = \"subtract_month0\"";
+        let err = check_err(&DEF, baseline, &Window::default());
+        assert!(err.contains("baseline"), "{err}");
+        let err = check_err(&DEF, CALENDAR, &months("2020-13", "2021-01"));
         assert!(err.contains("window.from_month"), "{err}");
-        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
-        let err = metric.check(&months("2020-01", "2021-01")).unwrap_err();
+        let err = check_err(&DEF, "", &months("2020-01", "2021-01"));
         assert!(err.contains("calendar = true"), "{err}");
-        let err = (DEF.resolve)(&toml::from_str("baseline = \"month0\"").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "baseline = \"month0\"");
         assert!(err.contains("month0"), "{err}");
-        let err = (DEF.resolve)(&toml::from_str("rolling = -1").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "rolling = -1");
         assert!(err.contains("rolling") || err.contains("-1"), "{err}");
     }
 }

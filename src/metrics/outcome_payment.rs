@@ -367,28 +367,22 @@ fn fmt(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::testing::{prepare, tiny_panel, Scope};
-    use crate::panel::{Panel, StatusParams};
+    use crate::metrics::testing::{
+        assert_relations, check_err, groups_relation, input, mean_outcome, resolve, resolve_err,
+        run, run_err, tiny_panel,
+    };
     use crate::table::Value;
 
     fn metric(params: &str) -> Box<dyn crate::metrics::Metric> {
-        let m = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
+        let m = resolve(&DEF, params);
         m.check(&Window::default()).unwrap();
         m
-    }
-
-    fn input<'a>(panel: &'a Panel, group_by: &'a [String]) -> MetricInput<'a> {
-        // Scope borrows its window and statuses for the input's lifetime: leak two small
-        // values (test only).
-        let window: &'static Window = Box::leak(Box::default());
-        let statuses: &'static StatusParams = Box::leak(Box::default());
-        prepare(panel, Scope::everyone(group_by, window, statuses)).unwrap()
     }
 
     /// Each person's (observed, full, partial) weeks, by person_id.
     fn person_weeks(params: &str) -> Vec<(String, Weeks)> {
         let panel = tiny_panel();
-        let input = input(&panel, &[]);
+        let input = input(&panel, &[], Window::default());
         let p: OutcomePayment = toml::from_str(params).unwrap();
         let (people, weeks) = p.weeks(&input).unwrap();
         let ids = panel
@@ -405,45 +399,62 @@ mod tests {
             .collect()
     }
 
-    fn of<'a>(all: &'a [(String, Weeks)], id: &str) -> &'a Weeks {
-        &all.iter().find(|(p, _)| p == id).unwrap().1
-    }
-
-    fn weeks(observed: u32, full: u32, partial: u32) -> Weeks {
-        Weeks {
-            observed,
-            full,
-            partial,
+    /// Asserts the (observed, full, partial) weeks of each person (by person_id) in `expected`
+    /// under `params`.
+    #[track_caller]
+    fn assert_weeks(params: &str, expected: &[(&str, [u32; 3])]) {
+        let all = person_weeks(params);
+        for &(id, [observed, full, partial]) in expected {
+            let (_, got) = all.iter().find(|(p, _)| p == id).expect(id);
+            let want = Weeks {
+                observed,
+                full,
+                partial,
+            };
+            assert_eq!(got, &want, "{id} under {params:?}");
         }
     }
 
     #[test]
     fn weeks_person_by_person_over_eight_weeks() {
-        let all = person_weeks("horizon_weeks = 8");
-        // P02 starts Fri 2021-01-01, in 2020-W53 (Thursday 31 Dec: December 2020, rel_month
-        // -1). Weeks W53, 2021-W01..W07: W53 is 130 (UI) in a December without hours: neither.
-        // W01, W02 UI in January (70 h, 2 benefit weeks: paid_hours_on_benefit): partial 2;
-        // W03, W04 blank: full 2. W05..W07 (February, 160.33 h, no benefit): full 3.
-        // 8 observed, full 5, partial 2.
-        assert_eq!(of(&all, "P02"), &weeks(8, 5, 2));
-        // P07 starts Mon 2020-10-05 (W41). W41 750 (flexjob_unemployment, not flexjob) in
-        // October 2020 with 45 h and benefit: paid_hours_on_benefit, so partial. W42..W44
-        // flexjob (771): partial. W45..W48 flexjob (November): partial. 8 partial.
-        assert_eq!(of(&all, "P07"), &weeks(8, 0, 8));
-        // P03 is in neither register: every week is without a code: 8 full.
-        assert_eq!(of(&all, "P03"), &weeks(8, 8, 0));
-        // P01 starts Wed 2020-09-30, in W40 (October). W40..W42 701 and W43, W44 521 in an
-        // October without hours; W45..W47 521 in November without hours: nothing.
-        assert_eq!(of(&all, "P01"), &weeks(8, 0, 0));
-        // P10 starts 2019-11-04 (W45 of 2019), long before DREAM's first week (2020-W27): none
-        // of its 8 weeks is observed.
-        assert_eq!(of(&all, "P10"), &weeks(0, 0, 0));
-        // P09 starts Thu 2021-05-20 (W20, May). W20, W21 carry no code (May's 2 benefit weeks
-        // are W18, W19): full 2. W22..W27 (June, July) are after the income register's last
-        // month: not observed.
-        assert_eq!(of(&all, "P09"), &weeks(2, 2, 0));
-        // P11 starts 2021-06-09, after the last observed month: nothing observed.
-        assert_eq!(of(&all, "P11"), &weeks(0, 0, 0));
+        assert_weeks(
+            "horizon_weeks = 8",
+            &[
+                // P02 starts Fri 2021-01-01, in 2020-W53 (Thursday 31 Dec: December 2020,
+                // rel_month -1). Weeks W53, 2021-W01..W07: W53 is 130 (UI) in a December without
+                // hours: neither. W01, W02 UI in January (70 h, 2 benefit weeks:
+                // paid_hours_on_benefit): partial 2; W03, W04 blank: full 2. W05..W07 (February,
+                // 160.33 h, no benefit): full 3. 8 observed, full 5, partial 2.
+                ("P02", [8, 5, 2]),
+                // P07 starts Mon 2020-10-05 (W41). W41 750 (flexjob_unemployment, not flexjob)
+                // in October 2020 with 45 h and benefit: paid_hours_on_benefit, so partial.
+                // W42..W44 flexjob (771): partial. W45..W48 flexjob (November): partial. 8
+                // partial.
+                ("P07", [8, 0, 8]),
+                // P03 is in neither register: every week is without a code: 8 full.
+                ("P03", [8, 8, 0]),
+                // P01 starts Wed 2020-09-30, in W40 (October). W40..W42 701 and W43, W44 521 in
+                // an October without hours; W45..W47 521 in November without hours: nothing.
+                ("P01", [8, 0, 0]),
+                // P10 starts 2019-11-04 (W45 of 2019), long before DREAM's first week
+                // (2020-W27): none of its 8 weeks is observed.
+                ("P10", [0, 0, 0]),
+                // P09 starts Thu 2021-05-20 (W20, May). W20, W21 carry no code (May's 2 benefit
+                // weeks are W18, W19): full 2. W22..W27 (June, July) are after the income
+                // register's last month: not observed.
+                ("P09", [2, 2, 0]),
+                // P11 starts 2021-06-09, after the last observed month: nothing observed.
+                ("P11", [0, 0, 0]),
+                // P04 starts Mon 2020-11-02 (W45): blank DREAM row, W45..W52 in November and
+                // December: 8 full.
+                ("P04", [8, 8, 0]),
+                // P08 starts Mon 2020-08-10 (W33): health benefits throughout (893, 745), no
+                // income: 8 weeks, nothing. P06 starts Mon 2020-08-17 (W34): SU (651, no public
+                // support) in W34..W41: 8 full.
+                ("P08", [8, 0, 0]),
+                ("P06", [8, 8, 0]),
+            ],
+        );
     }
 
     #[test]
@@ -451,28 +462,21 @@ mod tests {
         // With full_month_status = "paid_hours", P03 (no register rows, no hours) has no full
         // week and no partial one; P02's W03, W04 (January, 70 h) and W05..W07 (February) stay
         // full: 5.
-        let all = person_weeks("horizon_weeks = 8\nfull_month_status = \"paid_hours\"");
-        assert_eq!(of(&all, "P03"), &weeks(8, 0, 0));
-        assert_eq!(of(&all, "P02"), &weeks(8, 5, 2));
+        assert_weeks(
+            "horizon_weeks = 8\nfull_month_status = \"paid_hours\"",
+            &[("P03", [8, 0, 0]), ("P02", [8, 5, 2])],
+        );
     }
 
     #[test]
     fn group_totals_and_payment() {
-        // horizon 8, by arm. Control: P07 (8, 0, 8), P04, P02 (8, 5, 2), P09, P11 (0).
-        // P04 starts Mon 2020-11-02 (W45): blank DREAM row, W45..W52 in November and December:
-        // 8 full.
-        // Treatment: P10 (0), P08, P06, P05, P01 (8, 0, 0), P03 (8, 8, 0).
-        let all = person_weeks("horizon_weeks = 8");
-        assert_eq!(of(&all, "P04"), &weeks(8, 8, 0));
-        // P08 starts Mon 2020-08-10 (W33): health benefits throughout (893, 745), no income:
-        // 8 weeks, nothing. P06 starts Mon 2020-08-17 (W34): SU (651, no public support) in
-        // W34..W41: 8 full.
-        assert_eq!(of(&all, "P08"), &weeks(8, 0, 0));
-        assert_eq!(of(&all, "P06"), &weeks(8, 8, 0));
-
+        // horizon 8, by arm, with the (observed, full, partial) weeks of
+        // weeks_person_by_person_over_eight_weeks and p05_over_eight_weeks.
+        // Control: P07 (8, 0, 8), P04 (8, 8, 0), P02 (8, 5, 2), P09 (2, 2, 0), P11 (0, 0, 0).
+        // Treatment: P10 (0, 0, 0), P08 (8, 0, 0), P06 (8, 8, 0), P05 (8, 4, 4), P01 (8, 0, 0),
+        // P03 (8, 8, 0).
         let panel = tiny_panel();
-        let group_by = vec!["arm".to_string()];
-        let input = input(&panel, &group_by);
+        let input = input(&panel, &["arm"], Window::default());
         let table = metric("horizon_weeks = 8").compute(&input).unwrap();
         // Control: n = 4 observed (P11 not), complete: P07, P04, P02 = 3 (P09 has 2 weeks).
         assert_eq!(table.cell(&["control"], "n"), Some(&Value::Int(4)));
@@ -532,8 +536,7 @@ mod tests {
         // paid hours on benefit): partial 2. W40 111 in October (96 h, 1 UI week): partial;
         // W41..W44 blank: full 4. W45 111 in November (100 h, 1 UI week): partial. 8 observed,
         // full 4, partial 4.
-        let all = person_weeks("horizon_weeks = 8");
-        assert_eq!(of(&all, "P05"), &weeks(8, 4, 4));
+        assert_weeks("horizon_weeks = 8", &[("P05", [8, 4, 4])]);
     }
 
     #[test]
@@ -541,15 +544,14 @@ mod tests {
         // 156 weeks from any tiny start run past DREAM's last week (2021-W26): nobody is
         // complete, the mean among the complete is Null (not NaN) over n_complete 0.
         let panel = tiny_panel();
-        let input = input(&panel, &[]);
+        let input = input(&panel, &[], Window::default());
         let table = metric("").compute(&input).unwrap();
         assert_eq!(table.cell(&[], "n_complete"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&[], "mean_payment_complete"), Some(&Value::Null));
         // P03 (no register rows), from its start week 2020-W42 (Thursday 15 Oct) through
         // 2021-W21 (the last week of May 2021, the last observed month): 12 + 21 = 33 weeks,
         // all full.
-        let all = person_weeks("");
-        assert_eq!(of(&all, "P03"), &weeks(33, 33, 0));
+        assert_weeks("", &[("P03", [33, 33, 0])]);
         // The person-level outcome keeps only the complete: nobody.
         let outcome = metric("").person_outcome(&input).unwrap().unwrap();
         assert_eq!(outcome.frame.height(), 0);
@@ -558,7 +560,7 @@ mod tests {
     #[test]
     fn person_outcome_is_the_payment_of_the_complete() {
         let panel = tiny_panel();
-        let input = input(&panel, &[]);
+        let input = input(&panel, &[], Window::default());
         let outcome = metric("horizon_weeks = 8")
             .person_outcome(&input)
             .unwrap()
@@ -566,15 +568,7 @@ mod tests {
         assert_eq!(outcome.kind, OutcomeKind::Mean);
         // Complete over 8 weeks: P08 P06 P05 P01 P07 P03 P04 P02 (not P10, P09, P11).
         assert_eq!(outcome.frame.height(), 8);
-        let values: Vec<f64> = outcome
-            .frame
-            .column("value")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let values: Vec<f64> = mean_outcome(&outcome).1.into_iter().flatten().collect();
         // P03: 8 × 796.
         assert!(values.contains(&(8.0 * 796.0)));
         // P07: 8 × 385.
@@ -583,19 +577,11 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::testing::{assert_relations, groups_relation, run_tiny};
-        let run = |params: &str, group_by: &[&str]| {
-            run_tiny(&DEF, params, group_by, &Window::default()).unwrap()
-        };
-        let summed = [
-            "n",
-            "n_not_observed",
-            "n_complete",
-            "weeks_observed",
-            "weeks_full",
-            "weeks_partial",
-            "payment",
-        ];
+        let run = |params: &str, group_by: &[&str]| run(&DEF, params, group_by, Window::default());
+        // The persons, then their weeks and payment.
+        let persons = ["n", "n_not_observed", "n_complete"];
+        let weeks = ["weeks_observed", "weeks_full", "weeks_partial", "payment"];
+        let summed = [&persons[..], &weeks].concat();
         assert_relations(&run("horizon_weeks = 8", &[]), &[]);
         assert_relations(
             &run("horizon_weeks = 8", &["arm"]),
@@ -613,34 +599,22 @@ mod tests {
 
     #[test]
     fn bad_parameters_name_the_key() {
-        let resolve = |params: &str| (DEF.resolve)(&toml::from_str(params).unwrap());
-        let err = resolve("horizon = 156").err().unwrap();
+        let err = resolve_err(&DEF, "horizon = 156");
         assert!(err.contains("unknown field `horizon`"), "{err}");
-        let check = |params: &str, window: Window| resolve(params).unwrap().check(&window);
-        let err = check("partial_categories = [\"fleksjob\"]", Window::default()).unwrap_err();
+        let w = Window::default();
+        let err = check_err(&DEF, "partial_categories = [\"fleksjob\"]", &w);
         assert!(
             err.starts_with("partial_categories: unknown DREAM category"),
             "{err}"
         );
-        let err = check("horizon_weeks = 0", Window::default()).unwrap_err();
+        let err = check_err(&DEF, "horizon_weeks = 0", &w);
         assert!(err.starts_with("horizon_weeks"), "{err}");
-        let err = check("price_full = -1", Window::default()).unwrap_err();
+        let err = check_err(&DEF, "price_full = -1", &w);
         assert!(err.starts_with("price_full"), "{err}");
-        let window = Window {
-            to: Some(17),
-            ..Window::default()
-        };
-        let err = check("", window).unwrap_err();
+        let err = check_err(&DEF, "", &Window::rel(None, Some(17)));
         assert!(err.contains("[window] is not used"), "{err}");
         // A status the panel lacks, named by its key.
-        let panel = tiny_panel();
-        let input = input(&panel, &[]);
-        let err = resolve("partial_month_status = \"small_job\"")
-            .unwrap()
-            .compute(&input)
-            .err()
-            .unwrap()
-            .to_string();
+        let err = run_err(&DEF, "partial_month_status = \"small_job\"", &[], w);
         assert!(err.starts_with("partial_month_status:"), "{err}");
     }
 }

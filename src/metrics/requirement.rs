@@ -234,17 +234,14 @@ impl Compute for Requirement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::testing::{
+        assert_relations, check_err, first_column, groups_relation, months, resolve, resolve_err,
+        run, run_err, window,
+    };
 
-    fn run(params: &str, group_by: &[&str], window: Window) -> Result<Table> {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window)
-    }
-
-    fn months(from: &str, to: &str) -> Window {
-        Window {
-            from_month: Some(from.into()),
-            to_month: Some(to.into()),
-            ..Window::default()
-        }
+    /// The metric by municipality over the calendar months `from` through `to`.
+    fn by_municipality(params: &str, from: &str, to: &str) -> Table {
+        run(&DEF, params, &["municipality"], months(from, to))
     }
 
     fn text(s: &str) -> Value {
@@ -266,12 +263,8 @@ mod tests {
         // Aalborg (P06, P05, P07): at most 2/3 through 8; 9 (7..9): observed at 9 only P06
         //   (2021-05, no benefit) → 1/1 ← best; P05 (7, 8) and P07 (7) end in 2021-05, inside
         //   the period: censored 2.
-        let table = run(
-            "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]",
-            &["municipality"],
-            Window::rel(Some(0), Some(9)),
-        )
-        .unwrap();
+        let params = "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]";
+        let table = run(&DEF, params, &["municipality"], window(0, Some(9)));
         assert_eq!(table.cell(&["Odense"], "best_month"), Some(&text("1")));
         assert_eq!(table.cell(&["Odense"], "n"), Some(&Value::Int(3)));
         assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(2)));
@@ -288,12 +281,7 @@ mod tests {
         // By calendar month, months after the income register (June, July 2021) have nobody
         // observed at their end: no candidates. Aarhus, paid_hours, 2021-04..07: April (Feb..Apr:
         // P10 12 h in Feb, P01, P02) 3/3 and May; 2 months, not 4.
-        let table = run(
-            "rolling = 3\nthresholds = [0.5]",
-            &["municipality"],
-            months("2021-04", "2021-07"),
-        )
-        .unwrap();
+        let table = by_municipality("rolling = 3\nthresholds = [0.5]", "2021-04", "2021-07");
         assert_eq!(table.cell(&["Aarhus"], "months"), Some(&Value::Int(2)));
         assert_eq!(
             table.cell(&["Aarhus"], "best_month"),
@@ -316,12 +304,7 @@ mod tests {
         //   Oct: P08, P03 → 0/2;  Nov: P04 → 1/3 ← best;  Dec: 0/3;  Jan: 0/3
         // København (P11 starts Jun 2021, never observed from start): no month → not met.
         // Thresholds 0.5 and 0.3: Aalborg 1 ≥ both, Aarhus 1 ≥ both, Odense 1/3 ≥ 0.3 only.
-        let table = run(
-            "thresholds = [0.5, 0.3]",
-            &["municipality"],
-            months("2020-10", "2021-01"),
-        )
-        .unwrap();
+        let table = by_municipality("thresholds = [0.5, 0.3]", "2020-10", "2021-01");
         assert_eq!(
             table.cell(&["Aalborg"], "best_month"),
             Some(&text("2020-11"))
@@ -356,8 +339,10 @@ mod tests {
             Some(&Value::Float(0.75))
         );
         assert_eq!(table.cell(&["(all)"], "best_share"), Some(&Value::Null));
-        let order: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
-        assert_eq!(order, ["Aalborg", "Aarhus", "København", "Odense", "(all)"]);
+        assert_eq!(
+            first_column(&table),
+            ["Aalborg", "Aarhus", "København", "Odense", "(all)"]
+        );
     }
 
     #[test]
@@ -365,12 +350,12 @@ mod tests {
         // Aarhus, paid_hours, 2020-12..2021-02: Dec 2/2, Jan 2/3 (P01, P02), Feb: P10 (12 h),
         // P01, P02 → 3/3. Dec and Feb tie at 1: the best month is Dec. With min_n = 3, Dec
         // (2 persons) is no candidate: Feb is best, and only 2 months count.
-        let table = run("", &["municipality"], months("2020-12", "2021-02")).unwrap();
+        let table = by_municipality("", "2020-12", "2021-02");
         assert_eq!(
             table.cell(&["Aarhus"], "best_month"),
             Some(&text("2020-12"))
         );
-        let table = run("min_n = 3", &["municipality"], months("2020-12", "2021-02")).unwrap();
+        let table = by_municipality("min_n = 3", "2020-12", "2021-02");
         assert_eq!(
             table.cell(&["Aarhus"], "best_month"),
             Some(&text("2021-02"))
@@ -382,12 +367,11 @@ mod tests {
     fn exactly_at_the_threshold_meets_it() {
         // Odense's best share over 2020-10..2021-01 is 1/3 (see above); threshold 1/3 itself is
         // met (1 / 3 and the literal are the same double), 0.34 is not.
-        let table = run(
+        let table = by_municipality(
             "thresholds = [0.3333333333333333, 0.34]",
-            &["municipality"],
-            months("2020-10", "2021-01"),
-        )
-        .unwrap();
+            "2020-10",
+            "2021-01",
+        );
         assert_eq!(table.cell(&["Odense"], "met_33_3333"), Some(&Value::Int(1)));
         assert_eq!(table.cell(&["Odense"], "met_34"), Some(&Value::Int(0)));
     }
@@ -396,12 +380,7 @@ mod tests {
     fn by_rel_month_and_rolling() {
         // By rel_month 0..2, arm, paid_hours: treatment 1/5, 1/5, 1/5 → best rel_month 0, 0.2;
         // control 4/4 at 0 → best 0 ("0"), 1.0.
-        let window = Window {
-            from: Some(0),
-            to: Some(2),
-            ..Window::default()
-        };
-        let table = run("calendar = false", &["arm"], window).unwrap();
+        let table = run(&DEF, "calendar = false", &["arm"], window(0, Some(2)));
         assert_eq!(table.cell(&["treatment"], "best_month"), Some(&text("0")));
         assert_eq!(
             table.cell(&["treatment"], "best_share"),
@@ -416,30 +395,19 @@ mod tests {
         // Rolling 3 by calendar month, Odense, 2020-12..2021-01: Dec looks at Oct..Dec: P08,
         // P03, P04 (from Nov, paid 155 h) → 1/3; Jan looks at Nov..Jan: same three, P04's Nov →
         // 1/3. Without rolling both months are 0/3 (see above).
-        let table = run(
-            "rolling = 3",
-            &["municipality"],
-            months("2020-12", "2021-01"),
-        )
-        .unwrap();
+        let table = by_municipality("rolling = 3", "2020-12", "2021-01");
         assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(1)));
         assert_eq!(
             table.cell(&["Odense"], "best_month"),
             Some(&text("2020-12"))
         );
-        let table = run("", &["municipality"], months("2020-12", "2021-01")).unwrap();
+        let table = by_municipality("", "2020-12", "2021-01");
         assert_eq!(table.cell(&["Odense"], "count"), Some(&Value::Int(0)));
     }
 
     #[test]
     fn the_group_rows_add_up_to_the_summary() {
-        use crate::metrics::testing::{assert_relations, groups_relation};
-        let table = run(
-            "thresholds = [0.5, 0.3]",
-            &["municipality"],
-            months("2020-10", "2021-01"),
-        )
-        .unwrap();
+        let table = by_municipality("thresholds = [0.5, 0.3]", "2020-10", "2021-01");
         assert_relations(
             &table,
             &[groups_relation(
@@ -448,17 +416,13 @@ mod tests {
                 &["groups", "met_50", "met_30"],
             )],
         );
-        let table = run(
-            "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]",
-            &["arm", "municipality"],
-            Window::rel(Some(0), Some(9)),
-        )
-        .unwrap();
+        let params = "status = \"self_support\"\ncalendar = false\nrolling = 3\nthresholds = [0.6]";
+        let table = run(&DEF, params, &["arm", "municipality"], window(0, Some(9)));
         assert_relations(
             &table,
             &[groups_relation("arm", &[], &["groups", "met_60"])],
         );
-        let table = run("min_n = 3", &["sex"], months("2020-12", "2021-02")).unwrap();
+        let table = run(&DEF, "min_n = 3", &["sex"], months("2020-12", "2021-02"));
         assert_relations(
             &table,
             &[groups_relation("sex", &[], &["groups", "met_20", "met_15"])],
@@ -467,7 +431,7 @@ mod tests {
 
     #[test]
     fn resolved_parameters_list_the_defaults() {
-        let resolved = (DEF.resolve)(&toml::Table::new()).unwrap().resolved();
+        let resolved = resolve(&DEF, "").resolved();
         let thresholds = resolved
             .get("thresholds")
             .and_then(|v| v.as_array())
@@ -482,23 +446,16 @@ mod tests {
 
     #[test]
     fn parameters_are_checked_by_name() {
-        let check = |params: &str, window: Window| {
-            (DEF.resolve)(&toml::from_str(params).unwrap())
-                .unwrap()
-                .check(&window)
-                .unwrap_err()
-        };
+        let check = |params: &str, window: Window| check_err(&DEF, params, &window);
         assert!(check("thresholds = []", Window::default()).contains("thresholds"));
         assert!(check("thresholds = [20.0]", Window::default()).contains("thresholds"));
         assert!(check("thresholds = [0.2, 0.2]", Window::default()).contains("twice"));
         assert!(check("", months("2020-1", "2021-01")).contains("window.from_month"));
         assert!(check("calendar = false", months("2020-01", "2021-01")).contains("calendar"));
-        let err = (DEF.resolve)(&toml::from_str("threshold = [0.2]").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "threshold = [0.2]");
         assert!(err.contains("unknown field `threshold`"), "{err}");
         // No groups: refused, naming group_by.
-        let err = run("", &[], months("2020-10", "2021-01")).unwrap_err();
-        assert!(err.to_string().contains("group_by"), "{err}");
+        let err = run_err(&DEF, "", &[], months("2020-10", "2021-01"));
+        assert!(err.contains("group_by"), "{err}");
     }
 }

@@ -284,20 +284,14 @@ fn employers(jobs: &[Job], person: u32, month: i32, options: &PanelOptions) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-
+    use crate::metrics::testing::{
+        assert_relations, check_err, first_column, groups_relation, int, ints, resolve,
+        resolve_err, run, window,
+    };
     use crate::table::Value;
 
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn window(from: i32, to: Option<i32>) -> Window {
-        Window::rel(Some(from), to)
-    }
-
-    fn int(table: &Table, group: &[&str], column: &str) -> i64 {
-        crate::metrics::testing::int_cell(table, group, column)
-    }
+    /// The persons counted, censored, still in a job and with the same employer.
+    const COUNTS: [&str; 4] = ["n", "n_censored", "count_still", "count_same_employer"];
 
     #[test]
     fn six_months_after_the_first_paid_month() {
@@ -311,12 +305,9 @@ mod tests {
         // P02 0 (Jan 2021, the week-53 start) -> 6 > 4: censored. P09 0 -> 6 > 0: censored.
         // P08, P03 never paid; P11 has no month from start.
         // n = 4, censored = 4, still = 2 (P07, P04), same employer = 1 (P07).
-        let table = run("", &[], window(0, None));
-        assert_eq!(int(&table, &[], "n"), 4);
-        assert_eq!(int(&table, &[], "n_censored"), 4);
-        assert_eq!(int(&table, &[], "count_still"), 2);
+        let table = run(&DEF, "", &[], window(0, None));
+        assert_eq!(ints(&table, &[], &COUNTS), [4, 4, 2, 1]);
         assert_eq!(table.cell(&[], "share_still"), Some(&Value::Float(0.5)));
-        assert_eq!(int(&table, &[], "count_same_employer"), 1);
         assert_eq!(
             table.cell(&[], "share_same_employer"),
             Some(&Value::Float(0.25))
@@ -334,20 +325,12 @@ mod tests {
         //   was in Oct 2020, before the window) -> 3 (Feb 2021, E100 + E300) still, not same;
         //   P02 0 (E210) -> 3 (Apr 2021, E210) still, same; P09 censored. n 3, censored 1,
         //   still 2, same 1.
-        let table = run("k = 3", &["arm"], window(0, None));
-        assert_eq!(int(&table, &["treatment"], "n"), 4);
-        assert_eq!(int(&table, &["treatment"], "n_censored"), 0);
-        assert_eq!(int(&table, &["treatment"], "count_still"), 2);
-        assert_eq!(int(&table, &["treatment"], "count_same_employer"), 2);
-        assert_eq!(int(&table, &["control"], "n"), 3);
-        assert_eq!(int(&table, &["control"], "n_censored"), 1);
-        assert_eq!(int(&table, &["control"], "count_still"), 2);
-        assert_eq!(int(&table, &["control"], "count_same_employer"), 1);
-        assert_eq!(int(&table, &["(all)"], "n"), 7);
-        assert_eq!(int(&table, &["(all)"], "count_still"), 4);
-        assert_eq!(int(&table, &["(all)"], "count_same_employer"), 3);
-        let arms: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
-        assert_eq!(arms, ["control", "treatment", "(all)"]);
+        let table = run(&DEF, "k = 3", &["arm"], window(0, None));
+        assert_eq!(ints(&table, &["treatment"], &COUNTS), [4, 0, 2, 2]);
+        assert_eq!(ints(&table, &["control"], &COUNTS), [3, 1, 2, 1]);
+        let all = ["n", "count_still", "count_same_employer"];
+        assert_eq!(ints(&table, &["(all)"], &all), [7, 4, 3]);
+        assert_eq!(first_column(&table), ["control", "treatment", "(all)"]);
     }
 
     #[test]
@@ -358,16 +341,12 @@ mod tests {
         // (E500) same; P07 0 -> 4 (E700) same; P02 0 -> 4 (E210) same; P09 censored; P11's
         // rel_month -1 has no hours.
         // n 7, censored 1, still 5 (P06, P01, P07, P04, P02), same 5.
-        let table = run("k = 4", &[], window(-1, None));
-        assert_eq!(int(&table, &[], "n"), 7);
-        assert_eq!(int(&table, &[], "n_censored"), 1);
-        assert_eq!(int(&table, &[], "count_still"), 5);
-        assert_eq!(int(&table, &[], "count_same_employer"), 5);
+        let table = run(&DEF, "k = 4", &[], window(-1, None));
+        assert_eq!(ints(&table, &[], &COUNTS), [7, 1, 5, 5]);
         // And k = 1 from -1: P04 Oct 2020 (E100 + E200) -> Nov 2020 (E200): same.
-        let table = run("k = 1", &["sex"], window(-1, Some(-1)));
+        let table = run(&DEF, "k = 1", &["sex"], window(-1, Some(-1)));
         // Only P04 has paid hours at rel_month -1 (P05 -1, P01 -1, P07 -1, ... have none).
-        assert_eq!(int(&table, &["M"], "n"), 1);
-        assert_eq!(int(&table, &["M"], "count_same_employer"), 1);
+        assert_eq!(ints(&table, &["M"], &["n", "count_same_employer"]), [1, 1]);
         assert_eq!(int(&table, &["F"], "n"), 0);
         assert_eq!(table.cell(&["F"], "share_still"), Some(&Value::Null));
     }
@@ -377,16 +356,10 @@ mod tests {
         // As in three_months_after_and_by_arm, but P01 had internship weeks at rel_month 1 and 2,
         // before its first paid month (3): left out. n 6, still 3 (P05, P04, P02), same 2
         // (P05, P02), censored 1 (P09), preceded 1.
-        let table = run(
-            "k = 3\nnot_preceded_by = [\"internship\"]",
-            &[],
-            window(0, None),
-        );
-        assert_eq!(int(&table, &[], "n"), 6);
+        let params = "k = 3\nnot_preceded_by = [\"internship\"]";
+        let table = run(&DEF, params, &[], window(0, None));
+        assert_eq!(ints(&table, &[], &COUNTS), [6, 1, 3, 2]);
         assert_eq!(int(&table, &[], "n_preceded"), 1);
-        assert_eq!(int(&table, &[], "n_censored"), 1);
-        assert_eq!(int(&table, &[], "count_still"), 3);
-        assert_eq!(int(&table, &[], "count_same_employer"), 2);
     }
 
     #[test]
@@ -396,16 +369,10 @@ mod tests {
         // 3 -> 6 no hours; P05 3 (140 h) -> 6 (0.50 h) not still; P07 4 (E700) -> 7 (E700) and
         // P04 3 (E100 + E300) -> 6 (E300) still, same; P02 3 -> 6 censored; P09 has no month
         // from 3. n 6, censored 1, preceded 0, still 3, same 3.
-        let table = run(
-            "k = 3\nnot_preceded_by = [\"internship\"]",
-            &[],
-            window(3, None),
-        );
-        assert_eq!(int(&table, &[], "n"), 6);
+        let params = "k = 3\nnot_preceded_by = [\"internship\"]";
+        let table = run(&DEF, params, &[], window(3, None));
+        assert_eq!(ints(&table, &[], &COUNTS), [6, 1, 3, 3]);
         assert_eq!(int(&table, &[], "n_preceded"), 0);
-        assert_eq!(int(&table, &[], "n_censored"), 1);
-        assert_eq!(int(&table, &[], "count_still"), 3);
-        assert_eq!(int(&table, &[], "count_same_employer"), 3);
     }
 
     #[test]
@@ -414,11 +381,8 @@ mod tests {
         // in Sep 2020; P03 (no DREAM row, no income) 0 -> 6 self-supporting, no employers;
         // P04 0 -> 6 self-supporting, E200 vs E300. P05 (3 -> 9), P01 (6 -> 12) and P02
         // (1 -> 7) are censored. P10, P08, P07, P09, P11 are never self-supporting from start.
-        let table = run("status = \"self_support\"", &[], window(0, None));
-        assert_eq!(int(&table, &[], "n"), 3);
-        assert_eq!(int(&table, &[], "n_censored"), 3);
-        assert_eq!(int(&table, &[], "count_still"), 3);
-        assert_eq!(int(&table, &[], "count_same_employer"), 0);
+        let table = run(&DEF, "status = \"self_support\"", &[], window(0, None));
+        assert_eq!(ints(&table, &[], &COUNTS), [3, 3, 3, 0]);
         assert_eq!(
             table.cell(&[], "share_same_employer"),
             Some(&Value::Float(0.0))
@@ -428,31 +392,19 @@ mod tests {
     #[test]
     fn nobody_qualifies() {
         // From rel_month 9 only P10 (13) has paid hours, and 13 + 6 is past its follow-up.
-        let table = run("", &[], window(9, None));
-        assert_eq!(int(&table, &[], "n"), 0);
-        assert_eq!(int(&table, &[], "n_censored"), 1);
+        let table = run(&DEF, "", &[], window(9, None));
+        assert_eq!(ints(&table, &[], &["n", "n_censored"]), [0, 1]);
         assert_eq!(table.cell(&[], "share_still"), Some(&Value::Null));
         assert_eq!(table.cell(&[], "share_same_employer"), Some(&Value::Null));
     }
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::testing::{assert_relations, groups_relation};
-        assert_relations(&run("", &[], window(0, None)), &[]);
-        let table = run("k = 3", &["arm"], window(0, None));
-        assert_relations(
-            &table,
-            &[groups_relation(
-                "arm",
-                &[],
-                &["n", "n_censored", "count_still", "count_same_employer"],
-            )],
-        );
-        let table = run(
-            "k = 2\nnot_preceded_by = [\"internship\"]",
-            &["municipality", "sex"],
-            window(-2, Some(6)),
-        );
+        assert_relations(&run(&DEF, "", &[], window(0, None)), &[]);
+        let table = run(&DEF, "k = 3", &["arm"], window(0, None));
+        assert_relations(&table, &[groups_relation("arm", &[], &COUNTS)]);
+        let params = "k = 2\nnot_preceded_by = [\"internship\"]";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-2, Some(6)));
         assert_relations(
             &table,
             &[groups_relation(
@@ -467,41 +419,25 @@ mod tests {
                 ],
             )],
         );
-        let table = run(
-            "status = \"self_support\"\nk = 1",
-            &["sex"],
-            window(0, None),
-        );
-        assert_relations(
-            &table,
-            &[groups_relation(
-                "sex",
-                &[],
-                &["n", "n_censored", "count_still", "count_same_employer"],
-            )],
-        );
+        let params = "status = \"self_support\"\nk = 1";
+        let table = run(&DEF, params, &["sex"], window(0, None));
+        assert_relations(&table, &[groups_relation("sex", &[], &COUNTS)]);
     }
 
     #[test]
     fn bad_parameters_are_named() {
-        let err = (DEF.resolve)(&toml::from_str("kk = 6").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "kk = 6");
         assert!(err.contains("unknown field `kk`"), "{err}");
-        let err = (DEF.resolve)(&toml::from_str("k = \"six\"").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "k = \"six\"");
         assert!(err.contains("in `k`"), "{err}");
-        let metric = (DEF.resolve)(&toml::from_str("k = 0").unwrap()).unwrap();
-        let err = metric.check(&window(0, None)).unwrap_err();
+        let err = check_err(&DEF, "k = 0", &window(0, None));
         assert!(err.starts_with("k = 0"), "{err}");
-        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
         let calendar = Window {
             from_month: Some("2021-01".into()),
             ..Window::default()
         };
         // Calendar keys are refused in the plan, by the registry's window keys.
-        assert_eq!(metric.check(&calendar), Ok(()));
+        assert_eq!(resolve(&DEF, "").check(&calendar), Ok(()));
         assert_eq!(
             DEF.window.unread(&calendar),
             Some((
@@ -513,10 +449,7 @@ mod tests {
 
     #[test]
     fn statuses_include_the_preceding_ones() {
-        let metric = (DEF.resolve)(
-            &toml::from_str("not_preceded_by = [\"internship\", \"paid_hours\"]").unwrap(),
-        )
-        .unwrap();
+        let metric = resolve(&DEF, "not_preceded_by = [\"internship\", \"paid_hours\"]");
         assert_eq!(metric.statuses(), ["paid_hours", "internship"]);
     }
 }

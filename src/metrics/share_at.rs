@@ -215,20 +215,10 @@ impl ShareAt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::testing::{prepare, tiny_panel, Scope};
-    use crate::panel::StatusParams;
-
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn window(from: Option<i32>, to: Option<i32>) -> Window {
-        Window::rel(from, to)
-    }
-
-    fn float(value: Option<&Value>) -> f64 {
-        value.and_then(|v| v.as_f64()).expect("a number")
-    }
+    use crate::metrics::testing::{
+        assert_near, assert_relations, check_err, first_column, float, groups_relation, input,
+        resolve, resolve_err, run, share_outcome, tiny_panel, window,
+    };
 
     #[test]
     fn paid_hours_at_month_three_by_arm() {
@@ -239,7 +229,7 @@ mod tests {
         // not P08, P03, P07 (Jan 2021: flexjob but no income row).
         // treatment: P08 P06 P05 P01 P03 → 5 observed, 3 paid; censored P10.
         // control: P07 P04 P02 → 3 observed, 2 paid; censored P09, P11.
-        let table = run("at = 3", &["arm"], window(None, None));
+        let table = run(&DEF, "at = 3", &["arm"], Window::default());
         assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(5)));
         assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(3)));
         assert_eq!(
@@ -260,15 +250,14 @@ mod tests {
             Some(&Value::Float(5.0 / 8.0))
         );
         assert_eq!(table.cell(&["(all)"], "n_censored"), Some(&Value::Int(3)));
-        let arms: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
-        assert_eq!(arms, ["control", "treatment", "(all)"]);
+        assert_eq!(first_column(&table), ["control", "treatment", "(all)"]);
     }
 
     #[test]
     fn late_month_is_censored_not_zero() {
         // rel_month 18 is observed only for P10 (2021-05, no hours, on early retirement): the
         // other 10 persons are censored, not counted as without paid hours.
-        let table = run("at = 18", &[], window(None, None));
+        let table = run(&DEF, "at = 18", &[], Window::default());
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(1)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&[], "share"), Some(&Value::Float(0.0)));
@@ -278,7 +267,7 @@ mod tests {
     #[test]
     fn nobody_observed_gives_null_share() {
         // rel_month 19 is past everyone's follow-up (P10's last is 18): n 0, share Null.
-        let table = run("at = 19", &["municipality"], window(None, None));
+        let table = run(&DEF, "at = 19", &["municipality"], Window::default());
         assert_eq!(table.cell(&["(all)"], "n"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&["(all)"], "share"), Some(&Value::Null));
         assert_eq!(table.cell(&["(all)"], "n_censored"), Some(&Value::Int(11)));
@@ -296,7 +285,8 @@ mod tests {
         // rel_month 0, self_support: P08 (Aug 2020, benefit 4 weeks) no; P06 (Aug 2020, 2
         // benefit weeks) no; P05 (Sep) no; P01 (Sep) no; P07 (Oct) no; P03 (Oct) yes; P04 (Nov,
         // never on benefit) yes; P02 (Jan 2021, 2 benefit weeks) no; P09 (May 2021, 2) no → 2 of 9.
-        let table = run("at = 0\nstatus = \"self_support\"", &[], window(None, None));
+        let params = "at = 0\nstatus = \"self_support\"";
+        let table = run(&DEF, params, &[], Window::default());
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(9)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(2)));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(2)));
@@ -309,7 +299,7 @@ mod tests {
         // paid_hours: P08 (Jul 2020) no, P06 (Jul) no, P05 (Aug) no, P01 (Aug) no, P07 (Sep) no,
         // P03 (Sep) no, P04 (Oct 2020, 150.25 h) yes, P02 (Dec 2020) no, P09 (Apr 2021) no, P11
         // (May 2021) no → 1 of 10 (P10 is not observed at -1).
-        let table = run("at = -1", &["arm"], window(Some(-1), None));
+        let table = run(&DEF, "at = -1", &["arm"], window(-1, None));
         assert_eq!(table.cell(&["(all)"], "n"), Some(&Value::Int(10)));
         assert_eq!(table.cell(&["(all)"], "count"), Some(&Value::Int(1)));
         assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(1)));
@@ -327,17 +317,17 @@ mod tests {
         // month 1: P07 P04 P02 → paid P07, P02 (P04 Dec 2020 0 h) → 2/3
         // month 2: P07 P04 P02 → P07, P02 → 2/3
         // mean (1 + 2/3 + 2/3)/3 = 7/9; n_mean 10/3; min_cell 2; P11 censored.
-        let table = run("", &["arm"], window(Some(0), Some(2)));
+        let table = run(&DEF, "", &["arm"], window(0, Some(2)));
         assert_eq!(table.cell(&["treatment"], "months"), Some(&Value::Int(3)));
-        assert!((float(table.cell(&["treatment"], "share")) - 0.2).abs() < 1e-12);
-        assert_eq!(float(table.cell(&["treatment"], "n_mean")), 5.0);
+        assert_near(float(&table, &["treatment"], "share"), 0.2, 1e-12);
+        assert_eq!(float(&table, &["treatment"], "n_mean"), 5.0);
         assert_eq!(table.cell(&["treatment"], "min_cell"), Some(&Value::Int(1)));
         assert_eq!(
             table.cell(&["treatment"], "n_censored"),
             Some(&Value::Int(1))
         );
-        assert!((float(table.cell(&["control"], "share")) - 7.0 / 9.0).abs() < 1e-12);
-        assert!((float(table.cell(&["control"], "n_mean")) - 10.0 / 3.0).abs() < 1e-12);
+        assert_near(float(&table, &["control"], "share"), 7.0 / 9.0, 1e-12);
+        assert_near(float(&table, &["control"], "n_mean"), 10.0 / 3.0, 1e-12);
         assert_eq!(table.cell(&["control"], "min_cell"), Some(&Value::Int(2)));
         assert_eq!(table.cell(&["control"], "n_censored"), Some(&Value::Int(1)));
         // Suppression at 5 hides the means resting on min_cell 1 and 2.
@@ -352,7 +342,7 @@ mod tests {
     #[test]
     fn averaged_window_past_everyone_is_null() {
         // rel_month 19..20: nobody observed → months 0, share Null, everyone censored.
-        let table = run("", &[], window(Some(19), Some(20)));
+        let table = run(&DEF, "", &[], window(19, Some(20)));
         assert_eq!(table.cell(&[], "months"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&[], "share"), Some(&Value::Null));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(11)));
@@ -360,19 +350,15 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::testing::{assert_relations, groups_relation};
-        let table = run("at = 3", &[], window(None, None));
+        let table = run(&DEF, "at = 3", &[], Window::default());
         assert_relations(&table, &[]);
-        let table = run("at = 3", &["arm"], window(None, None));
+        let table = run(&DEF, "at = 3", &["arm"], Window::default());
         assert_relations(
             &table,
             &[groups_relation("arm", &[], &["n", "count", "n_censored"])],
         );
-        let table = run(
-            "at = 0\nstatus = \"self_support\"",
-            &["municipality", "sex"],
-            window(None, None),
-        );
+        let params = "at = 0\nstatus = \"self_support\"";
+        let table = run(&DEF, params, &["municipality", "sex"], Window::default());
         assert_relations(
             &table,
             &[groups_relation(
@@ -381,19 +367,16 @@ mod tests {
                 &["n", "count", "n_censored"],
             )],
         );
-        let table = run("", &["arm"], window(Some(0), Some(2)));
+        let table = run(&DEF, "", &["arm"], window(0, Some(2)));
         assert_relations(&table, &[groups_relation("arm", &[], &["n_censored"])]);
-        let table = run(
-            "status = \"any_result\"",
-            &["sex", "arm"],
-            window(Some(-3), Some(9)),
-        );
+        let params = "status = \"any_result\"";
+        let table = run(&DEF, params, &["sex", "arm"], window(-3, Some(9)));
         assert_relations(&table, &[groups_relation("sex", &[], &["n_censored"])]);
     }
 
     #[test]
     fn resolved_parameters_list_the_defaults() {
-        let metric = (DEF.resolve)(&toml::from_str("at = 18").unwrap()).unwrap();
+        let metric = resolve(&DEF, "at = 18");
         let resolved = metric.resolved();
         assert_eq!(
             resolved.get("status").and_then(|v| v.as_str()),
@@ -404,19 +387,13 @@ mod tests {
 
     #[test]
     fn parameters_are_checked_by_name() {
-        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
-        let err = metric.check(&window(None, None)).unwrap_err();
+        let err = check_err(&DEF, "", &Window::default());
         assert!(err.contains("at") && err.contains("window.to"), "{err}");
-        let metric = (DEF.resolve)(&toml::from_str("at = 7").unwrap()).unwrap();
-        let err = metric.check(&window(Some(0), Some(6))).unwrap_err();
+        let err = check_err(&DEF, "at = 7", &window(0, Some(6)));
         assert!(err.contains("at = 7"), "{err}");
-        let err = (DEF.resolve)(&toml::from_str("at = \"18\"").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "at = \"18\"");
         assert!(err.contains("at"), "{err}");
-        let err = (DEF.resolve)(&toml::from_str("k = 18").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "k = 18");
         assert!(err.contains("unknown field `k`"), "{err}");
     }
 
@@ -427,20 +404,21 @@ mod tests {
         // (P10, P09, P11 censored: no row). Paid hours then: P06, P05, P01, P04, P02 (as in
         // paid_hours_at_month_three_by_arm).
         let panel = tiny_panel();
-        let statuses = StatusParams::default();
-        let w = window(None, None);
-        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
-        let metric = (DEF.resolve)(&toml::from_str("at = 3").unwrap()).unwrap();
-        let outcome = metric.person_outcome(&input).unwrap().expect("an outcome");
+        let at_3 = input(&panel, &[], Window::default());
+        let outcome = resolve(&DEF, "at = 3")
+            .person_outcome(&at_3)
+            .unwrap()
+            .expect("an outcome");
         assert_eq!(outcome.kind, crate::metrics::OutcomeKind::Share);
-        let (persons, values) = crate::metrics::testing::share_outcome(&outcome);
+        let (persons, values) = share_outcome(&outcome);
         assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(values, [false, true, true, true, false, false, true, true]);
         assert_eq!(outcome.label, "paid_hours at rel_month 3");
         // Averaged over a window there is no yes/no per person.
-        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
-        let w = window(Some(0), Some(2));
-        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
-        assert!(metric.person_outcome(&input).unwrap().is_none());
+        let averaged = input(&panel, &[], window(0, Some(2)));
+        assert!(resolve(&DEF, "")
+            .person_outcome(&averaged)
+            .unwrap()
+            .is_none());
     }
 }

@@ -138,16 +138,10 @@ impl Compute for ShareEver {
 #[cfg(test)]
 mod tests {
     use super::*;
-
+    use crate::metrics::testing::{
+        assert_relations, check_err, first_column, groups_relation, resolve_err, run, window,
+    };
     use crate::table::Value;
-
-    fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-        crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap()
-    }
-
-    fn window(from: i32, to: Option<i32>) -> Window {
-        Window::rel(Some(from), to)
-    }
 
     #[test]
     fn paid_hours_ever_with_available_followup() {
@@ -155,7 +149,7 @@ mod tests {
         // P04, P02 and P09 (25 hours in its start month, its only observed month) have paid
         // hours from start; P08 and P03 do not; P11 has no observed month from start, so is
         // censored.
-        let table = run("followup = \"available\"", &[], window(0, None));
+        let table = run(&DEF, "followup = \"available\"", &[], window(0, None));
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(10)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(8)));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(1)));
@@ -167,7 +161,7 @@ mod tests {
         // Observed through rel_month 6: follow-up ends at 18 (P10, but it is not observed at
         // rel_month 0: left-censored), 9, 9, 8, 8, 7, 7, 6 → 7 persons; P02 (4), P09 (0), P11
         // (-1) and P10 are censored.
-        let table = run("", &[], window(0, Some(6)));
+        let table = run(&DEF, "", &[], window(0, Some(6)));
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(7)));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(4)));
         // Of P08, P06, P05, P01, P07, P03, P04: paid hours by rel_month 6 for P06, P05, P01,
@@ -177,13 +171,9 @@ mod tests {
 
     #[test]
     fn groups_are_sorted_and_totalled() {
-        let table = run(
-            "followup = \"available\"\nstatus = \"flexjob\"",
-            &["arm"],
-            window(0, None),
-        );
-        let arms: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
-        assert_eq!(arms, ["control", "treatment", "(all)"]);
+        let params = "followup = \"available\"\nstatus = \"flexjob\"";
+        let table = run(&DEF, params, &["arm"], window(0, None));
+        assert_eq!(first_column(&table), ["control", "treatment", "(all)"]);
         // Only P07 (control) has flexjob weeks.
         assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(1)));
         assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(0)));
@@ -191,32 +181,25 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::testing::{assert_relations, groups_relation};
-        let table = run("", &[], window(0, Some(6)));
+        let table = run(&DEF, "", &[], window(0, Some(6)));
         assert_relations(&table, &[]);
         let summed = ["n", "count", "n_censored"];
-        let table = run("", &["arm"], window(0, Some(6)));
+        let table = run(&DEF, "", &["arm"], window(0, Some(6)));
         assert_relations(&table, &[groups_relation("arm", &[], &summed)]);
-        let table = run(
-            "followup = \"available\"\nstatus = \"any_result\"",
-            &["municipality", "sex"],
-            window(-3, None),
-        );
+        let params = "followup = \"available\"\nstatus = \"any_result\"";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-3, None));
         assert_relations(&table, &[groups_relation("municipality", &[], &summed)]);
     }
 
     #[test]
     fn complete_without_an_end_is_refused() {
-        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
-        let err = metric.check(&window(0, None)).unwrap_err();
+        let err = check_err(&DEF, "", &window(0, None));
         assert!(err.contains("needs window.to"), "{err}");
     }
 
     #[test]
     fn unknown_parameter_is_named() {
-        let err = (DEF.resolve)(&toml::from_str("statuss = \"x\"").unwrap())
-            .err()
-            .unwrap();
+        let err = resolve_err(&DEF, "statuss = \"x\"");
         assert!(err.contains("unknown field `statuss`"), "{err}");
         assert!(err.contains("status"), "{err}");
     }

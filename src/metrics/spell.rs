@@ -226,28 +226,11 @@ impl Compute for Spell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::testing::{prepare, tiny_panel, Scope};
-    use crate::panel::StatusParams;
+    use crate::metrics::testing::{
+        assert_near, assert_relations, check_err, float, groups_relation, input, resolve,
+        resolve_err, run, run_err, share_outcome, tiny_panel, window,
+    };
     use crate::table::Value;
-
-    fn run(params: &str, group_by: &[&str], from: i32, to: i32) -> Table {
-        let panel = tiny_panel();
-        let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
-        let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
-        let statuses = StatusParams::default();
-        let window = window(from, Some(to));
-        metric.check(&window).unwrap();
-        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
-        metric.compute(&input).unwrap()
-    }
-
-    fn window(from: i32, to: Option<i32>) -> Window {
-        Window::rel(Some(from), to)
-    }
-
-    fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-        table.cell(group, column).and_then(Value::as_f64).unwrap()
-    }
 
     #[test]
     fn company_based_runs_in_the_first_seven_months() {
@@ -267,26 +250,30 @@ mod tests {
         // - P04 (Nov–May): paid Nov (4); Dec has a 0-hour row, Jan none; paid Feb–May (W05–W21 =
         //   4+4+5+4 = 17) → 17.
         // >= 13: P05, P01, P07, P04 = 4 of 7. Mean (0+4+18+23+14+0+17)/7 = 76/7.
-        let table = run("", &[], 0, 6);
+        let table = run(&DEF, "", &[], window(0, Some(6)));
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(7)));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(4)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(4)));
         assert_eq!(table.cell(&[], "share"), Some(&Value::Float(4.0 / 7.0)));
-        assert!((float(&table, &[], "mean_longest_run") - 76.0 / 7.0).abs() < 1e-12);
+        assert_near(float(&table, &[], "mean_longest_run"), 76.0 / 7.0, 1e-12);
     }
 
     #[test]
     fn by_arm_with_the_censored_apart() {
         // Same window. Treatment: P08 0, P06 4, P05 18, P01 23, P03 0 → 2 of 5, P10 censored.
         // Control: P07 14, P04 17 → 2 of 2; P02, P09, P11 censored.
-        let table = run("", &["arm"], 0, 6);
+        let table = run(&DEF, "", &["arm"], window(0, Some(6)));
         assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(5)));
         assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(2)));
         assert_eq!(
             table.cell(&["treatment"], "n_censored"),
             Some(&Value::Int(1))
         );
-        assert!((float(&table, &["treatment"], "mean_longest_run") - 45.0 / 5.0).abs() < 1e-12);
+        assert_near(
+            float(&table, &["treatment"], "mean_longest_run"),
+            45.0 / 5.0,
+            1e-12,
+        );
         assert_eq!(table.cell(&["control"], "n"), Some(&Value::Int(2)));
         assert_eq!(table.cell(&["control"], "count"), Some(&Value::Int(2)));
         assert_eq!(table.cell(&["control"], "n_censored"), Some(&Value::Int(3)));
@@ -302,7 +289,7 @@ mod tests {
         // one run 2020-W43..W53 (11 weeks, week 53 included) + 2021-W01..W21 (21) = 32.
         // P08 0; P06 paid Nov 2020 (4) and Mar 2021 (W09–W12, 4) → 4; P05 18.
         // min_weeks 32: only P01. A run broken at week 53 would be 11 + 21 → 21 < 32.
-        let table = run("min_weeks = 32", &[], 0, 8);
+        let table = run(&DEF, "min_weeks = 32", &[], window(0, Some(8)));
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(4)));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(7)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
@@ -310,7 +297,7 @@ mod tests {
             float(&table, &[], "mean_longest_run"),
             (0.0 + 4.0 + 18.0 + 32.0) / 4.0
         );
-        let table = run("min_weeks = 33", &[], 0, 8);
+        let table = run(&DEF, "min_weeks = 33", &[], window(0, Some(8)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(0)));
     }
 
@@ -318,19 +305,15 @@ mod tests {
     fn categories_alone_without_month_statuses() {
         // Window 0..6, internship/wage-subsidy weeks only: P01 has 521 W43–W50 and 531
         // W51–2021-W06 = 8 + 9 = 17 consecutive weeks (across week 53); nobody else has any.
-        let table = run("month_statuses = []", &[], 0, 6);
+        let table = run(&DEF, "month_statuses = []", &[], window(0, Some(6)));
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(7)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
-        assert!((float(&table, &[], "mean_longest_run") - 17.0 / 7.0).abs() < 1e-12);
+        assert_near(float(&table, &[], "mean_longest_run"), 17.0 / 7.0, 1e-12);
         // Only wage subsidy: P01's 531 weeks W51, W52, W53, 2021-W01..W06 = 9 weeks.
-        let table = run(
-            "month_statuses = []\ncategories = [\"wage_subsidy\"]\nmin_weeks = 9",
-            &[],
-            0,
-            6,
-        );
+        let params = "month_statuses = []\ncategories = [\"wage_subsidy\"]\nmin_weeks = 9";
+        let table = run(&DEF, params, &[], window(0, Some(6)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
-        assert!((float(&table, &[], "mean_longest_run") - 9.0 / 7.0).abs() < 1e-12);
+        assert_near(float(&table, &[], "mean_longest_run"), 9.0 / 7.0, 1e-12);
     }
 
     #[test]
@@ -342,22 +325,18 @@ mod tests {
         // P04 (-4), P02 (-6), P09 (-10), P11 (-11) = 6, censored 5.
         // P07's months -3..-1 are Jul–Sep 2020, all 750 (W27–W39 = 5+4+4 = 13 weeks) → 13;
         // P03 (no DREAM row) 0; the rest have no 750.
-        let table = run(
-            "month_statuses = []\ncategories = [\"flexjob_unemployment\"]",
-            &[],
-            -3,
-            -1,
-        );
+        let params = "month_statuses = []\ncategories = [\"flexjob_unemployment\"]";
+        let table = run(&DEF, params, &[], window(-3, Some(-1)));
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(6)));
         assert_eq!(table.cell(&[], "n_censored"), Some(&Value::Int(5)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
-        assert!((float(&table, &[], "mean_longest_run") - 13.0 / 6.0).abs() < 1e-12);
+        assert_near(float(&table, &[], "mean_longest_run"), 13.0 / 6.0, 1e-12);
     }
 
     #[test]
     fn nobody_observed_gives_null_not_nan() {
         // Window 0..19: the longest follow-up from rel_month 0 is 9 (P08, P06), so nobody.
-        let table = run("", &["arm"], 0, 19);
+        let table = run(&DEF, "", &["arm"], window(0, Some(19)));
         assert_eq!(table.cell(&["(all)"], "n"), Some(&Value::Int(0)));
         assert_eq!(table.cell(&["(all)"], "n_censored"), Some(&Value::Int(11)));
         assert_eq!(table.cell(&["(all)"], "share"), Some(&Value::Null));
@@ -370,67 +349,47 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        use crate::metrics::testing::{assert_relations, groups_relation};
         let summed = ["n", "count", "n_censored"];
-        assert_relations(&run("", &[], 0, 6), &[]);
+        assert_relations(&run(&DEF, "", &[], window(0, Some(6))), &[]);
         assert_relations(
-            &run("", &["arm"], 0, 6),
+            &run(&DEF, "", &["arm"], window(0, Some(6))),
             &[groups_relation("arm", &[], &summed)],
         );
-        assert_relations(
-            &run("min_weeks = 4", &["municipality", "sex"], -3, 2),
-            &[groups_relation("municipality", &[], &summed)],
-        );
-        assert_relations(
-            &run(
-                "categories = [\"internship\"]\nmonth_statuses = []",
-                &["sex"],
-                0,
-                3,
-            ),
-            &[groups_relation("sex", &[], &summed)],
-        );
+        let params = "min_weeks = 4";
+        let table = run(&DEF, params, &["municipality", "sex"], window(-3, Some(2)));
+        assert_relations(&table, &[groups_relation("municipality", &[], &summed)]);
+        let params = "categories = [\"internship\"]\nmonth_statuses = []";
+        let table = run(&DEF, params, &["sex"], window(0, Some(3)));
+        assert_relations(&table, &[groups_relation("sex", &[], &summed)]);
     }
 
     #[test]
     fn bad_parameters_are_named() {
-        let resolve = |text: &str| (DEF.resolve)(&toml::from_str(text).unwrap());
-        let err = resolve("min_week = 13").err().unwrap();
+        let err = resolve_err(&DEF, "min_week = 13");
         assert!(err.contains("unknown field `min_week`"), "{err}");
-        let err = resolve("min_weeks = -1").err().unwrap();
+        let err = resolve_err(&DEF, "min_weeks = -1");
         assert!(err.contains("min_weeks"), "{err}");
         let w = window(0, Some(17));
-        let err = resolve("categories = [\"praktik\"]")
-            .unwrap()
-            .check(&w)
-            .unwrap_err();
+        let err = check_err(&DEF, "categories = [\"praktik\"]", &w);
         assert!(
             err.starts_with("categories: unknown DREAM category"),
             "{err}"
         );
-        let err = resolve("min_weeks = 0").unwrap().check(&w).unwrap_err();
+        let err = check_err(&DEF, "min_weeks = 0", &w);
         assert!(err.starts_with("min_weeks:"), "{err}");
-        let err = resolve("categories = []\nmonth_statuses = []")
-            .unwrap()
-            .check(&w)
-            .unwrap_err();
+        let err = check_err(&DEF, "categories = []\nmonth_statuses = []", &w);
         assert!(err.contains("both are empty"), "{err}");
-        let err = resolve("").unwrap().check(&window(0, None)).unwrap_err();
+        let err = check_err(&DEF, "", &window(0, None));
         assert!(err.contains("needs window.to"), "{err}");
-        let err = resolve("").unwrap().check(&window(5, Some(2))).unwrap_err();
+        let err = check_err(&DEF, "", &window(5, Some(2)));
         assert!(err.starts_with("window:"), "{err}");
     }
 
     #[test]
     fn an_unknown_month_status_is_named() {
-        let panel = tiny_panel();
-        let metric =
-            (DEF.resolve)(&toml::from_str("month_statuses = [\"paid\"]").unwrap()).unwrap();
-        assert_eq!(metric.statuses(), ["paid"]);
-        let statuses = StatusParams::default();
-        let w = window(0, Some(6));
-        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
-        let err = metric.compute(&input).err().unwrap().to_string();
+        let params = "month_statuses = [\"paid\"]";
+        assert_eq!(resolve(&DEF, params).statuses(), ["paid"]);
+        let err = run_err(&DEF, params, &[], window(0, Some(6)));
         assert!(
             err.starts_with("month_statuses: the panel has no status \"paid\""),
             "{err}"
@@ -443,13 +402,12 @@ mod tests {
         // longest run 0), P06 (2, 4), P05 (3, 18), P01 (4, 23), P07 (5, 14), P03 (6, 0), P04 (7,
         // 17); >= 13 weeks: P05, P01, P07, P04. P10, P02, P09, P11 censored: no row.
         let panel = tiny_panel();
-        let statuses = StatusParams::default();
-        let w = window(0, Some(6));
-        let input = prepare(&panel, Scope::everyone(&[], &w, &statuses)).unwrap();
-        let metric = (DEF.resolve)(&toml::Table::new()).unwrap();
-        let outcome = metric.person_outcome(&input).unwrap().expect("an outcome");
+        let outcome = resolve(&DEF, "")
+            .person_outcome(&input(&panel, &[], window(0, Some(6))))
+            .unwrap()
+            .expect("an outcome");
         assert_eq!(outcome.kind, crate::metrics::OutcomeKind::Share);
-        let (persons, values) = crate::metrics::testing::share_outcome(&outcome);
+        let (persons, values) = share_outcome(&outcome);
         assert_eq!(persons, [1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(values, [false, false, true, true, true, false, true]);
         assert!(

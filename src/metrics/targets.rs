@@ -367,15 +367,12 @@ impl Compute for Targets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::testing::{prepare, tiny_panel, Scope};
-    use crate::panel::StatusParams;
-
-    fn metric(params: &str) -> Box<dyn crate::metrics::Metric> {
-        (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap()
-    }
+    use crate::metrics::testing::{
+        check_err, input, resolve, resolve_err, run, run_err, tiny_panel,
+    };
 
     fn published(params: &str) -> Table {
-        let m = metric(params);
+        let m = resolve(&DEF, params);
         m.check(&Window::default()).unwrap();
         m.published().expect("published counts").unwrap()
     }
@@ -625,7 +622,8 @@ mod tests {
         // flexjob in some observed month from rel_month 0: only P07 (control).
         // paid_hours from rel_month 0 (observed months): treatment P10 (Dec 2020, Feb 2021),
         // P06, P05, P01 = 4; control P07, P04, P02, P09 = 4; P11 has no month from start.
-        let m = metric(
+        let m = resolve(
+            &DEF,
             r#"
             [[rows]]
             row = "referred"
@@ -661,11 +659,9 @@ mod tests {
         assert!(m.published().is_none());
         assert_eq!(m.statuses(), ["paid_hours", "flexjob"]);
         let panel = tiny_panel();
-        let group_by = vec!["arm".to_string()];
-        let window = Window::default();
-        let statuses = StatusParams::default();
-        let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
-        let table = m.compute(&input).unwrap();
+        let table = m
+            .compute(&input(&panel, &["arm"], Window::default()))
+            .unwrap();
         assert_eq!(
             cell(&table, "referred", "treatment", "achieved"),
             &Value::Int(6)
@@ -740,8 +736,7 @@ mod tests {
                 None,
             ),
         ] {
-            let window = Window::rel(None, to);
-            let table = crate::metrics::testing::run_tiny(&DEF, params, group_by, &window).unwrap();
+            let table = run(&DEF, params, group_by, Window::rel(None, to));
             assert_eq!(table.relations, [], "{params}");
             assert_eq!(table.relation_violations(), Vec::<String>::new());
         }
@@ -749,24 +744,16 @@ mod tests {
 
     #[test]
     fn a_counted_group_needs_group_by() {
-        let m =
-            metric("[[rows]]\nrow = \"r\"\ngroup = \"treatment\"\ntarget = 1\ncount = \"persons\"");
-        let panel = tiny_panel();
-        let window = Window::default();
-        let statuses = StatusParams::default();
-        let input = prepare(&panel, Scope::everyone(&[], &window, &statuses)).unwrap();
-        let err = m.compute(&input).unwrap_err().to_string();
+        let params =
+            "[[rows]]\nrow = \"r\"\ngroup = \"treatment\"\ntarget = 1\ncount = \"persons\"";
+        let err = run_err(&DEF, params, &[], Window::default());
         assert!(err.starts_with("rows[0].group"), "{err}");
     }
 
     #[test]
     fn bad_parameters_name_the_key() {
-        let resolve_err = |params: &str| {
-            (DEF.resolve)(&toml::from_str(params).unwrap())
-                .err()
-                .unwrap()
-        };
-        let check_err = |params: &str| metric(params).check(&Window::default()).unwrap_err();
+        let resolve_err = |params: &str| resolve_err(&DEF, params);
+        let check_err = |params: &str| check_err(&DEF, params, &Window::default());
         let err = resolve_err("[[rows]]\nrow = \"a\"\ntargt = 3");
         assert!(err.contains("unknown field `targt`"), "{err}");
         let err = resolve_err("rowz = []");

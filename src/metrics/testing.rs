@@ -1,9 +1,10 @@
-//! What metric tests share: the tiny dataset's panel, running a metric on it, reading cells, and
-//! asserting a table's declared relations.
+//! What metric tests share: the tiny dataset's panel, resolving and running a metric on it,
+//! reading cells, and asserting a table's declared relations.
 
-use super::Window;
+use super::{Metric, MetricDef, MetricInput, Window};
 pub use crate::measure::input::{prepare, Scope};
 use crate::panel::{Panel, StatusParams};
+use crate::table::{Relation, Table, Value};
 use anyhow::{anyhow, Result};
 
 /// The tiny hand-made dataset's panel, for metric tests whose answers are worked on paper in
@@ -15,37 +16,150 @@ pub fn tiny_panel() -> Panel {
     crate::panel::build(loaded, &Default::default()).expect("tiny panel")
 }
 
-/// Runs a metric on the tiny dataset with the given `[params]` (TOML text), groups and window,
-/// as a query would: resolve, check, prepare, compute.
-pub fn run_tiny(
-    def: &super::MetricDef,
-    params: &str,
-    group_by: &[&str],
-    window: &Window,
-) -> Result<crate::table::Table> {
-    let panel = tiny_panel();
+/// `names` as owned strings (group columns, a relation's columns).
+pub fn strings(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+/// The `rel_month`s `from` through `to` (`None`: the end of each person's follow-up).
+pub fn window(from: i32, to: Option<i32>) -> Window {
+    Window::rel(Some(from), to)
+}
+
+/// The calendar months `from` through `to` (`YYYY-MM`).
+pub fn months(from: &str, to: &str) -> Window {
+    Window {
+        from_month: Some(from.into()),
+        to_month: Some(to.into()),
+        ..Window::default()
+    }
+}
+
+/// The metric of `def` with the given `[params]` (TOML text); panics if they do not resolve.
+pub fn resolve(def: &MetricDef, params: &str) -> Box<dyn Metric> {
+    (def.resolve)(&toml::from_str(params).unwrap())
+        .unwrap_or_else(|err| panic!("{params:?} does not resolve: {err}"))
+}
+
+/// Why `[params]` do not resolve (panics if they do).
+pub fn resolve_err(def: &MetricDef, params: &str) -> String {
+    (def.resolve)(&toml::from_str(params).unwrap())
+        .err()
+        .unwrap_or_else(|| panic!("{params:?} resolves"))
+}
+
+/// Why the metric of `[params]` refuses `window` (panics if it accepts it).
+pub fn check_err(def: &MetricDef, params: &str, window: &Window) -> String {
+    resolve(def, params)
+        .check(window)
+        .expect_err("the window is accepted")
+}
+
+/// A metric's input on `panel`: everyone, grouped by `group_by`, over `window`, with the default
+/// statuses. The input borrows what it is built from for its lifetime: the group columns, window
+/// and statuses are leaked (small, and only in tests).
+pub fn input<'a>(panel: &'a Panel, group_by: &[&str], window: Window) -> MetricInput<'a> {
+    let group_by: &'static [String] = Vec::leak(strings(group_by));
+    let window: &'static Window = Box::leak(Box::new(window));
+    let statuses: &'static StatusParams = Box::leak(Box::default());
+    prepare(panel, Scope::everyone(group_by, window, statuses)).unwrap()
+}
+
+/// Runs a metric on `panel` for `scope` with the given `[params]` (TOML text), as a query would:
+/// resolve, check, prepare, compute.
+pub fn run_scoped(def: &MetricDef, params: &str, panel: &Panel, scope: Scope) -> Result<Table> {
     let metric = (def.resolve)(&toml::from_str(params)?).map_err(|err| anyhow!(err))?;
-    metric.check(window).map_err(|err| anyhow!(err))?;
-    let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
-    let statuses = StatusParams::default();
-    let input = prepare(&panel, Scope::everyone(&group_by, window, &statuses))?;
+    metric.check(scope.window).map_err(|err| anyhow!(err))?;
+    let input = prepare(panel, scope)?;
     metric.compute(&input)
 }
 
+/// Runs a metric on `panel` with the given `[params]` (TOML text), groups and window, as a query
+/// would: resolve, check, prepare, compute.
+pub fn run_on(
+    def: &MetricDef,
+    panel: &Panel,
+    params: &str,
+    group_by: &[&str],
+    window: &Window,
+) -> Result<Table> {
+    let group_by = strings(group_by);
+    let statuses = StatusParams::default();
+    run_scoped(
+        def,
+        params,
+        panel,
+        Scope::everyone(&group_by, window, &statuses),
+    )
+}
+
+/// [`run_on`] the tiny dataset.
+pub fn run_tiny(
+    def: &MetricDef,
+    params: &str,
+    group_by: &[&str],
+    window: &Window,
+) -> Result<Table> {
+    run_on(def, &tiny_panel(), params, group_by, window)
+}
+
+/// [`run_tiny`]'s table (panics, naming the case, on an error).
+pub fn run(def: &MetricDef, params: &str, group_by: &[&str], window: Window) -> Table {
+    run_tiny(def, params, group_by, &window)
+        .unwrap_or_else(|err| panic!("{params:?} by {group_by:?}: {err:#}"))
+}
+
+/// [`run_tiny`]'s error message (panics if it runs).
+pub fn run_err(def: &MetricDef, params: &str, group_by: &[&str], window: Window) -> String {
+    match run_tiny(def, params, group_by, &window) {
+        Ok(_) => panic!("{params:?} by {group_by:?} runs"),
+        Err(err) => err.to_string(),
+    }
+}
+
 /// A whole-number cell of a test table (panics, naming the cell, on anything else).
-pub fn int_cell(table: &crate::table::Table, group: &[&str], column: &str) -> i64 {
+pub fn int(table: &Table, group: &[&str], column: &str) -> i64 {
     match table.cell(group, column) {
-        Some(crate::table::Value::Int(v)) => *v,
+        Some(Value::Int(v)) => *v,
         other => panic!("{column} of {group:?}: {other:?}"),
     }
 }
 
+/// The whole-number cells `columns` of `group`'s row, in order (panics, naming the cell, on
+/// anything else): one assertion for a row's counts.
+pub fn ints(table: &Table, group: &[&str], columns: &[&str]) -> Vec<i64> {
+    columns
+        .iter()
+        .map(|column| int(table, group, column))
+        .collect()
+}
+
 /// A float cell of a test table (panics, naming the cell, on anything else).
-pub fn float_cell(table: &crate::table::Table, group: &[&str], column: &str) -> f64 {
+pub fn float(table: &Table, group: &[&str], column: &str) -> f64 {
     match table.cell(group, column) {
-        Some(crate::table::Value::Float(v)) => *v,
+        Some(Value::Float(v)) => *v,
         other => panic!("{column} of {group:?}: {other:?}"),
     }
+}
+
+/// Asserts that `actual` is within `tolerance` of `expected`.
+#[track_caller]
+pub fn assert_near(actual: f64, expected: f64, tolerance: f64) {
+    assert!(
+        (actual - expected).abs() < tolerance,
+        "{actual} is not {expected} (within {tolerance})"
+    );
+}
+
+/// Asserts that `actual` is `expected` but for rounding (within 1e-9).
+#[track_caller]
+pub fn assert_close(actual: f64, expected: f64) {
+    assert_near(actual, expected, 1e-9);
+}
+
+/// The first column of every row, as printed (the groups in their order, the total last).
+pub fn first_column(table: &Table) -> Vec<String> {
+    table.rows.iter().map(|r| table.format(0, &r[0])).collect()
 }
 
 /// A yes/no person outcome as (persons, values), for tests.
@@ -59,11 +173,18 @@ pub fn share_outcome(outcome: &super::PersonOutcome) -> (Vec<u32>, Vec<bool>) {
     )
 }
 
+/// A number person outcome as (persons, values), for tests.
+pub fn mean_outcome(outcome: &super::PersonOutcome) -> (Vec<u32>, Vec<Option<f64>>) {
+    let frame = &outcome.frame;
+    let persons = frame.column("person").unwrap().u32().unwrap();
+    let values = frame.column("value").unwrap().f64().unwrap();
+    (persons.iter().flatten().collect(), values.iter().collect())
+}
+
 /// Asserts that a test table declares exactly the relations `expected`, in order (so a dropped or
 /// added relation fails), that every one of them holds in its cells, and that each is put to the
 /// test: changing some cell it relates breaks it (not every instance skipped for an empty cell).
-pub fn assert_relations(table: &crate::table::Table, expected: &[crate::table::Relation]) {
-    use crate::table::Value;
+pub fn assert_relations(table: &Table, expected: &[Relation]) {
     assert_eq!(table.relations, expected, "declared relations");
     assert_eq!(
         table.relation_violations(),
@@ -93,12 +214,11 @@ pub fn assert_relations(table: &crate::table::Table, expected: &[crate::table::R
     }
 }
 
-/// A [`crate::table::Relation::GroupsSumToTotal`], spelled out for tests.
-pub fn groups_relation(group: &str, keys: &[&str], columns: &[&str]) -> crate::table::Relation {
-    let names = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
-    crate::table::Relation::GroupsSumToTotal {
+/// A [`Relation::GroupsSumToTotal`], spelled out for tests.
+pub fn groups_relation(group: &str, keys: &[&str], columns: &[&str]) -> Relation {
+    Relation::GroupsSumToTotal {
         group: group.into(),
-        keys: names(keys),
-        columns: names(columns),
+        keys: strings(keys),
+        columns: strings(columns),
     }
 }

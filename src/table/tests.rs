@@ -1,48 +1,39 @@
 use super::*;
 
+/// A column `name` of `kind`, for tables built by position.
+fn column(name: &str, kind: Kind) -> Column {
+    Column {
+        name: name.into(),
+        kind,
+    }
+}
+
 fn table() -> Table {
+    let share_of_n = Kind::Share {
+        numerator: "count".into(),
+        denominator: "n".into(),
+    };
+    let mean_of_count = Kind::Mean {
+        n: "count".into(),
+        decimals: 1,
+    };
     let mut table = Table::new(vec![
-        Column {
-            name: "arm".into(),
-            kind: Kind::Group,
-        },
-        Column {
-            name: "n".into(),
-            kind: Kind::Persons,
-        },
-        Column {
-            name: "count".into(),
-            kind: Kind::Persons,
-        },
-        Column {
-            name: "share".into(),
-            kind: Kind::Share {
-                numerator: "count".into(),
-                denominator: "n".into(),
-            },
-        },
-        Column {
-            name: "mean_hours".into(),
-            kind: Kind::Mean {
-                n: "count".into(),
-                decimals: 1,
-            },
-        },
+        column("arm", Kind::Group),
+        column("n", Kind::Persons),
+        column("count", Kind::Persons),
+        column("share", share_of_n),
+        column("mean_hours", mean_of_count),
     ]);
-    table.push_row(vec![
-        Value::Text("control".into()),
-        Value::Int(40),
-        Value::Int(3),
-        share(3, 40),
-        Value::Float(12.25),
-    ]);
-    table.push_row(vec![
-        Value::Text("treatment".into()),
-        Value::Int(40),
-        Value::Int(10),
-        share(10, 40),
-        Value::Float(20.0),
-    ]);
+    // 40 persons an arm: arm, n, count, share, mean_hours.
+    for (arm, count, mean_hours) in [("control", 3, 12.25), ("treatment", 10, 20.0)] {
+        table.push_row(vec![
+            Value::Text(arm.into()),
+            Value::Int(40),
+            Value::Int(count as i64),
+            share(count, 40),
+            Value::Float(mean_hours),
+        ]);
+    }
     table
 }
 
@@ -59,16 +50,7 @@ fn suppression_hides_small_counts_and_what_rests_on_them() {
 
 #[test]
 fn a_lone_hidden_group_takes_the_smallest_other_with_it() {
-    let mut table = Table::new(vec![
-        Column {
-            name: "arm".into(),
-            kind: Kind::Group,
-        },
-        Column {
-            name: "n".into(),
-            kind: Kind::Persons,
-        },
-    ]);
+    let mut table = Table::new(vec![column("arm", Kind::Group), column("n", Kind::Persons)]);
     for (arm, n) in [("a", 3), ("b", 12), ("c", 40), (ALL, 55)] {
         table.push_row(vec![Value::Text(arm.into()), Value::Int(n)]);
     }
@@ -114,10 +96,8 @@ fn curve() -> Table {
     let mut t = TableBuilder::new();
     let arm = t.group("arm");
     let month = t.number("month", 0);
-    let at_risk = t.persons("at_risk");
-    let events = t.persons("events");
-    let censored = t.persons("censored");
-    let cumulative = t.persons("cumulative");
+    let [at_risk, events, censored, cumulative] =
+        ["at_risk", "events", "censored", "cumulative"].map(|name| t.persons(name));
     let share = t.share("share", events, at_risk);
     let rows = [
         ("a", 0, 10, 2, 1, 2),

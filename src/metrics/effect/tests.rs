@@ -1,43 +1,49 @@
 use super::*;
-use crate::metrics::testing::{prepare, tiny_panel, Scope};
-use crate::panel::StatusParams;
+use crate::metrics::testing::{
+    assert_close, assert_near, first_column, float, int, ints, resolve, resolve_err, run, run_err,
+    strings, window,
+};
 use crate::stats::means::welch_from_data;
 use crate::stats::proportions::DiffInterval;
 
-fn resolve(params: &str) -> Result<Box<dyn Metric>, String> {
-    (DEF.resolve)(&toml::from_str(params).unwrap())
-}
-
-fn window(from: i32, to: Option<i32>) -> Window {
-    Window::rel(Some(from), to)
-}
-
-fn try_run(params: &str, group_by: &[&str], window: Window) -> Result<Table> {
-    let panel = tiny_panel();
-    let metric = resolve(params).map_err(|e| anyhow!(e))?;
-    let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
-    let statuses = StatusParams::default();
-    metric.check(&window).map_err(|e| anyhow!(e))?;
-    let input = prepare(&panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
-    metric.compute(&input)
-}
-
-fn run(params: &str, group_by: &[&str], window: Window) -> Table {
-    try_run(params, group_by, window).unwrap()
-}
-
-fn float(table: &Table, group: &[&str], column: &str) -> f64 {
-    table
-        .cell(group, column)
-        .and_then(Value::as_f64)
-        .unwrap_or_else(|| panic!("{column} of {group:?}: {:?}", table.cell(group, column)))
-}
-
-fn close(a: f64, b: f64, tolerance: f64) -> bool {
-    (a - b).abs() <= tolerance
-}
-
+/// Paid hours in some month from rel_month 0, with the follow-up available.
 const EVER: &str = "outcome = \"share_ever\"\n[outcome_params]\nfollowup = \"available\"\n";
+/// Paid hours at rel_month 3.
+const SHARE_AT_3: &str = "outcome = \"share_at\"\n[outcome_params]\nat = 3\n";
+/// Hours per month at rel_month 3, among all.
+const HOURS_AT_3: &str = "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\n";
+/// Hours per month at rel_month 3, among paid_hours.
+const HOURS_AMONG_PAID_AT_3: &str =
+    "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\namong = \"paid_hours\"\n";
+
+/// The counts of a share outcome's arms.
+const SHARE_COUNTS: [&str; 4] = [
+    "n_treatment",
+    "count_treatment",
+    "n_control",
+    "count_control",
+];
+/// The persons of each arm left out for want of follow-up.
+const CENSORED: [&str; 2] = ["censored_treatment", "censored_control"];
+
+/// The note on the spread of the differences over the `by` values.
+fn spread_note(table: &Table) -> &str {
+    table
+        .notes
+        .iter()
+        .find(|n| n.starts_with("spread"))
+        .unwrap()
+}
+
+/// [`EVER`] by the values of `column`.
+fn by(column: &str) -> String {
+    format!("by = \"{column}\"\n{EVER}")
+}
+
+/// Parameters with another outcome: `outcome_params` are `params`.
+fn outcome(name: &str, params: &str) -> String {
+    format!("outcome = \"{name}\"\n[outcome_params]\n{params}\n")
+}
 
 #[test]
 fn share_ever_treatment_minus_control() {
@@ -52,29 +58,17 @@ fn share_ever_treatment_minus_control() {
     //           upper -1/3 + sqrt(0.236562² + 0.489893²) = 0.210687.
     // z-test: pooled 8/10, se sqrt(0.8 × 0.2 × (1/6 + 1/4)) = 0.258199, z = -1.290994,
     // p = 0.196706. relative -1/3.
-    let table = run(EVER, &[], window(0, None));
-    assert_eq!(table.cell(&[], "n_treatment"), Some(&Value::Int(6)));
-    assert_eq!(table.cell(&[], "count_treatment"), Some(&Value::Int(4)));
-    assert_eq!(table.cell(&[], "n_control"), Some(&Value::Int(4)));
-    assert_eq!(table.cell(&[], "count_control"), Some(&Value::Int(4)));
+    let table = run(&DEF, EVER, &[], window(0, None));
+    assert_eq!(ints(&table, &[], &SHARE_COUNTS), [6, 4, 4, 4]);
     assert_eq!(table.cell(&[], "share_control"), Some(&Value::Float(1.0)));
-    assert_eq!(table.cell(&[], "censored_treatment"), Some(&Value::Int(0)));
-    assert_eq!(table.cell(&[], "censored_control"), Some(&Value::Int(1)));
-    assert_eq!(table.cell(&[], "min_cell"), Some(&Value::Int(4)));
-    assert!(close(
-        float(&table, &[], "difference_pp"),
-        -100.0 / 3.0,
-        1e-9
-    ));
-    assert!(close(float(&table, &[], "ci_lower_pp"), -70.0007, 1e-3));
-    assert!(close(float(&table, &[], "ci_upper_pp"), 21.0687, 1e-3));
-    assert!(close(float(&table, &[], "z"), -1.290994, 1e-6));
-    assert!(close(float(&table, &[], "p_value"), 0.196706, 1e-6));
-    assert!(close(
-        float(&table, &[], "relative_difference"),
-        -1.0 / 3.0,
-        1e-12
-    ));
+    assert_eq!(ints(&table, &[], &CENSORED), [0, 1]);
+    assert_eq!(int(&table, &[], "min_cell"), 4);
+    assert_close(float(&table, &[], "difference_pp"), -100.0 / 3.0);
+    assert_near(float(&table, &[], "ci_lower_pp"), -70.0007, 1e-3);
+    assert_near(float(&table, &[], "ci_upper_pp"), 21.0687, 1e-3);
+    assert_near(float(&table, &[], "z"), -1.290994, 1e-6);
+    assert_near(float(&table, &[], "p_value"), 0.196706, 1e-6);
+    assert_near(float(&table, &[], "relative_difference"), -1.0 / 3.0, 1e-12);
     // The interval is exactly crate::stats' Newcombe.
     let t = Proportion::from_counts(4, 6).unwrap();
     let c = Proportion::from_counts(4, 4).unwrap();
@@ -93,20 +87,17 @@ fn share_ever_treatment_minus_control() {
 fn wald_on_request_and_another_level() {
     // Same counts as share_ever_treatment_minus_control; Wald at 90%:
     // -1/3 ± 1.644854 × sqrt((2/3)(1/3)/6 + 0) = -1/3 ± 0.316557.
-    let table = run(
-        &format!("interval = \"wald\"\nlevel = 0.9\n{EVER}"),
-        &[],
-        window(0, None),
-    );
+    let wald = format!("interval = \"wald\"\nlevel = 0.9\n{EVER}");
+    let table = run(&DEF, &wald, &[], window(0, None));
     let t = Proportion::from_counts(4, 6).unwrap();
     let c = Proportion::from_counts(4, 4).unwrap();
     let ci = DiffInterval::Wald.interval(t, c, 0.9).unwrap();
     assert_eq!(float(&table, &[], "ci_lower_pp"), ci.lower * 100.0);
-    assert!(close(
+    assert_near(
         float(&table, &[], "ci_upper_pp"),
         (-1.0 / 3.0 + 0.316557) * 100.0,
-        1e-3
-    ));
+        1e-3,
+    );
     assert!(table.notes[0].contains("Wald") && table.notes[0].contains("90%"));
 }
 
@@ -118,41 +109,27 @@ fn share_at_month_three_by_subgroup() {
     // M: treatment P08 (0) P06 (40 h) → 1 of 2, P10 censored; control P04 (70) P02 (160.33)
     //    → 2 of 2, P11 censored.
     // (all): 3/5 vs 2/3 → -6.67 pp; censored 1 and 2.
-    let table = run(
-        "outcome = \"share_at\"\n[outcome_params]\nat = 3\n",
-        &["sex"],
-        window(0, None),
-    );
-    let groups: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
-    assert_eq!(groups, ["F", "M", "(all)"]);
-    assert_eq!(table.cell(&["F"], "count_treatment"), Some(&Value::Int(2)));
-    assert_eq!(table.cell(&["F"], "n_treatment"), Some(&Value::Int(3)));
-    assert_eq!(table.cell(&["F"], "n_control"), Some(&Value::Int(1)));
-    assert_eq!(table.cell(&["F"], "censored_control"), Some(&Value::Int(1)));
-    assert!(close(
-        float(&table, &["F"], "difference_pp"),
-        200.0 / 3.0,
-        1e-9
-    ));
+    let table = run(&DEF, SHARE_AT_3, &["sex"], window(0, None));
+    assert_eq!(first_column(&table), ["F", "M", "(all)"]);
+    let f_counts = [
+        "count_treatment",
+        "n_treatment",
+        "n_control",
+        "censored_control",
+    ];
+    assert_eq!(ints(&table, &["F"], &f_counts), [2, 3, 1, 1]);
+    assert_close(float(&table, &["F"], "difference_pp"), 200.0 / 3.0);
     // Control share 0: no relative difference.
     assert_eq!(
         table.cell(&["F"], "relative_difference"),
         Some(&Value::Null)
     );
-    assert!(close(float(&table, &["M"], "difference_pp"), -50.0, 1e-9));
-    assert!(close(
+    assert_close(float(&table, &["M"], "difference_pp"), -50.0);
+    assert_close(
         float(&table, &["(all)"], "difference_pp"),
         (0.6 - 2.0 / 3.0) * 100.0,
-        1e-9
-    ));
-    assert_eq!(
-        table.cell(&["(all)"], "censored_treatment"),
-        Some(&Value::Int(1))
     );
-    assert_eq!(
-        table.cell(&["(all)"], "censored_control"),
-        Some(&Value::Int(2))
-    );
+    assert_eq!(ints(&table, &["(all)"], &CENSORED), [1, 2]);
 }
 
 #[test]
@@ -161,12 +138,11 @@ fn spell_outcome() {
     // treatment P05 (18), P01 (23) of P08 P06 P05 P01 P03 → 2 of 5, P10 censored;
     // control P07 (14), P04 (17) → 2 of 2; P02, P09, P11 censored.
     // -60 pp; pooled 4/7, se sqrt(4/7 × 3/7 × (1/5 + 1/2)) = 0.414039, z = -1.449138.
-    let table = run("outcome = \"spell\"", &[], window(0, Some(6)));
-    assert_eq!(table.cell(&[], "n_treatment"), Some(&Value::Int(5)));
-    assert_eq!(table.cell(&[], "count_control"), Some(&Value::Int(2)));
-    assert_eq!(table.cell(&[], "censored_control"), Some(&Value::Int(3)));
-    assert!(close(float(&table, &[], "difference_pp"), -60.0, 1e-9));
-    assert!(close(float(&table, &[], "z"), -1.449138, 1e-6));
+    let table = run(&DEF, "outcome = \"spell\"", &[], window(0, Some(6)));
+    let counts = ["n_treatment", "count_control", "censored_control"];
+    assert_eq!(ints(&table, &[], &counts), [5, 2, 3]);
+    assert_close(float(&table, &[], "difference_pp"), -60.0);
+    assert_near(float(&table, &[], "z"), -1.449138, 1e-6);
     assert_eq!(table.cell(&[], "min_cell"), Some(&Value::Int(2)));
 }
 
@@ -176,34 +152,16 @@ fn mean_hours_welch() {
     // treatment P08 0, P06 40, P05 140, P01 80, P03 0 → mean 52, sd sqrt(3520) = 59.33;
     // control P07 0, P04 70, P02 160.33 → mean 76.7767; difference -24.7767, relative
     // -24.7767 / 76.7767 = -0.32272.
-    let table = run(
-        "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\n",
-        &[],
-        window(0, None),
-    );
-    assert_eq!(table.cell(&[], "n_treatment"), Some(&Value::Int(5)));
-    assert_eq!(table.cell(&[], "n_control"), Some(&Value::Int(3)));
-    assert!(close(float(&table, &[], "mean_treatment"), 52.0, 1e-9));
-    assert!(close(
-        float(&table, &[], "sd_treatment"),
-        3520f64.sqrt(),
-        1e-9
-    ));
-    assert!(close(
-        float(&table, &[], "mean_control"),
-        230.33 / 3.0,
-        1e-9
-    ));
-    assert!(close(
-        float(&table, &[], "difference"),
-        52.0 - 230.33 / 3.0,
-        1e-9
-    ));
-    assert!(close(
+    let table = run(&DEF, HOURS_AT_3, &[], window(0, None));
+    assert_eq!(ints(&table, &[], &["n_treatment", "n_control"]), [5, 3]);
+    assert_close(float(&table, &[], "mean_treatment"), 52.0);
+    assert_close(float(&table, &[], "sd_treatment"), 3520f64.sqrt());
+    assert_close(float(&table, &[], "mean_control"), 230.33 / 3.0);
+    assert_close(float(&table, &[], "difference"), 52.0 - 230.33 / 3.0);
+    assert_close(
         float(&table, &[], "relative_difference"),
         (52.0 - 230.33 / 3.0) / (230.33 / 3.0),
-        1e-9
-    ));
+    );
     let r = welch_from_data(&[0.0, 40.0, 140.0, 80.0, 0.0], &[0.0, 70.0, 160.33], 0.95).unwrap();
     for (column, want) in [
         ("ci_lower", r.ci.lower),
@@ -212,7 +170,7 @@ fn mean_hours_welch() {
         ("df", r.df),
         ("p_value", r.p_value),
     ] {
-        assert!(close(float(&table, &[], column), want, 1e-9), "{column}");
+        assert!((float(&table, &[], column) - want).abs() < 1e-9, "{column}");
     }
     assert_eq!(table.cell(&[], "censored_treatment"), Some(&Value::Int(1)));
     assert!(table.notes[0].contains("Welch"), "{:?}", table.notes);
@@ -228,39 +186,25 @@ fn mean_among_a_status_counts_the_unobserved_as_censored_and_the_rest_apart() {
     //   P07 (0 h) not in status 1; P04 (70), P02 (160.33) → n 2, mean 115.165.
     // (mean_hours with the same parameters: n_censored 1 and 2.) Before the fix the
     // persons outside the status were censored too: 3 and 3.
-    let table = run(
-        "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\namong = \"paid_hours\"\n",
-        &[],
-        window(0, None),
-    );
-    let int = |column: &str| table.cell(&[], column).cloned();
-    assert_eq!(int("n_treatment"), Some(Value::Int(3)));
-    assert_eq!(int("n_control"), Some(Value::Int(2)));
-    assert_eq!(int("censored_treatment"), Some(Value::Int(1)));
-    assert_eq!(int("censored_control"), Some(Value::Int(2)));
-    assert_eq!(int("not_in_status_treatment"), Some(Value::Int(2)));
-    assert_eq!(int("not_in_status_control"), Some(Value::Int(1)));
-    assert!(close(
-        float(&table, &[], "mean_treatment"),
-        260.0 / 3.0,
-        1e-9
-    ));
-    assert!(close(
-        float(&table, &[], "mean_control"),
-        230.33 / 2.0,
-        1e-9
-    ));
+    let table = run(&DEF, HOURS_AMONG_PAID_AT_3, &[], window(0, None));
+    let counts = [
+        "n_treatment",
+        "n_control",
+        "censored_treatment",
+        "censored_control",
+        "not_in_status_treatment",
+        "not_in_status_control",
+    ];
+    assert_eq!(ints(&table, &[], &counts), [3, 2, 1, 2, 2, 1]);
+    assert_close(float(&table, &[], "mean_treatment"), 260.0 / 3.0);
+    assert_close(float(&table, &[], "mean_control"), 230.33 / 2.0);
     assert!(
         table.notes.iter().any(|n| n.contains("not_in_status_*")),
         "{:?}",
         table.notes
     );
     // Among all, nobody is outside: no such columns, and the censored are the unobserved.
-    let all = run(
-        "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\n",
-        &[],
-        window(0, None),
-    );
+    let all = run(&DEF, HOURS_AT_3, &[], window(0, None));
     assert_eq!(all.column_index("not_in_status_treatment"), None);
     assert_eq!(all.cell(&[], "censored_control"), Some(&Value::Int(2)));
 }
@@ -275,9 +219,11 @@ fn by_municipality_with_an_empty_arm_and_the_spread() {
     //   pooled 2/4, se sqrt(0.25 × (1/2 + 1/2)) = 0.5, z = -2, p = 0.0455 (significant).
     // Aalborg and Aarhus have pooled share 1: no z, no p.
     let params = format!("by = \"municipality\"\nspread_min_cell = 1\n{EVER}");
-    let table = run(&params, &[], window(0, None));
-    let order: Vec<String> = table.rows.iter().map(|r| table.format(0, &r[0])).collect();
-    assert_eq!(order, ["Aalborg", "Aarhus", "København", "Odense", "(all)"]);
+    let table = run(&DEF, &params, &[], window(0, None));
+    assert_eq!(
+        first_column(&table),
+        ["Aalborg", "Aarhus", "København", "Odense", "(all)"]
+    );
     assert_eq!(float(&table, &["Aalborg"], "difference_pp"), 0.0);
     assert_eq!(table.cell(&["Aalborg"], "z"), Some(&Value::Null));
     assert_eq!(
@@ -306,24 +252,12 @@ fn by_municipality_with_an_empty_arm_and_the_spread() {
         );
     }
     assert_eq!(float(&table, &["Odense"], "difference_pp"), -100.0);
-    assert!(close(float(&table, &["Odense"], "z"), -2.0, 1e-12));
-    assert!(close(
-        float(&table, &["Odense"], "p_value"),
-        0.0455003,
-        1e-6
-    ));
-    assert!(close(
-        float(&table, &["(all)"], "difference_pp"),
-        -100.0 / 3.0,
-        1e-9
-    ));
+    assert_near(float(&table, &["Odense"], "z"), -2.0, 1e-12);
+    assert_near(float(&table, &["Odense"], "p_value"), 0.0455003, 1e-6);
+    assert_close(float(&table, &["(all)"], "difference_pp"), -100.0 / 3.0);
     // Spread over Aalborg 0, Aarhus 0, Odense -100: mean -33.3, sd sqrt((33.3² × 2 +
     // 66.7²) / 2) = 57.7; min -100 (Odense), max 0 (Aalborg, the first of the tie).
-    let spread = table
-        .notes
-        .iter()
-        .find(|n| n.starts_with("spread"))
-        .unwrap();
+    let spread = spread_note(&table);
     assert!(
         spread.contains("3 of 3 municipality values")
             && spread.contains(
@@ -333,16 +267,8 @@ fn by_municipality_with_an_empty_arm_and_the_spread() {
         "{spread}"
     );
     // With the default spread_min_cell (5) every municipality rests on smaller cells.
-    let table = run(
-        &format!("by = \"municipality\"\n{EVER}"),
-        &[],
-        window(0, None),
-    );
-    let spread = table
-        .notes
-        .iter()
-        .find(|n| n.starts_with("spread"))
-        .unwrap();
+    let table = run(&DEF, &by("municipality"), &[], window(0, None));
+    let spread = spread_note(&table);
     assert!(
         spread.contains("0 of 3 municipality values") && spread.ends_with("no spread reported"),
         "{spread}"
@@ -354,11 +280,7 @@ fn by_within_groups() {
     // group_by sex, by project; F: treatment P05 (AP) yes, P01 (FSM2) yes, P03 (BIR) no;
     // control P07 (AP) yes, P09 (FSM2) yes. So F/AP 1/1 vs 1/1, F/BIR 0/1 vs none,
     // F/FSM2 1/1 vs 1/1, F/(all) 2/3 vs 2/2.
-    let table = run(
-        &format!("by = \"project\"\n{EVER}"),
-        &["sex"],
-        window(0, None),
-    );
+    let table = run(&DEF, &by("project"), &["sex"], window(0, None));
     let keys: Vec<String> = table
         .rows
         .iter()
@@ -408,7 +330,7 @@ fn by_within_groups() {
 #[test]
 fn suppression_hides_the_difference_resting_on_a_small_cell() {
     // share_ever_treatment_minus_control: the smallest count is 4 (< 5).
-    let mut table = run(EVER, &[], window(0, None));
+    let mut table = run(&DEF, EVER, &[], window(0, None));
     table.suppress(5);
     for column in [
         "count_treatment",
@@ -432,83 +354,50 @@ fn suppression_hides_the_difference_resting_on_a_small_cell() {
 #[test]
 fn nobody_observed_gives_nulls() {
     // rel_month 19 is past everyone's follow-up: both arms have n 0.
-    let table = run(
-        "outcome = \"share_at\"\n[outcome_params]\nat = 19\n",
-        &[],
-        window(0, None),
-    );
-    assert_eq!(table.cell(&[], "n_treatment"), Some(&Value::Int(0)));
-    assert_eq!(table.cell(&[], "censored_treatment"), Some(&Value::Int(6)));
+    let table = run(&DEF, &outcome("share_at", "at = 19"), &[], window(0, None));
+    assert_eq!(int(&table, &[], "n_treatment"), 0);
+    assert_eq!(int(&table, &[], "censored_treatment"), 6);
     assert_eq!(table.cell(&[], "difference_pp"), Some(&Value::Null));
     assert_eq!(table.cell(&[], "min_cell"), Some(&Value::Int(0)));
-    let table = run(
-        "outcome = \"mean_hours\"\n[outcome_params]\nat = 19\n",
-        &[],
-        window(0, None),
-    );
+    let hours = outcome("mean_hours", "at = 19");
+    let table = run(&DEF, &hours, &[], window(0, None));
     assert_eq!(table.cell(&[], "mean_treatment"), Some(&Value::Null));
     assert_eq!(table.cell(&[], "difference"), Some(&Value::Null));
 }
 
 #[test]
 fn the_declared_relations_hold() {
-    let names = |names: &[&str]| -> Vec<String> { names.iter().map(|n| n.to_string()).collect() };
-    let share = [
-        "n_treatment",
-        "count_treatment",
-        "n_control",
-        "count_control",
-    ];
-    let mean = ["n_treatment", "n_control"];
-    let censored = ["censored_treatment", "censored_control"];
-    let outside = ["not_in_status_treatment", "not_in_status_control"];
-    let at_3 = "outcome = \"share_at\"\n[outcome_params]\nat = 3\n";
-    let hours = "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\n";
-    let among = "outcome = \"mean_hours\"\n[outcome_params]\nat = 3\namong = \"paid_hours\"\n";
+    let share = [&SHARE_COUNTS[..], &CENSORED].concat();
+    let mean = [&["n_treatment", "n_control"][..], &CENSORED].concat();
+    let outside = [
+        &mean[..],
+        &["not_in_status_treatment", "not_in_status_control"],
+    ]
+    .concat();
     // Parameters, group_by, by, the count columns.
-    type Case<'a> = (String, &'a [&'a str], Option<&'a str>, Vec<&'a str>);
+    type Case<'a> = (String, &'a [&'a str], Option<&'a str>, &'a [&'a str]);
     let cases: Vec<Case> = vec![
-        (EVER.into(), &[], None, [&share[..], &censored].concat()),
-        (
-            at_3.into(),
-            &["sex"],
-            None,
-            [&share[..], &censored].concat(),
-        ),
-        (
-            format!("by = \"municipality\"\n{EVER}"),
-            &[],
-            Some("municipality"),
-            [&share[..], &censored].concat(),
-        ),
-        (
-            format!("by = \"project\"\n{EVER}"),
-            &["sex"],
-            Some("project"),
-            [&share[..], &censored].concat(),
-        ),
+        (EVER.into(), &[], None, &share),
+        (SHARE_AT_3.into(), &["sex"], None, &share),
+        (by("municipality"), &[], Some("municipality"), &share),
+        (by("project"), &["sex"], Some("project"), &share),
         (
             "outcome = \"spell\"".into(),
             &["sex", "municipality"],
             None,
-            [&share[..], &censored].concat(),
+            &share,
         ),
+        (HOURS_AT_3.into(), &["project"], None, &mean),
         (
-            hours.into(),
-            &["project"],
-            None,
-            [&mean[..], &censored].concat(),
-        ),
-        (
-            format!("by = \"sex\"\n{among}"),
+            format!("by = \"sex\"\n{HOURS_AMONG_PAID_AT_3}"),
             &["project", "municipality"],
             Some("sex"),
-            [&mean[..], &censored, &outside].concat(),
+            &outside,
         ),
     ];
     for (params, group_by, by, columns) in cases {
         let to = params.contains("spell").then_some(6);
-        let table = run(&params, group_by, window(0, to));
+        let table = run(&DEF, &params, group_by, window(0, to));
         let case = format!("{params} by {group_by:?}");
         assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");
         let mut expected = Vec::new();
@@ -516,23 +405,23 @@ fn the_declared_relations_hold() {
             expected.push(Relation::GroupsSumToTotal {
                 group: first.to_string(),
                 keys: by.iter().map(|b| b.to_string()).collect(),
-                columns: names(&columns),
+                columns: strings(columns),
             });
         }
         if let Some(by) = by {
             expected.push(Relation::GroupsSumToTotal {
                 group: by.into(),
-                keys: names(group_by),
-                columns: names(&columns),
+                keys: strings(group_by),
+                columns: strings(columns),
             });
         }
         assert_eq!(table.relations, expected, "{case}");
     }
     // Published figures: none.
     let metric = resolve(
+        &DEF,
         "[published.treatment]\nn = 10\ncount = 4\n[published.control]\nn = 10\ncount = 1\n",
-    )
-    .unwrap();
+    );
     assert_eq!(
         metric
             .published()
@@ -543,11 +432,7 @@ fn the_declared_relations_hold() {
     );
     // Both relations are checked: F/AP's count_treatment 1 -> 2 breaks F's by values and
     // AP's groups.
-    let mut table = run(
-        &format!("by = \"project\"\n{EVER}"),
-        &["sex"],
-        window(0, None),
-    );
+    let mut table = run(&DEF, &by("project"), &["sex"], window(0, None));
     let c = table.column_index("count_treatment").unwrap();
     assert_eq!(table.rows[0][c], Value::Int(1));
     table.rows[0][c] = Value::Int(2);
@@ -565,23 +450,19 @@ fn published_shares() {
     // S3-paid18: 19.2% of 1,847 vs 11.8% of 1,880 (docs/statistics.md): difference 7.4 pp,
     // Newcombe 5.1 to 9.7, z 6.25.
     let metric = resolve(
+        &DEF,
         "outcome = \"share_at\"\noutcome_params = { at = 18 }\n[published.treatment]\nn = 1847\nshare = 0.192\n[published.control]\nn = 1880\nshare = 0.118\n",
-    )
-    .unwrap();
+    );
     assert!(metric.statuses().is_empty());
     let table = metric.published().expect("published counts").unwrap();
     // The shares rest on the implied counts (means hidden with n), which the runner's reference
     // check accepts.
     assert_eq!(table.check_references(), Ok(()));
-    assert!(close(float(&table, &[], "difference_pp"), 7.4, 1e-9));
-    assert!(close(float(&table, &[], "ci_lower_pp"), 5.1, 0.05));
-    assert!(close(float(&table, &[], "ci_upper_pp"), 9.7, 0.05));
-    assert!(close(float(&table, &[], "z"), 6.25, 0.005));
-    assert!(close(
-        float(&table, &[], "count_treatment"),
-        0.192 * 1847.0,
-        1e-9
-    ));
+    assert_close(float(&table, &[], "difference_pp"), 7.4);
+    assert_near(float(&table, &[], "ci_lower_pp"), 5.1, 0.05);
+    assert_near(float(&table, &[], "ci_upper_pp"), 9.7, 0.05);
+    assert_near(float(&table, &[], "z"), 6.25, 0.005);
+    assert_close(float(&table, &[], "count_treatment"), 0.192 * 1847.0);
     let t = Proportion::from_share(0.192, 1847.0).unwrap();
     let c = Proportion::from_share(0.118, 1880.0).unwrap();
     let r = compare_proportions(t, c, DiffInterval::Newcombe, 0.95).unwrap();
@@ -598,11 +479,11 @@ fn published_shares() {
     );
     // An exact count instead of a share.
     let metric = resolve(
+        &DEF,
         "[published.treatment]\nn = 10\ncount = 4\n[published.control]\nn = 10\ncount = 1\n",
-    )
-    .unwrap();
+    );
     let table = metric.published().expect("published counts").unwrap();
-    assert!(close(float(&table, &[], "difference_pp"), 30.0, 1e-9));
+    assert_close(float(&table, &[], "difference_pp"), 30.0);
 }
 
 #[test]
@@ -610,9 +491,9 @@ fn published_means() {
     // S3-hours18's printed means, 4.6 vs 2.75 hours a week, with illustrative sds 9 and 7:
     // Welch from summaries. Without sds: only the difference 1.85 and relative +67.3%.
     let metric = resolve(
+        &DEF,
         "[published.treatment]\nn = 1847\nmean = 4.6\nsd = 9.0\n[published.control]\nn = 1880\nmean = 2.75\nsd = 7.0\n",
-    )
-    .unwrap();
+    );
     let table = metric.published().expect("published counts").unwrap();
     let r = welch(
         SampleSummary::new(1847, 4.6, 9.0).unwrap(),
@@ -624,16 +505,16 @@ fn published_means() {
     assert_eq!(float(&table, &[], "ci_lower"), r.ci.lower);
     assert_eq!(float(&table, &[], "df"), r.df);
     let metric = resolve(
+        &DEF,
         "[published.treatment]\nn = 1847\nmean = 4.6\n[published.control]\nn = 1880\nmean = 2.75\n",
-    )
-    .unwrap();
+    );
     let table = metric.published().expect("published counts").unwrap();
-    assert!(close(float(&table, &[], "difference"), 1.85, 1e-12));
-    assert!(close(
+    assert_near(float(&table, &[], "difference"), 1.85, 1e-12);
+    assert_near(
         float(&table, &[], "relative_difference"),
         1.85 / 2.75,
-        1e-12
-    ));
+        1e-12,
+    );
     assert_eq!(table.cell(&[], "p_value"), Some(&Value::Null));
     assert!(
         table.notes[0].contains("no interval or test"),
@@ -644,7 +525,7 @@ fn published_means() {
 
 #[test]
 fn bad_published_figures_are_named() {
-    let err = |text: &str| resolve(text).err().unwrap();
+    let err = |text: &str| resolve_err(&DEF, text);
     let e = err(
         "[published.treatment]\nn = 100\nshare = 19.2\n[published.control]\nn = 100\nshare = 0.1\n",
     );
@@ -672,7 +553,7 @@ fn bad_published_figures_are_named() {
 
 #[test]
 fn bad_outcomes_are_refused_with_the_alternatives() {
-    let err = |text: &str| resolve(text).err().unwrap();
+    let err = |text: &str| resolve_err(&DEF, text);
     let e = err("outcome = \"shareever\"");
     assert!(
         e.starts_with("outcome: unknown metric \"shareever\""),
@@ -720,57 +601,31 @@ fn bad_outcomes_are_refused_with_the_alternatives() {
 
 #[test]
 fn bad_columns_and_values_are_named() {
-    let e = try_run(
-        "outcome = \"spell\"\narm = \"group\"",
-        &[],
-        window(0, Some(6)),
-    )
-    .err()
-    .unwrap()
-    .to_string();
+    // The spell outcome over rel_month 0..6 with `params` added, grouped by `group_by`.
+    let spell_err = |params: &str, group_by: &[&str]| {
+        let params = format!("outcome = \"spell\"\n{params}");
+        run_err(&DEF, &params, group_by, window(0, Some(6)))
+    };
+    let e = spell_err("arm = \"group\"", &[]);
     assert!(
         e.starts_with("arm: the cohort has no column \"group\"")
             && e.contains("arm, project, municipality"),
         "{e}"
     );
-    let e = try_run(
-        "outcome = \"spell\"\ntreatment = \"Treatment\"",
-        &[],
-        window(0, Some(6)),
-    )
-    .err()
-    .unwrap()
-    .to_string();
+    let e = spell_err("treatment = \"Treatment\"", &[]);
     assert!(
         e.starts_with("treatment: no cohort person has arm = \"Treatment\"")
             && e.contains("\"control\", \"treatment\""),
         "{e}"
     );
-    let e = try_run("outcome = \"spell\"", &["arm"], window(0, Some(6)))
-        .err()
-        .unwrap()
-        .to_string();
+    let e = spell_err("", &["arm"]);
     assert!(
         e.starts_with("arm: the arm column \"arm\" is also in group_by"),
         "{e}"
     );
-    let e = try_run(
-        "outcome = \"spell\"\nby = \"sex\"",
-        &["sex"],
-        window(0, Some(6)),
-    )
-    .err()
-    .unwrap()
-    .to_string();
+    let e = spell_err("by = \"sex\"", &["sex"]);
     assert!(e.starts_with("by:"), "{e}");
-    let e = try_run(
-        "outcome = \"spell\"\nby = \"kommune\"",
-        &[],
-        window(0, Some(6)),
-    )
-    .err()
-    .unwrap()
-    .to_string();
+    let e = spell_err("by = \"kommune\"", &[]);
     assert!(
         e.starts_with("by: the cohort has no column \"kommune\""),
         "{e}"
@@ -779,9 +634,10 @@ fn bad_columns_and_values_are_named() {
 
 #[test]
 fn statuses_check_and_resolved_parameters_come_from_the_outcome() {
-    let metric =
-        resolve("outcome = \"share_at\"\n[outcome_params]\nat = 6\nstatus = \"flexjob\"\n")
-            .unwrap();
+    let metric = resolve(
+        &DEF,
+        "outcome = \"share_at\"\n[outcome_params]\nat = 6\nstatus = \"flexjob\"\n",
+    );
     assert_eq!(metric.statuses(), ["flexjob"]);
     assert!(metric.published().is_none());
     // The outcome's own check, prefixed.
@@ -790,7 +646,7 @@ fn statuses_check_and_resolved_parameters_come_from_the_outcome() {
         err.starts_with("outcome share_at: at = 6 lies outside"),
         "{err}"
     );
-    let metric = resolve("outcome = \"spell\"").unwrap();
+    let metric = resolve(&DEF, "outcome = \"spell\"");
     assert_eq!(metric.statuses(), ["paid_hours"]);
     let err = metric.check(&window(0, None)).unwrap_err();
     assert!(
@@ -810,8 +666,10 @@ fn statuses_check_and_resolved_parameters_come_from_the_outcome() {
         methods.contains("Newcombe") && methods.contains("z-test"),
         "{methods}"
     );
-    let metric =
-        resolve("outcome = \"mean_hours\"\noutcome_params = { at = 18, unit = \"week\" }").unwrap();
+    let metric = resolve(
+        &DEF,
+        "outcome = \"mean_hours\"\noutcome_params = { at = 18, unit = \"week\" }",
+    );
     let resolved = metric.resolved();
     assert_eq!(resolved["outcome_params"]["among"].as_str(), Some("all"));
     assert!(resolved["methods"].as_str().unwrap().contains("Welch"));

@@ -1,12 +1,8 @@
 use super::*;
-use crate::metrics::testing::{prepare, tiny_panel, Scope};
+use crate::metrics::testing::{check_err, resolve, resolve_err, run_on, strings, tiny_panel};
 use crate::metrics::Window;
-use crate::panel::{Panel, StatusParams};
+use crate::panel::Panel;
 use crate::table::{Value, ALL};
-
-fn metric(params: &str) -> Box<dyn crate::metrics::Metric> {
-    (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap()
-}
 
 /// The cell of the row whose group columns are `group` and stage is `stage`.
 fn cell<'t>(table: &'t Table, group: &[&str], stage: &str, column: &str) -> &'t Value {
@@ -34,23 +30,17 @@ const IMPACT60: &str = r#"
     active = 65
     full_self_support = 9
     partial_self_support = 7
-    [[published.reasons]]
-    reason = "not_in_target_group"
-    count = 11
-    [[published.reasons]]
-    reason = "never_showed"
-    count = 9
-    [[published.reasons]]
-    reason = "moved_to_another_offer"
-    count = 12
-    [[published.reasons]]
-    reason = "moved_away"
-    count = 2
+    reasons = [
+        { reason = "not_in_target_group", count = 11 },
+        { reason = "never_showed", count = 9 },
+        { reason = "moved_to_another_offer", count = 12 },
+        { reason = "moved_away", count = 2 },
+    ]
 "#;
 
 #[test]
 fn impact60_from_published_counts() {
-    let m = metric(IMPACT60);
+    let m = resolve(&DEF, IMPACT60);
     m.check(&Window::default()).unwrap();
     assert!(m.statuses().is_empty());
     // Only the published counts are resolved parameters then.
@@ -117,7 +107,8 @@ fn impact60_from_published_counts() {
 
 #[test]
 fn published_funnel_that_does_not_add_up_is_noted_and_impossible_one_refused() {
-    let m = metric(
+    let m = resolve(
+        &DEF,
         "[published]\nreferred = 10\nderegistered = 2\nnot_started = 2\nactive = 5\nfull_self_support = 0\npartial_self_support = 0",
     );
     let table = m.published().expect("published counts").unwrap();
@@ -128,16 +119,17 @@ fn published_funnel_that_does_not_add_up_is_noted_and_impossible_one_refused() {
         &Value::Float(0.0)
     );
     // No active persons: the effect is Null, not NaN.
-    let m = metric(
+    let m = resolve(
+        &DEF,
         "[published]\nreferred = 3\nderegistered = 3\nnot_started = 0\nactive = 0\nfull_self_support = 0\npartial_self_support = 0",
     );
     let table = m.published().expect("published counts").unwrap();
     assert_eq!(cell(&table, &[], "effect", "share_of_active"), &Value::Null);
-    let err = metric(
+    let err = check_err(
+        &DEF,
         "[published]\nreferred = 10\nderegistered = 0\nnot_started = 0\nactive = 5\nfull_self_support = 4\npartial_self_support = 2",
-    )
-    .check(&Window::default())
-    .unwrap_err();
+        &Window::default(),
+    );
     assert!(err.starts_with("published:"), "{err}");
 }
 
@@ -162,12 +154,7 @@ fn tiny_with_columns(reason: [&str; 11], weeks: [&str; 11]) -> Panel {
 }
 
 fn run(panel: &Panel, params: &str, group_by: &[&str]) -> Result<Table> {
-    let m = metric(params);
-    let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
-    let window = Window::default();
-    let statuses = StatusParams::default();
-    let input = prepare(panel, Scope::everyone(&group_by, &window, &statuses)).unwrap();
-    m.compute(&input)
+    run_on(&DEF, panel, params, group_by, &Window::default())
 }
 
 //                P10   P08  P06  P05   P01  P07  P03  P04    P02  P09  P11
@@ -287,9 +274,8 @@ fn expected_relations(
     stages_add_up: bool,
     reasons: Option<&[&str]>,
 ) -> Vec<Relation> {
-    let names = |names: &[&str]| -> Vec<String> { names.iter().map(|n| n.to_string()).collect() };
     let sum = |parts: Vec<String>, whole: &str| Relation::RowsSumToRow {
-        keys: names(group_by),
+        keys: strings(group_by),
         label: "stage".into(),
         parts,
         column: "count".into(),
@@ -299,7 +285,7 @@ fn expected_relations(
     let mut relations = Vec::new();
     if stages_add_up {
         relations.push(sum(
-            names(&["deregistered", "not_started", "active"]),
+            strings(&["deregistered", "not_started", "active"]),
             "referred",
         ));
     }
@@ -311,14 +297,14 @@ fn expected_relations(
         relations.push(sum(parts, "deregistered"));
     }
     relations.push(sum(
-        names(&["full_self_support", "partial_self_support"]),
+        strings(&["full_self_support", "partial_self_support"]),
         "effect",
     ));
     if let Some(first) = group_by.first() {
         relations.push(Relation::GroupsSumToTotal {
             group: first.to_string(),
-            keys: names(&["stage"]),
-            columns: names(&["count", "referred", "active"]),
+            keys: strings(&["stage"]),
+            columns: strings(&["count", "referred", "active"]),
         });
     }
     relations
@@ -356,7 +342,7 @@ fn the_declared_relations_hold() {
     // Published counts: only the sums that hold in them. IMPACT60's stages add up, its
     // reasons do not (34 of 35).
     let published = |params: &str| {
-        metric(params)
+        resolve(&DEF, params)
             .published()
             .expect("published counts")
             .unwrap()
@@ -364,7 +350,7 @@ fn the_declared_relations_hold() {
     let table = published(IMPACT60);
     assert_eq!(table.relation_violations(), Vec::<String>::new());
     assert_eq!(table.relations, expected_relations(&[], true, None));
-    let table = published(&IMPACT60.replace("count = 2\n", "count = 3\n"));
+    let table = published(&IMPACT60.replace("count = 2 }", "count = 3 }"));
     assert_eq!(table.relation_violations(), Vec::<String>::new());
     let all = [
         "not_in_target_group",
@@ -421,20 +407,14 @@ fn bad_data_and_parameters_name_the_key() {
         .to_string();
     assert!(err.starts_with("partial_status:"), "{err}");
 
-    let resolve_err = |params: &str| {
-        (DEF.resolve)(&toml::from_str(params).unwrap())
-            .err()
-            .unwrap()
-    };
+    let resolve_err = |params: &str| resolve_err(&DEF, params);
     let err = resolve_err("measured_month = \"Sept 2019\"");
     assert!(err.contains("measured_month: expected"), "{err}");
     let err = resolve_err("active_wekes = 4");
     assert!(err.contains("unknown field `active_wekes`"), "{err}");
     let err = resolve_err("[published]\nreferred = 1");
     assert!(err.contains("missing field"), "{err}");
-    let err = metric("active_weeks = -1")
-        .check(&Window::default())
-        .unwrap_err();
+    let err = check_err(&DEF, "active_weeks = -1", &Window::default());
     assert!(err.starts_with("active_weeks:"), "{err}");
 }
 
@@ -446,7 +426,7 @@ fn measured_month_round_trips() {
         "measured_month = \"2019-09\"",
         "measured_month = \"last\"",
     ] {
-        let m = metric(text);
+        let m = resolve(&DEF, text);
         let resolved = m.resolved();
         let back: toml::Table = toml::from_str(text).unwrap();
         assert_eq!(resolved["measured_month"], back["measured_month"], "{text}");

@@ -1,21 +1,16 @@
 use super::*;
-use crate::metrics::testing::{prepare, tiny_panel, Scope};
+use crate::metrics::testing::{
+    assert_near, check_err, resolve, resolve_err, run, run_scoped, strings, tiny_panel, Scope,
+};
 use crate::panel::StatusParams;
 
-fn run_with(params: &str, group_by: &[&str], window: Window, custom: &[(String, Expr)]) -> Table {
-    let panel = tiny_panel();
-    let metric = (DEF.resolve)(&toml::from_str(params).unwrap()).unwrap();
-    let group_by: Vec<String> = group_by.iter().map(|g| g.to_string()).collect();
+/// Runs with the query's own statuses `custom`: everyone, no groups, the default window.
+fn run_custom(params: &str, custom: &[(String, Expr)]) -> Table {
+    let window = Window::default();
     let statuses = StatusParams::default();
-    metric.check(&window).unwrap();
-    let mut scope = Scope::everyone(&group_by, &window, &statuses);
+    let mut scope = Scope::everyone(&[], &window, &statuses);
     scope.custom = custom;
-    let input = prepare(&panel, scope).unwrap();
-    metric.compute(&input).unwrap()
-}
-
-fn run(params: &str, group_by: &[&str]) -> Table {
-    run_with(params, group_by, Window::default(), &[])
+    run_scoped(&DEF, params, &tiny_panel(), scope).unwrap()
 }
 
 /// The row of `group` (group values in order) with `row` = "month" at `month`, or the
@@ -53,7 +48,7 @@ fn float(table: &Table, group: &[&str], month: Option<i64>, column: &str) -> f64
     }
 }
 
-fn ints(
+fn by_month(
     table: &Table,
     group: &[&str],
     column: &str,
@@ -65,10 +60,6 @@ fn ints(
             other => panic!("{column} at {m}: {other:?}"),
         })
         .collect()
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-12
 }
 
 /// The log-log interval for the share reached, from S and Greenwood's sum, worked out here
@@ -95,56 +86,42 @@ fn paid_hours_from_start_by_hand() {
     // Months 1, 2: at risk 4, nothing. Month 3: at risk 4, 2 events: S = 4/9 * 2/4 = 2/9.
     // Months 4..7: at risk 2 (P03, P08); P03 censored at 7. Months 8, 9: at risk 1 (P08),
     // censored at 9. The last month is 9 (the largest time).
-    let table = run("status = \"paid_hours\"", &[]);
+    let table = run(&DEF, "status = \"paid_hours\"", &[], Window::default());
     assert_eq!(table.rows.len(), 11, "months 0..9 and the summary");
-    assert_eq!(
-        ints(&table, &[], "n_at_risk", 0..=9),
-        [9, 4, 4, 4, 2, 2, 2, 2, 1, 1]
-    );
-    assert_eq!(
-        ints(&table, &[], "events", 0..=9),
-        [5, 0, 0, 2, 0, 0, 0, 0, 0, 0]
-    );
-    assert_eq!(
-        ints(&table, &[], "censored", 0..=9),
-        [0, 0, 0, 0, 0, 0, 0, 1, 0, 1]
-    );
-    assert_eq!(
-        ints(&table, &[], "events_cumulative", 0..=9),
-        [5, 5, 5, 7, 7, 7, 7, 7, 7, 7]
-    );
-    assert_eq!(
-        ints(&table, &[], "min_cell", 0..=9),
-        [5, 4, 4, 4, 2, 2, 2, 2, 1, 1]
-    );
-    assert!(close(
-        float(&table, &[], Some(0), "share_reached"),
-        5.0 / 9.0
-    ));
-    assert!(close(
-        float(&table, &[], Some(2), "share_reached"),
-        5.0 / 9.0
-    ));
-    assert!(close(
-        float(&table, &[], Some(3), "share_reached"),
-        7.0 / 9.0
-    ));
-    assert!(close(
-        float(&table, &[], Some(9), "share_reached"),
-        7.0 / 9.0
-    ));
+    let months_0_to_9 = [
+        ("n_at_risk", [9, 4, 4, 4, 2, 2, 2, 2, 1, 1]),
+        ("events", [5, 0, 0, 2, 0, 0, 0, 0, 0, 0]),
+        ("censored", [0, 0, 0, 0, 0, 0, 0, 1, 0, 1]),
+        ("events_cumulative", [5, 5, 5, 7, 7, 7, 7, 7, 7, 7]),
+        ("min_cell", [5, 4, 4, 4, 2, 2, 2, 2, 1, 1]),
+    ];
+    for (column, months) in months_0_to_9 {
+        assert_eq!(by_month(&table, &[], column, 0..=9), months, "{column}");
+    }
+    for (month, share) in [
+        (0, 5.0 / 9.0),
+        (2, 5.0 / 9.0),
+        (3, 7.0 / 9.0),
+        (9, 7.0 / 9.0),
+    ] {
+        assert_near(
+            float(&table, &[], Some(month), "share_reached"),
+            share,
+            1e-12,
+        );
+    }
     // Greenwood: month 0: 5 / (9 * 4) = 5/36; month 3: + 2 / (4 * 2) -> 5/36 + 9/36 = 14/36.
     let (lo, up) = share_ci(4.0 / 9.0, 5.0 / 36.0);
-    assert!(close(float(&table, &[], Some(0), "lower"), lo));
-    assert!(close(float(&table, &[], Some(0), "upper"), up));
+    assert_near(float(&table, &[], Some(0), "lower"), lo, 1e-12);
+    assert_near(float(&table, &[], Some(0), "upper"), up, 1e-12);
     // (about 0.2807 .. 0.8641)
     assert!(
         (lo - 0.2807).abs() < 1e-4 && (up - 0.8641).abs() < 1e-4,
         "{lo} {up}"
     );
     let (lo, up) = share_ci(2.0 / 9.0, 14.0 / 36.0);
-    assert!(close(float(&table, &[], Some(3), "lower"), lo));
-    assert!(close(float(&table, &[], Some(3), "upper"), up));
+    assert_near(float(&table, &[], Some(3), "lower"), lo, 1e-12);
+    assert_near(float(&table, &[], Some(3), "upper"), up, 1e-12);
     // Summary: 9 persons, 7 events, 2 censored. The share reached is 5/9 >= 0.25 and 0.5
     // at month 0, 7/9 >= 0.75 at month 3: q25 0, median 0, q75 3.
     assert_eq!(get(&table, &[], None, "n"), &Value::Int(9));
@@ -175,15 +152,15 @@ fn by_arm_with_the_log_rank_test() {
     // Log-rank: at 0, 9 at risk (5 treatment), 5 events (1 treatment): E_t = 5 * 5/9 =
     //   25/9, V = 5 * 4 / 8 * 5/9 * 4/9 = 50/81. At 3, 4 at risk all treatment, 2 events:
     //   E_t += 2, V += 0. O_t - E_t = 3 - 43/9 = -16/9; chi2 = (16/9)^2 / (50/81) = 5.12.
-    let table = run("status = \"paid_hours\"", &["arm"]);
+    let table = run(&DEF, "status = \"paid_hours\"", &["arm"], Window::default());
     let t = ["treatment"];
     let c = ["control"];
     assert_eq!(
-        ints(&table, &t, "n_at_risk", 0..=9),
+        by_month(&table, &t, "n_at_risk", 0..=9),
         [5, 4, 4, 4, 2, 2, 2, 2, 1, 1]
     );
-    assert!(close(float(&table, &t, Some(0), "share_reached"), 0.2));
-    assert!(close(float(&table, &t, Some(3), "share_reached"), 0.6));
+    assert_near(float(&table, &t, Some(0), "share_reached"), 0.2, 1e-12);
+    assert_near(float(&table, &t, Some(3), "share_reached"), 0.6, 1e-12);
     assert_eq!(get(&table, &t, None, "q25"), &Value::Float(3.0));
     assert_eq!(get(&table, &t, None, "median"), &Value::Float(3.0));
     assert_eq!(
@@ -191,7 +168,7 @@ fn by_arm_with_the_log_rank_test() {
         &Value::Text("not reached".into())
     );
     assert_eq!(get(&table, &t, None, "n_not_observed"), &Value::Int(1));
-    assert_eq!(ints(&table, &c, "n_at_risk", 0..=2), [4, 0, 0]);
+    assert_eq!(by_month(&table, &c, "n_at_risk", 0..=2), [4, 0, 0]);
     assert_eq!(
         get(&table, &c, Some(0), "share_reached"),
         &Value::Float(1.0)
@@ -202,10 +179,10 @@ fn by_arm_with_the_log_rank_test() {
     assert_eq!(get(&table, &c, None, "median"), &Value::Float(0.0));
     assert_eq!(get(&table, &c, None, "events_total"), &Value::Int(4));
     // The test sits on the (all) summary row only.
-    assert!((float(&table, &["(all)"], None, "chi2") - 5.12).abs() < 1e-12);
+    assert_near(float(&table, &["(all)"], None, "chi2"), 5.12, 1e-12);
     assert_eq!(get(&table, &["(all)"], None, "df"), &Value::Int(1));
     // P(chi2_1 > 5.12) = 2 * (1 - Phi(sqrt(5.12))) = 0.02365...
-    assert!((float(&table, &["(all)"], None, "p_value") - 0.023_651).abs() < 1e-5);
+    assert_near(float(&table, &["(all)"], None, "p_value"), 0.023_651, 1e-5);
     assert_eq!(get(&table, &t, None, "chi2"), &Value::Null);
     // Rows: control months 0..9 + summary, treatment, then (all); each 11 rows.
     assert_eq!(table.rows.len(), 33);
@@ -223,12 +200,13 @@ fn exclude_already_leaves_out_month_0_and_the_month_before() {
     // left out. Left: P06 and P01 events at 3, P03 censored 7, P08 censored 9. n 4;
     // S(3) = 1 - 2/4: share 0.5, median 3 (flat exactly at 0.5 from month 3 to the end of
     // follow-up at 9: R's rule takes the midpoint (3 + 9) / 2 = 6).
-    let table = run("status = \"paid_hours\"\nexclude_already = true", &[]);
+    let params = "status = \"paid_hours\"\nexclude_already = true";
+    let table = run(&DEF, params, &[], Window::default());
     assert_eq!(get(&table, &[], None, "n_already"), &Value::Int(5));
     assert_eq!(get(&table, &[], None, "n_not_observed"), &Value::Int(2));
     assert_eq!(get(&table, &[], None, "n"), &Value::Int(4));
-    assert_eq!(ints(&table, &[], "events", 0..=3), [0, 0, 0, 2]);
-    assert!(close(float(&table, &[], Some(3), "share_reached"), 0.5));
+    assert_eq!(by_month(&table, &[], "events", 0..=3), [0, 0, 0, 2]);
+    assert_near(float(&table, &[], Some(3), "share_reached"), 0.5, 1e-12);
     assert_eq!(get(&table, &[], None, "median"), &Value::Float(6.0));
     assert_eq!(get(&table, &[], None, "q25"), &Value::Float(3.0));
     assert_eq!(get(&table, &[], Some(0), "n_already"), &Value::Null);
@@ -247,25 +225,21 @@ fn the_month_before_start_alone_excludes() {
             .gt_eq(lit(150.0))
             .and(col("hours").lt(lit(155.0))),
     )];
-    let table = run_with(
-        "status = \"hours_150\"\nexclude_already = true",
-        &[],
-        Window::default(),
-        &custom,
-    );
+    let table = run_custom("status = \"hours_150\"\nexclude_already = true", &custom);
     assert_eq!(get(&table, &[], None, "n_already"), &Value::Int(1));
     assert_eq!(get(&table, &[], None, "n"), &Value::Int(8));
     assert_eq!(get(&table, &[], Some(6), "n_at_risk"), &Value::Int(6));
-    assert!(close(
+    assert_near(
         float(&table, &[], Some(6), "share_reached"),
-        1.0 / 6.0
-    ));
+        1.0 / 6.0,
+        1e-12,
+    );
     assert_eq!(
         get(&table, &[], None, "median"),
         &Value::Text("not reached".into())
     );
     // Without it, P04 counts, censored at 6 (no month from 0 in 150..155 h): n 9.
-    let table = run_with("status = \"hours_150\"", &[], Window::default(), &custom);
+    let table = run_custom("status = \"hours_150\"", &custom);
     assert_eq!(get(&table, &[], None, "n"), &Value::Int(9));
     assert_eq!(get(&table, &[], Some(6), "n_at_risk"), &Value::Int(7));
     assert_eq!(get(&table, &[], Some(6), "censored"), &Value::Int(1));
@@ -275,24 +249,23 @@ fn the_month_before_start_alone_excludes() {
 fn the_horizon_censors() {
     // horizon 2: P06 and P01 (events at 3) and P03, P08 are censored at 2; the 5 events at
     // month 0 stay. Rows 0..2 only.
-    let table = run("status = \"paid_hours\"\nhorizon = 2", &[]);
+    let params = "status = \"paid_hours\"\nhorizon = 2";
+    let table = run(&DEF, params, &[], Window::default());
     assert_eq!(table.rows.len(), 4);
-    assert_eq!(ints(&table, &[], "n_at_risk", 0..=2), [9, 4, 4]);
-    assert_eq!(ints(&table, &[], "censored", 0..=2), [0, 0, 4]);
+    assert_eq!(by_month(&table, &[], "n_at_risk", 0..=2), [9, 4, 4]);
+    assert_eq!(by_month(&table, &[], "censored", 0..=2), [0, 0, 4]);
     assert_eq!(get(&table, &[], None, "events_total"), &Value::Int(5));
     assert_eq!(
         get(&table, &[], None, "q75"),
         &Value::Text("not reached".into())
     );
     // window.to does the same.
-    let window = Window {
-        to: Some(2),
-        ..Window::default()
-    };
-    let same = run_with("status = \"paid_hours\"", &[], window, &[]);
+    let params = "status = \"paid_hours\"";
+    let same = run(&DEF, params, &[], Window::rel(None, Some(2)));
     assert_eq!(same.rows, table.rows);
     // A horizon past everyone's follow-up gives rows up to it, empty shares past the end.
-    let table = run("status = \"paid_hours\"\nhorizon = 12", &[]);
+    let params = "status = \"paid_hours\"\nhorizon = 12";
+    let table = run(&DEF, params, &[], Window::default());
     assert_eq!(table.rows.len(), 14);
     assert_eq!(get(&table, &[], Some(12), "n_at_risk"), &Value::Int(0));
     assert_eq!(get(&table, &[], Some(12), "share_reached"), &Value::Null);
@@ -303,7 +276,8 @@ fn a_group_without_events_groups_of_one_and_groups_left_out() {
     // flexjob by birth_year: each birth year is one person. Only P07 (1970) has flexjob,
     // from its month 0. P10 (1957) and P11 (1998) are not observed at month 0: their groups
     // have nobody in the analysis. P03 (1979, no register rows) is censored at 7.
-    let table = run("status = \"flexjob\"", &["birth_year"]);
+    let params = "status = \"flexjob\"";
+    let table = run(&DEF, params, &["birth_year"], Window::default());
     // 1970: one person, event at 0: share 1 with the point interval.
     assert_eq!(get(&table, &["1970"], Some(0), "n_at_risk"), &Value::Int(1));
     assert_eq!(
@@ -341,15 +315,16 @@ fn a_group_without_events_groups_of_one_and_groups_left_out() {
     );
     assert_eq!(get(&table, &["1957"], None, "median"), &Value::Null);
     // Total: 9 persons, 1 event at 0: share 1/9.
-    assert!(close(
+    assert_near(
         float(&table, &["(all)"], Some(0), "share_reached"),
-        1.0 / 9.0
-    ));
+        1.0 / 9.0,
+        1e-12,
+    );
     // The log-rank test over nine single-person groups (two empty ones carry nothing):
     // P07 has the only event, at 0, with all 9 at risk: O - E = 1 - 1/9 for 1970 and
     // -1/9 for the others; V is the multinomial covariance with d = 1: chi2 = k - 1 = 8 on
     // 8 df (the 9 informative groups).
-    assert!((float(&table, &["(all)"], None, "chi2") - 8.0).abs() < 1e-9);
+    assert_near(float(&table, &["(all)"], None, "chi2"), 8.0, 1e-9);
     assert_eq!(get(&table, &["(all)"], None, "df"), &Value::Int(8));
 }
 
@@ -357,15 +332,12 @@ fn a_group_without_events_groups_of_one_and_groups_left_out() {
 fn everyone_left_out() {
     // From birth_year 1957 alone (P10): not observed at month 0. No horizon: no month rows,
     // only the summary with n 0; no test (one group).
-    let panel = tiny_panel();
-    let metric = (DEF.resolve)(&toml::from_str("status = \"paid_hours\"").unwrap()).unwrap();
+    let group_by = strings(&["arm"]);
     let window = Window::default();
     let statuses = StatusParams::default();
-    let group_by = ["arm".to_string()];
     let mut scope = Scope::everyone(&group_by, &window, &statuses);
     scope.population = Some(col("birth_year").eq(lit("1957")));
-    let input = prepare(&panel, scope).unwrap();
-    let table = metric.compute(&input).unwrap();
+    let table = run_scoped(&DEF, "status = \"paid_hours\"", &tiny_panel(), scope).unwrap();
     assert_eq!(table.rows.len(), 2, "treatment and (all) summaries");
     assert_eq!(get(&table, &["treatment"], None, "n"), &Value::Int(0));
     assert_eq!(
@@ -385,7 +357,7 @@ fn suppression_hides_the_thin_tail() {
     // By arm, suppression at 5: control's 4 persons hide its whole curve; treatment's
     // month 0 rests on 1 event (min_cell 1): hidden; month 3 on 3 events: hidden; the total
     // at month 0 (9 at risk, 5 events) is shown, at month 3 (4 at risk) hidden.
-    let mut table = run("status = \"paid_hours\"", &["arm"]);
+    let mut table = run(&DEF, "status = \"paid_hours\"", &["arm"], Window::default());
     table.suppress(5);
     assert_eq!(
         get(&table, &["control"], Some(0), "share_reached"),
@@ -423,8 +395,7 @@ fn suppression_hides_the_thin_tail() {
 
 /// The relations the table of `group_by` declares, written out.
 fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation> {
-    let names = |names: &[&str]| -> Vec<String> { names.iter().map(|n| n.to_string()).collect() };
-    let mut per_group = names(group_by);
+    let mut per_group = strings(group_by);
     per_group.push("row".into());
     let mut relations = vec![
         Relation::RunningSum {
@@ -437,31 +408,31 @@ fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation>
             keys: per_group,
             along: "rel_month".into(),
             at_risk: "n_at_risk".into(),
-            leaving: names(&["events", "censored"]),
+            leaving: strings(&["events", "censored"]),
         },
         Relation::RowsSumToRow {
-            keys: names(group_by),
+            keys: strings(group_by),
             label: "row".into(),
-            parts: names(&["month"]),
+            parts: strings(&["month"]),
             column: "events".into(),
             whole: "summary".into(),
             whole_column: "events_total".into(),
         },
         Relation::RowsSumToRow {
-            keys: names(group_by),
+            keys: strings(group_by),
             label: "row".into(),
-            parts: names(&["month"]),
+            parts: strings(&["month"]),
             column: "censored".into(),
             whole: "summary".into(),
             whole_column: "censored_total".into(),
         },
         Relation::Sum {
-            parts: names(&["events_total", "censored_total"]),
+            parts: strings(&["events_total", "censored_total"]),
             whole: "n".into(),
         },
     ];
     if let Some(first) = group_by.first() {
-        let mut columns = names(&[
+        let mut columns = strings(&[
             "n_at_risk",
             "events",
             "censored",
@@ -476,7 +447,7 @@ fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation>
         }
         relations.push(Relation::GroupsSumToTotal {
             group: first.to_string(),
-            keys: names(&["row", "rel_month"]),
+            keys: strings(&["row", "rel_month"]),
             columns,
         });
     }
@@ -485,10 +456,6 @@ fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation>
 
 #[test]
 fn the_declared_relations_hold() {
-    let window = |to: Option<i32>| Window {
-        to,
-        ..Window::default()
-    };
     let cases: [(&str, &[&str], Option<i32>); 9] = [
         ("status = \"paid_hours\"", &[], None),
         ("status = \"paid_hours\"", &["arm"], None),
@@ -513,8 +480,7 @@ fn the_declared_relations_hold() {
         ("status = \"self_support\"", &["arm", "municipality"], None),
     ];
     for (params, group_by, to) in cases {
-        let table = crate::metrics::testing::run_tiny(&DEF, params, group_by, &window(to))
-            .unwrap_or_else(|err| panic!("{params} by {group_by:?}: {err}"));
+        let table = run(&DEF, params, group_by, Window::rel(None, to));
         let case = format!("{params} by {group_by:?}");
         assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");
         assert_eq!(
@@ -524,7 +490,7 @@ fn the_declared_relations_hold() {
         );
     }
     // Each relation is checked: break one count of each kind.
-    let table = run("status = \"paid_hours\"", &["arm"]);
+    let table = run(&DEF, "status = \"paid_hours\"", &["arm"], Window::default());
     let set = |group: &str, month: Option<i64>, column: &str, value: i64| {
         let mut table = table.clone();
         let r = table
@@ -573,45 +539,28 @@ fn the_declared_relations_hold() {
 
 #[test]
 fn bad_parameters_are_named() {
-    let err = (DEF.resolve)(&toml::from_str("statuss = \"x\"").unwrap())
-        .err()
-        .unwrap();
+    let err = resolve_err(&DEF, "statuss = \"x\"");
     assert!(err.contains("unknown field `statuss`"), "{err}");
-    let err = (DEF.resolve)(&toml::from_str("ci = \"plain\"").unwrap())
-        .err()
-        .unwrap();
+    let err = resolve_err(&DEF, "ci = \"plain\"");
     assert!(err.contains("log-log") && err.contains("ci"), "{err}");
-    let err = (DEF.resolve)(&toml::from_str("test = \"wilcoxon\"").unwrap())
-        .err()
-        .unwrap();
+    let err = resolve_err(&DEF, "test = \"wilcoxon\"");
     assert!(err.contains("log-rank") && err.contains("test"), "{err}");
-    let err = (DEF.resolve)(&toml::from_str("horizon = -3").unwrap())
-        .err()
-        .unwrap();
+    let err = resolve_err(&DEF, "horizon = -3");
     assert!(err.contains("horizon"), "{err}");
-    let metric = (DEF.resolve)(&toml::from_str("level = 95").unwrap()).unwrap();
-    let err = metric.check(&Window::default()).unwrap_err();
+    let err = check_err(&DEF, "level = 95", &Window::default());
     assert!(err.starts_with("level = 95"), "{err}");
-    let metric = (DEF.resolve)(&toml::from_str("horizon = 6").unwrap()).unwrap();
-    let window = Window {
-        to: Some(12),
-        ..Window::default()
-    };
-    let err = metric.check(&window).unwrap_err();
+    let horizon_err = |window: Window| check_err(&DEF, "horizon = 6", &window);
+    let err = horizon_err(Window::rel(None, Some(12)));
     assert!(err.contains("horizon = 6 and window.to = 12"), "{err}");
-    let window = Window {
-        from: Some(1),
-        ..Window::default()
-    };
-    let err = metric.check(&window).unwrap_err();
+    let err = horizon_err(Window::rel(Some(1), None));
     assert!(err.starts_with("window.from = 1"), "{err}");
-    let window = Window {
+    let calendar = Window {
         to_month: Some("2021-01".into()),
         ..Window::default()
     };
     // Calendar keys are refused in the plan, by the registry's window keys.
     assert_eq!(
-        DEF.window.unread(&window),
+        DEF.window.unread(&calendar),
         Some((
             "to_month",
             "it counts rel_months from each person's start: use from / to"
@@ -621,7 +570,7 @@ fn bad_parameters_are_named() {
 
 #[test]
 fn resolved_parameters_show_the_methods() {
-    let resolved = (DEF.resolve)(&toml::Table::new()).unwrap().resolved();
+    let resolved = resolve(&DEF, "").resolved();
     assert_eq!(
         resolved.get("status").and_then(|v| v.as_str()),
         Some("employment")
@@ -636,9 +585,7 @@ fn resolved_parameters_show_the_methods() {
         resolved.get("exclude_already").and_then(|v| v.as_bool()),
         Some(false)
     );
-    let resolved = (DEF.resolve)(&toml::from_str("horizon = 18").unwrap())
-        .unwrap()
-        .resolved();
+    let resolved = resolve(&DEF, "horizon = 18").resolved();
     assert_eq!(
         resolved.get("horizon").and_then(|v| v.as_integer()),
         Some(18)
