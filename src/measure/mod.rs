@@ -42,6 +42,15 @@ impl Window {
     pub fn from(&self) -> i32 {
         self.from.unwrap_or(0)
     }
+
+    /// The `rel_month`s of the window as notes print them: `from..to`, or `from..the end of
+    /// follow-up`.
+    pub fn range(&self) -> String {
+        match self.to {
+            Some(to) => format!("{}..{to}", self.from()),
+            None => format!("{}..the end of follow-up", self.from()),
+        }
+    }
 }
 
 /// What a metric computes from.

@@ -150,13 +150,9 @@ impl Compute for FirstOutcome {
         }
         let result = by_group(person_frame, input.group_by, &aggs).map_err(failed)?;
         let mut table = self.table(&result, input.group_by)?;
-        let from = input.window.from();
-        let to = input
-            .window
-            .to
-            .map_or("the end of follow-up".to_string(), |to| to.to_string());
+        let range = input.window.range();
         table.notes.push(format!(
-            "first_outcome: the first month with rel_month {from}..{to} in the goal ({goal}: \"direct\", outranking the routes) or a route ({routes}); two routes at once: simultaneous; no such month: none; no observed month: unobserved. reached_goal_later: the goal in a later month; via_other_route: of those, a month in another route before it. Shares are of n, all persons of the group",
+            "first_outcome: the first month with rel_month {range} in the goal ({goal}: \"direct\", outranking the routes) or a route ({routes}); two routes at once: simultaneous; no such month: none; no observed month: unobserved. reached_goal_later: the goal in a later month; via_other_route: of those, a month in another route before it. Shares are of n, all persons of the group",
             goal = self.goal.join(" or "),
             routes = self.routes.join(", "),
         ));

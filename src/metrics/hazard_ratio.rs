@@ -282,14 +282,10 @@ impl Compute for HazardRatio {
                 Err(err) => failures.push(format!("{label}: no hazard ratio: {err}")),
             }
         }
-        let from = input.window.from();
-        let to = input
-            .window
-            .to
-            .map_or("the end of follow-up".to_string(), |to| to.to_string());
+        let range = input.window.range();
         let status = &self.status;
         t.note(format!(
-            "persons whose first month in {status} has rel_month {from}..{to}; time 0 = that month; event = the first later month not in {status}, at its distance in months (the spell's length); censored at the last observed month while still in {status}"
+            "persons whose first month in {status} has rel_month {range}; time 0 = that month; event = the first later month not in {status}, at its distance in months (the spell's length); censored at the last observed month while still in {status}"
         ));
         t.note(format!(
             "hazard_ratio of losing {status}, treatment ({arm} = {t}) vs control ({arm} = {c}): Cox proportional hazards with the arm as the only covariate, Efron's method for tied times; {pct}% Wald interval exp(beta ± z·se) and two-sided Wald p_value; below 1: the treatment arm loses {status} less often; min_cell (the smaller arm's events) carries suppression; n_other_arm: persons with another {arm}, left out",
@@ -344,19 +340,21 @@ mod tests {
         assert!(close(float(&table, &[], "upper"), 6.990046793231664));
         assert!(close(float(&table, &[], "p_value"), 0.8752714322387799));
         // The same vectors straight into the estimator: the wiring adds nothing.
-        let fit = hazard_ratio(
-            &[1.0, 1.0, 4.0, 5.0, 3.0, 1.0, 4.0, 0.0],
-            &[true, true, true, false, true, true, false, false],
-            &[true, true, true, true, false, false, false, false],
-            0.95,
-        )
-        .unwrap();
-        assert_eq!(
-            table.cell(&[], "hazard_ratio"),
-            Some(&Value::Float(fit.coefficients[0].hazard_ratio))
-        );
+        assert_fitted(&table, &[], [1.0, 1.0, 4.0, 5.0, 3.0, 1.0, 4.0, 0.0]);
         assert!(table.notes.iter().any(|n| n.contains("Efron")));
         assert!(table.notes.iter().any(|n| n.contains("Wald")));
+    }
+
+    /// The row's hazard ratio is the estimator's on `times`: four treatment persons (losing at
+    /// the first three), then four control persons (losing at the first two).
+    fn assert_fitted(table: &Table, group: &[&str], times: [f64; 8]) {
+        let lost = [true, true, true, false, true, true, false, false];
+        let treated = [true, true, true, true, false, false, false, false];
+        let fit = hazard_ratio(&times, &lost, &treated, 0.95).unwrap();
+        assert_eq!(
+            table.cell(group, "hazard_ratio"),
+            Some(&Value::Float(fit.coefficients[0].hazard_ratio))
+        );
     }
 
     #[test]
@@ -443,17 +441,7 @@ mod tests {
         assert_eq!(int(&table, &["control"], "events_control"), 2);
         assert_eq!(int(&table, &["control"], "n_treatment"), 0);
         assert_eq!(table.cell(&["control"], "hazard_ratio"), Some(&Value::Null));
-        let panel_fit = hazard_ratio(
-            &[1.0, 1.0, 4.0, 5.0, 3.0, 5.0, 4.0, 0.0],
-            &[true, true, true, false, true, true, false, false],
-            &[true, true, true, true, false, false, false, false],
-            0.95,
-        )
-        .unwrap();
-        assert_eq!(
-            table.cell(&["(all)"], "hazard_ratio"),
-            Some(&Value::Float(panel_fit.coefficients[0].hazard_ratio))
-        );
+        assert_fitted(&table, &["(all)"], [1.0, 1.0, 4.0, 5.0, 3.0, 5.0, 4.0, 0.0]);
     }
 
     #[test]

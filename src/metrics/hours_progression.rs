@@ -133,13 +133,9 @@ impl Compute for HoursProgression {
                 "count_fell",
             ],
         ));
-        let from = input.window.from();
-        let to = input
-            .window
-            .to
-            .map_or("the end of follow-up".to_string(), |to| to.to_string());
+        let range = input.window.range();
         table.notes.push(format!(
-            "n: persons with a month in {status} with rel_month {from}..{to}; mean_first / mean_last: mean monthly hours in their first / last such month; relative_change = mean_last / mean_first - 1; rose / unchanged / fell: last - first hours > {tol}, within ±{tol}, < -{tol} (one such month: unchanged)",
+            "n: persons with a month in {status} with rel_month {range}; mean_first / mean_last: mean monthly hours in their first / last such month; relative_change = mean_last / mean_first - 1; rose / unchanged / fell: last - first hours > {tol}, within ±{tol}, < -{tol} (one such month: unchanged)",
             status = self.status,
             tol = self.unchanged_tolerance,
         ));

@@ -187,13 +187,9 @@ impl Compute for Retention {
         table
             .relations
             .extend(groups_sum_to_total(input.group_by, &[], &summed));
-        let from = input.window.from();
-        let to = input
-            .window
-            .to
-            .map_or("the end of follow-up".to_string(), |to| to.to_string());
+        let range = input.window.range();
         table.notes.push(format!(
-            "n: persons whose first month in {status} with rel_month {from}..{to} is observed {k} months later (n_censored: not observed then); share_still: in {status} {k} months after that first month; share_same_employer: in {status} then with an employer (hours > 0 and >= {min}) in common with the first month",
+            "n: persons whose first month in {status} with rel_month {range} is observed {k} months later (n_censored: not observed then); share_still: in {status} {k} months after that first month; share_same_employer: in {status} then with an employer (hours > 0 and >= {min}) in common with the first month",
             k = self.k,
             min = input.panel.options.min_hours_per_employer,
         ));

@@ -8,7 +8,7 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::common::{groups_sum_to_total, set_groups};
-use crate::measure::curve::{curve, CurveRequest};
+use crate::measure::curve::{curve, Curve, CurveRequest};
 use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::{col, lit, IntoLazy, SortMultipleOptions};
@@ -112,19 +112,24 @@ impl ShareAt {
         (t, groups)
     }
 
-    fn at_month(&self, input: &MetricInput<'_>, at: i32) -> Result<Table> {
-        let counts = curve(
+    /// The persons observed, and in the status, at each `rel_month` from..=to.
+    fn counts(&self, input: &MetricInput<'_>, from: i32, to: i32) -> Result<Curve> {
+        curve(
             input,
             &CurveRequest {
                 status: &self.status,
                 calendar: false,
                 rolling: 1,
-                rel_from: at,
-                rel_to: Some(at),
-                first: Some(at),
-                last: Some(at),
+                rel_from: from,
+                rel_to: Some(to),
+                first: Some(from),
+                last: Some(to),
             },
-        )?;
+        )
+    }
+
+    fn at_month(&self, input: &MetricInput<'_>, at: i32) -> Result<Table> {
+        let counts = self.counts(input, at, at)?;
         let (mut t, group_cols) = Self::builder(input);
         let n_col = t.persons("n");
         let count_col = t.persons("count");
@@ -159,18 +164,7 @@ impl ShareAt {
             .window
             .to
             .ok_or_else(|| anyhow!("share_at needs at or window.to"))?;
-        let counts = curve(
-            input,
-            &CurveRequest {
-                status: &self.status,
-                calendar: false,
-                rolling: 1,
-                rel_from: from,
-                rel_to: Some(to),
-                first: Some(from),
-                last: Some(to),
-            },
-        )?;
+        let counts = self.counts(input, from, to)?;
         let (mut t, group_cols) = Self::builder(input);
         let months_col = t.number("months", 0);
         let min_cell_col = t.persons("min_cell");

@@ -84,7 +84,6 @@ impl Compute for ShareEver {
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
-        let from = input.window.from();
         let frame = self.persons_frame(input);
         let aggs = share_aggs(col("ever"));
         let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
@@ -96,12 +95,9 @@ impl Compute for ShareEver {
             &[],
             &["n", "count", "n_censored"],
         ));
-        let to = input
-            .window
-            .to
-            .map_or("the end of follow-up".to_string(), |to| to.to_string());
+        let range = input.window.range();
         table.notes.push(format!(
-            "share: persons with {} in at least one month of rel_month {from}..{to}, of n ({} follow-up); n_censored: persons not counted for lack of follow-up",
+            "share: persons with {} in at least one month of rel_month {range}, of n ({} follow-up); n_censored: persons not counted for lack of follow-up",
             self.status,
             match self.followup {
                 Followup::Complete => "complete",

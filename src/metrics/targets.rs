@@ -351,13 +351,9 @@ impl Compute for Targets {
         }
         let mut table = self.table(&counted);
         if counted.iter().any(Option::is_some) {
-            let to = input
-                .window
-                .to
-                .map_or("the end of follow-up".to_string(), |to| to.to_string());
             table.notes.push(format!(
-                "source data: \"{ALL_PERSONS}\" counts every person of the group; a status counts the persons of the group with it in at least one observed month of rel_month {}..{to}",
-                input.window.from()
+                "source data: \"{ALL_PERSONS}\" counts every person of the group; a status counts the persons of the group with it in at least one observed month of rel_month {}",
+                input.window.range()
             ));
         }
         Ok(table)
