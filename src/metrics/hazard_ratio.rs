@@ -305,7 +305,8 @@ impl Compute for HazardRatio {
 mod tests {
     use super::*;
     use crate::metrics::testing::{
-        check_err, first_column, float, int, resolve, resolve_err, run, run_err, strings, window,
+        check_err, first_column, float, groups_relation, int, resolve, resolve_err, run, run_err,
+        strings, window,
     };
 
     fn close(a: f64, b: f64) -> bool {
@@ -483,19 +484,11 @@ mod tests {
             assert_eq!(table.relation_violations(), Vec::<String>::new(), "{case}");
             let mut expected = sums.clone();
             if let Some(first) = group_by.first() {
-                expected.push(Relation::GroupsSumToTotal {
-                    group: first.to_string(),
-                    keys: Vec::new(),
-                    columns: strings(&[
-                        "n",
-                        "events",
-                        "n_treatment",
-                        "events_treatment",
-                        "n_control",
-                        "events_control",
-                        "n_other_arm",
-                    ]),
-                });
+                // Every count but min_cell.
+                let counts = "n events n_treatment events_treatment n_control events_control";
+                let mut columns: Vec<&str> = counts.split(' ').collect();
+                columns.push("n_other_arm");
+                expected.push(groups_relation(first, &[], &columns));
             }
             assert_eq!(table.relations, expected, "{case}");
         }
