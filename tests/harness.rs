@@ -27,29 +27,52 @@ impl Run {
         self
     }
 
-    /// Panics unless stderr contains every fragment.
-    pub fn stderr_has(&self, fragments: &[&str]) -> &Run {
-        for fragment in fragments {
-            assert!(
-                self.stderr.contains(fragment),
-                "stderr lacks {fragment:?}\n--- stderr\n{}",
-                self.stderr
-            );
-        }
+    /// Panics unless stdout is exactly `expected`.
+    pub fn stdout_is(&self, expected: &str) -> &Run {
+        assert_eq!(self.stdout, expected, "stdout\n--- stderr\n{}", self.stderr);
         self
     }
 
+    /// Panics unless stderr is exactly `expected`.
+    pub fn stderr_is(&self, expected: &str) -> &Run {
+        assert_eq!(self.stderr, expected, "stderr\n--- stdout\n{}", self.stdout);
+        self
+    }
+
+    /// Panics unless the run exited with `status`, printed nothing on stdout and exactly
+    /// `udfald: error: {message}` on stderr.
+    pub fn expect_error(self, status: i32, message: &str) -> Run {
+        let run = self.expect_status(status);
+        run.stderr_is(&format!("udfald: error: {message}\n"))
+            .stdout_is("");
+        run
+    }
+
+    /// Panics unless stdout contains every fragment.
     pub fn stdout_has(&self, fragments: &[&str]) -> &Run {
-        for fragment in fragments {
-            assert!(
-                self.stdout.contains(fragment),
-                "stdout lacks {fragment:?}\n--- stdout\n{}",
-                self.stdout
-            );
-        }
+        assert_has("stdout", &self.stdout, fragments);
+        self
+    }
+
+    /// Panics unless stderr contains every fragment.
+    pub fn stderr_has(&self, fragments: &[&str]) -> &Run {
+        assert_has("stderr", &self.stderr, fragments);
         self
     }
 }
+
+fn assert_has(stream: &str, text: &str, fragments: &[&str]) {
+    for fragment in fragments {
+        assert!(
+            text.contains(fragment),
+            "{stream} lacks {fragment:?}\n--- {stream}\n{text}"
+        );
+    }
+}
+
+/// Query keys for [`Workdir::query`]: by arm, over the available follow-up. On the tiny dataset,
+/// paid hours ever from start: treatment 4 of 6, control 4 of 4 (and 1 censored), all 8 of 10.
+pub const BY_ARM: &str = "group_by = [\"arm\"]\n[params]\nfollowup = \"available\"\n";
 
 pub fn udfald<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     udfald_with_env(args, &[])
@@ -118,6 +141,16 @@ impl Workdir {
             "{from:?} must occur once in {name}"
         );
         self.write(name, &text.replacen(from, to, 1));
+    }
+
+    /// Writes `q.toml`, a share_ever query named `q` titled `Q` whose other keys are `body`, and
+    /// returns its path.
+    pub fn query(&self, body: &str) -> String {
+        self.write(
+            "q.toml",
+            &format!("name = \"q\"\ntitle = \"Q\"\nmetric = \"share_ever\"\n{body}"),
+        );
+        self.file("q.toml").display().to_string()
     }
 
     /// The 1-based line of the file holding `fragment`.
