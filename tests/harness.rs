@@ -143,6 +143,12 @@ impl Workdir {
         self.write(name, &text.replacen(from, to, 1));
     }
 
+    /// Appends `text` to a file.
+    pub fn append(&self, name: &str, text: &str) {
+        let old = self.read(name);
+        self.write(name, &format!("{old}{text}"));
+    }
+
     /// Writes `q.toml`, a share_ever query named `q` titled `Q` whose other keys are `body`, and
     /// returns its path.
     pub fn query(&self, body: &str) -> String {
@@ -151,6 +157,17 @@ impl Workdir {
             &format!("name = \"q\"\ntitle = \"Q\"\nmetric = \"share_ever\"\n{body}"),
         );
         self.file("q.toml").display().to_string()
+    }
+
+    /// Runs `panel --out panel.csv EXTRA` on the dataset, expects exit 0 and the person-level
+    /// warning on stderr, and returns the run and the CSV it wrote.
+    pub fn panel(&self, extra: &[&str]) -> (Run, String) {
+        let out = self.file("panel.csv");
+        let mut args = vec!["panel", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let run = self.run(&args).expect_status(0);
+        run.stderr_has(&["PERSON-LEVEL data"]);
+        (run, self.read("panel.csv"))
     }
 
     /// The 1-based line of the file holding `fragment`.
