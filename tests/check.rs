@@ -120,12 +120,18 @@ fn junit_and_json_reports() {
 #[test]
 fn malformed_expectation_is_a_usage_error() {
     let work = Workdir::with_sample("tiny");
-    check(
+    let run = check(
         &work,
         "[[expect]]\nid = \"T-4\"\ncolumn = \"share\"\nvalue = 0.5\n",
         &[],
-    )
-    .expect_error(2, &format!("{}: [[expect]] number 1 (T-4): give value and tolerance (>= 0), or min and/or max for an interval", work.file("q.toml").display()));
+    );
+    run.expect_error(
+        2,
+        &format!(
+            "{}: [[expect]] number 1 (T-4): give value and tolerance (>= 0), or min and/or max for an interval",
+            work.file("q.toml").display()
+        ),
+    );
 }
 
 #[test]
