@@ -2,7 +2,7 @@
 //! dataset and checks that the run stops with exit 1 and a message naming file, line, column,
 //! value and what was expected.
 
-use crate::harness::{udfald, Workdir};
+use crate::harness::{test_cases, udfald, Workdir};
 
 /// Expects validation to fail with exactly these problems, in this order.
 fn expect_problems(work: &Workdir, problems: &[&str]) {
@@ -16,8 +16,9 @@ fn expect_problems(work: &Workdir, problems: &[&str]) {
     );
 }
 
-/// The body of each [`edit_problems!`] test.
-fn expect_edit_problems(file: &str, from: &str, to: &str, problems: &[&str]) {
+/// Replaces `from` with `to` in a copy of the tiny dataset's `file` and expects validation to fail
+/// with exactly `problems`, in which `{line}` stands for the line holding the edit.
+fn edit_fails(file: &str, from: &str, to: &str, problems: &[&str]) {
     let work = Workdir::with_sample("tiny");
     work.replace(file, from, to);
     let line = work.line_of(file, to).to_string();
@@ -31,39 +32,25 @@ fn expect_edit_problems(file: &str, from: &str, to: &str, problems: &[&str]) {
     );
 }
 
-/// `name: file, from => to, [problems]` is a test that replaces `from` with `to` in a copy of the
-/// tiny dataset's `file` and expects validation to fail with exactly `problems`, in which
-/// `{line}` stands for the line holding the edit.
-macro_rules! edit_problems {
-    ($($name:ident: $file:literal, $from:literal => $to:literal, [$($problem:expr),+ $(,)?];)+) => {
-        $(
-            #[test]
-            fn $name() {
-                expect_edit_problems($file, $from, $to, &[$($problem),+]);
-            }
-        )+
-    };
-}
-
-edit_problems! {
-    start_date_that_is_not_a_date: "cohort.csv", "P05,2020-09-14" => "P05,2020-13-14", ["cohort.csv, line {line}, column start_date, value \"2020-13-14\": expected a date YYYY-MM-DD"];
-    week_column_not_named_y_yyww: "dream.csv", "y_2030," => "y_20x0,", [
+test_cases! {
+    start_date_that_is_not_a_date: edit_fails("cohort.csv", "P05,2020-09-14", "P05,2020-13-14", &["cohort.csv, line {line}, column start_date, value \"2020-13-14\": expected a date YYYY-MM-DD"]);
+    week_column_not_named_y_yyww: edit_fails("dream.csv", "y_2030,", "y_20x0,", &[
         "dream.csv, header, column y_20x0: a week column must be named y_YYWW (two-digit year and week)",
         "dream.csv, header: week columns must be contiguous: y_2030 is missing between y_2029 and y_2031",
-    ];
+    ]);
     // 2021 has 52 ISO weeks; relabel the last column so the file claims a week 53.
-    week_53_of_a_52_week_year: "dream.csv", "y_2126," => "y_2153,", ["dream.csv, header, column y_2153: no such week: ISO year 2021 has 52 weeks, so week 53 does not exist"];
-    week_columns_with_a_gap: "dream.csv", "y_2053," => "y_2152,", [
+    week_53_of_a_52_week_year: edit_fails("dream.csv", "y_2126,", "y_2153,", &["dream.csv, header, column y_2153: no such week: ISO year 2021 has 52 weeks, so week 53 does not exist"]);
+    week_columns_with_a_gap: edit_fails("dream.csv", "y_2053,", "y_2152,", &[
         "dream.csv, header: week columns must be contiguous: y_2053 is missing between y_2052 and y_2101",
         // In week order the relabelled column comes after the last one, y_2126.
         "dream.csv, header: week columns must be contiguous: y_2127 is missing between y_2126 and y_2152",
-    ];
-    code_cell_that_is_not_a_code: "dream.csv", "P07,750," => "P07,75O,", ["dream.csv, line {line}, column y_2027, value \"75O\": expected a DREAM code (a number of at most 3 digits) or an empty cell"];
-    code_absent_from_the_code_table: "dream.csv", "P07,750,750," => "P07,999,999,", ["dream.csv, column y_2027, value \"999\": code 999 is not in the code table: 2 person-week(s) in columns y_2027, y_2028; add it with its category to the dataset's code table (manifest key codes)"];
-    negative_hours: "income.csv", "P04,2020-08,E100,148.50" => "P04,2020-08,E100,-148.50", ["income.csv, line {line}, column hours, value \"-148.50\": expected paid hours as a number >= 0"];
-    income_month_outside_coverage: "income.csv", "P02,2021-05,E210" => "P02,2021-06,E210", ["income.csv, line {line}, column month, value \"2021-06\": month outside coverage: the manifest says the register covers months through 2021-05 (income_through)"];
-    missing_required_column: "income.csv", "person_id,month,employer_id,hours,wage" => "person_id,month,employer,hours,wage", ["income.csv, header: required column missing: expected employer_id (columns present: person_id, month, employer, hours, wage)"];
-    row_with_too_few_fields: "cohort.csv", "P09,2021-05-20,control,FSM2,Odense,F,1993" => "P09,2021-05-20,control", ["cohort.csv, line {line}: expected 7 fields as in the header, found 3"];
+    ]);
+    code_cell_that_is_not_a_code: edit_fails("dream.csv", "P07,750,", "P07,75O,", &["dream.csv, line {line}, column y_2027, value \"75O\": expected a DREAM code (a number of at most 3 digits) or an empty cell"]);
+    code_absent_from_the_code_table: edit_fails("dream.csv", "P07,750,750,", "P07,999,999,", &["dream.csv, column y_2027, value \"999\": code 999 is not in the code table: 2 person-week(s) in columns y_2027, y_2028; add it with its category to the dataset's code table (manifest key codes)"]);
+    negative_hours: edit_fails("income.csv", "P04,2020-08,E100,148.50", "P04,2020-08,E100,-148.50", &["income.csv, line {line}, column hours, value \"-148.50\": expected paid hours as a number >= 0"]);
+    income_month_outside_coverage: edit_fails("income.csv", "P02,2021-05,E210", "P02,2021-06,E210", &["income.csv, line {line}, column month, value \"2021-06\": month outside coverage: the manifest says the register covers months through 2021-05 (income_through)"]);
+    missing_required_column: edit_fails("income.csv", "person_id,month,employer_id,hours,wage", "person_id,month,employer,hours,wage", &["income.csv, header: required column missing: expected employer_id (columns present: person_id, month, employer, hours, wage)"]);
+    row_with_too_few_fields: edit_fails("cohort.csv", "P09,2021-05-20,control,FSM2,Odense,F,1993", "P09,2021-05-20,control", &["cohort.csv, line {line}: expected 7 fields as in the header, found 3"]);
 }
 
 #[test]

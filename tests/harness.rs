@@ -70,6 +70,21 @@ fn assert_has(stream: &str, text: &str, fragments: &[&str]) {
     }
 }
 
+/// `name: call;` rows, each the test `fn name() { call; }`: for tests that are one call with their
+/// data, so that a list of them reads as a table.
+macro_rules! test_cases {
+    ($($(#[$meta:meta])* $name:ident: $call:expr;)+) => {
+        $(
+            $(#[$meta])*
+            #[test]
+            fn $name() {
+                $call;
+            }
+        )+
+    };
+}
+pub(crate) use test_cases;
+
 /// Query keys for [`Workdir::query`]: by arm, over the available follow-up. On the tiny dataset,
 /// paid hours ever from start: treatment 4 of 6, control 4 of 4 (and 1 censored), all 8 of 10.
 pub const BY_ARM: &str = "group_by = [\"arm\"]\n[params]\nfollowup = \"available\"\n";
