@@ -2,94 +2,67 @@
 //! dataset and checks that the run stops with exit 1 and a message naming file, line, column,
 //! value and what was expected.
 
-use crate::harness::{udfald, Workdir};
+use crate::harness::{test_cases, udfald, Workdir};
 
-fn expect_problem(work: &Workdir, fragments: &[&str]) {
-    work.run(&["validate"])
-        .expect_status(1)
-        .stderr_has(fragments);
+/// Expects validation to fail with exactly these problems, in this order.
+fn expect_problems(work: &Workdir, problems: &[&str]) {
+    let listed: String = problems.iter().map(|p| format!("\n  {p}")).collect();
+    work.run(&["validate"]).expect_error(
+        1,
+        &format!(
+            "the dataset has {} problem(s) that stop the analysis:{listed}\n",
+            problems.len()
+        ),
+    );
 }
 
-/// Edits one place of a copy of the tiny dataset and expects validation to fail with `message`,
-/// in which `{line}` stands for the line holding the edit.
-fn expect_edit_problem(file: &str, from: &str, to: &str, message: &str) {
+/// Replaces `from` with `to` in a copy of the tiny dataset's `file` and expects validation to fail
+/// with exactly `problems`, in which `{line}` stands for the line holding the edit.
+fn edit_fails(file: &str, from: &str, to: &str, problems: &[&str]) {
     let work = Workdir::with_sample("tiny");
     work.replace(file, from, to);
-    let line = work.line_of(file, to);
-    expect_problem(&work, &[&message.replace("{line}", &line.to_string())]);
+    let line = work.line_of(file, to).to_string();
+    let problems: Vec<String> = problems
+        .iter()
+        .map(|p| p.replace("{line}", &line))
+        .collect();
+    expect_problems(
+        &work,
+        &problems.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
 }
 
-#[test]
-fn start_date_that_is_not_a_date() {
-    expect_edit_problem(
-        "cohort.csv",
-        "P05,2020-09-14",
-        "P05,2020-13-14",
-        "cohort.csv, line {line}, column start_date, value \"2020-13-14\": expected a date YYYY-MM-DD",
-    );
+test_cases! {
+    start_date_that_is_not_a_date: edit_fails("cohort.csv", "P05,2020-09-14", "P05,2020-13-14", &["cohort.csv, line {line}, column start_date, value \"2020-13-14\": expected a date YYYY-MM-DD"]);
+    week_column_not_named_y_yyww: edit_fails("dream.csv", "y_2030,", "y_20x0,", &[
+        "dream.csv, header, column y_20x0: a week column must be named y_YYWW (two-digit year and week)",
+        "dream.csv, header: week columns must be contiguous: y_2030 is missing between y_2029 and y_2031",
+    ]);
+    // 2021 has 52 ISO weeks; relabel the last column so the file claims a week 53.
+    week_53_of_a_52_week_year: edit_fails("dream.csv", "y_2126,", "y_2153,", &["dream.csv, header, column y_2153: no such week: ISO year 2021 has 52 weeks, so week 53 does not exist"]);
+    week_columns_with_a_gap: edit_fails("dream.csv", "y_2053,", "y_2152,", &[
+        "dream.csv, header: week columns must be contiguous: y_2053 is missing between y_2052 and y_2101",
+        // In week order the relabelled column comes after the last one, y_2126.
+        "dream.csv, header: week columns must be contiguous: y_2127 is missing between y_2126 and y_2152",
+    ]);
+    code_cell_that_is_not_a_code: edit_fails("dream.csv", "P07,750,", "P07,75O,", &["dream.csv, line {line}, column y_2027, value \"75O\": expected a DREAM code (a number of at most 3 digits) or an empty cell"]);
+    code_absent_from_the_code_table: edit_fails("dream.csv", "P07,750,750,", "P07,999,999,", &["dream.csv, column y_2027, value \"999\": code 999 is not in the code table: 2 person-week(s) in columns y_2027, y_2028; add it with its category to the dataset's code table (manifest key codes)"]);
+    negative_hours: edit_fails("income.csv", "P04,2020-08,E100,148.50", "P04,2020-08,E100,-148.50", &["income.csv, line {line}, column hours, value \"-148.50\": expected paid hours as a number >= 0"]);
+    income_month_outside_coverage: edit_fails("income.csv", "P02,2021-05,E210", "P02,2021-06,E210", &["income.csv, line {line}, column month, value \"2021-06\": month outside coverage: the manifest says the register covers months through 2021-05 (income_through)"]);
+    missing_required_column: edit_fails("income.csv", "person_id,month,employer_id,hours,wage", "person_id,month,employer,hours,wage", &["income.csv, header: required column missing: expected employer_id (columns present: person_id, month, employer, hours, wage)"]);
+    row_with_too_few_fields: edit_fails("cohort.csv", "P09,2021-05-20,control,FSM2,Odense,F,1993", "P09,2021-05-20,control", &["cohort.csv, line {line}: expected 7 fields as in the header, found 3"]);
 }
 
 #[test]
 fn duplicate_person_id_in_cohort() {
     let work = Workdir::with_sample("tiny");
     work.replace("cohort.csv", "P07,2020-10-05", "P05,2020-10-05");
-    expect_problem(
+    expect_problems(
         &work,
         &[&format!(
             "cohort.csv, line 7, column person_id, value \"P05\": duplicate person key: already on line {}",
             work.line_of("cohort.csv", "P05,2020-09-14")
         )],
-    );
-}
-
-#[test]
-fn week_column_not_named_y_yyww() {
-    expect_edit_problem(
-        "dream.csv",
-        "y_2030,",
-        "y_20x0,",
-        "dream.csv, header, column y_20x0: a week column must be named y_YYWW",
-    );
-}
-
-#[test]
-fn week_53_of_a_52_week_year() {
-    // 2021 has 52 ISO weeks; relabel the last column so the file claims a week 53.
-    expect_edit_problem(
-        "dream.csv",
-        "y_2126,",
-        "y_2153,",
-        "dream.csv, header, column y_2153: no such week: ISO year 2021 has 52 weeks, so week 53 does not exist",
-    );
-}
-
-#[test]
-fn week_columns_with_a_gap() {
-    expect_edit_problem(
-        "dream.csv",
-        "y_2053,",
-        "y_2152,",
-        "dream.csv, header: week columns must be contiguous: y_2053 is missing between y_2052 and y_2101",
-    );
-}
-
-#[test]
-fn code_cell_that_is_not_a_code() {
-    expect_edit_problem(
-        "dream.csv",
-        "P07,750,",
-        "P07,75O,",
-        "dream.csv, line {line}, column y_2027, value \"75O\": expected a DREAM code",
-    );
-}
-
-#[test]
-fn code_absent_from_the_code_table() {
-    expect_edit_problem(
-        "dream.csv",
-        "P07,750,750,",
-        "P07,999,999,",
-        "dream.csv, column y_2027, value \"999\": code 999 is not in the code table: 2 person-week(s) in columns y_2027, y_2028",
     );
 }
 
@@ -102,88 +75,41 @@ fn dataset_code_table_replaces_the_builtin() {
         "codes.csv",
         &format!("{builtin}999,flexjob_unemployment,,Test code,test\n"),
     );
-    let manifest = work.read("dataset.toml");
-    work.write(
-        "dataset.toml",
-        &format!("{manifest}codes = \"codes.csv\"\n"),
-    );
+    work.append("dataset.toml", "codes = \"codes.csv\"\n");
     work.run(&["validate"])
         .expect_status(0)
         .stdout_has(&["codes   codes.csv: 26 codes"]);
 }
 
-#[test]
-fn negative_hours() {
-    expect_edit_problem(
-        "income.csv",
-        "P04,2020-08,E100,148.50",
-        "P04,2020-08,E100,-148.50",
-        "income.csv, line {line}, column hours, value \"-148.50\": expected paid hours as a number >= 0",
-    );
-}
+/// The tiny panel's row of P04 in August 2020 up to its hours: rel_month -3, 4 weeks, none on
+/// any benefit.
+const P04_AUGUST: &str = "P04,2020-08,-3,4,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,";
 
-#[test]
-fn income_month_outside_coverage() {
-    expect_edit_problem(
-        "income.csv",
-        "P02,2021-05,E210",
-        "P02,2021-06,E210",
-        "income.csv, line {line}, column month, value \"2021-06\": month outside coverage: the manifest says the register covers months through 2021-05",
-    );
+fn p04_august(panel: &str) -> &str {
+    panel
+        .lines()
+        .find(|l| l.starts_with("P04,2020-08,"))
+        .unwrap()
 }
 
 #[test]
 fn duplicate_income_row_refused_or_summed() {
     let work = Workdir::with_sample("tiny");
-    let text = work.read("income.csv");
-    work.write(
-        "income.csv",
-        &format!("{text}P04,2020-08,E100,1.50,300.00\n"),
-    );
-    let last = text.lines().count() + 1;
+    let last = work.read("income.csv").lines().count() + 1;
+    work.append("income.csv", "P04,2020-08,E100,1.50,300.00\n");
     let first = work.line_of("income.csv", "P04,2020-08,E100");
-    expect_problem(
+    expect_problems(
         &work,
         &[&format!(
-            "income.csv, line {last}, column employer_id, value \"E100\": duplicate row for person, month 2020-08 and employer E100 (first on line {first})"
+            "income.csv, line {last}, column employer_id, value \"E100\": duplicate row for person, month 2020-08 and employer E100 (first on line {first}); set sum_duplicate_income = true in dataset.toml to add such rows up"
         )],
     );
-    let manifest = work.read("dataset.toml");
-    work.write(
-        "dataset.toml",
-        &format!("{manifest}sum_duplicate_income = true\n"),
-    );
-    let out = work.file("panel.csv");
-    work.run(&["panel", "--out", out.to_str().unwrap()])
-        .expect_status(0);
-    let panel = std::fs::read_to_string(out).unwrap();
-    let row = panel
-        .lines()
-        .find(|l| l.starts_with("P04,2020-08,"))
-        .unwrap();
-    assert!(
-        row.contains(",150.00,30000.00,1,E100,"),
-        "148.50 + 1.50 hours: {row}"
-    );
-}
-
-#[test]
-fn missing_required_column() {
-    expect_edit_problem(
-        "income.csv",
-        "person_id,month,employer_id,hours,wage",
-        "person_id,month,employer,hours,wage",
-        "income.csv, header: required column missing: expected employer_id (columns present: person_id, month, employer, hours, wage)",
-    );
-}
-
-#[test]
-fn row_with_too_few_fields() {
-    expect_edit_problem(
-        "cohort.csv",
-        "P09,2021-05-20,control,FSM2,Odense,F,1993",
-        "P09,2021-05-20,control",
-        "cohort.csv, line {line}: expected 7 fields as in the header, found 3",
+    work.append("dataset.toml", "sum_duplicate_income = true\n");
+    let (_, panel) = work.panel(&[]);
+    // 148.50 + 1.50 hours, 29700.00 + 300.00 wage; the statuses stay those of the reference.
+    assert_eq!(
+        p04_august(&panel),
+        format!("{P04_AUGUST}150.00,30000.00,1,E100,true,true,true,false,false,false,false,true,true,false,false,false,true")
     );
 }
 
@@ -196,11 +122,16 @@ fn all_problems_listed_not_just_the_first() {
         "P04,2020-08,E100,148.50",
         "P04,2020-08,E100,lots",
     );
-    work.run(&["validate"]).expect_status(1).stderr_has(&[
-        "the dataset has 2 problem(s)",
-        "value \"14-09-2020\"",
-        "value \"lots\"",
-    ]);
+    expect_problems(
+        &work,
+        &[
+            "cohort.csv, line 5, column start_date, value \"14-09-2020\": expected a date YYYY-MM-DD",
+            &format!(
+                "income.csv, line {}, column hours, value \"lots\": expected paid hours as a number >= 0",
+                work.line_of("income.csv", "lots")
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -214,52 +145,58 @@ fn drop_invalid_drops_and_counts() {
     work.run(&["validate", "--drop-invalid"])
         .expect_status(0)
         .stdout_has(&["dropped 1 row(s) of income.csv", "value \"lots\""]);
-    let out = work.file("panel.csv");
-    let run = work.run(&["panel", "--drop-invalid", "--out", out.to_str().unwrap()]);
-    run.expect_status(0)
-        .stderr_has(&["dropped 1 invalid row(s) of income.csv"]);
-    let panel = std::fs::read_to_string(out).unwrap();
-    let row = panel
-        .lines()
-        .find(|l| l.starts_with("P04,2020-08,"))
-        .unwrap();
-    assert!(
-        row.contains(",0.00,0.00,0,\"\","),
-        "the dropped row leaves no hours: {row}"
+    let (run, panel) = work.panel(&["--drop-invalid"]);
+    run.stderr_is(&format!(
+        "udfald: dropped 1 invalid row(s) of income.csv (--drop-invalid)\nudfald: writing PERSON-LEVEL data (121 person-months of 11 persons) to {}\n",
+        work.file("panel.csv").display()
+    ));
+    // The dropped row leaves no hours, no employer and no paid-hours status: only self_support.
+    assert_eq!(
+        p04_august(&panel),
+        format!("{P04_AUGUST}0.00,0.00,0,\"\",false,false,false,false,false,false,false,false,true,false,false,false,false")
     );
+}
+
+/// Expects validation to stop with exit 2 and `udfald: error: {message}`, in which `{dir}` stands
+/// for the dataset's folder.
+fn expect_usage_error(work: &Workdir, message: &str) {
+    let dir = work.path().display().to_string();
+    work.run(&["validate"])
+        .expect_error(2, &message.replace("{dir}", &dir));
 }
 
 #[test]
 fn manifest_unknown_key_is_a_usage_error() {
     let work = Workdir::with_sample("tiny");
-    let manifest = work.read("dataset.toml");
-    work.write(
-        "dataset.toml",
-        &format!("{manifest}incme_through = \"2021-05\"\n"),
+    work.append("dataset.toml", "incme_through = \"2021-05\"\n");
+    expect_usage_error(
+        &work,
+        "{dir}/dataset.toml: TOML parse error at line 7, column 1\n  |\n7 | incme_through = \"2021-05\"\n  | ^^^^^^^^^^^^^\nunknown field `incme_through`, expected one of `name`, `description`, `cohort`, `dream`, `income`, `codes`, `income_through`, `income_from`, `sum_duplicate_income`",
     );
-    work.run(&["validate"])
-        .expect_status(2)
-        .stderr_has(&["dataset.toml", "unknown field `incme_through`"]);
 }
 
 #[test]
 fn manifest_naming_a_missing_file() {
     let work = Workdir::with_sample("tiny");
     std::fs::remove_file(work.file("income.csv")).unwrap();
-    work.run(&["validate"])
-        .expect_status(2)
-        .stderr_has(&["key income: file", "income.csv does not exist"]);
+    expect_usage_error(
+        &work,
+        "{dir}/dataset.toml: key income: file {dir}/income.csv does not exist",
+    );
 }
 
 #[test]
 fn folder_without_manifest() {
-    let work = Workdir::empty();
-    work.run(&["validate"])
-        .expect_status(2)
-        .stderr_has(&["cannot read the dataset manifest", "dataset.toml"]);
+    expect_usage_error(
+        &Workdir::empty(),
+        "cannot read the dataset manifest {dir}/dataset.toml: No such file or directory (os error 2); a dataset is a folder holding dataset.toml",
+    );
 }
 
 #[test]
 fn unknown_subcommand_is_a_usage_error() {
-    udfald(&["frobnicate"]).expect_status(2);
+    udfald(&["frobnicate"])
+        .expect_status(2)
+        .stdout_is("")
+        .stderr_is("error: unrecognized subcommand 'frobnicate'\n\nUsage: udfald <COMMAND>\n\nFor more information, try '--help'.\n");
 }

@@ -27,29 +27,67 @@ impl Run {
         self
     }
 
-    /// Panics unless stderr contains every fragment.
-    pub fn stderr_has(&self, fragments: &[&str]) -> &Run {
-        for fragment in fragments {
-            assert!(
-                self.stderr.contains(fragment),
-                "stderr lacks {fragment:?}\n--- stderr\n{}",
-                self.stderr
-            );
-        }
+    /// Panics unless stdout is exactly `expected`.
+    pub fn stdout_is(&self, expected: &str) -> &Run {
+        assert_eq!(self.stdout, expected, "stdout\n--- stderr\n{}", self.stderr);
         self
     }
 
+    /// Panics unless stderr is exactly `expected`.
+    pub fn stderr_is(&self, expected: &str) -> &Run {
+        assert_eq!(self.stderr, expected, "stderr\n--- stdout\n{}", self.stdout);
+        self
+    }
+
+    /// Panics unless the run exited with `status`, printed nothing on stdout and exactly
+    /// `udfald: error: {message}` on stderr.
+    pub fn expect_error(self, status: i32, message: &str) -> Run {
+        let run = self.expect_status(status);
+        run.stderr_is(&format!("udfald: error: {message}\n"))
+            .stdout_is("");
+        run
+    }
+
+    /// Panics unless stdout contains every fragment.
     pub fn stdout_has(&self, fragments: &[&str]) -> &Run {
-        for fragment in fragments {
-            assert!(
-                self.stdout.contains(fragment),
-                "stdout lacks {fragment:?}\n--- stdout\n{}",
-                self.stdout
-            );
-        }
+        assert_has("stdout", &self.stdout, fragments);
+        self
+    }
+
+    /// Panics unless stderr contains every fragment.
+    pub fn stderr_has(&self, fragments: &[&str]) -> &Run {
+        assert_has("stderr", &self.stderr, fragments);
         self
     }
 }
+
+fn assert_has(stream: &str, text: &str, fragments: &[&str]) {
+    for fragment in fragments {
+        assert!(
+            text.contains(fragment),
+            "{stream} lacks {fragment:?}\n--- {stream}\n{text}"
+        );
+    }
+}
+
+/// `name: call;` rows, each the test `fn name() { call; }`: for tests that are one call with their
+/// data, so that a list of them reads as a table.
+macro_rules! test_cases {
+    ($($(#[$meta:meta])* $name:ident: $call:expr;)+) => {
+        $(
+            $(#[$meta])*
+            #[test]
+            fn $name() {
+                $call;
+            }
+        )+
+    };
+}
+pub(crate) use test_cases;
+
+/// Query keys for [`Workdir::query`]: by arm, over the available follow-up. On the tiny dataset,
+/// paid hours ever from start: treatment 4 of 6, control 4 of 4 (and 1 censored), all 8 of 10.
+pub const BY_ARM: &str = "group_by = [\"arm\"]\n[params]\nfollowup = \"available\"\n";
 
 pub fn udfald<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     udfald_with_env(args, &[])
@@ -118,6 +156,33 @@ impl Workdir {
             "{from:?} must occur once in {name}"
         );
         self.write(name, &text.replacen(from, to, 1));
+    }
+
+    /// Appends `text` to a file.
+    pub fn append(&self, name: &str, text: &str) {
+        let old = self.read(name);
+        self.write(name, &format!("{old}{text}"));
+    }
+
+    /// Writes `q.toml`, a share_ever query named `q` titled `Q` whose other keys are `body`, and
+    /// returns its path.
+    pub fn query(&self, body: &str) -> String {
+        self.write(
+            "q.toml",
+            &format!("name = \"q\"\ntitle = \"Q\"\nmetric = \"share_ever\"\n{body}"),
+        );
+        self.file("q.toml").display().to_string()
+    }
+
+    /// Runs `panel --out panel.csv EXTRA` on the dataset, expects exit 0 and the person-level
+    /// warning on stderr, and returns the run and the CSV it wrote.
+    pub fn panel(&self, extra: &[&str]) -> (Run, String) {
+        let out = self.file("panel.csv");
+        let mut args = vec!["panel", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let run = self.run(&args).expect_status(0);
+        run.stderr_has(&["PERSON-LEVEL data"]);
+        (run, self.read("panel.csv"))
     }
 
     /// The 1-based line of the file holding `fragment`.

@@ -1,69 +1,58 @@
 //! Provenance: JSON results carry their inputs' hashes and resolved definitions but no time, a
 //! `--provenance` manifest adds the start time and the output's hash, and `reproduce` re-runs it.
 
-use crate::harness::{udfald, Workdir};
+use crate::harness::{udfald, Workdir, BY_ARM};
+use sha2::{Digest, Sha256};
 
-fn setup() -> (Workdir, String, String) {
-    let work = Workdir::with_sample("tiny");
-    let query = work.file("q.toml");
-    std::fs::write(
-        &query,
-        "name = \"q\"\ntitle = \"Q\"\nmetric = \"share_ever\"\ngroup_by = [\"arm\"]\n[params]\nfollowup = \"available\"\n",
-    )
-    .unwrap();
-    let data = work.path().display().to_string();
-    (work, query.display().to_string(), data)
+/// Lower-case hex SHA-256.
+fn sha256(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[test]
 fn json_results_carry_provenance_without_a_time() {
-    let (_work, query, data) = setup();
-    let first = udfald(&["run", &query, "--data", &data, "--format", "json"])
-        .expect_status(0)
-        .stdout;
-    let second = udfald(&["run", &query, "--data", &data, "--format", "json"])
-        .expect_status(0)
-        .stdout;
-    assert_eq!(first, second);
-    for fragment in [
+    let work = Workdir::with_sample("tiny");
+    let query = work.query(BY_ARM);
+    let json = || {
+        work.run(&["run", &query, "--format", "json"])
+            .expect_status(0)
+    };
+    let first = json();
+    assert_eq!(first.stdout, json().stdout);
+    first.stdout_has(&[
         "\"provenance\"",
         "\"commit\"",
         "\"sha256\"",
         "\"role\": \"dream\"",
         "\"followup\": \"available\"",
         "\"rows_read\"",
-    ] {
-        assert!(first.contains(fragment), "{fragment} missing:\n{first}");
-    }
-    assert!(!first.contains("\"started\""));
+    ]);
+    assert!(!first.stdout.contains("\"started\""));
 }
 
 #[test]
 fn manifest_reproduces_and_names_a_changed_input() {
-    let (work, query, data) = setup();
-    let manifest = work.file("run.json");
-    let out = work.file("out.csv");
-    udfald(&[
-        "run",
-        &query,
-        "--data",
-        &data,
-        "--format",
-        "csv",
-        "--out",
-        out.to_str().unwrap(),
-        "--provenance",
-        manifest.to_str().unwrap(),
-    ])
-    .expect_status(0);
+    let work = Workdir::with_sample("tiny");
+    let query = work.query(BY_ARM);
+    let manifest = work.file("run.json").display().to_string();
+    let out = work.file("out.csv").display().to_string();
+    let csv = ["run", &query, "--format", "csv"];
+    work.run(&[&csv[..], &["--out", &out, "--provenance", &manifest]].concat())
+        .expect_status(0)
+        .stdout_is("");
+    let recorded = sha256(&work.read("out.csv"));
     let text = work.read("run.json");
     assert!(
-        text.contains("\"started\"") && text.contains("\"output_sha256\""),
+        text.contains("\"started\"")
+            && text.contains(&format!("\"output_sha256\": \"{recorded}\"")),
         "{text}"
     );
-    udfald(&["reproduce", manifest.to_str().unwrap()])
-        .expect_status(0)
-        .stdout_has(&["identical"]);
+    let reproduce = || udfald(&["reproduce", &manifest]);
+    let identical = format!("identical: the result reproduces byte for byte (sha256 {recorded})\n");
+    reproduce().expect_status(0).stdout_is(&identical);
     // 150 paid hours become 0.5: P01 still has paid hours that month, so the table is the same,
     // but the data file is not; then a change that moves the result.
     work.replace(
@@ -71,10 +60,11 @@ fn manifest_reproduces_and_names_a_changed_input() {
         "P01,2021-05,E500,150.00",
         "P01,2021-05,E500,0.50",
     );
-    udfald(&["reproduce", manifest.to_str().unwrap()])
-        .expect_status(0)
-        .stdout_has(&["identical"]);
+    reproduce().expect_status(0).stdout_is(&identical);
     work.replace("income.csv", "P09,2021-05,", "P09,2021-04,");
-    let run = udfald(&["reproduce", manifest.to_str().unwrap()]).expect_status(1);
-    run.stdout_has(&["differs", "income.csv: content changed"]);
+    let now = sha256(&work.run(&csv).expect_status(0).stdout);
+    reproduce().expect_status(1).stdout_is(&format!(
+        "differs: the result's sha256 is {now}, the manifest recorded {recorded}\n  changed input: {}: content changed\n",
+        work.file("income.csv").display()
+    ));
 }

@@ -1,7 +1,7 @@
 //! `udfald run`, `list` and `explain`: every shipped query runs on the bundled data, output is
 //! byte-identical between runs, formats carry n behind every share, small cells are suppressed.
 
-use crate::harness::{udfald, Workdir};
+use crate::harness::{udfald, Workdir, BY_ARM};
 
 #[test]
 fn every_shipped_query_runs_on_the_bundled_sample() {
@@ -27,121 +27,99 @@ fn output_is_byte_identical_between_runs() {
     }
 }
 
-fn tiny_query(work: &Workdir, body: &str) -> String {
-    let path = work.file("q.toml");
-    std::fs::write(
-        &path,
-        format!("name = \"q\"\ntitle = \"Q\"\nmetric = \"share_ever\"\n{body}"),
-    )
-    .unwrap();
-    path.display().to_string()
-}
+/// The note under every share_ever table over the available follow-up.
+const SHARE_NOTE: &str = "share: persons with paid_hours in at least one month of rel_month 0..the end of follow-up, of n (available follow-up); n_censored: persons not counted for lack of follow-up";
 
 #[test]
 fn formats_show_counts_and_shares() {
     let work = Workdir::with_sample("tiny");
-    let query = tiny_query(
-        &work,
-        "group_by = [\"arm\"]\n[params]\nfollowup = \"available\"\n",
-    );
-    let data = work.path().display().to_string();
-    let run = |format: &str| {
-        udfald(&[
-            "run",
-            &query,
-            "--data",
-            &data,
-            "--no-suppress",
-            "--format",
-            format,
-        ])
-        .expect_status(0)
-        .stdout
-    };
+    let query = work.query(BY_ARM);
     // Treatment: P10, P08, P06, P05, P01, P03 (6, all observed from start), 4 with paid hours
     // (P10, P06, P05, P01); control: P07, P04, P02, P09 observed, P11 not, all 4 paid.
-    let csv = run("csv");
-    assert!(csv.contains("arm,n,count,share,n_censored\ncontrol,4,4,100.0,1\ntreatment,6,4,66.7,0\n(all),10,8,80.0,1\n"), "{csv}");
-    let markdown = run("markdown");
-    assert!(markdown.contains("| arm | n | count | share | n_censored |\n|---|---:|---:|---:|---:|\n| control | 4 | 4 | 100.0 | 1 |"), "{markdown}");
-    let json = run("json");
-    assert!(json.contains("\"share\": 0.6666666666666666"), "{json}");
-    assert!(json.contains("\"followup\": \"available\""), "{json}");
-    let table = run("table");
-    assert!(
-        table.contains("control     4      4  100.0           1"),
-        "{table}"
-    );
+    for (format, expected) in [
+        (
+            "csv",
+            format!("# q: Q\n# note: {SHARE_NOTE}\narm,n,count,share,n_censored\ncontrol,4,4,100.0,1\ntreatment,6,4,66.7,0\n(all),10,8,80.0,1\n"),
+        ),
+        (
+            "markdown",
+            format!("### q: Q\n\n| arm | n | count | share | n_censored |\n|---|---:|---:|---:|---:|\n| control | 4 | 4 | 100.0 | 1 |\n| treatment | 6 | 4 | 66.7 | 0 |\n| (all) | 10 | 8 | 80.0 | 1 |\n\n- {SHARE_NOTE}\n"),
+        ),
+        (
+            "table",
+            format!("q: Q\nmetric share_ever on dataset tiny\narm         n  count  share  n_censored\ncontrol     4      4  100.0           1\ntreatment   6      4   66.7           0\n(all)      10      8   80.0           1\nnote: {SHARE_NOTE}\n"),
+        ),
+    ] {
+        work.run(&["run", &query, "--no-suppress", "--format", format])
+            .expect_status(0)
+            .stdout_is(&expected);
+    }
+    work.run(&["run", &query, "--no-suppress", "--format", "json"])
+        .expect_status(0)
+        .stdout_has(&[
+            "\"share\": 0.6666666666666666",
+            "\"followup\": \"available\"",
+        ]);
 }
 
 #[test]
 fn small_cells_are_suppressed_by_default() {
     let work = Workdir::with_sample("tiny");
-    let query = tiny_query(
-        &work,
-        "group_by = [\"arm\"]\n[params]\nfollowup = \"available\"\n",
-    );
-    let data = work.path().display().to_string();
-    let csv = udfald(&["run", &query, "--data", &data, "--format", "csv"])
-        .expect_status(0)
-        .stdout;
+    let query = work.query(BY_ARM);
+    let csv = |options: &[&str], suppressed: &str, rows: &str| {
+        let mut args = vec!["run", &query, "--format", "csv"];
+        args.extend_from_slice(options);
+        work.run(&args).expect_status(0).stdout_is(&format!(
+            "# q: Q\n# note: {SHARE_NOTE}\n# note: {suppressed} cell(s) suppressed (shown as .): fewer persons than the small-cell threshold\narm,n,count,share,n_censored\n{rows}"
+        ));
+    };
     // Control has 4 persons: n, count and share hidden; n_censored 1 hidden; treatment's count 4
     // and share hidden. Treatment's n (6) and n_censored (0) are hidden too, complementarily:
     // shown beside the total (10, 1) they would give control's 4 and 1 back.
-    assert!(
-        csv.contains("control,.,.,.,.\ntreatment,.,.,.,.\n(all),10,8,80.0,.\n"),
-        "{csv}"
+    csv(
+        &[],
+        "9",
+        "control,.,.,.,.\ntreatment,.,.,.,.\n(all),10,8,80.0,.\n",
     );
-    assert!(csv.contains("# note: 9 cell(s) suppressed"), "{csv}");
-    let csv = udfald(&[
-        "run",
-        &query,
-        "--data",
-        &data,
-        "--format",
-        "csv",
-        "--min-cell",
+    // At 3 only the n_censored cells are small: control's 1, treatment's 0 and the total's 1.
+    csv(
+        &["--min-cell", "3"],
         "3",
-    ])
-    .expect_status(0)
-    .stdout;
-    assert!(csv.contains("control,4,4,100.0,.\n"), "{csv}");
+        "control,4,4,100.0,.\ntreatment,6,4,66.7,.\n(all),10,8,80.0,.\n",
+    );
 }
 
 #[test]
 fn a_bad_query_stops_before_any_data_is_read() {
     let work = Workdir::with_sample("tiny");
-    let query = tiny_query(
-        &work,
-        "group_by = [\"armm\"]\n[params]\nfollowup = \"available\"\n",
-    );
+    let query = work.query("group_by = [\"armm\"]\n[params]\nfollowup = \"available\"\n");
     // The DREAM file is broken too, but the query's error comes first: the plan is checked
     // before any register is read.
     work.replace("dream.csv", "P07,750,", "P07,XXX,");
-    udfald(&["run", &query, "--data", work.path().to_str().unwrap()])
-        .expect_status(2)
-        .stderr_has(&["q.toml: key group_by: column \"armm\" is not in cohort.csv (columns to group by: arm, project, municipality, sex, birth_year)"]);
+    work.run(&["run", &query]).expect_error(
+        2,
+        &format!("{query}: key group_by: column \"armm\" is not in cohort.csv (columns to group by: arm, project, municipality, sex, birth_year)"),
+    );
 }
 
 #[test]
 fn query_without_dataset_needs_data() {
     let work = Workdir::empty();
-    let query = tiny_query(&work, "[params]\nfollowup = \"available\"\n");
-    udfald(&["run", &query])
-        .expect_status(2)
-        .stderr_has(&["no dataset: set dataset = \"...\" in the query or give --data DIR"]);
+    let query = work.query("[params]\nfollowup = \"available\"\n");
+    udfald(&["run", &query]).expect_error(
+        2,
+        &format!("{query}: no dataset: set dataset = \"...\" in the query or give --data DIR"),
+    );
 }
 
 #[test]
 fn out_file_receives_the_output() {
     let work = Workdir::with_sample("tiny");
-    let query = tiny_query(&work, "[params]\nfollowup = \"available\"\n");
+    let query = work.query("[params]\nfollowup = \"available\"\n");
     let out = work.file("result.json");
-    udfald(&[
+    work.run(&[
         "run",
         &query,
-        "--data",
-        work.path().to_str().unwrap(),
         "--format",
         "json",
         "--out",
@@ -174,28 +152,14 @@ fn at_start_says_how_many_persons_it_could_not_test() {
     // months are not observed, so an at_start filter cannot test them. They are left out, and
     // the table says so.
     let work = Workdir::with_sample("tiny");
-    let query = tiny_query(
-        &work,
-        "[population]\nat_start = \"weeks >= 0\"\n[params]\nfollowup = \"available\"\n",
-    );
-    let data = work.path().display().to_string();
-    let csv = udfald(&[
-        "run",
-        &query,
-        "--data",
-        &data,
-        "--format",
-        "csv",
-        "--no-suppress",
-    ])
-    .expect_status(0)
-    .stdout;
-    assert!(csv.contains("# note: population.at_start: 2 person(s) whose start month is not observed could not be tested and are left out"), "{csv}");
+    let query =
+        work.query("[population]\nat_start = \"weeks >= 0\"\n[params]\nfollowup = \"available\"\n");
     // Of the 9 tested (all start months observed), P10 no longer counts: 7 with paid hours.
-    assert!(
-        csv.contains("n,count,share,n_censored\n9,7,77.8,0\n"),
-        "{csv}"
-    );
+    work.run(&["run", &query, "--format", "csv", "--no-suppress"])
+        .expect_status(0)
+        .stdout_is(&format!(
+            "# q: Q\n# note: {SHARE_NOTE}\n# note: population.at_start: 2 person(s) whose start month is not observed could not be tested and are left out\nn,count,share,n_censored\n9,7,77.8,0\n"
+        ));
 }
 
 /// What needs only the query is refused before the dataset is even opened: exit 2 with the file,
@@ -229,16 +193,12 @@ fn query_mistakes_exit_2_before_any_data_is_read() {
             ),
         )
         .unwrap();
-        let run = udfald(&[
+        udfald(&[
             "run".as_ref(),
             path.as_os_str(),
             "--max-problems".as_ref(),
             "5".as_ref(),
         ])
-        .expect_status(2);
-        assert_eq!(
-            run.stderr,
-            format!("udfald: error: {}: {message}\n", path.display())
-        );
+        .expect_error(2, &format!("{}: {message}", path.display()));
     }
 }

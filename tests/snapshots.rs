@@ -13,7 +13,7 @@
 //! so each run is also asserted to end in exactly one newline. Only the bundled tiny and sample
 //! datasets are read: the report scenarios' datasets are generated into a cache and slow.
 
-use crate::harness::udfald;
+use crate::harness::{test_cases, udfald};
 
 /// Queries that run on the tiny dataset, covering most metrics: time_to_event, targets (two),
 /// funnel and effect from published counts, spell, effect from microdata, requirement,
@@ -128,54 +128,17 @@ fn run_sample(name: &str, format: &str) {
     );
 }
 
-#[test]
-fn run_tiny_table() {
-    run_tiny("run_tiny_table", &["--format", "table"]);
-}
-
-#[test]
-fn run_tiny_csv() {
-    run_tiny("run_tiny_csv", &["--format", "csv"]);
-}
-
-#[test]
-fn run_tiny_json() {
-    run_tiny("run_tiny_json", &["--format", "json"]);
-}
-
-#[test]
-fn run_tiny_markdown() {
-    run_tiny("run_tiny_markdown", &["--format", "markdown"]);
-}
-
-#[test]
-fn run_tiny_no_suppress() {
-    run_tiny("run_tiny_no_suppress_table", &["--no-suppress"]);
-}
-
-#[test]
-fn run_tiny_min_cell_3() {
-    run_tiny("run_tiny_min_cell_3_table", &["--min-cell", "3"]);
-}
-
-#[test]
-fn run_sample_table() {
-    run_sample("run_sample_table", "table");
-}
-
-#[test]
-fn run_sample_csv() {
-    run_sample("run_sample_csv", "csv");
-}
-
-#[test]
-fn run_sample_json() {
-    run_sample("run_sample_json", "json");
-}
-
-#[test]
-fn run_sample_markdown() {
-    run_sample("run_sample_markdown", "markdown");
+test_cases! {
+    run_tiny_table: run_tiny("run_tiny_table", &["--format", "table"]);
+    run_tiny_csv: run_tiny("run_tiny_csv", &["--format", "csv"]);
+    run_tiny_json: run_tiny("run_tiny_json", &["--format", "json"]);
+    run_tiny_markdown: run_tiny("run_tiny_markdown", &["--format", "markdown"]);
+    run_tiny_no_suppress: run_tiny("run_tiny_no_suppress_table", &["--no-suppress"]);
+    run_tiny_min_cell_3: run_tiny("run_tiny_min_cell_3_table", &["--min-cell", "3"]);
+    run_sample_table: run_sample("run_sample_table", "table");
+    run_sample_csv: run_sample("run_sample_csv", "csv");
+    run_sample_json: run_sample("run_sample_json", "json");
+    run_sample_markdown: run_sample("run_sample_markdown", "markdown");
 }
 
 #[test]

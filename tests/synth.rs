@@ -1,41 +1,33 @@
 //! `udfald synth`: a generated dataset passes `validate` and builds a panel, the same seed gives
 //! the same bytes, and a bad scenario is refused with the key named.
 
-use crate::harness::{udfald, udfald_with_env, Workdir};
+use crate::harness::{udfald, udfald_with_env, Run, Workdir};
+use std::path::Path;
 
-fn synth(work: &Workdir, persons: &str, seed: &str) {
-    udfald(&[
-        "synth",
-        "--persons",
-        persons,
-        "--seed",
-        seed,
-        "--out",
-        work.path().to_str().unwrap(),
-    ])
-    .expect_status(0);
+/// `udfald synth ARGS --out OUT`.
+fn synth(args: &[&str], out: &Path) -> Run {
+    let mut all = vec!["synth"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    udfald(&all)
+}
+
+/// Generates `persons` persons from `seed` into the work dir.
+fn synth_persons(work: &Workdir, persons: &str, seed: &str) {
+    synth(&["--persons", persons, "--seed", seed], work.path()).expect_status(0);
 }
 
 #[test]
 fn generated_dataset_validates_and_builds_a_panel() {
     let work = Workdir::empty();
-    synth(&work, "300", "3");
+    synth_persons(&work, "300", "3");
     let run = work.run(&["validate"]).expect_status(0);
     run.stdout_has(&[
         "cohort.csv: 300 rows, 300 persons",
         "wide layout",
         "problems: none",
     ]);
-    let out = work.file("panel.csv");
-    work.run(&[
-        "panel",
-        "--out",
-        out.to_str().unwrap(),
-        "--months-before",
-        "12",
-    ])
-    .expect_status(0);
-    let panel = std::fs::read_to_string(out).unwrap();
+    let (_, panel) = work.panel(&["--months-before", "12"]);
     // Someone in 300 persons over years has paid hours, and someone is on benefit.
     assert!(panel.lines().skip(1).any(|l| l.contains(",true,")));
     assert!(panel.lines().count() > 300);
@@ -44,9 +36,9 @@ fn generated_dataset_validates_and_builds_a_panel() {
 #[test]
 fn same_seed_same_bytes_other_seed_other_bytes() {
     let (first, second, third) = (Workdir::empty(), Workdir::empty(), Workdir::empty());
-    synth(&first, "200", "11");
-    synth(&second, "200", "11");
-    synth(&third, "200", "12");
+    synth_persons(&first, "200", "11");
+    synth_persons(&second, "200", "11");
+    synth_persons(&third, "200", "12");
     for name in ["dataset.toml", "cohort.csv", "dream.csv", "income.csv"] {
         assert_eq!(
             first.read(name),
@@ -60,17 +52,17 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
 #[test]
 fn shipped_scenario_runs() {
     let work = Workdir::empty();
-    udfald(&[
-        "synth",
-        "--persons",
-        "50",
-        "--seed",
-        "1",
-        "--scenario",
-        "data-samples/scenarios/default.toml",
-        "--out",
-        work.path().to_str().unwrap(),
-    ])
+    synth(
+        &[
+            "--persons",
+            "50",
+            "--seed",
+            "1",
+            "--scenario",
+            "data-samples/scenarios/default.toml",
+        ],
+        work.path(),
+    )
     .expect_status(0);
     work.run(&["validate"]).expect_status(0);
 }
@@ -79,17 +71,17 @@ fn shipped_scenario_runs() {
 fn scenario_with_unknown_key_is_refused() {
     let work = Workdir::empty();
     work.write("bad.toml", "treatment_efect = 2.0\n");
-    udfald(&[
-        "synth",
-        "--persons",
-        "10",
-        "--scenario",
-        work.file("bad.toml").to_str().unwrap(),
-        "--out",
-        work.file("out").to_str().unwrap(),
-    ])
+    let scenario = work.file("bad.toml");
+    synth(
+        &["--persons", "10", "--scenario", scenario.to_str().unwrap()],
+        &work.file("out"),
+    )
     .expect_status(2)
-    .stderr_has(&["bad.toml", "treatment_efect"]);
+    // Then the list of the keys there are.
+    .stderr_has(&[&format!(
+        "udfald: error: scenario file {}: unknown field `treatment_efect`, expected one of `name`, ",
+        scenario.display()
+    )]);
 }
 
 /// Two projects of exact sizes, the second with its own referral window, in a `pathway` column.
@@ -155,14 +147,8 @@ fn a_scenario_file_as_dataset_is_generated_once_and_cached() {
 
     // The same scenario through `synth`: persons and seed come from the file.
     let out = work.file("out");
-    udfald(&[
-        "synth",
-        "--scenario",
-        work.file("two.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .expect_status(0);
+    let scenario = work.file("two.toml");
+    synth(&["--scenario", scenario.to_str().unwrap()], &out).expect_status(0);
     let cohort = std::fs::read_to_string(out.join("cohort.csv")).unwrap();
     assert!(cohort.starts_with("person_id,start_date,arm,pathway,"));
     let p2: Vec<&str> = cohort.lines().filter(|l| l.contains(",P2,")).collect();
@@ -179,18 +165,15 @@ fn a_scenario_file_as_dataset_is_generated_once_and_cached() {
 fn fixed_project_sizes_refuse_another_persons_count() {
     let work = Workdir::empty();
     work.write("two.toml", TWO_PATHWAYS);
-    let out = work.file("out");
-    udfald(&[
-        "synth",
-        "--scenario",
-        work.file("two.toml").to_str().unwrap(),
-        "--persons",
-        "100",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .expect_status(2)
-    .stderr_has(&["--persons 100", "120 persons"]);
+    let scenario = work.file("two.toml");
+    synth(
+        &["--scenario", scenario.to_str().unwrap(), "--persons", "100"],
+        &work.file("out"),
+    )
+    .expect_error(
+        2,
+        "--persons 100: the scenario's projects fix the cohort at 120 persons",
+    );
 }
 
 #[test]
@@ -203,10 +186,16 @@ fn a_scenario_without_persons_is_not_a_dataset() {
          [window]\nfrom = 0\n[params]\nstatus = \"paid_hours\"\nfollowup = \"available\"\n",
     );
     let cache = work.file("cache");
+    let scenario = work.file("s.toml").display().to_string();
     udfald_with_env(
         &["run", work.file("q.toml").to_str().unwrap()],
         &[("UDFALD_SYNTH_CACHE", cache.as_path())],
     )
-    .expect_status(2)
-    .stderr_has(&["q.toml", "s.toml", "must set persons"]);
+    .expect_error(
+        2,
+        &format!(
+            "{}: dataset {scenario}: scenario file {scenario}: a scenario used as a query's dataset must set persons",
+            work.file("q.toml").display()
+        ),
+    );
 }

@@ -1,7 +1,14 @@
 //! `udfald validate` on the tiny dataset: the summary's facts are those of
 //! `tests/fixtures/tiny_summary_expected.toml`, counted by hand in `docs/tiny-dataset.md`.
 
-use crate::harness::Workdir;
+use crate::harness::{Run, Workdir};
+
+/// Validates a copy of the tiny dataset whose manifest's `income_through` line is `line`.
+fn validate_with_income_through(line: &str) -> Run {
+    let work = Workdir::with_sample("tiny");
+    work.replace("dataset.toml", "income_through = \"2021-05\"", line);
+    work.run(&["validate"]).expect_status(0)
+}
 
 #[test]
 fn summary_counts_persons_coverage_and_strangers() {
@@ -23,24 +30,13 @@ fn summary_counts_persons_coverage_and_strangers() {
 
 #[test]
 fn income_coverage_defaults_to_the_last_month_present() {
-    let work = Workdir::with_sample("tiny");
-    work.replace("dataset.toml", "income_through = \"2021-05\"", "");
-    work.run(&["validate"])
-        .expect_status(0)
-        .stdout_has(&["covers through 2021-05 (last month present)"]);
+    validate_with_income_through("").stdout_has(&["covers through 2021-05 (last month present)"]);
 }
 
 #[test]
 fn dream_coverage_limits_the_observed_months() {
     // Without the income limit the last whole DREAM month is June 2021: 2021-W26 is a July week.
-    let work = Workdir::with_sample("tiny");
-    work.replace(
-        "dataset.toml",
-        "income_through = \"2021-05\"",
-        "income_through = \"2021-12\"",
-    );
-    work.run(&["validate"])
-        .expect_status(0)
+    validate_with_income_through("income_through = \"2021-12\"")
         .stdout_has(&["observed months 2020-07 .. 2021-06 (12 months)"]);
 }
 

@@ -159,16 +159,21 @@ def read_csv(path):
     return header, rows
 
 
-def read_codes(path):
+def read_records(path):
+    """The rows of a CSV file as (line number, {column: cell without surrounding blanks})."""
     header, rows = read_csv(path)
-    col = {name: i for i, name in enumerate(header)}
-    table = {}
     for n, row in enumerate(rows, start=2):
-        code = row[col["code"]].strip()
-        category = row[col["category"]].strip()
+        yield n, {name: cell.strip() for name, cell in zip(header, row)}
+
+
+def read_codes(path):
+    table = {}
+    for n, record in read_records(path):
+        code = record["code"]
+        category = record["category"]
         if category not in CATEGORIES:
             raise BadInput(f"{path}:{n}: unknown category {category!r}")
-        flag = row[col["public_support"]].strip().lower()
+        flag = record["public_support"].lower()
         if flag == "":
             public = category != "education"  # category default
         elif flag in ("true", "false"):
@@ -182,17 +187,14 @@ def read_codes(path):
 
 
 def read_cohort(path):
-    header, rows = read_csv(path)
-    col = {name: i for i, name in enumerate(header)}
     cohort = []
     seen = set()
-    for n, row in enumerate(rows, start=2):
-        pid = row[col["person_id"]].strip()
+    for n, record in read_records(path):
+        pid = record["person_id"]
         if pid in seen:
             raise BadInput(f"{path}:{n}: duplicate person_id {pid}")
         seen.add(pid)
-        start = dt.date.fromisoformat(row[col["start_date"]].strip())
-        cohort.append((pid, start))
+        cohort.append((pid, dt.date.fromisoformat(record["start_date"])))
     return cohort
 
 
@@ -228,16 +230,14 @@ def read_dream(path, codes):
 
 def read_income(path):
     """Returns (rows, last month present); rows = list of (person, month, employer, hours, wage)."""
-    header, raw = read_csv(path)
-    col = {name: i for i, name in enumerate(header)}
     rows = []
     seen = set()
-    for n, row in enumerate(raw, start=2):
-        pid = row[col["person_id"]].strip()
-        month = parse_month(row[col["month"]])
-        employer = row[col["employer_id"]].strip()
-        hours = Decimal(row[col["hours"]].strip())
-        wage_text = row[col["wage"]].strip() if "wage" in col else ""
+    for n, record in read_records(path):
+        pid = record["person_id"]
+        month = parse_month(record["month"])
+        employer = record["employer_id"]
+        hours = Decimal(record["hours"])
+        wage_text = record.get("wage", "")
         wage = Decimal(wage_text) if wage_text else Decimal("0")
         if hours < 0 or wage < 0:
             raise BadInput(f"{path}:{n}: negative hours or wage")
