@@ -27,6 +27,10 @@ struct Manifest {
     /// refusing them.
     #[serde(default)]
     sum_duplicate_income: bool,
+    /// Cohort columns that identify persons besides `person_id` (a case number, say): never a
+    /// group, a category or a parameter's column (spec `disclosure.md` §4).
+    #[serde(default)]
+    identifiers: Vec<String>,
 }
 
 /// A file format, chosen by the file's extension.
@@ -57,6 +61,9 @@ pub struct Dataset {
     pub income_through: Option<Month>,
     pub income_from: Option<Month>,
     pub sum_duplicate_income: bool,
+    /// Cohort columns that identify persons: `person_id` and `pnr` always, and the manifest's
+    /// `identifiers`.
+    pub identifiers: Vec<String>,
 }
 
 impl Dataset {
@@ -132,6 +139,11 @@ impl Dataset {
             income_through: month("income_through", &manifest.income_through)?,
             income_from: month("income_from", &manifest.income_from)?,
             sum_duplicate_income: manifest.sum_duplicate_income,
+            identifiers: ["person_id", "pnr"]
+                .into_iter()
+                .map(String::from)
+                .chain(manifest.identifiers)
+                .collect(),
         })
     }
 }

@@ -13,5 +13,9 @@ pub struct QueryResult {
     pub dataset: String,
     /// Every resolved metric parameter.
     pub params: toml::Table,
+    /// The table as released: suppressed when the run suppresses.
     pub table: Table,
+    /// The table before suppression, kept only when the run asks for it (`check` compares exact
+    /// values, then prints only what the released table shows). Never rendered.
+    pub exact: Option<Table>,
 }

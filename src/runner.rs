@@ -19,10 +19,41 @@ pub struct RunOptions {
     /// Cells with fewer persons than this are suppressed; `None` turns suppression off.
     pub suppress_below: Option<u64>,
     pub load: LoadOptions,
+    /// Keep each table's exact values beside the released one ([`QueryResult::exact`]).
+    pub keep_exact: bool,
 }
 
-/// The default small-cell threshold (spec `metrics.md` §4).
+/// The default small-cell threshold, and the lowest one whose output may be released (spec
+/// `disclosure.md` §1).
 pub const SMALL_CELL: u64 = 5;
+
+/// The lowest threshold a run may set: below it only `--no-suppress`, which marks its output.
+pub const MIN_CELL_FLOOR: u64 = 3;
+
+/// Why output made with `suppress_below` may not leave the server, if it may not: suppression
+/// off, or a threshold below [`SMALL_CELL`]. Every format prints it first.
+pub fn not_for_release(suppress_below: Option<u64>) -> Option<String> {
+    match suppress_below {
+        None => Some(
+            "NOT FOR RELEASE: small-cell suppression is off (--no-suppress); every cell is shown, for local work only".into(),
+        ),
+        Some(t) if t < SMALL_CELL => Some(format!(
+            "NOT FOR RELEASE: the small-cell threshold is {t}, below the {SMALL_CELL} persons output must have to leave the server; for local work only"
+        )),
+        Some(_) => None,
+    }
+}
+
+/// Refuses a threshold below [`MIN_CELL_FLOOR`].
+pub fn check_min_cell(min_cell: u64) -> Result<u64, String> {
+    if min_cell < MIN_CELL_FLOOR {
+        Err(format!(
+            "the small-cell threshold may not be below {MIN_CELL_FLOOR} (use --no-suppress to show every cell, for local work only)"
+        ))
+    } else {
+        Ok(min_cell)
+    }
+}
 
 /// The dataset folder a query runs on. A scenario file (`*.toml`) stands for the dataset it
 /// generates, which is made (or found in the cache) here.
@@ -71,7 +102,11 @@ pub fn plan(
         let dataset = Dataset::open(&dir)?;
         let cohort = FileTable::open(&dataset.cohort)?;
         for &index in &members {
-            queries[index].check_columns(&cohort.headers, &dataset.cohort.name)?;
+            queries[index].check_columns(
+                &cohort.headers,
+                &dataset.cohort.name,
+                &dataset.identifiers,
+            )?;
         }
         planned.push((dataset, members));
     }
@@ -216,6 +251,7 @@ fn finish(
         "query {}: declared relations",
         query.name
     );
+    let exact = options.keep_exact.then(|| table.clone());
     if let Some(threshold) = options.suppress_below {
         table.suppress(threshold);
     }
@@ -227,6 +263,7 @@ fn finish(
         dataset: dataset.to_string(),
         params: query.metric.resolved(),
         table,
+        exact,
     }
 }
 

@@ -38,6 +38,10 @@ fn parse_format(name: &str) -> Result<Format> {
 /// Runs a spec. `max_problems` only caps how many problems an error lists, so the spec does not
 /// record it.
 pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
+    if let Some(min_cell) = spec.suppress_below {
+        runner::check_min_cell(min_cell)
+            .map_err(|err| DataError::Usage(format!("suppress_below = {min_cell}: {err}")))?;
+    }
     let queries = load_queries(&spec.queries)?;
     let options = RunOptions {
         data: spec.data.clone(),
@@ -46,6 +50,7 @@ pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
             drop_invalid: spec.drop_invalid,
             max_problems,
         },
+        keep_exact: false,
     };
     let output = runner::run_recorded(&queries, &options)?;
     let manifest = Manifest::new(&queries, &output.datasets, spec.clone())?;

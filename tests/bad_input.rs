@@ -171,7 +171,7 @@ fn manifest_unknown_key_is_a_usage_error() {
     work.append("dataset.toml", "incme_through = \"2021-05\"\n");
     expect_usage_error(
         &work,
-        "{dir}/dataset.toml: TOML parse error at line 7, column 1\n  |\n7 | incme_through = \"2021-05\"\n  | ^^^^^^^^^^^^^\nunknown field `incme_through`, expected one of `name`, `description`, `cohort`, `dream`, `income`, `codes`, `income_through`, `income_from`, `sum_duplicate_income`",
+        "{dir}/dataset.toml: TOML parse error at line 7, column 1\n  |\n7 | incme_through = \"2021-05\"\n  | ^^^^^^^^^^^^^\nunknown field `incme_through`, expected one of `name`, `description`, `cohort`, `dream`, `income`, `codes`, `income_through`, `income_from`, `sum_duplicate_income`, `identifiers`",
     );
 }
 

@@ -12,6 +12,9 @@ fn check(work: &Workdir, expect: &str, options: &[&str]) -> Run {
     work.run(&args)
 }
 
+/// The first lines of a report made with `--no-suppress`.
+const NO_SUPPRESS: &str = "NOT FOR RELEASE: small-cell suppression is off (--no-suppress); every cell is shown, for local work only\n\n";
+
 const PASSING: &str = "[[expect]]\nid = \"T-1\"\ncell = { arm = \"(all)\" }\ncolumn = \"share\"\nvalue = 0.8\ntolerance = 0.001\n";
 const FAILING: &str = "[[expect]]\nid = \"T-2\"\ncell = { arm = \"treatment\" }\ncolumn = \"share\"\nmin = 0.7\nmax = 0.9\nnote = \"about three in four\"\n";
 
@@ -20,39 +23,40 @@ fn passing_and_failing_expectations() {
     let work = Workdir::with_sample("tiny");
     check(&work, PASSING, &["--no-suppress"])
         .expect_status(0)
-        .stdout_is(
-            "\
+        .stdout_is(&format!(
+            "{NO_SUPPRESS}\
 id   query  cell       column  published  computed  difference  tolerance  result
 T-1  q      arm=(all)  share   0.8        0.8       0           ±0.001     pass
 
 1 passed, 0 failed
-",
-        );
+"
+        ));
     // 4 / 6 = 0.6667 lies outside [0.7, 0.9].
     check(&work, &format!("{PASSING}{FAILING}"), &["--no-suppress"])
         .expect_status(1)
-        .stdout_is(
-            "\
+        .stdout_is(&format!(
+            "{NO_SUPPRESS}\
 id   query  cell           column  published   computed  difference  tolerance  result
 T-1  q      arm=(all)      share   0.8         0.8       0           ±0.001     pass
 T-2  q      arm=treatment  share   [0.7, 0.9]  0.6667    -           interval   FAIL
 
 1 passed, 1 failed
-",
-        );
+"
+        ));
 }
 
 #[test]
-fn suppressed_or_missing_cells_fail_with_a_reason() {
+fn hidden_cells_are_compared_but_not_printed() {
     let work = Workdir::with_sample("tiny");
     let nobody = "[[expect]]\nid = \"T-3\"\ncell = { arm = \"nobody\" }\ncolumn = \"share\"\nvalue = 0.5\ntolerance = 0.1\n";
-    // Treatment's count of 4 is a small cell: with suppression on, the share cannot be checked.
+    // Treatment's count of 4 is a small cell: its exact share (4 / 6) is compared and fails,
+    // but the report, output too, prints neither the share nor the difference.
     check(&work, &format!("{FAILING}{nobody}"), &[])
         .expect_status(1)
         .stdout_is(
             "\
 id   query  cell           column  published   computed  difference  tolerance  result
-T-2  q      arm=treatment  share   [0.7, 0.9]  -         -           interval   FAIL: the cell is suppressed (small cell)
+T-2  q      arm=treatment  share   [0.7, 0.9]  .         .           interval   FAIL
 T-3  q      arm=nobody     share   0.5         -         -           ±0.1       FAIL: no row matches the cell
 
 0 passed, 2 failed
@@ -64,6 +68,7 @@ T-3  q      arm=nobody     share   0.5         -         -           ±0.1      
 fn junit_and_json_reports() {
     let work = Workdir::with_sample("tiny");
     let junit = r#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- NOT FOR RELEASE: small-cell suppression is off (no-suppress); every cell is shown, for local work only -->
 <testsuites name="udfald check" tests="2" failures="1">
   <testsuite name="published figures" tests="2" failures="1">
     <testcase classname="q" name="T-1 q [arm=(all)] share"/>
@@ -80,6 +85,7 @@ fn junit_and_json_reports() {
       "column": "share",
       "computed": 0.8,
       "difference": 0.0,
+      "hidden": false,
       "id": "T-1",
       "note": "",
       "pass": true,
@@ -93,6 +99,7 @@ fn junit_and_json_reports() {
       "column": "share",
       "computed": 0.6666666666666666,
       "difference": null,
+      "hidden": false,
       "id": "T-2",
       "note": "about three in four",
       "pass": false,
@@ -103,7 +110,8 @@ fn junit_and_json_reports() {
     }
   ],
   "failed": 1,
-  "passed": 1
+  "passed": 1,
+  "release": false
 }
 "#;
     for (format, expected) in [("junit", junit), ("json", json)] {
@@ -143,12 +151,12 @@ fn a_percentage_given_for_a_proportion_is_named() {
         &["--no-suppress"],
     )
     .expect_status(1)
-    .stdout_is(
-        "\
+    .stdout_is(&format!(
+        "{NO_SUPPRESS}\
 id   query  cell       column  published  computed  difference  tolerance  result
 T-5  q      arm=(all)  share   80         0.8       -79.2       ±1         FAIL: shares are proportions (19% is 0.19), but the published value is above 1
 
 0 passed, 1 failed
-",
-    );
+"
+    ));
 }

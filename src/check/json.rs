@@ -3,7 +3,7 @@
 use super::Outcome;
 use serde_json::json;
 
-pub fn render(outcomes: &[Outcome]) -> String {
+pub fn render(outcomes: &[Outcome], release: bool) -> String {
     let checks: Vec<_> = outcomes
         .iter()
         .map(|o| {
@@ -16,6 +16,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 "computed": o.computed,
                 "difference": o.difference,
                 "tolerance": o.tolerance,
+                "hidden": o.hidden,
                 "pass": o.pass,
                 "problem": o.problem,
                 "note": o.note,
@@ -24,6 +25,7 @@ pub fn render(outcomes: &[Outcome]) -> String {
         .collect();
     let failed = outcomes.iter().filter(|o| !o.pass).count();
     let mut text = serde_json::to_string_pretty(&json!({
+        "release": release,
         "passed": outcomes.len() - failed,
         "failed": failed,
         "checks": checks,

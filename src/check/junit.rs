@@ -9,9 +9,13 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub fn render(outcomes: &[Outcome]) -> String {
+pub fn render(outcomes: &[Outcome], mark: Option<&str>) -> String {
     let failures = outcomes.iter().filter(|o| !o.pass).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    if let Some(mark) = mark {
+        // An XML comment may not hold "--".
+        out += &format!("<!-- {} -->\n", mark.replace("--", ""));
+    }
     out += &format!(
         "<testsuites name=\"udfald check\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"published figures\" tests=\"{}\" failures=\"{failures}\">\n",
         outcomes.len(),
@@ -29,6 +33,10 @@ pub fn render(outcomes: &[Outcome]) -> String {
         } else {
             let message = match (&o.problem, o.computed) {
                 (Some(problem), _) => problem.clone(),
+                (None, _) if o.hidden => format!(
+                    "the computed value (hidden: a small cell) lies outside published {} {}",
+                    o.published, o.tolerance
+                ),
                 (None, Some(computed)) => format!(
                     "computed {} outside published {} {}",
                     number(computed),

@@ -23,9 +23,14 @@ pub struct Outcome {
     pub difference: Option<f64>,
     pub tolerance: String,
     pub pass: bool,
-    /// Why a check failed without a number (no such row, suppressed cell, …).
+    /// Why a check failed without a number (no such row, empty cell, …).
     pub problem: Option<String>,
+    /// The cell is hidden in the released table: it was compared exactly, but `computed` and
+    /// `difference` are not printed (a report is output, and follows the same rules).
+    pub hidden: bool,
     pub note: String,
+    /// (row, column) of the compared cell.
+    at: Option<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,11 +40,15 @@ pub enum Format {
     Json,
 }
 
-pub fn render(format: Format, outcomes: &[Outcome]) -> String {
-    match format {
-        Format::Table => text::render(outcomes),
-        Format::Junit => junit::render(outcomes),
-        Format::Json => json::render(outcomes),
+/// Renders the report. A report made with suppression off (or below the release threshold)
+/// prints exact values of small cells, so it carries the run's `NOT FOR RELEASE` mark: a first
+/// line in the table, an XML comment in JUnit, `"release": false` in JSON.
+pub fn render(format: Format, outcomes: &[Outcome], mark: Option<&str>) -> String {
+    match (format, mark) {
+        (Format::Table, None) => text::render(outcomes),
+        (Format::Table, Some(mark)) => format!("{mark}\n\n{}", text::render(outcomes)),
+        (Format::Junit, mark) => junit::render(outcomes, mark),
+        (Format::Json, mark) => json::render(outcomes, mark.is_none()),
     }
 }
 
@@ -58,7 +67,18 @@ pub fn evaluate(query: &Query, result: &QueryResult) -> Vec<Outcome> {
     query
         .expect
         .iter()
-        .map(|expectation| compare(query, &result.table, expectation))
+        .map(|expectation| {
+            let exact = result.exact.as_ref().unwrap_or(&result.table);
+            let mut outcome = compare(query, exact, expectation);
+            if let Some((row, column)) = outcome.at.take() {
+                if result.table.rows[row][column] == Value::Suppressed {
+                    outcome.hidden = true;
+                    outcome.computed = None;
+                    outcome.difference = None;
+                }
+            }
+            outcome
+        })
         .collect()
 }
 
@@ -112,6 +132,8 @@ fn compare(query: &Query, table: &Table, expectation: &Expectation) -> Outcome {
         tolerance,
         pass: false,
         problem: None,
+        hidden: false,
+        at: None,
         note: expectation.note.clone(),
     };
     let mut columns = Vec::new();
@@ -137,17 +159,18 @@ fn compare(query: &Query, table: &Table, expectation: &Expectation) -> Outcome {
         ));
         return outcome;
     };
-    let rows: Vec<&Vec<Value>> = table
-        .rows
-        .iter()
-        .filter(|row| {
+    let rows: Vec<usize> = (0..table.rows.len())
+        .filter(|&r| {
             columns
                 .iter()
-                .all(|&(c, wanted)| matches(table, c, &row[c], wanted))
+                .all(|&(c, wanted)| matches(table, c, &table.rows[r][c], wanted))
         })
         .collect();
-    let row = match rows.as_slice() {
-        [row] => row,
+    let row = match rows[..] {
+        [row] => {
+            outcome.at = Some((row, column));
+            &table.rows[row]
+        }
         [] => {
             outcome.problem = Some("no row matches the cell".into());
             return outcome;

@@ -2,6 +2,15 @@
 
 use super::{number, Outcome};
 
+/// A computed figure as printed: `.` when the released table hides the cell, as a table would.
+fn shown(outcome: &Outcome, value: Option<f64>) -> String {
+    match value {
+        _ if outcome.hidden => ".".into(),
+        Some(value) => number(value),
+        None => "-".into(),
+    }
+}
+
 pub fn render(outcomes: &[Outcome]) -> String {
     let header = [
         "id",
@@ -23,8 +32,8 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 o.cell.clone(),
                 o.column.clone(),
                 o.published.clone(),
-                o.computed.map_or("-".into(), number),
-                o.difference.map_or("-".into(), number),
+                shown(o, o.computed),
+                shown(o, o.difference),
                 o.tolerance.clone(),
                 match (&o.problem, o.pass) {
                     (Some(problem), _) => format!("FAIL: {problem}"),

@@ -3,7 +3,7 @@
 
 use crate::error::DEFAULT_PROBLEM_CAP;
 use crate::load::LoadOptions;
-use crate::runner::SMALL_CELL;
+use crate::runner::{check_min_cell, SMALL_CELL};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -56,11 +56,19 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Small-cell threshold: cells with fewer persons are suppressed.
-    #[arg(long, value_name = "N", default_value_t = SMALL_CELL)]
+    #[arg(long, value_name = "N", default_value_t = SMALL_CELL, value_parser = min_cell)]
     pub min_cell: u64,
     /// Show every cell, however small (local work only: never for output leaving the machine).
     #[arg(long)]
     pub no_suppress: bool,
+}
+
+/// `--min-cell`: a number of persons, at least the floor.
+fn min_cell(text: &str) -> Result<u64, String> {
+    let n: u64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of persons"))?;
+    check_min_cell(n)
 }
 
 impl OutputArgs {

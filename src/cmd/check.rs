@@ -33,12 +33,18 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
         data: args.data.data.clone(),
         suppress_below: args.output.suppress_below(),
         load: args.data.load.load_options(),
+        keep_exact: true,
     };
     let results = runner::run(&queries, &options)?;
     let outcomes = check::evaluate_all(&queries, &results);
     output::write(
         args.output.out.as_deref(),
-        check::render(args.format, &outcomes).as_bytes(),
+        check::render(
+            args.format,
+            &outcomes,
+            runner::not_for_release(options.suppress_below).as_deref(),
+        )
+        .as_bytes(),
     )?;
     Ok(if outcomes.iter().all(|o| o.pass) {
         EXIT_OK

@@ -257,7 +257,7 @@ mod tests {
         ]
         .map(String::from);
         query
-            .check_columns(&header, "cohort.csv")
+            .check_columns(&header, "cohort.csv", &[])
             .unwrap_or_else(|err| panic!("{}: the example does not fit tiny: {err}", def.name));
         query
     }

@@ -374,12 +374,37 @@ impl Query {
         })
     }
 
-    /// Checks the group and population columns against a cohort's columns.
+    /// Checks the group and population columns against a cohort's columns, and that no column
+    /// the query would print (a group, a parameter's column) is one of the `identifiers`.
     pub fn check_columns(
         &self,
         cohort_columns: &[String],
         cohort_file: &str,
+        identifiers: &[String],
     ) -> Result<(), DataError> {
+        let printed = self
+            .group_by
+            .iter()
+            .map(|column| ("group_by".to_string(), column.clone()))
+            .chain(
+                self.metric
+                    .cohort_columns()
+                    .into_iter()
+                    .map(|(key, column)| {
+                        (
+                            format!("[params] of metric {} key {key}", self.metric_def.name),
+                            column,
+                        )
+                    }),
+            );
+        for (key, column) in printed {
+            if identifiers.contains(&column) {
+                return Err(usage(
+                    &self.path,
+                    format!("{key}: column {column:?} identifies persons, and person identifiers never appear in output (spec disclosure.md §4)"),
+                ));
+            }
+        }
         let covariates: Vec<&String> = cohort_columns
             .iter()
             .filter(|c| !["person_id", "pnr", "start_date", "end_date"].contains(&c.as_str()))
@@ -576,7 +601,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            query.check_columns(&header, "cohort.csv").unwrap_err().to_string(),
+            query.check_columns(&header, "cohort.csv", &[]).unwrap_err().to_string(),
             "q.toml: [params] of metric effect key by: column \"kommune\" is not in cohort.csv (its columns: person_id, start_date, arm, municipality, birth_year)"
         );
         let query = parse(
@@ -584,8 +609,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            query.check_columns(&header, "cohort.csv").unwrap_err().to_string(),
+            query.check_columns(&header, "cohort.csv", &[]).unwrap_err().to_string(),
             "q.toml: [params] of metric describe key categorical: column \"origin\" is not in cohort.csv (its columns: person_id, start_date, arm, municipality, birth_year)"
+        );
+    }
+
+    #[test]
+    fn identifiers_are_never_printed() {
+        let header = ["person_id", "start_date", "arm", "case_no"].map(String::from);
+        let identifiers = ["person_id", "pnr", "case_no"].map(String::from);
+        let refused = |text: &str| {
+            parse(text)
+                .unwrap()
+                .check_columns(&header, "cohort.csv", &identifiers)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            refused("name = \"x\"\ntitle = \"X\"\nmetric = \"describe\"\n[params]\ncategorical = [\"person_id\"]\n"),
+            "q.toml: [params] of metric describe key categorical: column \"person_id\" identifies persons, and person identifiers never appear in output (spec disclosure.md §4)"
+        );
+        assert_eq!(
+            refused(&format!("{BASE}group_by = [\"arm\", \"case_no\"]\n[params]\nfollowup = \"available\"\n")),
+            "q.toml: group_by: column \"case_no\" identifies persons, and person identifiers never appear in output (spec disclosure.md §4)"
         );
     }
 
@@ -610,7 +656,7 @@ mod tests {
             .map(String::from)
             .to_vec();
         let err = query
-            .check_columns(&columns, "cohort.csv")
+            .check_columns(&columns, "cohort.csv", &[])
             .unwrap_err()
             .to_string();
         assert!(err.contains("[population] key projekt: column not in cohort.csv (columns: arm, project, or at_start)"), "{err}");

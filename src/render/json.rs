@@ -18,7 +18,7 @@ fn value(value: &Value) -> Json {
     }
 }
 
-pub fn render(results: &[QueryResult], provenance: &Manifest) -> String {
+pub fn render(results: &[QueryResult], provenance: &Manifest, release: bool) -> String {
     let results: Vec<Json> = results
         .iter()
         .map(|result| {
@@ -49,11 +49,21 @@ pub fn render(results: &[QueryResult], provenance: &Manifest) -> String {
             })
         })
         .collect();
-    let document = json!({
-        "udfald": env!("CARGO_PKG_VERSION"),
-        "results": results,
-        "provenance": provenance,
-    });
+    // A struct keeps its field order: `release` first, where an output checker looks; the rest
+    // in the order they always had (a JSON object's keys sorted, as the manifest's are).
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        release: bool,
+        provenance: Json,
+        results: Vec<Json>,
+        udfald: &'a str,
+    }
+    let document = Document {
+        release,
+        provenance: serde_json::to_value(provenance).unwrap_or(Json::Null),
+        results,
+        udfald: env!("CARGO_PKG_VERSION"),
+    };
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     text

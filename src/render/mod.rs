@@ -10,6 +10,7 @@ mod text;
 
 use crate::provenance::Manifest;
 use crate::result::QueryResult;
+use crate::runner::not_for_release;
 use crate::table::Table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -21,13 +22,21 @@ pub enum Format {
     Markdown,
 }
 
-/// Renders results; JSON also carries the run's manifest (never a timestamp).
+/// Renders results; JSON also carries the run's manifest (never a timestamp). Output that may
+/// not be released (suppression off or below the release threshold) says so first, in every
+/// format: a line in text and Markdown, a `#` line in CSV, `"release": false` in JSON.
 pub fn render(format: Format, results: &[QueryResult], provenance: &Manifest) -> String {
-    match format {
+    let mark = not_for_release(provenance.run.suppress_below);
+    let body = match format {
         Format::Table => text::render(results),
         Format::Csv => csv::render(results),
-        Format::Json => json::render(results, provenance),
+        Format::Json => return json::render(results, provenance, mark.is_none()),
         Format::Markdown => markdown::render(results),
+    };
+    match (mark, format) {
+        (None, _) => body,
+        (Some(mark), Format::Csv) => format!("# {mark}\n{body}"),
+        (Some(mark), _) => format!("{mark}\n\n{body}"),
     }
 }
 

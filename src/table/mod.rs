@@ -183,6 +183,7 @@ impl Table {
                     .collect()
             })
             .collect();
+        self.complements(threshold, &mut small);
         self.complementary(&persons_columns, &mut small);
         let mut hidden = 0;
         for (row, small) in self.rows.iter_mut().zip(&small) {
@@ -211,6 +212,39 @@ impl Table {
         }
         self.suppressed += hidden;
         hidden
+    }
+
+    /// A share's counts publish their difference, `denominator − numerator`, a count of persons
+    /// too (those without the outcome): when it is 1 to `threshold − 1`, the numerator counts as
+    /// small, so it and the share are hidden. The denominator stays: it is no small group, and the
+    /// other figures of its row rest on it (decision 33).
+    fn complements(&self, threshold: u64, small: &mut [Vec<bool>]) {
+        let position = |name: &str| self.columns.iter().position(|c| c.name == name);
+        for column in &self.columns {
+            let Kind::Share {
+                numerator,
+                denominator,
+            } = &column.kind
+            else {
+                continue;
+            };
+            let (Some(num), Some(den)) = (position(numerator), position(denominator)) else {
+                continue;
+            };
+            if self.columns[num].kind != Kind::Persons || self.columns[den].kind != Kind::Persons {
+                continue;
+            }
+            for (row, small) in self.rows.iter().zip(small.iter_mut()) {
+                let (Some(count), Some(n)) = (row[num].as_f64(), row[den].as_f64()) else {
+                    continue;
+                };
+                // A hidden n publishes no difference (and a zero count under it may be shown).
+                let rest = n - count;
+                if !small[den] && rest > 0.0 && rest < threshold as f64 {
+                    small[num] = true;
+                }
+            }
+        }
     }
 
     /// Complementary suppression for a plain grouped table (one group column, each group once,

@@ -49,6 +49,40 @@ fn suppression_hides_small_counts_and_what_rests_on_them() {
 }
 
 #[test]
+fn a_small_complement_hides_the_count_and_its_share() {
+    // n 40: count 37 leaves 3 persons without the outcome, a small cell by difference; count 35
+    // leaves 5, and count 40 leaves nobody (a zero is shown).
+    let mut table = table();
+    for (row, count) in [(0, 37), (1, 35)] {
+        table.rows[row][2] = Value::Int(count);
+        table.rows[row][3] = share(count as u64, 40);
+    }
+    table.push_row(vec![
+        Value::Text("other".into()),
+        Value::Int(40),
+        Value::Int(40),
+        share(40, 40),
+        Value::Float(1.0),
+    ]);
+    table.suppress(5);
+    let shown: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|r| (1..4).map(|c| table.format(c, &r[c])).collect())
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ["40", ".", "."],
+            ["40", "35", "87.5"],
+            ["40", "40", "100.0"]
+        ]
+    );
+    // The mean over the count is hidden with it.
+    assert_eq!(table.rows[0][4], Value::Suppressed);
+}
+
+#[test]
 fn a_lone_hidden_group_takes_the_smallest_other_with_it() {
     let mut table = Table::new(vec![column("arm", Kind::Group), column("n", Kind::Persons)]);
     for (arm, n) in [("a", 3), ("b", 12), ("c", 40), (ALL, 55)] {
