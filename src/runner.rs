@@ -3,8 +3,10 @@
 //! and run each query's metric on it. Results come back in the order the queries were given.
 
 use crate::dataset::Dataset;
+use crate::disclosure::Populations;
 use crate::error::DataError;
 use crate::load::{self, source::Table as FileTable, LoadOptions};
+use crate::measure::common::person_index;
 use crate::measure::input::{prepare, Scope};
 use crate::panel::{self, PanelOptions};
 use crate::query::Query;
@@ -193,6 +195,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 peak_memory()
             );
         }
+        let mut populations = Populations::new(panel.persons.height());
         for index in members {
             let started = std::time::Instant::now();
             let query = &queries[index];
@@ -213,6 +216,13 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                     custom: &custom,
                 },
             )?;
+            populations.add(
+                &query.name,
+                person_index(&input.persons)
+                    .map_err(|err| anyhow::anyhow!("internal: the population's persons: {err}"))?
+                    .iter()
+                    .flatten(),
+            );
             let mut table = query
                 .metric
                 .compute(&input)
@@ -227,6 +237,10 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                     peak_memory()
                 );
             }
+        }
+        // Before any output is written: no two populations may differ by a few persons.
+        if let Some(threshold) = options.suppress_below {
+            populations.check(threshold)?;
         }
     }
     Ok(RunOutput {

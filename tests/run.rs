@@ -216,3 +216,27 @@ fn query_mistakes_exit_2_before_any_data_is_read() {
         .expect_error(2, &format!("{}: {message}", path.display()));
     }
 }
+
+/// Two queries whose populations differ by a few persons, one nested in the other, would publish
+/// those persons' outcome as the difference of their tables: the run refuses (exit 2) naming
+/// both, and writes nothing. Without suppression (local work) it runs.
+#[test]
+fn populations_a_few_persons_apart_are_refused() {
+    let work = Workdir::with_sample("tiny");
+    let everyone = work.query("[params]\nfollowup = \"available\"\n");
+    // Without FSM2's 4 persons: 7 of the 11.
+    work.write(
+        "r.toml",
+        "name = \"r\"\ntitle = \"R\"\nmetric = \"share_ever\"\n[population]\nproject = [\"AP\", \"BIR\"]\n[params]\nfollowup = \"available\"\n",
+    );
+    let without_fsm2 = work.file("r.toml").display().to_string();
+    work.run(&["run", &everyone, &without_fsm2]).expect_error(
+        2,
+        "queries q and r: the population of r is that of q less 4 person(s), fewer than 5: the difference of their tables would publish those persons' outcome (spec disclosure.md §3); widen or narrow one population, or leave one query out of this run",
+    );
+    work.run(&["run", &everyone, &without_fsm2, "--no-suppress"])
+        .expect_status(0);
+    // At a threshold of 3, four persons are no small group: it runs.
+    work.run(&["run", &everyone, &without_fsm2, "--min-cell", "3"])
+        .expect_status(0);
+}
