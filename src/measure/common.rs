@@ -335,6 +335,14 @@ pub fn share_aggs(hit: Expr) -> [Expr; 3] {
     ]
 }
 
+/// The `min_cell` of a figure resting on several counts: the least of the non-zero `counts`, 0
+/// when all are 0. A zero protects nobody, and taken as the minimum it would let a small count
+/// beside it through (spec `disclosure.md` §2). Callers pass the persons without a share's
+/// outcome (`n − count`) too: they are a count as well.
+pub fn smallest_count(counts: impl IntoIterator<Item = i64>) -> i64 {
+    counts.into_iter().filter(|&c| c > 0).min().unwrap_or(0)
+}
+
 /// `len()` as a persons count, for aggregations.
 pub fn count_persons(name: &str) -> Expr {
     len().cast(DataType::Int64).alias(name)
@@ -392,4 +400,18 @@ pub fn person_month_status(
         .bool()?
         .clone();
     Ok((person, rel_month, flag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_smallest_count_passes_over_zeros() {
+        // A month-0 count of 0 beside a count of 2: the figure rests on the 2.
+        assert_eq!(smallest_count([40, 2, 38, 40, 0, 40]), 2);
+        assert_eq!(smallest_count([0, 0]), 0);
+        assert_eq!(smallest_count([]), 0);
+        assert_eq!(smallest_count([7, 12]), 7);
+    }
 }

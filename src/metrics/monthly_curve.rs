@@ -12,7 +12,7 @@
 //! inside the period (spec §3.3).
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
-use crate::measure::common::{groups_sum_to_total, set_groups};
+use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
 use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest};
 use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
@@ -157,7 +157,10 @@ impl Compute for MonthlyCurve {
                     row.int(*n0_col, n0)
                         .int(*count0_col, count0)
                         .set(*share0_col, share0)
-                        .int(*min_col, n.min(count).min(n0).min(count0))
+                        .int(
+                            *min_col,
+                            smallest_count([n, count, n - count, n0, count0, n0 - count0]),
+                        )
                         .set(*corrected_col, corrected);
                 }
             }
@@ -198,7 +201,7 @@ impl Compute for MonthlyCurve {
             )
         });
         if baseline.is_some() {
-            t.note("share_corrected: share minus the group's share at rel_month 0 (share_month0), the curve shifted to start at 0 (001 Figure 15); min_cell: the smallest count it rests on, carrying suppression");
+            t.note("share_corrected: share minus the group's share at rel_month 0 (share_month0), the curve shifted to start at 0 (001 Figure 15); min_cell: the smallest non-zero count it rests on (n, count and n - count, then and at rel_month 0), carrying suppression");
         }
         Ok(t.build())
     }
@@ -293,10 +296,11 @@ mod tests {
     fn baseline_subtracts_month_zero() {
         // paid_hours by arm, rel_month 0..2.
         // treatment month 0: P08 P06 P05 P01 P03 observed, paid P05 → 1/5 = 0.2
-        //   month 2: same five, paid P05 → 1/5 → corrected 0; min_cell min(5, 1, 5, 1) = 1
+        //   month 2: same five, paid P05 → 1/5 → corrected 0; min_cell: the least non-zero of
+        //   n, count, n - count and the same at month 0: (5, 1, 4, 5, 1, 4) → 1
         // control month 0: P07 P04 P02 P09, all paid → 4/4 = 1
         //   month 1: P07 P04 P02, paid P07 P02 → 2/3 → corrected 2/3 - 1 = -1/3;
-        //   min_cell min(3, 2, 4, 4) = 2
+        //   min_cell of (3, 2, 1, 4, 4, 0) = 1: P04, unpaid, is one person
         let params = "baseline = \"subtract_month0\"";
         let table = run(&DEF, params, &["arm"], window(0, Some(2)));
         assert_eq!(
@@ -315,7 +319,7 @@ mod tests {
             .as_f64()
             .unwrap();
         assert!((corrected + 1.0 / 3.0).abs() < 1e-12);
-        assert_eq!(value(&table, &["control"], "1", "min_cell"), &Value::Int(2));
+        assert_eq!(value(&table, &["control"], "1", "min_cell"), &Value::Int(1));
         // (all) month 0: 5/9 (see rel_month_curve_counts_the_observed); month 2: 3/8.
         let corrected = value(&table, &["(all)"], "2", "share_corrected")
             .as_f64()

@@ -7,7 +7,7 @@
 //! `n_censored`, never counted as "not in S".
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
-use crate::measure::common::{groups_sum_to_total, set_groups};
+use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
 use crate::measure::curve::{curve, Curve, CurveRequest};
 use crate::table::{share, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
@@ -183,7 +183,7 @@ impl ShareAt {
             if months == 0 {
                 row.int(months_col, 0).int(min_cell_col, 0);
             } else {
-                let min_cell = cells.iter().map(|&(n, c)| n.min(c)).min().unwrap_or(0);
+                let min_cell = smallest_count(cells.iter().flat_map(|&(n, c)| [n, c, n - c]));
                 let n_mean = cells.iter().map(|&(n, _)| n as f64).sum::<f64>() / months as f64;
                 let share_mean =
                     cells.iter().map(|&(n, c)| c as f64 / n as f64).sum::<f64>() / months as f64;
@@ -199,7 +199,7 @@ impl ShareAt {
             t.relation(relation);
         }
         t.note(format!(
-            "share: the unweighted mean over the months rel_month {from}..{to} with anyone observed (months) of the share with {} among the persons observed that month; n_mean: the mean monthly n; min_cell: the smallest monthly n or count the mean rests on (it carries suppression); n_censored: persons observed in none of the months",
+            "share: the unweighted mean over the months rel_month {from}..{to} with anyone observed (months) of the share with {} among the persons observed that month; n_mean: the mean monthly n; min_cell: the smallest non-zero monthly n, count or n - count the mean rests on (it carries suppression); n_censored: persons observed in none of the months",
             self.status
         ));
         Ok(t.build())
@@ -305,12 +305,14 @@ mod tests {
         // month 0: observed P08 P06 P05 P01 P03 (P10 not) → paid P05 → 1/5
         // month 1: same five → paid P05 (96 h) → 1/5
         // month 2: same five → paid P05 (100 h) → 1/5
-        // mean share 0.2, n_mean 5, min_cell min(5, 1) = 1; P10 observed in none → censored 1.
+        // mean share 0.2, n_mean 5, min_cell 1 (the least non-zero n, count or n - count);
+        // P10 observed in none → censored 1.
         // control (P07 P04 P02 P09 P11):
         // month 0: P07 P04 P02 P09 → paid all four (45, 155, 70, 25 h) → 4/4
         // month 1: P07 P04 P02 → paid P07, P02 (P04 Dec 2020 0 h) → 2/3
         // month 2: P07 P04 P02 → P07, P02 → 2/3
-        // mean (1 + 2/3 + 2/3)/3 = 7/9; n_mean 10/3; min_cell 2; P11 censored.
+        // mean (1 + 2/3 + 2/3)/3 = 7/9; n_mean 10/3; min_cell 1 (the one unpaid person of
+        // months 1 and 2; month 0's 0 unpaid protects nobody); P11 censored.
         let table = run(&DEF, "", &["arm"], window(0, Some(2)));
         assert_eq!(table.cell(&["treatment"], "months"), Some(&Value::Int(3)));
         assert_near(float(&table, &["treatment"], "share"), 0.2, 1e-12);
@@ -322,7 +324,7 @@ mod tests {
         );
         assert_near(float(&table, &["control"], "share"), 7.0 / 9.0, 1e-12);
         assert_near(float(&table, &["control"], "n_mean"), 10.0 / 3.0, 1e-12);
-        assert_eq!(table.cell(&["control"], "min_cell"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["control"], "min_cell"), Some(&Value::Int(1)));
         assert_eq!(table.cell(&["control"], "n_censored"), Some(&Value::Int(1)));
         // Suppression at 5 hides the means resting on min_cell 1 and 2.
         let mut table = table;
