@@ -185,6 +185,7 @@ impl Table {
             .collect();
         self.complements(threshold, &mut small);
         self.complementary(&persons_columns, &mut small);
+        self.secondary(&mut small);
         let mut hidden = 0;
         for (row, small) in self.rows.iter_mut().zip(&small) {
             // A reference to no column hides the cell: suppression fails closed.
@@ -201,7 +202,8 @@ impl Table {
                         numerator,
                         denominator,
                     } => is_small(numerator) || is_small(denominator),
-                    Kind::Mean { n, .. } => is_small(n),
+                    Kind::Mean { n, .. } => is_small(n) || small[c],
+                    Kind::Number { .. } => small[c],
                     _ => false,
                 };
                 if hide && row[c] != Value::Suppressed {
@@ -243,6 +245,61 @@ impl Table {
                 if !small[den] && rest > 0.0 && rest < threshold as f64 {
                     small[num] = true;
                 }
+            }
+        }
+    }
+
+    /// Secondary suppression over the declared relations: while some instance of a relation has
+    /// exactly one hidden cell among its numbers, whose value the others would give back, the
+    /// smallest other number of that instance (a positive one if there is one) is hidden too.
+    /// This closes every recovery through one relation; combinations of relations are the
+    /// audit's to check.
+    fn secondary(&self, small: &mut [Vec<bool>]) {
+        let equations = self.equations();
+        let value = |(r, c): (usize, usize)| self.rows[r][c].as_f64();
+        // A mean is hidden with its n: a mean column in a relation (summed weeks, person-months)
+        // counts as hidden where its n is.
+        let means: Vec<(usize, Option<usize>)> = (0..self.columns.len())
+            .filter_map(|c| match &self.columns[c].kind {
+                Kind::Mean { n, .. } => Some((c, self.column_index(n))),
+                _ => None,
+            })
+            .collect();
+        loop {
+            let mut changed = false;
+            for row in small.iter_mut() {
+                for &(c, n) in &means {
+                    if !row[c] && n.is_none_or(|n| row[n]) {
+                        row[c] = true;
+                    }
+                }
+            }
+            for cells in &equations {
+                let numbers: Vec<(usize, usize)> = cells
+                    .iter()
+                    .copied()
+                    .filter(|&cell| value(cell).is_some())
+                    .collect();
+                let hidden = numbers.iter().filter(|&&(r, c)| small[r][c]).count();
+                if hidden != 1 {
+                    continue;
+                }
+                let partner = numbers
+                    .iter()
+                    .copied()
+                    .filter(|&(r, c)| !small[r][c])
+                    .min_by(|&a, &b| {
+                        let (x, y) = (value(a).unwrap_or(0.0), value(b).unwrap_or(0.0));
+                        // Positive values first, then the smallest.
+                        (x <= 0.0).cmp(&(y <= 0.0)).then(x.total_cmp(&y))
+                    });
+                if let Some((r, c)) = partner {
+                    small[r][c] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
             }
         }
     }

@@ -97,40 +97,151 @@ impl Relation {
     }
 }
 
+/// A cell's value as a number, if it is one.
+fn number(row: &[Value], c: usize) -> Option<f64> {
+    match row[c] {
+        Value::Int(v) => Some(v as f64),
+        Value::Float(v) => Some(v),
+        _ => None,
+    }
+}
+
 impl Table {
+    fn relation_column(&self, name: &str) -> usize {
+        self.column_index(name)
+            .unwrap_or_else(|| panic!("a relation names no column {name}"))
+    }
+
+    /// The rows grouped by their values in `keys` (each group in table order), with those values.
+    fn blocks(&self, keys: &[String]) -> Vec<(Vec<&Value>, Vec<usize>)> {
+        let keys: Vec<usize> = keys.iter().map(|k| self.relation_column(k)).collect();
+        let mut blocks: Vec<(Vec<&Value>, Vec<usize>)> = Vec::new();
+        for (r, row) in self.rows.iter().enumerate() {
+            let key: Vec<&Value> = keys.iter().map(|&k| &row[k]).collect();
+            match blocks.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, rows)) => rows.push(r),
+                None => blocks.push((key, vec![r])),
+            }
+        }
+        blocks
+    }
+
+    /// Rows `x` and `y` in the order of their values in column `along`.
+    fn in_order(&self, x: usize, y: usize, along: usize) -> std::cmp::Ordering {
+        let (x, y) = (number(&self.rows[x], along), number(&self.rows[y], along));
+        x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
+    }
+
+    /// Every instance of every declared relation, as the cells (row, column) it relates: a
+    /// reader who sees all of an instance's cells but one can compute that one.
+    pub(super) fn equations(&self) -> Vec<Vec<(usize, usize)>> {
+        let index = |name: &String| self.relation_column(name);
+        let mut equations = Vec::new();
+        for relation in &self.relations {
+            match relation {
+                Relation::Sum { parts, whole } => {
+                    let columns: Vec<usize> = parts.iter().chain([whole]).map(index).collect();
+                    for r in 0..self.rows.len() {
+                        equations.push(columns.iter().map(|&c| (r, c)).collect());
+                    }
+                }
+                Relation::GroupsSumToTotal {
+                    group,
+                    keys,
+                    columns,
+                } => {
+                    let g = index(group);
+                    for (_, rows) in self.blocks(keys) {
+                        let has_total = rows
+                            .iter()
+                            .any(|&r| matches!(&self.rows[r][g], Value::Text(t) if t == ALL));
+                        if has_total {
+                            for c in columns.iter().map(index) {
+                                equations.push(rows.iter().map(|&r| (r, c)).collect());
+                            }
+                        }
+                    }
+                }
+                Relation::PartsSumToWhole { keys, part, whole } => {
+                    let (p, w) = (index(part), index(whole));
+                    for (_, rows) in self.blocks(keys) {
+                        let mut cells: Vec<(usize, usize)> = rows.iter().map(|&r| (r, p)).collect();
+                        cells.push((rows[0], w));
+                        equations.push(cells);
+                        // The whole is the same in every row: one shown gives the others.
+                        for &r in &rows[1..] {
+                            equations.push(vec![(rows[0], w), (r, w)]);
+                        }
+                    }
+                }
+                Relation::RunningSum {
+                    keys,
+                    along,
+                    column,
+                    cumulative,
+                } => {
+                    let (a, c, cum) = (index(along), index(column), index(cumulative));
+                    for (_, mut rows) in self.blocks(keys) {
+                        rows.sort_by(|x, y| self.in_order(*x, *y, a));
+                        equations.push(vec![(rows[0], c), (rows[0], cum)]);
+                        for pair in rows.windows(2) {
+                            equations.push(vec![(pair[0], cum), (pair[1], c), (pair[1], cum)]);
+                        }
+                    }
+                }
+                Relation::RiskSet {
+                    keys,
+                    along,
+                    at_risk,
+                    leaving,
+                } => {
+                    let (a, risk) = (index(along), index(at_risk));
+                    let leaving: Vec<usize> = leaving.iter().map(index).collect();
+                    for (_, mut rows) in self.blocks(keys) {
+                        rows.sort_by(|x, y| self.in_order(*x, *y, a));
+                        for pair in rows.windows(2) {
+                            let mut cells = vec![(pair[0], risk), (pair[1], risk)];
+                            cells.extend(leaving.iter().map(|&l| (pair[0], l)));
+                            equations.push(cells);
+                        }
+                    }
+                }
+                Relation::RowsSumToRow {
+                    keys,
+                    label,
+                    parts,
+                    column,
+                    whole,
+                    whole_column,
+                } => {
+                    let (l, c, w) = (index(label), index(column), index(whole_column));
+                    let reads = |r: usize, want: &str| matches!(&self.rows[r][l], Value::Text(t) if t == want);
+                    for (_, rows) in self.blocks(keys) {
+                        let mut cells: Vec<(usize, usize)> = rows
+                            .iter()
+                            .filter(|&&r| parts.iter().any(|p| reads(r, p)))
+                            .map(|&r| (r, c))
+                            .collect();
+                        if let Some(&r) = rows.iter().find(|&&r| reads(r, whole)) {
+                            cells.push((r, w));
+                            equations.push(cells);
+                        }
+                    }
+                }
+            }
+        }
+        equations
+    }
+
     /// The declared relations that do not hold in the table's cells, in words; empty when all
     /// hold. Instances that involve a hidden, empty or text cell are skipped. A declared relation
     /// that is false is a bug in the metric that declared it.
     pub fn relation_violations(&self) -> Vec<String> {
         let mut violations = Vec::new();
-        let index = |name: &str| {
-            self.column_index(name)
-                .unwrap_or_else(|| panic!("a relation names no column {name}"))
-        };
-        let number = |row: &[Value], c: usize| match row[c] {
-            Value::Int(v) => Some(v as f64),
-            Value::Float(v) => Some(v),
-            _ => None,
-        };
+        let index = |name: &str| self.relation_column(name);
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0);
-        // Rows grouped by their values in `keys`, in table order.
-        let blocks = |keys: &[String]| {
-            let keys: Vec<usize> = keys.iter().map(|k| index(k)).collect();
-            let mut blocks: Vec<(Vec<&Value>, Vec<usize>)> = Vec::new();
-            for (r, row) in self.rows.iter().enumerate() {
-                let key: Vec<&Value> = keys.iter().map(|&k| &row[k]).collect();
-                match blocks.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, rows)) => rows.push(r),
-                    None => blocks.push((key, vec![r])),
-                }
-            }
-            blocks
-        };
-        // Rows in the order of their `along` column.
-        let in_order = |x: usize, y: usize, a: usize| {
-            let (x, y) = (number(&self.rows[x], a), number(&self.rows[y], a));
-            x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
-        };
+        let blocks = |keys: &[String]| self.blocks(keys);
+        let in_order = |x: usize, y: usize, a: usize| self.in_order(x, y, a);
         for relation in &self.relations {
             match relation {
                 Relation::Sum { parts, whole } => {

@@ -83,6 +83,65 @@ fn a_small_complement_hides_the_count_and_its_share() {
 }
 
 #[test]
+fn a_cell_one_relation_would_give_back_takes_another_with_it() {
+    // rose + unchanged + fell = n: rose (3) is small; shown beside the others it would be
+    // 20 - 10 - 7. The smallest other, fell (7), is hidden too; n and unchanged stay.
+    let mut table = Table::new(
+        ["n", "rose", "unchanged", "fell"]
+            .map(|name| column(name, Kind::Persons))
+            .to_vec(),
+    );
+    table.push_row([20, 3, 10, 7].map(Value::Int).to_vec());
+    table.relations.push(Relation::Sum {
+        parts: vec!["rose".into(), "unchanged".into(), "fell".into()],
+        whole: "n".into(),
+    });
+    table.suppress(5);
+    assert_eq!(
+        table.rows[0],
+        [
+            Value::Int(20),
+            Value::Suppressed,
+            Value::Int(10),
+            Value::Suppressed
+        ]
+    );
+}
+
+#[test]
+fn groups_within_another_group_are_protected_too() {
+    // By project and arm: in P1, arm a (3) is small and b (10) with the total (13) would give
+    // it back, so b goes too; P2 has nothing small and stays whole.
+    let mut table = Table::new(vec![
+        column("project", Kind::Group),
+        column("arm", Kind::Group),
+        column("n", Kind::Persons),
+    ]);
+    for (project, arm, n) in [
+        ("P1", "a", 3),
+        ("P1", "b", 10),
+        ("P1", ALL, 13),
+        ("P2", "a", 6),
+        ("P2", "b", 8),
+        ("P2", ALL, 14),
+    ] {
+        table.push_row(vec![
+            Value::Text(project.into()),
+            Value::Text(arm.into()),
+            Value::Int(n),
+        ]);
+    }
+    table.relations.push(Relation::GroupsSumToTotal {
+        group: "arm".into(),
+        keys: vec!["project".into()],
+        columns: vec!["n".into()],
+    });
+    table.suppress(5);
+    let shown: Vec<String> = table.rows.iter().map(|r| table.format(2, &r[2])).collect();
+    assert_eq!(shown, [".", ".", "13", "6", "8", "14"]);
+}
+
+#[test]
 fn a_lone_hidden_group_takes_the_smallest_other_with_it() {
     let mut table = Table::new(vec![column("arm", Kind::Group), column("n", Kind::Persons)]);
     for (arm, n) in [("a", 3), ("b", 12), ("c", 40), (ALL, 55)] {

@@ -357,6 +357,8 @@ fn suppression_hides_the_thin_tail() {
     // By arm, suppression at 5: control's 4 persons hide its whole curve; treatment's
     // month 0 rests on 1 event (min_cell 1): hidden; month 3 on 3 events: hidden; the total
     // at month 0 (9 at risk, 5 events) is shown, at month 3 (4 at risk) hidden.
+    // (The total's month-0 events are hidden by the relations, the groups' being hidden; the
+    // Kaplan–Meier step 9 × 0.5556 still gives them back: pooled periods are to come.)
     let mut table = run(&DEF, "status = \"paid_hours\"", &["arm"], Window::default());
     table.suppress(5);
     assert_eq!(
@@ -379,10 +381,9 @@ fn suppression_hides_the_thin_tail() {
         get(&table, &["(all)"], Some(3), "share_reached"),
         &Value::Suppressed
     );
-    assert!(matches!(
-        get(&table, &["(all)"], None, "median"),
-        Value::Float(_)
-    ));
+    // The total's events_total (7) is the sum of its month rows' events, of which month 3's (2)
+    // is hidden: secondary suppression hides it, and the median resting on it.
+    assert_eq!(get(&table, &["(all)"], None, "median"), &Value::Suppressed);
     // Empty cells stay empty: the month rows' quartiles rest on the summary's events_total,
     // which is empty on month rows, so a month with 1 event does not blank them.
     assert_eq!(
