@@ -240,6 +240,15 @@ impl Table {
         let mut violations = Vec::new();
         let index = |name: &str| self.relation_column(name);
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0);
+        // A computed and a shown value that both exist and differ: `say` words the violation.
+        let mut differ =
+            |computed: Option<f64>, shown: Option<f64>, say: &dyn Fn(f64, f64) -> String| {
+                if let (Some(a), Some(b)) = (computed, shown) {
+                    if !close(a, b) {
+                        violations.push(say(a, b));
+                    }
+                }
+            };
         let blocks = |keys: &[String]| self.blocks(keys);
         let in_order = |x: usize, y: usize, a: usize| self.in_order(x, y, a);
         for relation in &self.relations {
@@ -249,14 +258,12 @@ impl Table {
                         (parts.iter().map(|p| index(p)).collect(), index(whole));
                     for (r, row) in self.rows.iter().enumerate() {
                         let sum: Option<f64> = parts.iter().map(|&p| number(row, p)).sum();
-                        if let (Some(sum), Some(whole_value)) = (sum, number(row, whole)) {
-                            if !close(sum, whole_value) {
-                                violations.push(format!(
-                                    "row {r}: the parts of {} add up to {sum}, not {whole_value}",
-                                    self.columns[whole].name
-                                ));
-                            }
-                        }
+                        differ(sum, number(row, whole), &|sum, whole_value| {
+                            format!(
+                                "row {r}: the parts of {} add up to {sum}, not {whole_value}",
+                                self.columns[whole].name
+                            )
+                        });
                     }
                 }
                 Relation::GroupsSumToTotal {
@@ -278,15 +285,9 @@ impl Table {
                                 .filter(|r| !is_total(r))
                                 .map(|&r| number(&self.rows[r], c))
                                 .sum();
-                            if let (Some(sum), Some(total_value)) =
-                                (sum, number(&self.rows[total], c))
-                            {
-                                if !close(sum, total_value) {
-                                    violations.push(format!(
-                                        "row {total}: the groups of {column} add up to {sum}, not {total_value}"
-                                    ));
-                                }
-                            }
+                            differ(sum, number(&self.rows[total], c), &|sum, total_value| {
+                                format!("row {total}: the groups of {column} add up to {sum}, not {total_value}")
+                            });
                         }
                     }
                 }
@@ -295,14 +296,11 @@ impl Table {
                     for (_, rows) in blocks(keys) {
                         let sum: Option<f64> = rows.iter().map(|&r| number(&self.rows[r], p)).sum();
                         for &r in &rows {
-                            if let (Some(sum), Some(whole_value)) = (sum, number(&self.rows[r], w))
-                            {
-                                if !close(sum, whole_value) {
-                                    violations.push(format!(
-                                        "row {r}: {part} adds up to {sum}, not {whole} {whole_value}"
-                                    ));
-                                }
-                            }
+                            differ(sum, number(&self.rows[r], w), &|sum, whole_value| {
+                                format!(
+                                    "row {r}: {part} adds up to {sum}, not {whole} {whole_value}"
+                                )
+                            });
                         }
                     }
                 }
@@ -318,14 +316,9 @@ impl Table {
                         let mut running = Some(0.0);
                         for &r in &rows {
                             running = running.zip(number(&self.rows[r], c)).map(|(s, v)| s + v);
-                            if let (Some(sum), Some(shown)) = (running, number(&self.rows[r], cum))
-                            {
-                                if !close(sum, shown) {
-                                    violations.push(format!(
-                                        "row {r}: the running sum of {column} is {sum}, not {cumulative} {shown}"
-                                    ));
-                                }
-                            }
+                            differ(running, number(&self.rows[r], cum), &|sum, shown| {
+                                format!("row {r}: the running sum of {column} is {sum}, not {cumulative} {shown}")
+                            });
                         }
                     }
                 }
@@ -343,14 +336,10 @@ impl Table {
                             let (this, next) = (&self.rows[pair[0]], &self.rows[pair[1]]);
                             let left: Option<f64> = leaving.iter().map(|&l| number(this, l)).sum();
                             let expected = number(this, risk).zip(left).map(|(n, l)| n - l);
-                            if let (Some(expected), Some(shown)) = (expected, number(next, risk)) {
-                                if !close(expected, shown) {
-                                    violations.push(format!(
-                                        "row {}: {at_risk} is {shown}, not {expected} (the row before, less those leaving)",
-                                        pair[1]
-                                    ));
-                                }
-                            }
+                            differ(expected, number(next, risk), &|expected, shown| {
+                                format!("row {}: {at_risk} is {shown}, not {expected} (the row before, less those leaving)",
+                                        pair[1])
+                            });
                         }
                     }
                 }
@@ -371,15 +360,10 @@ impl Table {
                             .map(|&r| number(&self.rows[r], c))
                             .sum();
                         for &r in rows.iter().filter(|&&r| reads(r, whole)) {
-                            if let (Some(sum), Some(whole_value)) = (sum, number(&self.rows[r], w))
-                            {
-                                if !close(sum, whole_value) {
-                                    violations.push(format!(
-                                        "row {r}: {column} of the rows {} adds up to {sum}, not {whole_column} {whole_value}",
-                                        parts.join(" + ")
-                                    ));
-                                }
-                            }
+                            differ(sum, number(&self.rows[r], w), &|sum, whole_value| {
+                                format!("row {r}: {column} of the rows {} adds up to {sum}, not {whole_column} {whole_value}",
+                                        parts.join(" + "))
+                            });
                         }
                     }
                 }
