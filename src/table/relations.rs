@@ -132,6 +132,42 @@ impl Table {
         x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
     }
 
+    /// The blocks of rows with equal `keys`, each in the order of its values in `along`.
+    fn ordered_blocks(&self, keys: &[String], along: usize) -> Vec<Vec<usize>> {
+        self.blocks(keys)
+            .into_iter()
+            .map(|(_, mut rows)| {
+                rows.sort_by(|x, y| self.in_order(*x, *y, along));
+                rows
+            })
+            .collect()
+    }
+
+    /// Per block of rows with equal `keys`: the rows whose `label` reads one of `parts`, and
+    /// those whose `label` reads `whole`.
+    fn labelled(
+        &self,
+        keys: &[String],
+        label: usize,
+        parts: &[String],
+        whole: &str,
+    ) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let reads =
+            |r: usize, want: &str| matches!(&self.rows[r][label], Value::Text(t) if t == want);
+        self.blocks(keys)
+            .into_iter()
+            .map(|(_, rows)| {
+                let part_rows = rows
+                    .iter()
+                    .copied()
+                    .filter(|&r| parts.iter().any(|p| reads(r, p)))
+                    .collect();
+                let whole_rows = rows.into_iter().filter(|&r| reads(r, whole)).collect();
+                (part_rows, whole_rows)
+            })
+            .collect()
+    }
+
     /// Every instance of every declared relation, as the cells (row, column) it relates: a
     /// reader who sees all of an instance's cells but one can compute that one.
     pub(super) fn equations(&self) -> Vec<Vec<(usize, usize)>> {
@@ -180,9 +216,8 @@ impl Table {
                     column,
                     cumulative,
                 } => {
-                    let (a, c, cum) = (index(along), index(column), index(cumulative));
-                    for (_, mut rows) in self.blocks(keys) {
-                        rows.sort_by(|x, y| self.in_order(*x, *y, a));
+                    let (c, cum) = (index(column), index(cumulative));
+                    for rows in self.ordered_blocks(keys, index(along)) {
                         equations.push(vec![(rows[0], c), (rows[0], cum)]);
                         for pair in rows.windows(2) {
                             equations.push(vec![(pair[0], cum), (pair[1], c), (pair[1], cum)]);
@@ -195,10 +230,9 @@ impl Table {
                     at_risk,
                     leaving,
                 } => {
-                    let (a, risk) = (index(along), index(at_risk));
+                    let risk = index(at_risk);
                     let leaving: Vec<usize> = leaving.iter().map(index).collect();
-                    for (_, mut rows) in self.blocks(keys) {
-                        rows.sort_by(|x, y| self.in_order(*x, *y, a));
+                    for rows in self.ordered_blocks(keys, index(along)) {
                         for pair in rows.windows(2) {
                             let mut cells = vec![(pair[0], risk), (pair[1], risk)];
                             cells.extend(leaving.iter().map(|&l| (pair[0], l)));
@@ -214,15 +248,11 @@ impl Table {
                     whole,
                     whole_column,
                 } => {
-                    let (l, c, w) = (index(label), index(column), index(whole_column));
-                    let reads = |r: usize, want: &str| matches!(&self.rows[r][l], Value::Text(t) if t == want);
-                    for (_, rows) in self.blocks(keys) {
-                        let mut cells: Vec<(usize, usize)> = rows
-                            .iter()
-                            .filter(|&&r| parts.iter().any(|p| reads(r, p)))
-                            .map(|&r| (r, c))
-                            .collect();
-                        if let Some(&r) = rows.iter().find(|&&r| reads(r, whole)) {
+                    let (c, w) = (index(column), index(whole_column));
+                    for (part_rows, whole_rows) in self.labelled(keys, index(label), parts, whole) {
+                        if let Some(&r) = whole_rows.first() {
+                            let mut cells: Vec<(usize, usize)> =
+                                part_rows.iter().map(|&p| (p, c)).collect();
                             cells.push((r, w));
                             equations.push(cells);
                         }
@@ -250,7 +280,6 @@ impl Table {
                 }
             };
         let blocks = |keys: &[String]| self.blocks(keys);
-        let in_order = |x: usize, y: usize, a: usize| self.in_order(x, y, a);
         for relation in &self.relations {
             match relation {
                 Relation::Sum { parts, whole } => {
@@ -310,9 +339,8 @@ impl Table {
                     column,
                     cumulative,
                 } => {
-                    let (a, c, cum) = (index(along), index(column), index(cumulative));
-                    for (_, mut rows) in blocks(keys) {
-                        rows.sort_by(|x, y| in_order(*x, *y, a));
+                    let (c, cum) = (index(column), index(cumulative));
+                    for rows in self.ordered_blocks(keys, index(along)) {
                         let mut running = Some(0.0);
                         for &r in &rows {
                             running = running.zip(number(&self.rows[r], c)).map(|(s, v)| s + v);
@@ -328,10 +356,9 @@ impl Table {
                     at_risk,
                     leaving,
                 } => {
-                    let (a, risk) = (index(along), index(at_risk));
+                    let risk = index(at_risk);
                     let leaving: Vec<usize> = leaving.iter().map(|l| index(l)).collect();
-                    for (_, mut rows) in blocks(keys) {
-                        rows.sort_by(|x, y| in_order(*x, *y, a));
+                    for rows in self.ordered_blocks(keys, index(along)) {
                         for pair in rows.windows(2) {
                             let (this, next) = (&self.rows[pair[0]], &self.rows[pair[1]]);
                             let left: Option<f64> = leaving.iter().map(|&l| number(this, l)).sum();
@@ -351,15 +378,11 @@ impl Table {
                     whole,
                     whole_column,
                 } => {
-                    let (l, c, w) = (index(label), index(column), index(whole_column));
-                    let reads = |r: usize, want: &str| matches!(&self.rows[r][l], Value::Text(t) if t == want);
-                    for (_, rows) in blocks(keys) {
-                        let sum: Option<f64> = rows
-                            .iter()
-                            .filter(|&&r| parts.iter().any(|p| reads(r, p)))
-                            .map(|&r| number(&self.rows[r], c))
-                            .sum();
-                        for &r in rows.iter().filter(|&&r| reads(r, whole)) {
+                    let (c, w) = (index(column), index(whole_column));
+                    for (part_rows, whole_rows) in self.labelled(keys, index(label), parts, whole) {
+                        let sum: Option<f64> =
+                            part_rows.iter().map(|&r| number(&self.rows[r], c)).sum();
+                        for r in whole_rows {
                             differ(sum, number(&self.rows[r], w), &|sum, whole_value| {
                                 format!("row {r}: {column} of the rows {} adds up to {sum}, not {whole_column} {whole_value}",
                                         parts.join(" + "))
