@@ -118,10 +118,14 @@ impl Compute for Requirement {
         let censored_col = rolling.then(|| t.persons("n_censored"));
         let groups_col = t.number("groups", 0);
         let met_names: Vec<String> = labels.iter().map(|l| format!("met_{l}")).collect();
-        let met_cols: Vec<Col> = met_names.iter().map(|m| t.number(m, 0)).collect();
+        // A group's flags say on which side of each threshold its best share lies: a ladder
+        // that brackets the share, so they are hidden with its count (spec disclosure.md §3).
+        // On the summary row they count groups, and relations protect them.
+        let met_cols: Vec<Col> = met_names.iter().map(|m| t.mean(m, count_col, 0)).collect();
         let share_met_cols: Vec<Col> = labels
             .iter()
-            .map(|l| t.number(format!("share_met_{l}"), 3))
+            .zip(&met_cols)
+            .map(|(l, &met)| t.mean(format!("share_met_{l}"), met, 3))
             .collect();
 
         let groups = counts.groups.len() - 1; // the last is the total
@@ -343,6 +347,31 @@ mod tests {
             first_column(&table),
             ["Aalborg", "Aarhus", "København", "Odense", "(all)"]
         );
+    }
+
+    #[test]
+    fn the_ladder_is_hidden_with_the_count_it_brackets() {
+        // As above, suppressed at 5: every group's count is small (Aalborg 3, Aarhus 2, Odense
+        // 1) or 0 (København). The flags would bracket the hidden shares (Odense: at least 30%,
+        // under 50%), so they are hidden with the counts; København's 0 of 0 stays. The summary
+        // counts groups over three hidden flags, so no single flag follows from it by
+        // subtraction. (That 3 of 3 meet 30% still pins each flag at 1: the bound of a flag is
+        // for the audit to come; docs/disclosure.md says so.)
+        let mut table = by_municipality("thresholds = [0.5, 0.3]", "2020-10", "2021-01");
+        table.suppress(5);
+        for municipality in ["Aalborg", "Aarhus", "Odense"] {
+            for column in ["met_50", "met_30", "share_met_50", "share_met_30"] {
+                assert_eq!(
+                    table.cell(&[municipality], column),
+                    Some(&Value::Suppressed),
+                    "{municipality} {column}"
+                );
+            }
+        }
+        assert_eq!(table.cell(&["København"], "met_30"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&["(all)"], "groups"), Some(&Value::Int(4)));
+        assert_eq!(table.cell(&["(all)"], "met_50"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["(all)"], "met_30"), Some(&Value::Int(3)));
     }
 
     #[test]
