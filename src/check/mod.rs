@@ -29,8 +29,6 @@ pub struct Outcome {
     /// `difference` are not printed (a report is output, and follows the same rules).
     pub hidden: bool,
     pub note: String,
-    /// (row, column) of the compared cell.
-    at: Option<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,15 +67,7 @@ pub fn evaluate(query: &Query, result: &QueryResult) -> Vec<Outcome> {
         .iter()
         .map(|expectation| {
             let exact = result.exact.as_ref().unwrap_or(&result.table);
-            let mut outcome = compare(query, exact, expectation);
-            if let Some((row, column)) = outcome.at.take() {
-                if result.table.rows[row][column] == Value::Suppressed {
-                    outcome.hidden = true;
-                    outcome.computed = None;
-                    outcome.difference = None;
-                }
-            }
-            outcome
+            compare(query, exact, &result.table, expectation)
         })
         .collect()
 }
@@ -108,7 +98,9 @@ fn matches(table: &Table, column: usize, cell: &Value, wanted: &toml::Value) -> 
     }
 }
 
-fn compare(query: &Query, table: &Table, expectation: &Expectation) -> Outcome {
+/// Compares the expectation with the cell of `table` (exact values), and prints the value only
+/// where `released`, the same table as released, shows that cell.
+fn compare(query: &Query, table: &Table, released: &Table, expectation: &Expectation) -> Outcome {
     let (low, high) = expectation.bounds();
     let (published, tolerance) = match (expectation.value, expectation.tolerance) {
         (Some(value), Some(tolerance)) => (format!("{value}"), format!("±{tolerance}")),
@@ -133,7 +125,6 @@ fn compare(query: &Query, table: &Table, expectation: &Expectation) -> Outcome {
         pass: false,
         problem: None,
         hidden: false,
-        at: None,
         note: expectation.note.clone(),
     };
     let mut columns = Vec::new();
@@ -167,10 +158,7 @@ fn compare(query: &Query, table: &Table, expectation: &Expectation) -> Outcome {
         })
         .collect();
     let row = match rows[..] {
-        [row] => {
-            outcome.at = Some((row, column));
-            &table.rows[row]
-        }
+        [row] => row,
         [] => {
             outcome.problem = Some("no row matches the cell".into());
             return outcome;
@@ -183,7 +171,7 @@ fn compare(query: &Query, table: &Table, expectation: &Expectation) -> Outcome {
             return outcome;
         }
     };
-    match &row[column] {
+    match &table.rows[row][column] {
         Value::Suppressed => outcome.problem = Some("the cell is suppressed (small cell)".into()),
         Value::Null => outcome.problem = Some("the cell is empty".into()),
         value => match value.as_f64() {
@@ -203,6 +191,11 @@ fn compare(query: &Query, table: &Table, expectation: &Expectation) -> Outcome {
         outcome.problem =
             Some("shares are proportions (19% is 0.19), but the published value is above 1".into());
         outcome.pass = false;
+    }
+    if released.rows[row][column] == Value::Suppressed {
+        outcome.hidden = true;
+        outcome.computed = None;
+        outcome.difference = None;
     }
     outcome
 }

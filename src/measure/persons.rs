@@ -98,9 +98,11 @@ impl Groups {
                 of_row: vec![0; row_keys.len()],
             };
         }
-        let mut keys = row_keys.clone();
-        keys.sort();
-        keys.dedup();
+        // Sort references, not the keys: a million persons' keys are copied only once per group.
+        let mut distinct: Vec<&Vec<String>> = row_keys.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        let mut keys: Vec<Vec<String>> = distinct.into_iter().cloned().collect();
         let of_row = row_keys
             .iter()
             .map(|k| keys.binary_search(k).expect("every key is among the keys"))

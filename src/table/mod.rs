@@ -221,7 +221,6 @@ impl Table {
     /// small, so it and the share are hidden. The denominator stays: it is no small group, and the
     /// other figures of its row rest on it (decision 33).
     fn complements(&self, threshold: u64, small: &mut [Vec<bool>]) {
-        let position = |name: &str| self.columns.iter().position(|c| c.name == name);
         for column in &self.columns {
             let Kind::Share {
                 numerator,
@@ -230,7 +229,9 @@ impl Table {
             else {
                 continue;
             };
-            let (Some(num), Some(den)) = (position(numerator), position(denominator)) else {
+            let (Some(num), Some(den)) =
+                (self.column_index(numerator), self.column_index(denominator))
+            else {
                 continue;
             };
             if self.columns[num].kind != Kind::Persons || self.columns[den].kind != Kind::Persons {
