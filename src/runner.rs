@@ -227,7 +227,11 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 .metric
                 .compute(&input)
                 .with_context(|| query.path.display().to_string())?;
-            table.notes.extend(input.notes.iter().cloned());
+            if input.untestable > 0 {
+                table
+                    .notes
+                    .push(untestable_note(input.untestable, options.suppress_below));
+            }
             results[index] = Some(finish(query, &dataset.name, table, options));
             if timing {
                 eprintln!(
@@ -247,6 +251,18 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
         results: results.into_iter().flatten().collect(),
         datasets,
     })
+}
+
+/// The note on persons `population.at_start` could not test. The number is a count of persons
+/// like any other: below the threshold it is not printed (spec `disclosure.md` §2).
+fn untestable_note(persons: u64, suppress_below: Option<u64>) -> String {
+    let how_many = match suppress_below {
+        Some(threshold) if persons < threshold => format!("fewer than {threshold}"),
+        _ => persons.to_string(),
+    };
+    format!(
+        "population.at_start: {how_many} person(s) whose start month is not observed could not be tested and are left out"
+    )
 }
 
 /// Suppression and the result's labels.

@@ -174,6 +174,13 @@ fn at_start_says_how_many_persons_it_could_not_test() {
         .stdout_is(&format!(
             "# {NO_SUPPRESS}\n# q: Q\n# note: {SHARE_NOTE}\n# note: population.at_start: 2 person(s) whose start month is not observed could not be tested and are left out\nn,count,share,n_censored\n9,7,77.8,0\n"
         ));
+    // The 2 are a count of persons too: suppressed, the note does not print it. (7 of 9 leaves
+    // 2 without paid hours: count and share are hidden by their complement.)
+    work.run(&["run", &query, "--format", "csv"])
+        .expect_status(0)
+        .stdout_is(&format!(
+            "# q: Q\n# note: {SHARE_NOTE}\n# note: population.at_start: fewer than 5 person(s) whose start month is not observed could not be tested and are left out\n# note: 2 cell(s) suppressed (shown as .): fewer persons than the small-cell threshold\nn,count,share,n_censored\n9,.,.,0\n"
+        ));
 }
 
 /// What needs only the query is refused before the dataset is even opened: exit 2 with the file,

@@ -70,11 +70,11 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
     if let Some(population) = scope.population {
         persons = persons.filter(population);
     }
-    let mut notes = Vec::new();
+    let mut untestable = 0;
     if let Some(at_start) = scope.at_start {
         // Persons whose start month is outside the observed months cannot be tested: say how
         // many are left out rather than lose them silently.
-        let untestable = persons
+        untestable = persons
             .clone()
             .filter(
                 col("first_observed_rel_month")
@@ -91,11 +91,6 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
             .ok()
             .and_then(|v| v.extract::<u64>())
             .unwrap_or(0);
-        if untestable > 0 {
-            notes.push(format!(
-                "population.at_start: {untestable} person(s) whose start month is not observed could not be tested and are left out"
-            ));
-        }
         let starters = months
             .clone()
             .filter(col("rel_month").eq(lit(0)).and(at_start))
@@ -161,7 +156,7 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
         }
     }
     Ok(MetricInput {
-        notes,
+        untestable,
         panel,
         persons,
         months,

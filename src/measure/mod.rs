@@ -65,6 +65,7 @@ pub struct MetricInput<'a> {
     pub months: DataFrame,
     pub group_by: &'a [String],
     pub window: &'a Window,
-    /// Remarks about the population for the result's notes (persons that could not be selected).
-    pub notes: Vec<String>,
+    /// Persons `population.at_start` could not test (their start month is not observed), left
+    /// out: the runner says so in the result's notes, as small-cell suppression allows.
+    pub untestable: u64,
 }
