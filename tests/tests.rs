@@ -3,6 +3,8 @@
 
 // Temp dirs with a copy of a sample dataset, and running the binary.
 mod harness;
+// An independent attacker recovers hidden counts from released JSON by linear programming.
+mod attacker;
 // Every bad input the spec lists gets an error naming file, line, column and value.
 mod bad_input;
 // check: expectations against published figures, reports for CI.
