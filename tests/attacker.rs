@@ -61,18 +61,6 @@ impl Released {
         }
     }
 
-    fn kind(&self, column: &str) -> &str {
-        self.columns
-            .iter()
-            .find(|(name, _)| name == column)
-            .and_then(|(_, kind)| kind["kind"].as_str())
-            .unwrap_or("")
-    }
-
-    fn has_column(&self, column: &str) -> bool {
-        self.columns.iter().any(|(name, _)| name == column)
-    }
-
     /// The label a report would give a row: its group and text cells.
     fn row_label(&self, row: usize) -> String {
         self.columns
@@ -217,7 +205,9 @@ impl<'a> Attack<'a> {
                     } else {
                         Hidden::Other
                     };
-                    attack.index.insert((row, column.clone()), attack.cells.len());
+                    attack
+                        .index
+                        .insert((row, column.clone()), attack.cells.len());
                     attack.cells.push(Cell {
                         row,
                         column: column.clone(),
@@ -316,7 +306,8 @@ impl<'a> Attack<'a> {
             .collect();
         for row in 0..self.table.rows.len() {
             for (share, numerator, denominator) in &shares {
-                let (Some(num), Some(den)) = (self.cell(row, numerator), self.cell(row, denominator))
+                let (Some(num), Some(den)) =
+                    (self.cell(row, numerator), self.cell(row, denominator))
                 else {
                     continue;
                 };
@@ -355,8 +346,7 @@ impl<'a> Attack<'a> {
                         for column in strings(&relation["columns"]) {
                             let terms: Option<Vec<Affine>> =
                                 groups.iter().map(|&r| self.cell(r, &column)).collect();
-                            if let (Some(terms), Some(whole)) = (terms, self.cell(total, &column))
-                            {
+                            if let (Some(terms), Some(whole)) = (terms, self.cell(total, &column)) {
                                 self.equal(
                                     Affine::sum(&terms),
                                     &whole,
@@ -493,8 +483,12 @@ impl<'a> Attack<'a> {
                 if self.cells[v].hidden != Hidden::Persons {
                     continue;
                 }
-                let lo = self.optimise(&component, v, false).map(|x| (x - EPS).ceil());
-                let hi = self.optimise(&component, v, true).map(|x| (x + EPS).floor());
+                let lo = self
+                    .optimise(&component, v, false)
+                    .map(|x| (x - EPS).ceil());
+                let hi = self
+                    .optimise(&component, v, true)
+                    .map(|x| (x + EPS).floor());
                 out.push((v, lo.unwrap_or(0.0).max(0.0), hi));
             }
         }
@@ -585,7 +579,7 @@ fn metric_knowledge(attack: &mut Attack, params: &Value, window: &Value) {
         "time_to_event" => kaplan_meier(attack),
         "requirement" => threshold_ladder(attack, params),
         "targets" => traffic_lights(attack, params),
-        "history" => history(attack, params),
+        "history" => history_degrees_and_spells(attack, params),
         "hours_progression" => {
             // A person with one paid month counts as unchanged.
             for r in 0..rows {
@@ -608,10 +602,15 @@ fn metric_knowledge(attack: &mut Attack, params: &Value, window: &Value) {
             }
         }
         "spell" => longest_runs(attack, params, window),
+        "outcome_payment" => observed_weeks(attack, params),
         "funnel" => {
             // The last three rows' `active` column is the active persons observed in the
             // measured month: at most the `active` stage's count.
-            for block in attack.table.rows_by(&group_columns(attack.table)).into_values() {
+            for block in attack
+                .table
+                .rows_by(&group_columns(attack.table))
+                .into_values()
+            {
                 let stage = |s: &str| {
                     block
                         .iter()
@@ -621,10 +620,9 @@ fn metric_knowledge(attack: &mut Attack, params: &Value, window: &Value) {
                 let (Some(active), Some(effect)) = (stage("active"), stage("effect")) else {
                     continue;
                 };
-                if let (Some(all_active), Some(observed)) = (
-                    attack.cell(active, "count"),
-                    attack.cell(effect, "active"),
-                ) {
+                if let (Some(all_active), Some(observed)) =
+                    (attack.cell(active, "count"), attack.cell(effect, "active"))
+                {
                     attack.at_least(all_active, &observed, "observed active <= active");
                 }
             }
@@ -636,7 +634,12 @@ fn metric_knowledge(attack: &mut Attack, params: &Value, window: &Value) {
                 let Some(min_cell) = attack.cell(r, "min_cell") else {
                     continue;
                 };
-                for column in ["count_treatment", "count_control", "events_treatment", "events_control"] {
+                for column in [
+                    "count_treatment",
+                    "count_control",
+                    "events_treatment",
+                    "events_control",
+                ] {
                     if let Some(c) = attack.cell(r, column) {
                         if attack.table.number(r, "min_cell").is_some() {
                             attack.at_least(c, &min_cell, "min_cell <= each count");
@@ -765,7 +768,11 @@ fn threshold_ladder(attack: &mut Attack, params: &Value) {
             else {
                 continue;
             };
-            attack.indicator(&flag, count.minus(&n.times(t)), &format!("{met}: count >= t × n"));
+            attack.indicator(
+                &flag,
+                count.minus(&n.times(t)),
+                &format!("{met}: count >= t × n"),
+            );
         }
     }
 }
@@ -778,12 +785,17 @@ fn traffic_lights(attack: &mut Attack, params: &Value) {
     let green = params["green_short_below"].as_f64().unwrap_or(10.0);
     let red = params["red_short_above"].as_f64().unwrap_or(25.0);
     for r in 0..table.rows.len() {
-        let (Some(achieved), Some(target)) = (attack.cell(r, "achieved"), table.number(r, "target"))
+        let (Some(achieved), Some(target)) =
+            (attack.cell(r, "achieved"), table.number(r, "target"))
         else {
             continue;
         };
         if let Some(f) = table.number(r, "fulfilment") {
-            attack.equal(achieved.clone(), &Affine::constant(f * target), "fulfilment × target");
+            attack.equal(
+                achieved.clone(),
+                &Affine::constant(f * target),
+                "fulfilment × target",
+            );
         }
         let green_above = Affine::constant((1.0 - green / 100.0) * target);
         let red_below = Affine::constant((1.0 - red / 100.0) * target);
@@ -794,11 +806,9 @@ fn traffic_lights(attack: &mut Attack, params: &Value) {
                 &green_above.plus(&strictly, 1.0),
                 "green: short by < 10%",
             ),
-            Some("red") => attack.at_least(
-                red_below.minus(&strictly),
-                &achieved,
-                "red: short by > 25%",
-            ),
+            Some("red") => {
+                attack.at_least(red_below.minus(&strictly), &achieved, "red: short by > 25%")
+            }
             Some("yellow") => {
                 attack.at_least(achieved.clone(), &red_below, "yellow: short by <= 25%");
                 attack.at_least(green_above, &achieved, "yellow: short by >= 10%");
@@ -815,7 +825,7 @@ fn traffic_lights(attack: &mut Attack, params: &Value) {
 /// self-supporting. Spells: the mean number of spells × n is the total, at least
 /// spells_1plus + spells_2plus + spells_3plus, and beyond that only persons with 3+ spells
 /// add (at most W/2 spells each).
-fn history(attack: &mut Attack, params: &Value) {
+fn history_degrees_and_spells(attack: &mut Attack, params: &Value) {
     let weeks = params["weeks_before"].as_f64().unwrap_or(104.0);
     let in_weeks = params["unit"].as_str() == Some("weeks");
     let table = attack.table;
@@ -841,7 +851,11 @@ fn history(attack: &mut Attack, params: &Value) {
                 continue;
             };
             // total = mean × n, in degrees (each <= 1) or in weeks (each <= W)
-            let (per_person_max, per_person_min) = if in_weeks { (weeks, 1.0) } else { (1.0, 1.0 / weeks) };
+            let (per_person_max, per_person_min) = if in_weeks {
+                (weeks, 1.0)
+            } else {
+                (1.0, 1.0 / weeks)
+            };
             let total = n.clone().times(mean);
             attack.at_least(
                 touched.clone().times(per_person_max),
@@ -855,14 +869,22 @@ fn history(attack: &mut Attack, params: &Value) {
             );
         }
         ordered(attack, r, "touched_self_support", "touched_employment");
-        ordered(attack, r, "touched_public_support", "touched_social_assistance");
+        ordered(
+            attack,
+            r,
+            "touched_public_support",
+            "touched_social_assistance",
+        );
         if let (Some(public), Some(own)) = (
             attack.cell(r, "touched_public_support"),
             attack.cell(r, "touched_self_support"),
         ) {
             attack.at_least(public.plus(&own, 1.0), &n, "every week is one or the other");
         }
-        for (more, fewer) in [("spells_1plus", "spells_2plus"), ("spells_2plus", "spells_3plus")] {
+        for (more, fewer) in [
+            ("spells_1plus", "spells_2plus"),
+            ("spells_2plus", "spells_3plus"),
+        ] {
             ordered(attack, r, more, fewer);
         }
         let ladder: Option<Vec<Affine>> = ["spells_1plus", "spells_2plus", "spells_3plus"]
@@ -886,10 +908,8 @@ fn history(attack: &mut Attack, params: &Value) {
 fn longest_runs(attack: &mut Attack, params: &Value, window: &Value) {
     let table = attack.table;
     let l = params["min_weeks"].as_f64().unwrap_or(13.0);
-    let (Some(from), Some(to)) = (
-        window["from"].as_f64().or(Some(0.0)),
-        window["to"].as_f64(),
-    ) else {
+    let (Some(from), Some(to)) = (window["from"].as_f64().or(Some(0.0)), window["to"].as_f64())
+    else {
         return;
     };
     let most = (to - from + 1.0) * 5.0;
@@ -908,6 +928,27 @@ fn longest_runs(attack: &mut Attack, params: &Value, window: &Value) {
     }
 }
 
+/// outcome_payment: `weeks_observed` is the total of observed horizon weeks; a complete person
+/// has all H of them, any other observed person 1 to H − 1.
+fn observed_weeks(attack: &mut Attack, params: &Value) {
+    let h = params["horizon_weeks"].as_f64().unwrap_or(156.0);
+    for r in 0..attack.table.rows.len() {
+        let (Some(n), Some(complete), Some(weeks)) = (
+            attack.cell(r, "n"),
+            attack.cell(r, "n_complete"),
+            attack.cell(r, "weeks_observed"),
+        ) else {
+            continue;
+        };
+        let incomplete = n.minus(&complete);
+        let least = complete.clone().times(h).plus(&incomplete, 1.0);
+        let most = complete.times(h).plus(&incomplete, h - 1.0);
+        attack.at_least(weeks.clone(), &least, "incomplete persons have >= 1 week");
+        attack.at_least(most, &weeks, "incomplete persons have < H weeks");
+        ordered(attack, r, "n", "n_complete");
+    }
+}
+
 /// effect: the difference in percentage points is 100 × (share_treatment − share_control); a
 /// shown difference with one shown share gives the other.
 fn effect_difference(attack: &mut Attack, r: usize) {
@@ -916,10 +957,24 @@ fn effect_difference(attack: &mut Attack, r: usize) {
         return;
     };
     for (shown, other, count, n) in [
-        ("share_treatment", "share_control", "count_control", "n_control"),
-        ("share_control", "share_treatment", "count_treatment", "n_treatment"),
+        (
+            "share_treatment",
+            "share_control",
+            "count_control",
+            "n_control",
+        ),
+        (
+            "share_control",
+            "share_treatment",
+            "count_treatment",
+            "n_treatment",
+        ),
     ] {
-        let sign = if shown == "share_treatment" { -1.0 } else { 1.0 };
+        let sign = if shown == "share_treatment" {
+            -1.0
+        } else {
+            1.0
+        };
         if let (Some(s), None, Some(count), Some(n)) = (
             table.number(r, shown),
             table.number(r, other),
@@ -939,8 +994,6 @@ fn effect_difference(attack: &mut Attack, r: usize) {
 enum Data {
     /// `udfald synth --persons N --seed S` (the built-in scenario).
     Synth { persons: u32, seed: u32 },
-    /// A bundled sample, `data-samples/<name>`.
-    Sample(&'static str),
     /// A synthetic dataset whose cohort gains the funnel's columns (a deregistration reason for
     /// every fourth person, weeks in the programme for most others).
     SynthFunnel { persons: u32, seed: u32 },
@@ -949,10 +1002,6 @@ enum Data {
 impl Data {
     fn make(self) -> (Workdir, String) {
         match self {
-            Data::Sample(name) => (
-                Workdir::with_sample(name),
-                format!("data-samples/{name}"),
-            ),
             Data::Synth { persons, seed } | Data::SynthFunnel { persons, seed } => {
                 let work = Workdir::empty();
                 let (p, s) = (persons.to_string(), seed.to_string());
@@ -1007,7 +1056,8 @@ struct Leak {
 /// each hidden person count whose consistent whole values span fewer than T − 1 (or that is
 /// determined). Fails too when nothing was hidden, since then the test would prove nothing.
 fn assert_protected(metric: &str, body: &str, datasets: &[Data]) {
-    let query_toml = format!("name = \"{metric}\"\ntitle = \"attacked\"\nmetric = \"{metric}\"\n{body}");
+    let query_toml =
+        format!("name = \"{metric}\"\ntitle = \"attacked\"\nmetric = \"{metric}\"\n{body}");
     let mut hidden = 0;
     let mut leaks: Vec<Leak> = vec![];
     for &data in datasets {
@@ -1016,7 +1066,14 @@ fn assert_protected(metric: &str, body: &str, datasets: &[Data]) {
         let query = work.file("attacked.toml").display().to_string();
         let dir = work.path().display().to_string();
         let run = |extra: &[&str]| -> Value {
-            let mut args = vec!["run", query.as_str(), "--data", dir.as_str(), "--format", "json"];
+            let mut args = vec![
+                "run",
+                query.as_str(),
+                "--data",
+                dir.as_str(),
+                "--format",
+                "json",
+            ];
             args.extend_from_slice(extra);
             let run = udfald(&args).expect_status(0);
             serde_json::from_str(&run.stdout).expect("JSON output")
@@ -1094,9 +1151,9 @@ fn true_cells(attack: &Attack, true_result: &Value) -> Vec<f64> {
         .cells
         .iter()
         .map(|cell| {
-            rows[cell.row][&cell.column]
-                .as_f64()
-                .unwrap_or_else(|| panic!("no true value for {} in row {}", cell.column, cell.row))
+            // A figure with no number behind it (a median "not reached") is NaN: no constraint
+            // may use it.
+            rows[cell.row][&cell.column].as_f64().unwrap_or(f64::NAN)
         })
         .collect()
 }
@@ -1106,7 +1163,12 @@ fn true_cells(attack: &Attack, true_result: &Value) -> Vec<f64> {
 fn check_sound(attack: &Attack, truth: &[f64], data: &str) {
     for (expression, sense, why) in &attack.constraints {
         let value = expression.at(truth);
-        let scale = 1.0 + expression.terms.iter().map(|(v, c)| (c * truth[*v]).abs()).sum::<f64>();
+        let scale = 1.0
+            + expression
+                .terms
+                .iter()
+                .map(|(v, c)| (c * truth[*v]).abs())
+                .sum::<f64>();
         let holds = match sense {
             Sense::Zero => value.abs() <= 1e-7 * scale,
             Sense::NonNegative => value >= -1e-7 * scale,
@@ -1116,7 +1178,12 @@ fn check_sound(attack: &Attack, truth: &[f64], data: &str) {
             .iter()
             .map(|(v, c)| {
                 let cell = &attack.cells[*v];
-                format!("{c} × [{}] {} (true {})", attack.table.row_label(cell.row), cell.column, truth[*v])
+                format!(
+                    "{c} × [{}] {} (true {})",
+                    attack.table.row_label(cell.row),
+                    cell.column,
+                    truth[*v]
+                )
             })
             .collect();
         assert!(
@@ -1134,9 +1201,18 @@ fn check_sound(attack: &Attack, truth: &[f64], data: &str) {
 
 /// Synthetic cohorts of 40 persons: three projects of roughly 13, two arms.
 const SMALL: &[Data] = &[
-    Data::Synth { persons: 40, seed: 1 },
-    Data::Synth { persons: 40, seed: 2 },
-    Data::Synth { persons: 40, seed: 3 },
+    Data::Synth {
+        persons: 40,
+        seed: 1,
+    },
+    Data::Synth {
+        persons: 40,
+        seed: 2,
+    },
+    Data::Synth {
+        persons: 40,
+        seed: 3,
+    },
 ];
 
 #[test]
@@ -1144,6 +1220,166 @@ fn share_ever() {
     assert_protected(
         "share_ever",
         "group_by = [\"arm\", \"project\"]\n[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn share_at() {
+    assert_protected(
+        "share_at",
+        "group_by = [\"arm\", \"project\"]\n[params]\nstatus = \"paid_hours\"\nat = 3\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn monthly_curve() {
+    assert_protected(
+        "monthly_curve",
+        "group_by = [\"project\"]\n[window]\nfrom_month = \"2021-01\"\nto_month = \"2021-05\"\n[params]\nstatus = \"any_result\"\ncalendar = true\nrolling = 3\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn mean_hours() {
+    assert_protected(
+        "mean_hours",
+        "group_by = [\"arm\", \"project\"]\n[params]\nat = 3\namong = \"paid_hours\"\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn requirement() {
+    assert_protected(
+        "requirement",
+        "group_by = [\"project\"]\n[window]\nfrom_month = \"2020-10\"\nto_month = \"2021-01\"\n[params]\nstatus = \"paid_hours\"\nthresholds = [0.5, 0.3]\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn retention() {
+    assert_protected(
+        "retention",
+        "group_by = [\"project\"]\n[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\nk = 2\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn hours_progression() {
+    assert_protected(
+        "hours_progression",
+        "group_by = [\"project\"]\n[window]\nto = 8\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn first_outcome() {
+    assert_protected(
+        "first_outcome",
+        "group_by = [\"project\"]\n[window]\nto = 8\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn spell() {
+    assert_protected(
+        "spell",
+        "group_by = [\"project\"]\n[window]\nto = 6\n[params]\nmin_weeks = 13\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn history() {
+    assert_protected(
+        "history",
+        "group_by = [\"project\"]\n[params]\nweeks_before = 26\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn describe() {
+    assert_protected(
+        "describe",
+        "group_by = [\"project\"]\n[params]\ncategorical = [\"sex\", \"origin\", \"benefit_group\"]\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn effect() {
+    assert_protected(
+        "effect",
+        "[params]\noutcome = \"share_at\"\nby = \"project\"\n[params.outcome_params]\nat = 3\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn funnel() {
+    assert_protected(
+        "funnel",
+        "group_by = [\"project\"]\n",
+        &[
+            Data::SynthFunnel {
+                persons: 40,
+                seed: 1,
+            },
+            Data::SynthFunnel {
+                persons: 40,
+                seed: 2,
+            },
+        ],
+    );
+}
+
+#[test]
+fn outcome_payment() {
+    assert_protected(
+        "outcome_payment",
+        "group_by = [\"arm\", \"project\"]\n[params]\nhorizon_weeks = 156\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn targets() {
+    // Per project, persons with paid hours in the first 6 months against targets of 4 to 6.
+    let mut body = String::from("group_by = [\"project\"]\n[window]\nto = 6\n");
+    for target in [4, 5, 6] {
+        for project in ["AP", "BIR", "FSM2"] {
+            write!(
+                body,
+                "[[params.rows]]\nrow = \"paid hours, target {target}\"\ngroup = \"{project}\"\ncount = \"paid_hours\"\ntarget = {target}\n"
+            )
+            .unwrap();
+        }
+    }
+    assert_protected("targets", &body, SMALL);
+}
+
+#[test]
+fn time_to_event() {
+    assert_protected(
+        "time_to_event",
+        "group_by = [\"project\"]\n[window]\nto = 12\n[params]\nstatus = \"paid_hours\"\n",
+        SMALL,
+    );
+}
+
+#[test]
+fn hazard_ratio() {
+    assert_protected(
+        "hazard_ratio",
+        "[population]\nproject = \"BIR\"\n[window]\nto = 12\n",
         SMALL,
     );
 }
