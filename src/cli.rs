@@ -64,6 +64,13 @@ pub enum Command {
         udfald synth --persons 2000 --seed 7 --out /tmp/synthetic\n  \
         udfald synth --persons 1000000 --seed 1 --out /tmp/big --scenario data-samples/scenarios/default.toml")]
     Synth(cmd::synth::SynthArgs),
+    /// Audit a saved JSON result: the range a reader could narrow each hidden count down to.
+    #[command(
+        after_help = "Exit status 0 when every hidden count spans at least N - 1 values (N the \
+        threshold), 1 when one does not or the result is marked not for release.\n\nExamples:\n  \
+        udfald run queries/ --format json --out result.json && udfald audit result.json"
+    )]
+    Audit(cmd::audit::AuditArgs),
 }
 
 /// Runs the command line and returns the exit status.
@@ -88,6 +95,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Panel(args) => cmd::panel::run(args),
         Command::Synth(args) => cmd::synth::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
     };
     match result {
         Ok(code) => code,

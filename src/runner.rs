@@ -154,7 +154,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 suppress_below: None,
                 ..options.clone()
             };
-            results[index] = Some(finish(query, "(published counts)", table, &options));
+            results[index] = Some(finish(query, "(published counts)", table, &options)?);
         }
     }
     for (dataset, members) in planned {
@@ -205,7 +205,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 .iter()
                 .map(|s| (s.name.clone(), s.expr.clone()))
                 .collect();
-            let input = prepare(
+            let mut input = prepare(
                 &panel,
                 Scope {
                     population: query.population_expr(),
@@ -216,6 +216,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                     custom: &custom,
                 },
             )?;
+            input.pool_below = options.suppress_below;
             populations.add(
                 &query.name,
                 person_index(&input.persons)
@@ -232,7 +233,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                     .notes
                     .push(untestable_note(input.untestable, options.suppress_below));
             }
-            results[index] = Some(finish(query, &dataset.name, table, options));
+            results[index] = Some(finish(query, &dataset.name, table, options)?);
             if timing {
                 eprintln!(
                     "udfald: timing: {:.1} s {}; peak memory {}",
@@ -265,13 +266,13 @@ fn untestable_note(persons: u64, suppress_below: Option<u64>) -> String {
     )
 }
 
-/// Suppression and the result's labels.
+/// Suppression, its audit, and the result's labels.
 fn finish(
     query: &Query,
     dataset: &str,
     mut table: crate::table::Table,
     options: &RunOptions,
-) -> QueryResult {
+) -> Result<QueryResult> {
     // A table whose shares rest on no count, or whose declared relations do not hold, is a bug
     // in its metric: every debug run (the tests run every shipped query) says which.
     debug_assert_eq!(table.check_references(), Ok(()), "query {}", query.name);
@@ -284,8 +285,21 @@ fn finish(
     let exact = options.keep_exact.then(|| table.clone());
     if let Some(threshold) = options.suppress_below {
         table.suppress(threshold);
+        // The self-audit (spec `disclosure.md` §5): the released table, read as an outsider
+        // would, must leave every hidden count as uncertain as "hidden" says. A failure is a bug
+        // in udfald's suppression, not the user's: exit 1, nothing written.
+        let narrow = audit_failures(&table, threshold).map_err(|err| {
+            anyhow::anyhow!("query {}: the disclosure audit failed: {err}", query.name)
+        })?;
+        if let Some(first) = narrow.first() {
+            anyhow::bail!(
+                "query {}: the disclosure audit found {} hidden count(s) a reader could narrow down, first {first}; nothing was written. This is a bug in udfald's suppression: please report it with the query",
+                query.name,
+                narrow.len()
+            );
+        }
     }
-    QueryResult {
+    Ok(QueryResult {
         name: query.name.clone(),
         title: query.title.clone(),
         source: query.source.clone(),
@@ -294,7 +308,24 @@ fn finish(
         params: query.metric.resolved(),
         table,
         exact,
-    }
+    })
+}
+
+/// The hidden counts of a released table whose feasible range spans fewer than `threshold − 1`
+/// values, in words (row, column, range); an error when the audit itself fails.
+pub fn audit_failures(table: &crate::table::Table, threshold: u64) -> Result<Vec<String>, String> {
+    Ok(table
+        .audit()?
+        .iter()
+        .filter(|range| range.too_narrow(threshold))
+        .map(|range| {
+            format!(
+                "{}: {}",
+                table.describe_cell(range.row, range.column),
+                range
+            )
+        })
+        .collect())
 }
 
 /// The process's peak resident memory so far (Linux), for `UDFALD_TIMING=1` runs.

@@ -3,6 +3,7 @@
 //! file; what two commands share lives in a library module, or in `args` for option groups.
 
 pub mod args;
+pub mod audit;
 pub mod check;
 pub mod explain;
 pub mod list;

@@ -138,6 +138,10 @@ pub fn to_table(frame: &DataFrame, specs: &[Spec<'_>]) -> Result<Table> {
             }
             Kind::Number { decimals } => builder.number(spec.name, *decimals),
             Kind::Text => builder.text(spec.name),
+            Kind::Label { n } => {
+                let n = col_of(&cols, n)?;
+                builder.label(spec.name, n)
+            }
         };
         cols.push(col);
     }

@@ -157,6 +157,7 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
     }
     Ok(MetricInput {
         untestable,
+        pool_below: None,
         panel,
         persons,
         months,

@@ -68,4 +68,7 @@ pub struct MetricInput<'a> {
     /// Persons `population.at_start` could not test (their start month is not observed), left
     /// out: the runner says so in the result's notes, as small-cell suppression allows.
     pub untestable: u64,
+    /// The run's small-cell threshold when it suppresses: curves over months pool adjacent months
+    /// until no period's count is small (spec `disclosure.md` §3). `None`: every month shown.
+    pub pool_below: Option<u64>,
 }

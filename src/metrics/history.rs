@@ -305,16 +305,19 @@ impl Compute for History {
             persons("n_no_weeks"),
             mean("mean_covered_weeks", "n", 1),
         ]);
+        // A mean over the n persons is a sum made by those with a value (spec `disclosure.md`
+        // §2: a sum needs T persons behind it): its suppression rests on them, so a mean never
+        // gives back how many touched a benefit, or had a spell.
         for [touched, share, value] in &names {
             specs.push(persons(touched));
             specs.push(share_of(share, touched, "n"));
-            specs.push(mean(value, "n", decimals));
+            specs.push(mean(value, touched, decimals));
         }
         for [count, share] in &spell_names {
             specs.push(persons(count));
             specs.push(share_of(share, count, "n"));
         }
-        specs.push(mean("mean_spells", "n", 2));
+        specs.push(mean("mean_spells", "spells_1plus", 2));
         let mut table = to_table(&result, &specs)?;
         // Each of the n persons has 0 spells or at least 1 (the n_no_weeks have none counted);
         // every person is in one group, so the groups' counts add up to the total.

@@ -159,7 +159,9 @@ impl Compute for Spell {
         ];
         let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
         let mut specs = share_specs(input.group_by);
-        specs.push(mean("mean_longest_run", "n", 1));
+        // The mean over the n persons rests on count too: with count hidden, the mean and n
+        // would bound it (runs of L weeks or more against runs shorter).
+        specs.push(mean("mean_longest_run", "count", 1));
         let mut table = to_table(&result, &specs)?;
         // Every person is in one group. (n + n_censored is the group's population, not a column.)
         table.relations.extend(groups_sum_to_total(

@@ -178,7 +178,7 @@ impl Targets {
         let achieved_col = t.persons("achieved");
         let target = t.number("target", 0);
         let fulfilment_col = t.share("fulfilment", achieved_col, target);
-        let light_col = t.text("light");
+        let light_col = t.label("light", achieved_col);
         let source_col = t.text("source");
         let note = t.text("note");
         for (r, counted) in self.rows.iter().zip(counted) {

@@ -27,11 +27,13 @@ pub fn render(results: &[QueryResult]) -> String {
             table
                 .columns
                 .iter()
-                .map(|c| if matches!(c.kind, Kind::Group | Kind::Text) {
-                    "---"
-                } else {
-                    "---:"
-                })
+                .map(
+                    |c| if matches!(c.kind, Kind::Group | Kind::Text | Kind::Label { .. }) {
+                        "---"
+                    } else {
+                        "---:"
+                    }
+                )
                 .collect::<Vec<_>>()
                 .join("|")
         ));

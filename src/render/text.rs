@@ -31,7 +31,12 @@ pub fn render(results: &[QueryResult]) -> String {
                     .unwrap_or(0)
             })
             .collect();
-        let left = |c: usize| matches!(table.columns[c].kind, Kind::Group | Kind::Text);
+        let left = |c: usize| {
+            matches!(
+                table.columns[c].kind,
+                Kind::Group | Kind::Text | Kind::Label { .. }
+            )
+        };
         let line = |values: Vec<&str>| -> String {
             values
                 .iter()

@@ -99,6 +99,15 @@ impl TableBuilder {
         self.add(name, kind)
     }
 
+    /// A text column computed from the count in `n` (a traffic light): hidden with it.
+    pub fn label(&mut self, name: impl Into<String>, n: Col) -> Col {
+        let name = name.into();
+        let kind = Kind::Label {
+            n: self.count_name(n, &name),
+        };
+        self.add(name, kind)
+    }
+
     /// A number that is not about persons (an index, a threshold, a test statistic).
     pub fn number(&mut self, name: impl Into<String>, decimals: usize) -> Col {
         self.add(name, Kind::Number { decimals })

@@ -6,16 +6,18 @@
 //! Values are exact (`f64` shares computed from integer counts); rounding happens only in
 //! [`Table::format`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+mod audit;
 mod builder;
 mod relations;
 
+pub use audit::HiddenRange;
 pub use builder::{Col, Row, TableBuilder};
 pub use relations::Relation;
 
 /// What a column holds; decides suppression and printing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kind {
     /// A group value (text).
@@ -34,9 +36,12 @@ pub enum Kind {
     Number { decimals: usize },
     /// Free text (a label, "not reached").
     Text,
+    /// Text computed from a count (a traffic light against a target): hidden with `n`, since
+    /// the words bracket the count as well as a number would.
+    Label { n: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
     pub kind: Kind,
@@ -113,7 +118,7 @@ impl Table {
                     numerator,
                     denominator,
                 } => vec![numerator, denominator],
-                Kind::Mean { n, .. } => vec![n],
+                Kind::Mean { n, .. } | Kind::Label { n } => vec![n],
                 _ => continue,
             };
             for reference in references {
@@ -186,8 +191,43 @@ impl Table {
         self.complements(threshold, &mut small);
         self.complementary(&persons_columns, &mut small);
         self.secondary(&mut small);
-        let mut hidden = 0;
-        for (row, small) in self.rows.iter_mut().zip(&small) {
+        let mut released = self.released(&small);
+        // The audit decides: while some hidden count's feasible range is narrower than the
+        // threshold allows, a further cell next to it is hidden. Each round hides at least one
+        // more cell, so this ends; a range still narrow at the end is the run's self-audit's to
+        // refuse.
+        while let Ok(ranges) = released.audit() {
+            let mut widened = false;
+            for range in ranges.iter().filter(|r| r.too_narrow(threshold)) {
+                widened |= self.widen(&released, (range.row, range.column), &mut small);
+            }
+            if !widened {
+                break;
+            }
+            self.secondary(&mut small);
+            released = self.released(&small);
+        }
+        let hidden = released
+            .rows
+            .iter()
+            .flatten()
+            .filter(|v| **v == Value::Suppressed)
+            .count()
+            - self
+                .rows
+                .iter()
+                .flatten()
+                .filter(|v| **v == Value::Suppressed)
+                .count();
+        self.rows = released.rows;
+        self.suppressed += hidden;
+        hidden
+    }
+
+    /// The table with the cells `small` marks hidden, and the shares and means resting on them.
+    fn released(&self, small: &[Vec<bool>]) -> Table {
+        let mut released = self.clone();
+        for (row, small) in released.rows.iter_mut().zip(small) {
             // A reference to no column hides the cell: suppression fails closed.
             let is_small = |name: &str| {
                 self.columns
@@ -202,18 +242,57 @@ impl Table {
                         numerator,
                         denominator,
                     } => is_small(numerator) || is_small(denominator),
-                    Kind::Mean { n, .. } => is_small(n) || small[c],
+                    Kind::Mean { n, .. } | Kind::Label { n } => is_small(n) || small[c],
                     Kind::Number { .. } => small[c],
                     _ => false,
                 };
-                if hide && row[c] != Value::Suppressed {
+                if hide {
                     row[c] = Value::Suppressed;
-                    hidden += 1;
                 }
             }
         }
-        self.suppressed += hidden;
-        hidden
+        released
+    }
+
+    /// Hides one more shown number related to the hidden `cell`, whose range the audit found too
+    /// narrow: from the relations it is in, or failing that the relations of the hidden cells
+    /// those reach, and so on; a positive value first, then the smallest. False when there is
+    /// none left to hide.
+    fn widen(&self, released: &Table, cell: (usize, usize), small: &mut [Vec<bool>]) -> bool {
+        let equations = self.equations();
+        let value = |(r, c): (usize, usize)| self.rows[r][c].as_f64();
+        let mut reached = vec![cell];
+        let mut used = vec![false; equations.len()];
+        while !reached.is_empty() {
+            let mut candidates = Vec::new();
+            let mut next = Vec::new();
+            for (e, equation) in equations.iter().enumerate() {
+                if used[e] || !equation.iter().any(|(c, _)| reached.contains(c)) {
+                    continue;
+                }
+                used[e] = true;
+                for &((r, c), _) in equation {
+                    if value((r, c)).is_none() {
+                        continue;
+                    }
+                    if released.rows[r][c] == Value::Suppressed {
+                        next.push((r, c));
+                    } else {
+                        candidates.push((r, c));
+                    }
+                }
+            }
+            let best = candidates.into_iter().min_by(|&a, &b| {
+                let (x, y) = (value(a).unwrap_or(0.0), value(b).unwrap_or(0.0));
+                (x <= 0.0).cmp(&(y <= 0.0)).then(x.total_cmp(&y))
+            });
+            if let Some((r, c)) = best {
+                small[r][c] = true;
+                return true;
+            }
+            reached = next;
+        }
+        false
     }
 
     /// A share's counts publish their difference, `denominator − numerator`, a count of persons
@@ -278,10 +357,23 @@ impl Table {
             for cells in &equations {
                 let numbers: Vec<(usize, usize)> = cells
                     .iter()
-                    .copied()
+                    .map(|&(cell, _)| cell)
                     .filter(|&cell| value(cell).is_some())
                     .collect();
                 let hidden = numbers.iter().filter(|&&(r, c)| small[r][c]).count();
+                // A figure that is not a count of persons (a threshold flag, summed weeks) has
+                // no range the audit can bound: where one of an instance's is hidden, its other
+                // such figures go too (the number of groups meeting a threshold, whose hidden
+                // flags it would pin).
+                let is_count = |c: usize| self.columns[c].kind == Kind::Persons;
+                if numbers.iter().any(|&(r, c)| small[r][c] && !is_count(c)) {
+                    for &(r, c) in &numbers {
+                        if !is_count(c) && !small[r][c] {
+                            small[r][c] = true;
+                            changed = true;
+                        }
+                    }
+                }
                 if hidden != 1 {
                     continue;
                 }

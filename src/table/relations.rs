@@ -1,11 +1,11 @@
 //! The linear relations among a table's cells, and the check that they hold.
 
 use super::{Table, Value, ALL};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A linear relation among a table's cells, by column name. Rows are matched on `keys`: the
 /// relation holds within each set of rows with equal values in those columns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "relation", rename_all = "snake_case")]
 pub enum Relation {
     /// Within each row, the parts add up to the whole: `count_rose + count_unchanged +
@@ -97,6 +97,12 @@ impl Relation {
     }
 }
 
+/// A cell by (row, column).
+pub(super) type Cell = (usize, usize);
+
+/// One instance of a relation: the sum of each cell times its coefficient is zero.
+pub(super) type Equation = Vec<(Cell, f64)>;
+
 /// A cell's value as a number, if it is one.
 fn number(row: &[Value], c: usize) -> Option<f64> {
     match row[c] {
@@ -168,17 +174,25 @@ impl Table {
             .collect()
     }
 
-    /// Every instance of every declared relation, as the cells (row, column) it relates: a
-    /// reader who sees all of an instance's cells but one can compute that one.
-    pub(super) fn equations(&self) -> Vec<Vec<(usize, usize)>> {
+    /// Every instance of every declared relation, as an equation over cells (row, column): the
+    /// sum of each cell times its coefficient is zero. A reader who sees all of an instance's
+    /// cells but one can compute that one.
+    pub(super) fn equations(&self) -> Vec<Equation> {
         let index = |name: &String| self.relation_column(name);
+        // Parts add up to a whole: parts +1, whole −1.
+        let sum = |parts: &mut dyn Iterator<Item = Cell>, whole: Cell| -> Equation {
+            let mut terms: Equation = parts.map(|cell| (cell, 1.0)).collect();
+            terms.push((whole, -1.0));
+            terms
+        };
         let mut equations = Vec::new();
         for relation in &self.relations {
             match relation {
                 Relation::Sum { parts, whole } => {
-                    let columns: Vec<usize> = parts.iter().chain([whole]).map(index).collect();
+                    let parts: Vec<usize> = parts.iter().map(index).collect();
+                    let whole = index(whole);
                     for r in 0..self.rows.len() {
-                        equations.push(columns.iter().map(|&c| (r, c)).collect());
+                        equations.push(sum(&mut parts.iter().map(|&c| (r, c)), (r, whole)));
                     }
                 }
                 Relation::GroupsSumToTotal {
@@ -187,26 +201,25 @@ impl Table {
                     columns,
                 } => {
                     let g = index(group);
+                    let is_total =
+                        |r: usize| matches!(&self.rows[r][g], Value::Text(t) if t == ALL);
                     for (_, rows) in self.blocks(keys) {
-                        let has_total = rows
-                            .iter()
-                            .any(|&r| matches!(&self.rows[r][g], Value::Text(t) if t == ALL));
-                        if has_total {
-                            for c in columns.iter().map(index) {
-                                equations.push(rows.iter().map(|&r| (r, c)).collect());
-                            }
+                        let Some(&total) = rows.iter().find(|&&r| is_total(r)) else {
+                            continue;
+                        };
+                        for c in columns.iter().map(index) {
+                            let mut parts = rows.iter().filter(|&&r| !is_total(r)).map(|&r| (r, c));
+                            equations.push(sum(&mut parts, (total, c)));
                         }
                     }
                 }
                 Relation::PartsSumToWhole { keys, part, whole } => {
                     let (p, w) = (index(part), index(whole));
                     for (_, rows) in self.blocks(keys) {
-                        let mut cells: Vec<(usize, usize)> = rows.iter().map(|&r| (r, p)).collect();
-                        cells.push((rows[0], w));
-                        equations.push(cells);
+                        equations.push(sum(&mut rows.iter().map(|&r| (r, p)), (rows[0], w)));
                         // The whole is the same in every row: one shown gives the others.
                         for &r in &rows[1..] {
-                            equations.push(vec![(rows[0], w), (r, w)]);
+                            equations.push(vec![((rows[0], w), 1.0), ((r, w), -1.0)]);
                         }
                     }
                 }
@@ -218,9 +231,12 @@ impl Table {
                 } => {
                     let (c, cum) = (index(column), index(cumulative));
                     for rows in self.ordered_blocks(keys, index(along)) {
-                        equations.push(vec![(rows[0], c), (rows[0], cum)]);
+                        equations.push(vec![((rows[0], c), 1.0), ((rows[0], cum), -1.0)]);
                         for pair in rows.windows(2) {
-                            equations.push(vec![(pair[0], cum), (pair[1], c), (pair[1], cum)]);
+                            equations.push(sum(
+                                &mut [(pair[0], cum), (pair[1], c)].into_iter(),
+                                (pair[1], cum),
+                            ));
                         }
                     }
                 }
@@ -234,9 +250,12 @@ impl Table {
                     let leaving: Vec<usize> = leaving.iter().map(index).collect();
                     for rows in self.ordered_blocks(keys, index(along)) {
                         for pair in rows.windows(2) {
-                            let mut cells = vec![(pair[0], risk), (pair[1], risk)];
-                            cells.extend(leaving.iter().map(|&l| (pair[0], l)));
-                            equations.push(cells);
+                            // The next at-risk count plus those leaving is this one.
+                            let mut parts = leaving
+                                .iter()
+                                .map(|&l| (pair[0], l))
+                                .chain([(pair[1], risk)]);
+                            equations.push(sum(&mut parts, (pair[0], risk)));
                         }
                     }
                 }
@@ -251,10 +270,7 @@ impl Table {
                     let (c, w) = (index(column), index(whole_column));
                     for (part_rows, whole_rows) in self.labelled(keys, index(label), parts, whole) {
                         if let Some(&r) = whole_rows.first() {
-                            let mut cells: Vec<(usize, usize)> =
-                                part_rows.iter().map(|&p| (p, c)).collect();
-                            cells.push((r, w));
-                            equations.push(cells);
+                            equations.push(sum(&mut part_rows.iter().map(|&p| (p, c)), (r, w)));
                         }
                     }
                 }

@@ -407,3 +407,98 @@ fn a_relation_naming_no_column_is_refused_when_built() {
     });
     t.build();
 }
+
+/// A one-group table of person counts `n` by `group`, with the groups adding up to `(all)`.
+fn groups_table(counts: &[(&str, i64)]) -> Table {
+    let mut table = Table::new(vec![
+        column("group", Kind::Group),
+        column("n", Kind::Persons),
+    ]);
+    for &(group, n) in counts {
+        table.push_row(vec![Value::Text(group.into()), Value::Int(n)]);
+    }
+    table.relations.push(Relation::GroupsSumToTotal {
+        group: "group".into(),
+        keys: vec![],
+        columns: vec!["n".into()],
+    });
+    table
+}
+
+/// The audit's ranges as (row, low, high).
+fn ranges(table: &Table) -> Vec<(usize, u64, Option<u64>)> {
+    table
+        .audit()
+        .expect("a consistent table")
+        .iter()
+        .map(|r| (r.row, r.low, r.high))
+        .collect()
+}
+
+#[test]
+fn two_hidden_ones_beside_a_shown_total_take_a_third_group_with_them() {
+    // a = 1 and b = 1 are small; each relation instance has two hidden cells, so one subtraction
+    // gives nothing back, but a + b = 32 - 10 - 20 = 2 pins each to 0–2: three values, fewer than
+    // the four "hidden" alone says. The audit has c (10) hidden too: a + b + c = 12.
+    let mut table = groups_table(&[("a", 1), ("b", 1), ("c", 10), ("d", 20), (ALL, 32)]);
+    assert_eq!(table.suppress(5), 3);
+    let shown: Vec<String> = table.rows.iter().map(|r| table.format(1, &r[1])).collect();
+    assert_eq!(shown, [".", ".", ".", "20", "32"]);
+    assert_eq!(
+        ranges(&table),
+        [(0, 0, Some(12)), (1, 0, Some(12)), (2, 0, Some(12))]
+    );
+}
+
+#[test]
+fn the_audit_gives_the_range_a_reader_can_compute() {
+    // Released: a and b hidden, c 6, total 10, so a + b = 4: each lies in 0–4, five values.
+    let mut table = groups_table(&[("a", 0), ("b", 0), ("c", 6), (ALL, 10)]);
+    table.rows[0][1] = Value::Suppressed;
+    table.rows[1][1] = Value::Suppressed;
+    assert_eq!(ranges(&table), [(0, 0, Some(4)), (1, 0, Some(4))]);
+    let range = &table.audit().unwrap()[0];
+    assert_eq!(range.values(), Some(5));
+    assert!(!range.too_narrow(5));
+    assert!(range.too_narrow(7));
+    // A hidden count in no relation is bounded only by zero.
+    table.relations.clear();
+    assert_eq!(ranges(&table), [(0, 0, None), (1, 0, None)]);
+}
+
+#[test]
+fn a_shown_share_ties_its_hidden_count_to_its_hidden_n() {
+    // A saved result from elsewhere shows a share of 25% over a hidden n and count; the groups
+    // give n = 8, so the count is 2 exactly: the audit says so.
+    let mut table = groups_table(&[("a", 0), ("b", 92), (ALL, 100)]);
+    table.columns.push(column("count", Kind::Persons));
+    table.columns.push(column(
+        "share",
+        Kind::Share {
+            numerator: "count".into(),
+            denominator: "n".into(),
+        },
+    ));
+    table.rows[0][1] = Value::Suppressed;
+    table.rows[0].extend([Value::Suppressed, Value::Float(0.25)]);
+    table.rows[1].extend([Value::Int(46), Value::Float(0.5)]);
+    table.rows[2].extend([Value::Int(48), Value::Float(0.48)]);
+    let audit = table.audit().unwrap();
+    let found: Vec<(usize, usize, u64, Option<u64>)> = audit
+        .iter()
+        .map(|r| (r.row, r.column, r.low, r.high))
+        .collect();
+    assert_eq!(found, [(0, 1, 8, Some(8)), (0, 2, 2, Some(2))]);
+    assert!(audit[1].too_narrow(5));
+}
+
+#[test]
+fn a_released_table_that_contradicts_its_relations_fails_the_audit() {
+    // Shown groups add up to more than the total: no hidden value can be negative.
+    let mut table = groups_table(&[("a", 0), ("b", 12), (ALL, 10)]);
+    table.rows[0][1] = Value::Suppressed;
+    assert_eq!(
+        table.audit(),
+        Err("row 1, column n: no values of the hidden cells agree with the shown ones".into())
+    );
+}

@@ -95,10 +95,20 @@ enum Fate {
 
 const NOT_REACHED: &str = "not reached";
 
+/// One group's fit, computed before any row is written: the periods depend on every group.
+pub(super) struct GroupFit {
+    fit: Option<KaplanMeier>,
+    /// The fit's rows by whole month 0..=the last month.
+    months: Option<Vec<crate::stats::km::KmRow>>,
+    not_observed: usize,
+    already: usize,
+}
+
 /// The table's columns.
 struct Cols {
     groups: Vec<Col>,
     row: Col,
+    from_month: Col,
     rel_month: Col,
     n_at_risk: Col,
     events: Col,
@@ -259,10 +269,21 @@ impl Compute for TimeToEvent {
         }
         let mut table = TableBuilder::new();
         let cols = self.columns(&mut table, input.group_by);
-        for (g, (key, members)) in groups.keys().iter().zip(&members).enumerate() {
-            let members: Vec<&Fate> = members.iter().map(|&i| &fates[i]).collect();
+        let fits: Vec<GroupFit> = members
+            .iter()
+            .map(|members| {
+                let members: Vec<&Fate> = members.iter().map(|&i| &fates[i]).collect();
+                self.fit_group(&members, last_month)
+            })
+            .collect::<Result<_>>()?;
+        let periods = match last_month {
+            Some(last) => table::periods(&fits, last, input.pool_below),
+            None => Vec::new(),
+        };
+        let pooled = periods.iter().any(|(from, to)| from != to);
+        for (g, (key, fit)) in groups.keys().iter().zip(&fits).enumerate() {
             let test = if g == groups.total() { test } else { None };
-            self.group_rows(&mut table, &cols, key, &members, last_month, test)?;
+            self.group_rows(&mut table, &cols, key, fit, &periods, test)?;
         }
         let end = match self.horizon(input.window) {
             Some(h) => {
@@ -282,7 +303,7 @@ impl Compute for TimeToEvent {
         }
         table.note(definition);
         table.note(format!(
-            "rows with row = \"month\": n_at_risk at the start of the month (followed into it without the event before), events and censored in the month, events_cumulative through it; share_reached = 1 - S(month), the Kaplan-Meier share in {} by the end of the month, with a {}% interval (lower, upper) from Greenwood's variance on the log-log scale; empty where nobody is at risk; min_cell (the smaller of n_at_risk and events_cumulative, or n_at_risk before any event) carries suppression",
+            "rows with row = \"month\": n_at_risk at the start of the month (followed into it without the event before), events and censored in the month, events_cumulative through it; share_reached = 1 - S(month), the Kaplan-Meier share in {} by the end of the month, with a {}% interval (lower, upper) from Greenwood's variance on the log-log scale; empty where nobody is at risk; min_cell (the smallest non-zero of n_at_risk, events, censored and events_cumulative) carries suppression",
             self.status,
             self.level * 100.0
         ));
@@ -290,6 +311,12 @@ impl Compute for TimeToEvent {
             "rows with row = \"summary\" (the month columns empty): n = persons in the analysis, events_total and censored_total; median, q25, q75 = months by which 50%, 25%, 75% have reached {} (smallest month where 1 - S reaches the share, the midpoint where the curve is flat exactly at it, as R's survival package), median_lower/median_upper from the interval's curves (Brookmeyer-Crowley); \"{NOT_REACHED}\" within follow-up",
             self.status
         ));
+        if pooled {
+            table.note(format!(
+                "months are pooled into periods (from_month to rel_month) until each period's events and censored are 0 or at least {} in every group, so that no small count can be read off the curve's steps; n_at_risk is at the period's start, share_reached at its end",
+                input.pool_below.unwrap_or_default()
+            ));
+        }
         for note in notes {
             table.note(note);
         }

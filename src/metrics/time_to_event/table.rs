@@ -7,6 +7,7 @@ impl TimeToEvent {
     pub(super) fn columns(&self, t: &mut TableBuilder, group_by: &[String]) -> Cols {
         let groups: Vec<Col> = t.groups(group_by);
         let row = t.text("row");
+        let from_month = t.number("from_month", 0);
         let rel_month = t.number("rel_month", 0);
         let [n_at_risk, events, censored, events_cumulative, min_cell] = [
             "n_at_risk",
@@ -31,6 +32,7 @@ impl TimeToEvent {
         let cols = Cols {
             groups,
             row,
+            from_month,
             rel_month,
             n_at_risk,
             events,
@@ -124,16 +126,9 @@ impl TimeToEvent {
         }
     }
 
-    /// The month rows and the summary row of one group.
-    pub(super) fn group_rows(
-        &self,
-        t: &mut TableBuilder,
-        c: &Cols,
-        key: &[String],
-        members: &[&Fate],
-        last_month: Option<u32>,
-        test: Option<(f64, usize, f64)>,
-    ) -> Result<()> {
+    /// One group's Kaplan–Meier fit, its rows by whole month 0..=`last_month`, and the persons
+    /// left out.
+    pub(super) fn fit_group(&self, members: &[&Fate], last_month: Option<u32>) -> Result<GroupFit> {
         let mut time = Vec::new();
         let mut event = Vec::new();
         let (mut not_observed, mut already) = (0, 0);
@@ -155,49 +150,82 @@ impl TimeToEvent {
                     .map_err(|err| anyhow!("computing {}: {err}", DEF.name))?,
             )
         };
+        let months = match (&fit, last_month) {
+            (Some(f), Some(last)) => Some(f.monthly_table(last)),
+            _ => None,
+        };
+        Ok(GroupFit {
+            fit,
+            months,
+            not_observed,
+            already,
+        })
+    }
+
+    /// The period rows and the summary row of one group.
+    pub(super) fn group_rows(
+        &self,
+        t: &mut TableBuilder,
+        c: &Cols,
+        key: &[String],
+        group: &GroupFit,
+        periods: &[(u32, u32)],
+        test: Option<(f64, usize, f64)>,
+    ) -> Result<()> {
+        let GroupFit {
+            fit,
+            months,
+            not_observed,
+            already,
+        } = group;
         // Totals, quartiles, left-out counts and the test belong to the summary row, the month
-        // columns to the month rows: the rest of each row stays empty.
-        if let Some(last) = last_month {
-            let rows = fit.as_ref().map(|f| f.monthly_table(last));
-            let mut cumulative = 0usize;
-            for m in 0..=last {
-                let mut row = t.row();
-                for (&g, k) in c.groups.iter().zip(key) {
-                    row.text(g, k.as_str());
-                }
-                row.text(c.row, "month").int(c.rel_month, i64::from(m));
-                match rows.as_ref().map(|r| &r[m as usize]) {
-                    Some(r) => {
-                        cumulative += r.n_event;
-                        let min_cell = if cumulative > 0 {
-                            r.n_risk.min(cumulative)
-                        } else {
-                            r.n_risk
-                        };
-                        row.set(c.n_at_risk, int(r.n_risk))
-                            .set(c.events, int(r.n_event))
-                            .set(c.censored, int(r.n_censor))
-                            .set(c.events_cumulative, int(cumulative))
-                            .set(c.min_cell, int(min_cell));
-                        // Past the group's follow-up (nobody at risk) the curve is not
-                        // estimated.
-                        if r.n_risk > 0 {
-                            let ci = r.share_reached_ci();
-                            row.set(c.share_reached, Value::Float(r.share_reached()))
-                                .set(c.lower, Value::Float(ci.lower))
-                                .set(c.upper, Value::Float(ci.upper));
-                        }
+        // columns to the period rows: the rest of each row stays empty.
+        let mut cumulative = 0usize;
+        for &(from, to) in periods {
+            let mut row = t.row();
+            for (&g, k) in c.groups.iter().zip(key) {
+                row.text(g, k.as_str());
+            }
+            row.text(c.row, "month")
+                .int(c.from_month, i64::from(from))
+                .int(c.rel_month, i64::from(to));
+            match months {
+                Some(months) => {
+                    let period = &months[from as usize..=to as usize];
+                    let (first, end) = (&period[0], &period[period.len() - 1]);
+                    let events: usize = period.iter().map(|r| r.n_event).sum();
+                    let censored: usize = period.iter().map(|r| r.n_censor).sum();
+                    cumulative += events;
+                    // The curve's point rests on every count of the period: the smallest
+                    // non-zero one carries suppression, so a small period count hides the point
+                    // (otherwise S at the period's end and n_at_risk would give it back).
+                    let min_cell = [first.n_risk, cumulative, events, censored]
+                        .into_iter()
+                        .filter(|&count| count > 0)
+                        .min()
+                        .unwrap_or(0);
+                    row.set(c.n_at_risk, int(first.n_risk))
+                        .set(c.events, int(events))
+                        .set(c.censored, int(censored))
+                        .set(c.events_cumulative, int(cumulative))
+                        .set(c.min_cell, int(min_cell));
+                    // Past the group's follow-up (nobody at risk) the curve is not estimated.
+                    if end.n_risk > 0 {
+                        let ci = end.share_reached_ci();
+                        row.set(c.share_reached, Value::Float(end.share_reached()))
+                            .set(c.lower, Value::Float(ci.lower))
+                            .set(c.upper, Value::Float(ci.upper));
                     }
-                    None => {
-                        for col in [
-                            c.n_at_risk,
-                            c.events,
-                            c.censored,
-                            c.events_cumulative,
-                            c.min_cell,
-                        ] {
-                            row.int(col, 0);
-                        }
+                }
+                None => {
+                    for col in [
+                        c.n_at_risk,
+                        c.events,
+                        c.censored,
+                        c.events_cumulative,
+                        c.min_cell,
+                    ] {
+                        row.int(col, 0);
                     }
                 }
             }
@@ -235,9 +263,9 @@ impl TimeToEvent {
             .set(c.median_upper, quantile(median.and_then(|q| q.upper)))
             .set(c.q25, quantile(q25.and_then(|q| q.time)))
             .set(c.q75, quantile(q75.and_then(|q| q.time)))
-            .set(c.n_not_observed, int(not_observed));
+            .set(c.n_not_observed, int(*not_observed));
         if let Some(n_already) = c.n_already {
-            row.set(n_already, int(already));
+            row.set(n_already, int(*already));
         }
         if let Some((chi2, df, p)) = test {
             row.set(c.chi2, Value::Float(chi2))
@@ -246,4 +274,47 @@ impl TimeToEvent {
         }
         Ok(())
     }
+}
+
+/// The periods the curve is shown for, as (first month, last month): each month its own period,
+/// unless the run suppresses below `pool_below` persons. Then adjacent months are pooled until,
+/// in every group, the period's events and its censored are each 0 or at least `pool_below`
+/// (spec `disclosure.md` §3; the months after the last such period join it): a month's small count is never printed, and the Kaplan–Meier step
+/// `events = n_at_risk × (1 − S(t)/S(t−1))` across a period gives back only that period's
+/// events, which are shown anyway. The periods are the same for every group, so the groups still
+/// add up to `(all)` period by period. A group too small for any safe period is left to
+/// suppression.
+pub(super) fn periods(
+    groups: &[GroupFit],
+    last_month: u32,
+    pool_below: Option<u64>,
+) -> Vec<(u32, u32)> {
+    let Some(threshold) = pool_below else {
+        return (0..=last_month).map(|m| (m, m)).collect();
+    };
+    let safe = |count: usize| count == 0 || count as u64 >= threshold;
+    let mut periods = Vec::new();
+    let mut from = 0;
+    for to in 0..=last_month {
+        let closes = groups.iter().all(|group| {
+            group.months.as_ref().is_none_or(|months| {
+                let period = &months[from as usize..=to as usize];
+                safe(period.iter().map(|r| r.n_event).sum())
+                    && safe(period.iter().map(|r| r.n_censor).sum())
+            })
+        });
+        if closes {
+            periods.push((from, to));
+            from = to + 1;
+        }
+    }
+    // Months left over at the end that never made a safe period join the last one (which is
+    // safe again: its counts only grow); with no safe period at all, the curve is one period.
+    if from <= last_month {
+        match periods.last_mut() {
+            Some(last) => last.1 = last_month,
+            None => periods.push((0, last_month)),
+        }
+    }
+    periods
 }

@@ -93,7 +93,8 @@ fn paid_hours_from_start_by_hand() {
         ("events", [5, 0, 0, 2, 0, 0, 0, 0, 0, 0]),
         ("censored", [0, 0, 0, 0, 0, 0, 0, 1, 0, 1]),
         ("events_cumulative", [5, 5, 5, 7, 7, 7, 7, 7, 7, 7]),
-        ("min_cell", [5, 4, 4, 4, 2, 2, 2, 2, 1, 1]),
+        // The smallest non-zero of n_at_risk, events_cumulative, events and censored.
+        ("min_cell", [5, 4, 4, 2, 2, 2, 2, 1, 1, 1]),
     ];
     for (column, months) in months_0_to_9 {
         assert_eq!(by_month(&table, &[], column, 0..=9), months, "{column}");
