@@ -1419,3 +1419,86 @@ fn hazard_ratio() {
         SMALL,
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// `udfald audit`: the same audit on a saved result, from its JSON alone.
+
+/// A grouped share query on the tiny dataset (11 persons): every group's count is small.
+fn tiny_result(work: &Workdir, extra: &[&str]) -> String {
+    work.write(
+        "q.toml",
+        "name = \"q\"\ntitle = \"t\"\nmetric = \"share_ever\"\ngroup_by = [\"arm\"]\n[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\n",
+    );
+    let (query, data) = (work.file("q.toml"), work.path().display().to_string());
+    let mut args = vec![
+        "run",
+        query.to_str().unwrap(),
+        "--data",
+        data.as_str(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    udfald(&args).expect_status(0).stdout
+}
+
+#[test]
+fn audit_of_a_saved_result_prints_each_hidden_range() {
+    let work = Workdir::with_sample("tiny");
+    work.write("result.json", &tiny_result(&work, &[]));
+    let result = work.file("result.json");
+    let run = udfald(&["audit", result.to_str().unwrap()]).expect_status(0);
+    // Tiny: 11 persons, 6 and 5 an arm; 7 with paid hours. The arms' counts are small, so with
+    // the total shown their range is 0 to the total's count: at least four values.
+    run.stdout_has(&[
+        "q: ",
+        "row 1 (arm=control), column count: 0–",
+        "audit: 1 table(s),",
+        "threshold 5: passed",
+    ]);
+    assert!(!run.stdout.contains("too narrow"), "{}", run.stdout);
+
+    // A hand-edited result that shows every count the run hid but control's: the groups add up
+    // to the total, so the audit finds control's count pinned.
+    let mut json: Value = serde_json::from_str(&work.read("result.json")).unwrap();
+    let truth: Value = serde_json::from_str(&tiny_result(&work, &["--no-suppress"])).unwrap();
+    let rows = json["results"][0]["rows"].as_array_mut().unwrap();
+    for (r, row) in rows.iter_mut().enumerate() {
+        for column in ["n", "count"] {
+            if row[column] == "suppressed" && (r, column) != (0, "count") {
+                row[column] = truth["results"][0]["rows"][r][column].clone();
+            }
+        }
+    }
+    work.write("edited.json", &json.to_string());
+    let edited = work.file("edited.json");
+    udfald(&["audit", edited.to_str().unwrap()])
+        .expect_status(1)
+        .stdout_has(&[
+            "row 1 (arm=control), column count: exactly",
+            "<- too narrow",
+            "FAILED",
+        ]);
+}
+
+#[test]
+fn audit_refuses_output_marked_not_for_release_and_files_that_are_not_results() {
+    let work = Workdir::with_sample("tiny");
+    work.write("open.json", &tiny_result(&work, &["--no-suppress"]));
+    let open = work.file("open.json");
+    udfald(&["audit", open.to_str().unwrap()])
+        .expect_status(1)
+        .stdout_has(&["NOT FOR RELEASE: this result says so itself", "FAILED"]);
+    work.write("other.json", "{\"results\": []}");
+    let other = work.file("other.json");
+    udfald(&["audit", other.to_str().unwrap()]).expect_error(
+        2,
+        &format!(
+            "{}: no \"release\" key: not a JSON result of udfald run",
+            other.display()
+        ),
+    );
+    udfald(&["audit", "result.json", "--min-cell", "2"])
+        .expect_status(2)
+        .stderr_has(&["the small-cell threshold may not be below 3"]);
+}

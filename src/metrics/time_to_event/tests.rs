@@ -593,3 +593,48 @@ fn resolved_parameters_show_the_methods() {
         Some(18)
     );
 }
+
+#[test]
+fn a_suppressing_run_pools_months_into_safe_periods() {
+    // Tiny, paid_hours, no groups (the times of paid_hours_from_start_by_hand): 5 events at
+    // month 0 make a safe period; months 1 and 2 have nothing (0 is safe); from month 3 on there
+    // are only 2 events (month 3) and 2 censored (months 7 and 9), never 5, so months 3..9 join
+    // the last safe period, month 2. With T = 5: periods 0, 1 and 2–9.
+    let panel = crate::metrics::testing::tiny_panel();
+    let mut input = crate::metrics::testing::input(&panel, &[], Window::default());
+    input.pool_below = Some(5);
+    let metric = crate::metrics::testing::resolve(&DEF, "status = \"paid_hours\"");
+    let mut table = metric.compute(&input).unwrap();
+    let column = |table: &Table, name: &str| -> Vec<Value> {
+        let c = table.column_index(name).unwrap();
+        table.rows.iter().map(|row| row[c].clone()).collect()
+    };
+    let ints = |values: &[i64]| -> Vec<Value> {
+        values
+            .iter()
+            .map(|&v| Value::Int(v))
+            .chain([Value::Null])
+            .collect()
+    };
+    assert_eq!(column(&table, "from_month"), ints(&[0, 1, 2]));
+    assert_eq!(column(&table, "rel_month"), ints(&[0, 1, 9]));
+    assert_eq!(column(&table, "n_at_risk"), ints(&[9, 4, 4]));
+    assert_eq!(column(&table, "events"), ints(&[5, 0, 2]));
+    assert_eq!(column(&table, "censored"), ints(&[0, 0, 2]));
+    // The last period's point rests on its 2 events: hidden with them, and 2 censored.
+    assert_eq!(column(&table, "min_cell"), ints(&[5, 4, 2]));
+    assert!(table
+        .notes
+        .iter()
+        .any(|n| n.contains("pooled into periods")));
+    table.suppress(5);
+    let shown: Vec<String> = ["events", "censored", "share_reached"]
+        .iter()
+        .map(|name| {
+            let c = table.column_index(name).unwrap();
+            table.format(c, &table.rows[2][c])
+        })
+        .collect();
+    assert_eq!(shown, [".", ".", "."]);
+    assert_eq!(table.relation_violations(), Vec::<String>::new());
+}
