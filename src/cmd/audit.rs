@@ -199,6 +199,7 @@ fn table(result: &Json) -> Result<Table, String> {
         rows: cells,
         notes: Vec::new(),
         suppressed: 0,
+        sensitive: Vec::new(),
         relations,
     })
 }

@@ -92,11 +92,17 @@ pub fn share_of<'a>(name: &'a str, numerator: &str, denominator: &str) -> Spec<'
 }
 
 pub fn mean<'a>(name: &'a str, n: &str, decimals: usize) -> Spec<'a> {
+    mean_bounding(name, n, &[], decimals)
+}
+
+/// A mean over `n` whose value would also bound the counts `also` (hidden with any of them).
+pub fn mean_bounding<'a>(name: &'a str, n: &str, also: &[&str], decimals: usize) -> Spec<'a> {
     Spec {
         name,
         kind: Kind::Mean {
             n: n.to_string(),
             decimals,
+            also: also.iter().map(|a| a.to_string()).collect(),
         },
     }
 }
@@ -132,9 +138,14 @@ pub fn to_table(frame: &DataFrame, specs: &[Spec<'_>]) -> Result<Table> {
                 let (num, den) = (col_of(&cols, numerator)?, col_of(&cols, denominator)?);
                 builder.share(spec.name, num, den)
             }
-            Kind::Mean { n, decimals } => {
+            Kind::Mean { n, decimals, also } => {
                 let n = col_of(&cols, n)?;
-                builder.mean(spec.name, n, *decimals)
+                let col = builder.mean(spec.name, n, *decimals);
+                for count in also {
+                    let count = col_of(&cols, count)?;
+                    builder.also_bounds(col, count);
+                }
+                col
             }
             Kind::Number { decimals } => builder.number(spec.name, *decimals),
             Kind::Text => builder.text(spec.name),
@@ -404,6 +415,32 @@ pub fn person_month_status(
         .bool()?
         .clone();
     Ok((person, rel_month, flag))
+}
+
+/// The largest single value's part of the sum of `values` (non-negative magnitudes: hours,
+/// weeks, payments), for the (1, 85%) dominance rule; null where the sum is 0.
+pub fn top_share(values: Expr) -> Expr {
+    let total = values.clone().sum().cast(DataType::Float64);
+    when(total.clone().gt(lit(0.0)))
+        .then(values.max().cast(DataType::Float64) / total)
+        .otherwise(lit(NULL).cast(DataType::Float64))
+}
+
+/// Marks the `columns` of `table` dominated by one person in the rows where the frame's
+/// `top_share` column (from [`top_share`], the frame the table was read from, row for row) is
+/// above [`crate::table::DOMINANCE`].
+pub fn mark_dominated(
+    table: &mut Table,
+    frame: &DataFrame,
+    top_share: &str,
+    columns: &[&str],
+) -> PolarsResult<()> {
+    let shares = frame.column(top_share)?.cast(&DataType::Float64)?;
+    let shares: Vec<Option<f64>> = shares.f64()?.iter().collect();
+    for column in columns {
+        table.mark_dominated(column, &shares);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -13,11 +13,11 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput};
 use crate::measure::common::{
-    by_group, group, groups_sum_to_total, mean, persons, polars, row_sum, share_of, stable_mean,
-    to_table, Spec,
+    by_group, group, groups_sum_to_total, mean, mean_bounding, persons, polars, row_sum, share_of,
+    stable_mean, to_table, Spec,
 };
 use crate::measure::weeks::{category_index, person_rows, require_columns, runs, MonthFlags};
-use crate::table::Table;
+use crate::table::{Relation, Table};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -317,7 +317,14 @@ impl Compute for History {
             specs.push(persons(count));
             specs.push(share_of(share, count, "n"));
         }
-        specs.push(mean("mean_spells", "spells_1plus", 2));
+        // The number of spells is at least spells_1plus + spells_2plus + …: beside the ladder
+        // the mean pins a hidden rung, so it is hidden with any of them.
+        let rungs: Vec<&str> = spell_names
+            .iter()
+            .map(|[count, _]| count.as_str())
+            .filter(|count| *count != "spells_0")
+            .collect();
+        specs.push(mean_bounding("mean_spells", "spells_1plus", &rungs, 2));
         let mut table = to_table(&result, &specs)?;
         // Each of the n persons has 0 spells or at least 1 (the n_no_weeks have none counted);
         // every person is in one group, so the groups' counts add up to the total.
@@ -330,6 +337,27 @@ impl Compute for History {
         table
             .relations
             .extend(groups_sum_to_total(input.group_by, &[], &summed));
+        // What a reader knows from the definitions: employment is self-support with paid hours,
+        // and the spell ladder only falls. Social assistance is a public-support benefit in the
+        // default code table; a dataset's own table may differ, so that one is declared only
+        // where it holds.
+        let mut orderings: Vec<(&str, &str)> = vec![("touched_employment", "touched_self_support")];
+        orderings.extend(rungs.windows(2).map(|pair| (pair[1], pair[0])));
+        orderings.push(("touched_social_assistance", "touched_public_support"));
+        for (smaller, larger) in orderings {
+            let relation = Relation::AtMost {
+                smaller: smaller.into(),
+                larger: larger.into(),
+            };
+            let holds = {
+                let mut with = table.clone();
+                with.relations = vec![relation.clone()];
+                with.relation_violations().is_empty()
+            };
+            if holds || smaller != "touched_social_assistance" {
+                table.relations.push(relation);
+            }
+        }
 
         table.notes.push(format!(
             "window: the {} ISO weeks before each person's start week; a week counts when inside DREAM's coverage and its month (Thursday rule) is a panel month; {}: {} over those weeks; public_support: a public-support code; self_support: none; employment: self-supporting in a month with {}; sickness and social_assistance: a code of that category; touched: at least one such week; spells: maximal runs of consecutive {} weeks",
@@ -537,6 +565,22 @@ mod tests {
 
     #[test]
     fn spells_add_up_to_n_and_groups_to_the_total() {
+        // After the sums, the orderings a reader knows: employment within self-support, the
+        // spell ladder falling, social assistance within public support (true on tiny).
+        let ordered = |mut relations: Vec<Relation>| {
+            for (smaller, larger) in [
+                ("touched_employment", "touched_self_support"),
+                ("spells_2plus", "spells_1plus"),
+                ("spells_3plus", "spells_2plus"),
+                ("touched_social_assistance", "touched_public_support"),
+            ] {
+                relations.push(Relation::AtMost {
+                    smaller: smaller.into(),
+                    larger: larger.into(),
+                });
+            }
+            relations
+        };
         let split = row_sum(&["spells_0", "spells_1plus"], "n");
         let summed = [
             "n",
@@ -554,23 +598,26 @@ mod tests {
         ];
         assert_relations(
             &run(&DEF, "", &[], Window::default()),
-            std::slice::from_ref(&split),
+            &ordered(vec![split.clone()]),
         );
         let params = "spell_category = \"social_assistance\"";
         let table = run(&DEF, params, &["arm"], Window::default());
         assert_relations(
             &table,
-            &[split.clone(), groups_relation("arm", &[], &summed)],
+            &ordered(vec![split.clone(), groups_relation("arm", &[], &summed)]),
         );
         let params = "weeks_before = 10\nunit = \"weeks\"";
         let table = run(&DEF, params, &["municipality", "sex"], Window::default());
         assert_relations(
             &table,
-            &[split.clone(), groups_relation("municipality", &[], &summed)],
+            &ordered(vec![
+                split.clone(),
+                groups_relation("municipality", &[], &summed),
+            ]),
         );
         assert_relations(
             &run(&DEF, "weeks_before = 1", &["person_id"], Window::default()),
-            &[split, groups_relation("person_id", &[], &summed)],
+            &ordered(vec![split, groups_relation("person_id", &[], &summed)]),
         );
     }
 

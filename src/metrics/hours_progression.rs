@@ -11,8 +11,8 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{
-    by_group, every_person, group, groups_sum_to_total, in_window, mean, persons, polars, row_sum,
-    share_of, stable_mean, to_table, Spec,
+    by_group, every_person, group, groups_sum_to_total, in_window, mark_dominated, mean, persons,
+    polars, row_sum, share_of, stable_mean, to_table, top_share, Spec,
 };
 use crate::table::Table;
 use anyhow::Result;
@@ -90,6 +90,8 @@ impl Compute for HoursProgression {
             count(col("change").gt(lit(tolerance)), "count_rose"),
             count(col("change").abs().lt_eq(lit(tolerance)), "count_unchanged"),
             count(col("change").lt(lit(-tolerance)), "count_fell"),
+            top_share(col("first_hours")).alias("top_share_first"),
+            top_share(col("last_hours")).alias("top_share_last"),
         ];
         let result = by_group(frame, input.group_by, &aggs)
             .and_then(|result| {
@@ -116,6 +118,21 @@ impl Compute for HoursProgression {
             share_of("share_fell", "count_fell", "n"),
         ]);
         let mut table = to_table(&result, &specs)?;
+        mark_dominated(
+            &mut table,
+            &result,
+            "top_share_first",
+            &["mean_first", "relative_change"],
+        )
+        .and_then(|()| {
+            mark_dominated(
+                &mut table,
+                &result,
+                "top_share_last",
+                &["mean_last", "relative_change"],
+            )
+        })
+        .map_err(failed)?;
         // Each of the n persons has hours in a first and a last month (hours are never null), so
         // rose, unchanged and fell split them; every person is in one group.
         table.relations.push(row_sum(

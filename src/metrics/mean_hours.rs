@@ -11,8 +11,8 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::common::{
-    by_group, every_person, group, groups_sum_to_total, mean, persons, polars, stable_sum,
-    to_table, Spec,
+    by_group, every_person, group, groups_sum_to_total, mark_dominated, mean, persons, polars,
+    stable_sum, to_table, top_share, Spec,
 };
 use crate::table::Table;
 use anyhow::{anyhow, Result};
@@ -160,6 +160,7 @@ impl Compute for MeanHours {
                 .cast(DataType::Int64)
                 .sum()
                 .alias("n_censored"),
+            top_share(col("h")).alias("top_share"),
         ];
         let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
         let mut specs: Vec<Spec<'_>> = input.group_by.iter().map(|g| group(g)).collect();
@@ -171,6 +172,8 @@ impl Compute for MeanHours {
             persons("n_censored"),
         ]);
         let mut table = to_table(&result, &specs)?;
+        mark_dominated(&mut table, &result, "top_share", &["mean", "sd"])
+            .map_err(|e| polars(DEF.name, e))?;
         // Every person, with their person-months, is in one group. n_person_months is a count
         // (of person-months) shown as a statistic over n_persons: it adds up too.
         table.relations.extend(groups_sum_to_total(
@@ -283,6 +286,33 @@ mod tests {
         assert_eq!(table.cell(&["control"], "n_censored"), Some(&Value::Int(2)));
         // All 8: (260 + 230.33) / 8.
         assert_close(float(&table, &["(all)"], "mean"), 490.33 / 8.0);
+    }
+
+    #[test]
+    fn one_person_above_85_percent_of_the_hours_marks_the_mean() {
+        // rel_month 3 by project: AP is P05 140, P08 0, P03 0 (140 of 140: 100%); BIR is P04 70,
+        // P07 0 (100%); FSM2 is P02 160.33, P01 80, P06 40 (160.33 of 280.33: 57%); all 8:
+        // 160.33 of 490.33 (33%). The (1, 85%) rule marks AP's and BIR's mean and sd.
+        let table = run(&DEF, "at = 3", &["project"], Window::default());
+        let names: Vec<(String, &str)> = table
+            .sensitive
+            .iter()
+            .map(|&(r, c)| {
+                let Value::Text(group) = &table.rows[r][0] else {
+                    panic!("a group row");
+                };
+                (group.clone(), table.columns[c].name.as_str())
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("AP".to_string(), "mean"),
+                ("BIR".to_string(), "mean"),
+                ("AP".to_string(), "sd"),
+                ("BIR".to_string(), "sd"),
+            ]
+        );
     }
 
     #[test]

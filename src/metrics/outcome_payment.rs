@@ -19,7 +19,8 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::common::{
-    by_group, group, groups_sum_to_total, mean, persons, polars, to_table, Spec,
+    by_group, group, groups_sum_to_total, mark_dominated, mean, persons, polars, to_table,
+    top_share, Spec,
 };
 use crate::measure::weeks::{category_index, person_rows, require_columns, MonthFlags, PersonRow};
 use crate::table::Table;
@@ -260,6 +261,20 @@ impl Compute for OutcomePayment {
             sum("w_partial", "weeks_partial"),
             sum("w_full_complete", "full_complete"),
             sum("w_partial_complete", "partial_complete"),
+            // The (1, 85%) dominance rule: each sum's largest person.
+            top_share(col("w_observed")).alias("top_observed"),
+            top_share(col("w_full")).alias("top_full"),
+            top_share(col("w_partial")).alias("top_partial"),
+            top_share(
+                col("w_full").cast(DataType::Float64) * lit(self.price_full)
+                    + col("w_partial").cast(DataType::Float64) * lit(self.price_partial),
+            )
+            .alias("top_payment"),
+            top_share(
+                col("w_full_complete").cast(DataType::Float64) * lit(self.price_full)
+                    + col("w_partial_complete").cast(DataType::Float64) * lit(self.price_partial),
+            )
+            .alias("top_payment_complete"),
         ];
         let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
         // Payments from the integer week sums: exact and the same in every run.
@@ -296,6 +311,15 @@ impl Compute for OutcomePayment {
             mean("mean_payment_complete", "n_complete", 0),
         ]);
         let mut table = to_table(&result, &specs)?;
+        for (top, columns) in [
+            ("top_observed", &["weeks_observed"][..]),
+            ("top_full", &["weeks_full", "mean_weeks_full"]),
+            ("top_partial", &["weeks_partial", "mean_weeks_partial"]),
+            ("top_payment", &["payment", "mean_payment"]),
+            ("top_payment_complete", &["mean_payment_complete"]),
+        ] {
+            mark_dominated(&mut table, &result, top, columns).map_err(|e| polars(DEF.name, e))?;
+        }
         // Every person, with their weeks, is in one group: the person counts add up to the
         // total, and so do the group's summed weeks and payment (sums over its persons, shown
         // as statistics over n).

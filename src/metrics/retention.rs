@@ -21,7 +21,7 @@ use crate::measure::common::{
     share_of, to_table, Spec,
 };
 use crate::panel::{counts_as_employer, PanelOptions};
-use crate::table::Table;
+use crate::table::{Relation, Table};
 use anyhow::Result;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -187,6 +187,11 @@ impl Compute for Retention {
         table
             .relations
             .extend(groups_sum_to_total(input.group_by, &[], &summed));
+        // Those with the same employer are among those still in the status.
+        table.relations.push(Relation::AtMost {
+            smaller: "count_same_employer".into(),
+            larger: "count_still".into(),
+        });
         let range = input.window.range();
         table.notes.push(format!(
             "n: persons whose first month in {status} with rel_month {range} is observed {k} months later (n_censored: not observed then); share_still: in {status} {k} months after that first month; share_same_employer: in {status} then with an employer (hours > 0 and >= {min}) in common with the first month",
@@ -396,28 +401,42 @@ mod tests {
 
     #[test]
     fn groups_add_up_to_the_total() {
-        assert_relations(&run(&DEF, "", &[], window(0, None)), &[]);
+        // After the sums: those with the same employer are among those still in the status.
+        let at_most = Relation::AtMost {
+            smaller: "count_same_employer".into(),
+            larger: "count_still".into(),
+        };
+        assert_relations(
+            &run(&DEF, "", &[], window(0, None)),
+            std::slice::from_ref(&at_most),
+        );
         let table = run(&DEF, "k = 3", &["arm"], window(0, None));
-        assert_relations(&table, &[groups_relation("arm", &[], &COUNTS)]);
+        assert_relations(
+            &table,
+            &[groups_relation("arm", &[], &COUNTS), at_most.clone()],
+        );
         let params = "k = 2\nnot_preceded_by = [\"internship\"]";
         let table = run(&DEF, params, &["municipality", "sex"], window(-2, Some(6)));
         assert_relations(
             &table,
-            &[groups_relation(
-                "municipality",
-                &[],
-                &[
-                    "n",
-                    "n_censored",
-                    "n_preceded",
-                    "count_still",
-                    "count_same_employer",
-                ],
-            )],
+            &[
+                groups_relation(
+                    "municipality",
+                    &[],
+                    &[
+                        "n",
+                        "n_censored",
+                        "n_preceded",
+                        "count_still",
+                        "count_same_employer",
+                    ],
+                ),
+                at_most.clone(),
+            ],
         );
         let params = "status = \"self_support\"\nk = 1";
         let table = run(&DEF, params, &["sex"], window(0, None));
-        assert_relations(&table, &[groups_relation("sex", &[], &COUNTS)]);
+        assert_relations(&table, &[groups_relation("sex", &[], &COUNTS), at_most]);
     }
 
     #[test]

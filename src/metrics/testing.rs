@@ -199,7 +199,15 @@ pub fn assert_relations(table: &Table, expected: &[Relation]) {
             let c = table.column_index(column).expect("a related column");
             (0..table.rows.len()).any(|r| {
                 let mut changed = alone.clone();
-                changed.rows[r][c] = match &table.rows[r][c] {
+                // An inequality breaks only past its bound: the smaller made the larger + 1.
+                let bound = match relation {
+                    Relation::AtMost { larger, .. } if larger != *column => table
+                        .column_index(larger)
+                        .map(|l| &table.rows[r][l])
+                        .filter(|v| matches!(v, Value::Int(_) | Value::Float(_))),
+                    _ => None,
+                };
+                changed.rows[r][c] = match bound.unwrap_or(&table.rows[r][c]) {
                     Value::Int(v) => Value::Int(v + 1),
                     Value::Float(v) => Value::Float(v + 1.0),
                     _ => return false,

@@ -139,6 +139,12 @@ impl Table {
                 constraints.push(constraint);
             }
         }
+        for inequality in self.inequalities() {
+            if let Some(mut constraint) = self.fold_shown(&inequality) {
+                constraint.low = f64::NEG_INFINITY;
+                constraints.push(constraint);
+            }
+        }
         // A shown share over a hidden count or n: count − share × n = 0.
         for column in &self.columns {
             let Kind::Share {

@@ -18,6 +18,8 @@ pub struct TableBuilder {
     rows: Vec<Vec<Value>>,
     relations: Vec<Relation>,
     notes: Vec<String>,
+    /// Cells (row, column) to hide like a small count ([`Table::sensitive`]).
+    sensitive: Vec<(usize, usize)>,
 }
 
 impl TableBuilder {
@@ -95,8 +97,20 @@ impl TableBuilder {
         let kind = Kind::Mean {
             n: self.count_name(n, &name),
             decimals,
+            also: Vec::new(),
         };
         self.add(name, kind)
+    }
+
+    /// Declares that the value of `mean` would also bound the count `count` (so it is hidden with
+    /// it too): a mean number of spells beside the persons with 2 or more.
+    pub fn also_bounds(&mut self, mean: Col, count: Col) {
+        let name = self.columns[mean.0].name.clone();
+        let count = self.count_name(count, &name);
+        match &mut self.columns[mean.0].kind {
+            Kind::Mean { also, .. } => also.push(count),
+            _ => panic!("{name} is not a mean: only a mean bounds further counts"),
+        }
     }
 
     /// A text column computed from the count in `n` (a traffic light): hidden with it.
@@ -134,6 +148,13 @@ impl TableBuilder {
         self.relations.push(relation);
     }
 
+    /// Marks the last row's `col` to be hidden like a small count (a quantile too close to the
+    /// ends of its persons' times).
+    pub fn sensitive(&mut self, col: Col) {
+        let row = self.rows.len().checked_sub(1).expect("a row to mark");
+        self.sensitive.push((row, col.0));
+    }
+
     pub fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());
     }
@@ -150,6 +171,12 @@ impl TableBuilder {
             }
         }
         let order = self.order;
+        // Marked cells follow their column to its printed place.
+        let sensitive = self
+            .sensitive
+            .iter()
+            .map(|&(r, c)| (r, order.iter().position(|&o| o == c).expect("a column")))
+            .collect();
         let in_order = |mut cells: Vec<Value>| -> Vec<Value> {
             order
                 .iter()
@@ -165,6 +192,7 @@ impl TableBuilder {
             rows: self.rows.into_iter().map(in_order).collect(),
             notes: self.notes,
             suppressed: 0,
+            sensitive,
             relations: self.relations,
         }
     }

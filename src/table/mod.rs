@@ -30,8 +30,15 @@ pub enum Kind {
         numerator: String,
         denominator: String,
     },
-    /// A mean (or other statistic) over `n` persons (a `Persons` column): suppressed with it.
-    Mean { n: String, decimals: usize },
+    /// A mean (or other statistic) over `n` persons (a `Persons` column): suppressed with it,
+    /// and with any of the counts `also` names, which its value would bound (a mean number of
+    /// spells beside the ladder of persons with 1, 2, 3 or more).
+    Mean {
+        n: String,
+        decimals: usize,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        also: Vec<String>,
+    },
     /// A number that is not about persons (a month index, a threshold, a test statistic).
     Number { decimals: usize },
     /// Free text (a label, "not reached").
@@ -81,7 +88,16 @@ pub struct Table {
     /// what disclosure control must take into account. (A mean times its n is a sum: implied by
     /// every `Mean` column, not listed.)
     pub relations: Vec<Relation>,
+    /// Cells (row, column) a rule other than the small count hides, like a small count: a mean or
+    /// sum of a magnitude one person dominates (more than [`DOMINANCE`] of it), a quantile with
+    /// fewer than the threshold's events on a side.
+    pub sensitive: Vec<(usize, usize)>,
 }
+
+/// The (1, 85%) dominance rule (spec `disclosure.md` §2; Statistics Denmark's rule for
+/// magnitude tables): no single person may make up more than this share of a sum behind a
+/// shown mean or total.
+pub const DOMINANCE: f64 = 0.85;
 
 /// The group value printed for the row over all groups.
 pub const ALL: &str = "(all)";
@@ -99,6 +115,21 @@ impl Table {
             notes: Vec::new(),
             suppressed: 0,
             relations: Vec::new(),
+            sensitive: Vec::new(),
+        }
+    }
+
+    /// Marks the cells of `column` in the rows where one person makes up more than
+    /// [`DOMINANCE`] of the sum behind them (`top_shares`, one per row: the largest person's
+    /// part of the sum, `None` where there is no sum).
+    pub fn mark_dominated(&mut self, column: &str, top_shares: &[Option<f64>]) {
+        let Some(c) = self.column_index(column) else {
+            return;
+        };
+        for (r, top) in top_shares.iter().enumerate() {
+            if top.is_some_and(|top| top > DOMINANCE) {
+                self.sensitive.push((r, c));
+            }
         }
     }
 
@@ -118,7 +149,8 @@ impl Table {
                     numerator,
                     denominator,
                 } => vec![numerator, denominator],
-                Kind::Mean { n, .. } | Kind::Label { n } => vec![n],
+                Kind::Mean { n, also, .. } => std::iter::once(n).chain(also).collect(),
+                Kind::Label { n } => vec![n],
                 _ => continue,
             };
             for reference in references {
@@ -188,6 +220,9 @@ impl Table {
                     .collect()
             })
             .collect();
+        for &(r, c) in &self.sensitive {
+            small[r][c] = true;
+        }
         self.complements(threshold, &mut small);
         self.complementary(&persons_columns, &mut small);
         self.secondary(&mut small);
@@ -242,7 +277,10 @@ impl Table {
                         numerator,
                         denominator,
                     } => is_small(numerator) || is_small(denominator),
-                    Kind::Mean { n, .. } | Kind::Label { n } => is_small(n) || small[c],
+                    Kind::Mean { n, also, .. } => {
+                        is_small(n) || also.iter().any(|a| is_small(a)) || small[c]
+                    }
+                    Kind::Label { n } => is_small(n) || small[c],
                     Kind::Number { .. } => small[c],
                     _ => false,
                 };
@@ -259,7 +297,9 @@ impl Table {
     /// those reach, and so on; a positive value first, then the smallest. False when there is
     /// none left to hide.
     fn widen(&self, released: &Table, cell: (usize, usize), small: &mut [Vec<bool>]) -> bool {
-        let equations = self.equations();
+        // Inequalities pin cells too (a hidden 0 at most a shown 0).
+        let mut equations = self.equations();
+        equations.extend(self.inequalities());
         let value = |(r, c): (usize, usize)| self.rows[r][c].as_f64();
         let mut reached = vec![cell];
         let mut used = vec![false; equations.len()];
@@ -339,18 +379,24 @@ impl Table {
         let value = |(r, c): (usize, usize)| self.rows[r][c].as_f64();
         // A mean is hidden with its n: a mean column in a relation (summed weeks, person-months)
         // counts as hidden where its n is.
-        let means: Vec<(usize, Option<usize>)> = (0..self.columns.len())
+        let means: Vec<(usize, Vec<Option<usize>>)> = (0..self.columns.len())
             .filter_map(|c| match &self.columns[c].kind {
-                Kind::Mean { n, .. } => Some((c, self.column_index(n))),
+                Kind::Mean { n, also, .. } => Some((
+                    c,
+                    std::iter::once(n)
+                        .chain(also)
+                        .map(|name| self.column_index(name))
+                        .collect(),
+                )),
                 _ => None,
             })
             .collect();
         loop {
             let mut changed = false;
             for row in small.iter_mut() {
-                for &(c, n) in &means {
-                    if !row[c] && n.is_none_or(|n| row[n]) {
-                        row[c] = true;
+                for (c, counts) in &means {
+                    if !row[*c] && counts.iter().any(|n| n.is_none_or(|n| row[n])) {
+                        row[*c] = true;
                     }
                 }
             }

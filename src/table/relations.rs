@@ -54,6 +54,10 @@ pub enum Relation {
         whole: String,
         whole_column: String,
     },
+    /// Within each row, `smaller` is at most `larger`: an inequality a reader knows from the
+    /// definitions (persons with social assistance are among those with public support; those
+    /// with the same employer among those still employed).
+    AtMost { smaller: String, larger: String },
 }
 
 impl Relation {
@@ -74,6 +78,7 @@ impl Relation {
                 whole_column,
                 ..
             } => vec![column, whole_column],
+            Relation::AtMost { smaller, larger } => vec![smaller, larger],
         }
     }
 
@@ -81,7 +86,7 @@ impl Relation {
     pub fn columns(&self) -> Vec<&String> {
         let mut columns = self.related();
         match self {
-            Relation::Sum { .. } => {}
+            Relation::Sum { .. } | Relation::AtMost { .. } => {}
             Relation::GroupsSumToTotal { group, keys, .. } => {
                 columns.extend(keys.iter().chain([group]));
             }
@@ -274,9 +279,25 @@ impl Table {
                         }
                     }
                 }
+                Relation::AtMost { .. } => {}
             }
         }
         equations
+    }
+
+    /// Every instance of every declared inequality: the sum of each cell times its coefficient
+    /// is at most zero.
+    pub(super) fn inequalities(&self) -> Vec<Equation> {
+        let mut inequalities = Vec::new();
+        for relation in &self.relations {
+            if let Relation::AtMost { smaller, larger } = relation {
+                let (s, l) = (self.relation_column(smaller), self.relation_column(larger));
+                for r in 0..self.rows.len() {
+                    inequalities.push(vec![((r, s), 1.0), ((r, l), -1.0)]);
+                }
+            }
+        }
+        inequalities
     }
 
     /// The declared relations that do not hold in the table's cells, in words; empty when all
@@ -382,6 +403,17 @@ impl Table {
                             differ(expected, number(next, risk), &|expected, shown| {
                                 format!("row {}: {at_risk} is {shown}, not {expected} (the row before, less those leaving)",
                                         pair[1])
+                            });
+                        }
+                    }
+                }
+                Relation::AtMost { smaller, larger } => {
+                    let (s, l) = (index(smaller), index(larger));
+                    for (r, row) in self.rows.iter().enumerate() {
+                        if let (Some(a), Some(b)) = (number(row, s), number(row, l)) {
+                            // Differs (so is named) exactly when a > b.
+                            differ(Some(a.min(b)), Some(a), &|_, _| {
+                                format!("row {r}: {smaller} is {a}, more than {larger} {b}")
                             });
                         }
                     }

@@ -16,6 +16,7 @@ fn table() -> Table {
     let mean_of_count = Kind::Mean {
         n: "count".into(),
         decimals: 1,
+        also: Vec::new(),
     };
     let mut table = Table::new(vec![
         column("arm", Kind::Group),
@@ -174,6 +175,7 @@ fn a_reference_to_no_column_fails_the_check_and_hides_the_cell() {
     table.columns[4].kind = Kind::Mean {
         n: "share".into(),
         decimals: 1,
+        also: Vec::new(),
     };
     assert_eq!(
         table.check_references(),
@@ -501,4 +503,50 @@ fn a_released_table_that_contradicts_its_relations_fails_the_audit() {
         table.audit(),
         Err("row 1, column n: no values of the hidden cells agree with the shown ones".into())
     );
+}
+
+#[test]
+fn a_declared_inequality_bounds_a_hidden_count_and_is_widened() {
+    // Persons in employment are among the self-supporting: with 2 self-supporting shown, a
+    // hidden employment count lies in 0–2, three values: too narrow at T = 5.
+    let mut table = Table::new(vec![
+        column("group", Kind::Group),
+        column("employment", Kind::Persons),
+        column("self_support", Kind::Persons),
+    ]);
+    table.push_row(vec![
+        Value::Text("a".into()),
+        Value::Suppressed,
+        Value::Int(2),
+    ]);
+    table.relations.push(Relation::AtMost {
+        smaller: "employment".into(),
+        larger: "self_support".into(),
+    });
+    assert_eq!(ranges(&table), [(0, 0, Some(2))]);
+    // Suppression hides the bound too: employment 1 and self_support 2 are both hidden.
+    table.rows[0][1] = Value::Int(1);
+    table.suppress(5);
+    assert_eq!(table.rows[0][1..], [Value::Suppressed, Value::Suppressed]);
+    assert_eq!(ranges(&table), [(0, 0, None), (0, 0, None)]);
+    // An inequality that does not hold is named.
+    table.rows[0] = vec![Value::Text("a".into()), Value::Int(7), Value::Int(6)];
+    assert_eq!(
+        table.relation_violations(),
+        ["row 0: employment is 7, more than self_support 6"]
+    );
+}
+
+#[test]
+fn a_mean_one_person_dominates_is_hidden_like_a_small_count() {
+    // Both arms have 40 persons; control's mean is marked dominated (one person above 85% of
+    // its sum): it is hidden though its n and count are large, and nothing else is.
+    let mut table = table();
+    table.rows[0][2] = Value::Int(20);
+    table.rows[0][3] = share(20, 40);
+    table.mark_dominated("mean_hours", &[Some(0.9), Some(0.85)]);
+    assert_eq!(table.sensitive, [(0, 4)]);
+    assert_eq!(table.suppress(5), 1);
+    assert_eq!(table.rows[0][4], Value::Suppressed);
+    assert_eq!(table.rows[1][4], Value::Float(20.0));
 }

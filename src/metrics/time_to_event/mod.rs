@@ -278,9 +278,12 @@ impl Compute for TimeToEvent {
             .collect::<Result<_>>()?;
         let periods = match last_month {
             Some(last) => table::periods(&fits, last, input.pool_below),
-            None => Vec::new(),
+            None => table::Periods {
+                spans: Vec::new(),
+                pool_below: input.pool_below,
+            },
         };
-        let pooled = periods.iter().any(|(from, to)| from != to);
+        let pooled = periods.spans.iter().any(|(from, to)| from != to);
         for (g, (key, fit)) in groups.keys().iter().zip(&fits).enumerate() {
             let test = if g == groups.total() { test } else { None };
             self.group_rows(&mut table, &cols, key, fit, &periods, test)?;

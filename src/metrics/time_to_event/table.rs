@@ -169,9 +169,10 @@ impl TimeToEvent {
         c: &Cols,
         key: &[String],
         group: &GroupFit,
-        periods: &[(u32, u32)],
+        periods: &Periods,
         test: Option<(f64, usize, f64)>,
     ) -> Result<()> {
+        let pool_below = periods.pool_below;
         let GroupFit {
             fit,
             months,
@@ -181,7 +182,7 @@ impl TimeToEvent {
         // Totals, quartiles, left-out counts and the test belong to the summary row, the month
         // columns to the period rows: the rest of each row stays empty.
         let mut cumulative = 0usize;
-        for &(from, to) in periods {
+        for &(from, to) in &periods.spans {
             let mut row = t.row();
             for (&g, k) in c.groups.iter().zip(key) {
                 row.text(g, k.as_str());
@@ -272,6 +273,30 @@ impl TimeToEvent {
                 .int(c.df, df as i64)
                 .set(c.p_value, Value::Float(p));
         }
+        // A quantile of the curve is a property of the curve, not a person's time, only with
+        // enough events on each side of it (spec `disclosure.md` §2): otherwise it is hidden
+        // like a small count.
+        if let (Some(threshold), Some(months)) = (pool_below, months) {
+            let total: usize = months.iter().map(|r| r.n_event).sum();
+            let quantiles = [
+                (c.median, median.and_then(|q| q.time)),
+                (c.median_lower, median.and_then(|q| q.lower)),
+                (c.median_upper, median.and_then(|q| q.upper)),
+                (c.q25, q25.and_then(|q| q.time)),
+                (c.q75, q75.and_then(|q| q.time)),
+            ];
+            for (col, time) in quantiles {
+                let Some(time) = time else { continue };
+                let before: usize = months
+                    .iter()
+                    .filter(|r| r.time <= time)
+                    .map(|r| r.n_event)
+                    .sum();
+                if (before as u64) < threshold || ((total - before) as u64) < threshold {
+                    t.sensitive(col);
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -284,11 +309,20 @@ impl TimeToEvent {
 /// events, which are shown anyway. The periods are the same for every group, so the groups still
 /// add up to `(all)` period by period. A group too small for any safe period is left to
 /// suppression.
-pub(super) fn periods(
-    groups: &[GroupFit],
-    last_month: u32,
-    pool_below: Option<u64>,
-) -> Vec<(u32, u32)> {
+pub(super) fn periods(groups: &[GroupFit], last_month: u32, pool_below: Option<u64>) -> Periods {
+    Periods {
+        spans: spans(groups, last_month, pool_below),
+        pool_below,
+    }
+}
+
+/// The periods of a curve, and the threshold they were pooled for (`None`: not pooled).
+pub(super) struct Periods {
+    pub spans: Vec<(u32, u32)>,
+    pub pool_below: Option<u64>,
+}
+
+fn spans(groups: &[GroupFit], last_month: u32, pool_below: Option<u64>) -> Vec<(u32, u32)> {
     let Some(threshold) = pool_below else {
         return (0..=last_month).map(|m| (m, m)).collect();
     };

@@ -637,4 +637,14 @@ fn a_suppressing_run_pools_months_into_safe_periods() {
         .collect();
     assert_eq!(shown, [".", ".", "."]);
     assert_eq!(table.relation_violations(), Vec::<String>::new());
+    // The median is month 0 (5 of 9 by then), with 5 events at or before it but only 2 after:
+    // fewer than 5 on a side, so it is hidden; the quartile q25 likewise.
+    let summary: Vec<String> = ["median", "q25"]
+        .iter()
+        .map(|name| {
+            let c = table.column_index(name).unwrap();
+            table.format(c, &table.rows[3][c])
+        })
+        .collect();
+    assert_eq!(summary, [".", "."]);
 }
