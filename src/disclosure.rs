@@ -1,8 +1,10 @@
 //! Disclosure rules that look across the queries of one run (spec `disclosure.md` §3): two
 //! queries on one dataset whose populations differ by a few persons, one nested in the other,
-//! publish those persons' outcome as a difference of their tables.
+//! publish those persons' outcome as a difference of their tables; and tables of the same
+//! persons are one system, so a count one of them hides must not be shown by another.
 
 use crate::error::DataError;
+use crate::table::{Kind, Table, Value};
 
 /// The populations of a run's queries on one dataset, as sets of panel person indices.
 pub struct Populations {
@@ -33,6 +35,20 @@ impl Populations {
         self.members.push((name.to_string(), bits, size));
     }
 
+    /// The queries (by the order they were added) in groups of identical populations, each group
+    /// of two or more.
+    pub fn alike(&self) -> Vec<Vec<usize>> {
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (i, (_, bits, _)) in self.members.iter().enumerate() {
+            match groups.iter_mut().find(|g| &self.members[g[0]].1 == bits) {
+                Some(group) => group.push(i),
+                None => groups.push(vec![i]),
+            }
+        }
+        groups.retain(|g| g.len() > 1);
+        groups
+    }
+
     /// Refuses two populations of which one holds the other and 1 to `threshold − 1` persons
     /// more: their tables' difference is those persons' outcome.
     pub fn check(&self, threshold: u64) -> Result<(), DataError> {
@@ -59,6 +75,77 @@ impl Populations {
         }
         Ok(())
     }
+}
+
+/// Tables of the same persons (spec `disclosure.md` §3: "a curve and a share table of the same
+/// persons are one system"): where one table hides a count that another shows with the same
+/// value, in a row of the same groups and a column of the same name, the other would give it
+/// back, so it is marked there to be hidden too ([`Table::sensitive`]), until no table shows what
+/// another hides. `exact` are the tables before suppression; the marks go on them, and each is
+/// then suppressed as usual. Matching by name and value may link two counts that only happen to
+/// be equal: that hides a cell more, never one less.
+pub fn hide_alike(exact: &mut [Table], threshold: u64) {
+    loop {
+        let released: Vec<Table> = exact
+            .iter()
+            .map(|table| {
+                let mut table = table.clone();
+                table.suppress(threshold);
+                table
+            })
+            .collect();
+        let mut changed = false;
+        for (a, hiding) in released.iter().enumerate() {
+            for (r, c) in hidden_counts(hiding) {
+                let key = group_key(hiding, r);
+                let name = &hiding.columns[c].name;
+                let value = exact[a].rows[r][c].clone();
+                for (b, showing) in released.iter().enumerate() {
+                    let Some(col) = showing.column_index(name) else {
+                        continue;
+                    };
+                    if b == a || showing.columns[col].kind != Kind::Persons {
+                        continue;
+                    }
+                    for row in 0..showing.rows.len() {
+                        let shown = showing.rows[row][col] != Value::Suppressed;
+                        if shown
+                            && exact[b].rows[row][col] == value
+                            && group_key(showing, row) == key
+                            && !exact[b].sensitive.contains(&(row, col))
+                        {
+                            exact[b].sensitive.push((row, col));
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// The hidden person counts of a released table.
+fn hidden_counts(table: &Table) -> Vec<(usize, usize)> {
+    (0..table.rows.len())
+        .flat_map(|r| (0..table.columns.len()).map(move |c| (r, c)))
+        .filter(|&(r, c)| {
+            table.columns[c].kind == Kind::Persons && table.rows[r][c] == Value::Suppressed
+        })
+        .collect()
+}
+
+/// A row's groups: each group column's name and value.
+fn group_key(table: &Table, row: usize) -> Vec<(&str, &Value)> {
+    table
+        .columns
+        .iter()
+        .zip(&table.rows[row])
+        .filter(|(column, _)| column.kind == Kind::Group)
+        .map(|(column, value)| (column.name.as_str(), value))
+        .collect()
 }
 
 #[cfg(test)]
@@ -98,14 +185,53 @@ mod tests {
         let low: Vec<u32> = (0..64).collect();
         // 66 persons, 2 more than `low` but not holding it: no difference is one group.
         let high: Vec<u32> = (64..130).collect();
-        populations(&[
+        let run = populations(&[
             ("a", &everyone),
             ("b", &everyone),
             ("c", &but_five),
             ("d", &low),
             ("e", &high),
-        ])
-        .check(5)
-        .unwrap();
+        ]);
+        run.check(5).unwrap();
+        // a and b are the same persons: their tables are one system.
+        assert_eq!(run.alike(), [[0, 1]]);
+    }
+
+    /// A table of `n` by `arm`, with the arms adding up to `(all)`.
+    fn by_arm(counts: &[(&str, i64)]) -> Table {
+        let mut t = crate::table::TableBuilder::new();
+        let arm = t.group("arm");
+        let n = t.persons("n");
+        t.relation(crate::table::Relation::GroupsSumToTotal {
+            group: "arm".into(),
+            keys: vec![],
+            columns: vec!["n".into()],
+        });
+        for &(group, count) in counts {
+            t.row().text(arm, group).int(n, count);
+        }
+        t.build()
+    }
+
+    #[test]
+    fn a_count_one_table_hides_is_hidden_in_another_of_the_same_persons() {
+        // Table 0 hides a (3) and, so that a is not 13 − 10, b (10). Table 1, of the same
+        // persons, shows b = 10 beside other counts: with it, table 0's a is 13 − 10 = 3. So b is
+        // hidden in table 1 too (and, by its own relation, the smallest other: a = 12).
+        let mut tables = vec![
+            by_arm(&[("a", 3), ("b", 10), (crate::table::ALL, 13)]),
+            by_arm(&[("a", 12), ("b", 10), (crate::table::ALL, 22)]),
+        ];
+        hide_alike(&mut tables, 5);
+        assert_eq!(tables[0].sensitive, []);
+        assert_eq!(tables[1].sensitive, [(1, 1)]);
+        let mut released = tables[1].clone();
+        released.suppress(5);
+        let shown: Vec<String> = released
+            .rows
+            .iter()
+            .map(|row| released.format(1, &row[1]))
+            .collect();
+        assert_eq!(shown, [".", ".", "22"]);
     }
 }

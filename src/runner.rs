@@ -196,6 +196,8 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             );
         }
         let mut populations = Populations::new(panel.persons.height());
+        // The dataset's tables before suppression, in the order their populations were added.
+        let mut computed: Vec<(usize, crate::table::Table)> = Vec::new();
         for index in members {
             let started = std::time::Instant::now();
             let query = &queries[index];
@@ -233,7 +235,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                     .notes
                     .push(untestable_note(input.untestable, options.suppress_below));
             }
-            results[index] = Some(finish(query, &dataset.name, table, options)?);
+            computed.push((index, table));
             if timing {
                 eprintln!(
                     "udfald: timing: {:.1} s {}; peak memory {}",
@@ -243,15 +245,34 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 );
             }
         }
-        // Before any output is written: no two populations may differ by a few persons.
+        // Before any output is written: no two populations may differ by a few persons, and
+        // tables of the same persons hide alike.
         if let Some(threshold) = options.suppress_below {
             populations.check(threshold)?;
+            for alike in populations.alike() {
+                let mut tables: Vec<crate::table::Table> = alike
+                    .iter()
+                    .map(|&i| std::mem::replace(&mut computed[i].1, empty_table()))
+                    .collect();
+                crate::disclosure::hide_alike(&mut tables, threshold);
+                for (&i, table) in alike.iter().zip(tables) {
+                    computed[i].1 = table;
+                }
+            }
+        }
+        for (index, table) in computed {
+            results[index] = Some(finish(&queries[index], &dataset.name, table, options)?);
         }
     }
     Ok(RunOutput {
         results: results.into_iter().flatten().collect(),
         datasets,
     })
+}
+
+/// A placeholder while a table is lent out.
+fn empty_table() -> crate::table::Table {
+    crate::table::TableBuilder::new().build()
 }
 
 /// The note on persons `population.at_start` could not test. The number is a count of persons
