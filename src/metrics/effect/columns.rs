@@ -189,6 +189,35 @@ impl Effect {
         }
     }
 
+    /// The cells of a row the (1, 85%) dominance rule hides (spec `disclosure.md` §2): where one
+    /// person makes up more than 85% of an arm's sum of a magnitude, that arm's mean and sd, and
+    /// the comparison, which would give the mean back.
+    pub(super) fn dominated(&self, c: &StatCols, arms: &[Arm; 2]) -> Vec<Col> {
+        if self.kind != OutcomeKind::Mean {
+            return Vec::new();
+        }
+        let mut cells = Vec::new();
+        for (i, arm) in arms.iter().enumerate() {
+            let total: f64 = arm.values.iter().map(|v| v.abs()).sum();
+            let top = arm.values.iter().map(|v| v.abs()).fold(0.0, f64::max);
+            if total > 0.0 && top / total > crate::table::DOMINANCE {
+                cells.extend([c.value[i], c.spread[i]]);
+            }
+        }
+        if !cells.is_empty() {
+            cells.extend([
+                c.difference,
+                c.ci_lower,
+                c.ci_upper,
+                c.statistic,
+                c.p_value,
+                c.relative_difference,
+            ]);
+            cells.extend(c.df);
+        }
+        cells
+    }
+
     /// A row of microdata: the arms' tallies and the comparison.
     pub(super) fn row_values(&self, row: &mut Cells<'_>, c: &StatCols, arms: &[Arm; 2]) {
         let [t, k] = arms;

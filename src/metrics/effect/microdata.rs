@@ -160,6 +160,9 @@ impl Effect {
                 cells.text(g, k.as_str());
             }
             self.row_values(&mut cells, &c, &row.arms);
+            for col in self.dominated(&c, &row.arms) {
+                t.sensitive(col);
+            }
         }
         t.note(format!(
             "effect: treatment minus control in {} ({}; outcome {} with its outcome_params); {}",

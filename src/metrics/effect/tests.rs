@@ -147,6 +147,31 @@ fn spell_outcome() {
 }
 
 #[test]
+fn an_arm_one_person_dominates_hides_its_mean_and_the_comparison() {
+    // Hours at rel_month 3 by project (mean_hours_welch's persons): AP's treatment arm is P05
+    // 140, P08 0, P03 0 (one person 100% of the sum); BIR's control arm P04 70, P07 0 (100%);
+    // FSM2's control arm P02 160.33 alone, its treatment arm P01 80, P06 40 (67%); over all,
+    // 140 of 260 (54%) and 160.33 of 230.33 (70%). Marked: the dominated arm's mean and sd, and
+    // the row's comparison.
+    let table = run(&DEF, HOURS_AT_3, &["project"], window(0, None));
+    let marked = |group: &str| -> Vec<&str> {
+        let mut names: Vec<&str> = table
+            .sensitive
+            .iter()
+            .filter(|&&(r, _)| table.rows[r][0] == Value::Text(group.into()))
+            .map(|&(_, c)| table.columns[c].name.as_str())
+            .filter(|name| name.starts_with("mean_") || *name == "difference")
+            .collect();
+        names.sort_unstable();
+        names
+    };
+    assert_eq!(marked("AP"), ["difference", "mean_treatment"]);
+    assert_eq!(marked("BIR"), ["difference", "mean_control"]);
+    assert_eq!(marked("FSM2"), ["difference", "mean_control"]);
+    assert_eq!(marked("(all)"), Vec::<&str>::new());
+}
+
+#[test]
 fn mean_hours_welch() {
     // Hours per month at rel_month 3, among all (mean_hours' among_all_at_month_three_by_arm):
     // treatment P08 0, P06 40, P05 140, P01 80, P03 0 → mean 52, sd sqrt(3520) = 59.33;
