@@ -77,14 +77,40 @@ impl Populations {
     }
 }
 
+/// The released tables of one dataset's queries: `exact` are their tables before suppression,
+/// in the order their populations were added to `populations`. Each is suppressed, and those of
+/// the same persons together ([`hide_alike`], whose marks stay on `exact`).
+pub fn release(exact: &mut [Table], populations: &Populations, threshold: u64) -> Vec<Table> {
+    let mut released: Vec<Option<Table>> = vec![None; exact.len()];
+    for alike in populations.alike() {
+        let mut tables: Vec<Table> = alike.iter().map(|&i| exact[i].clone()).collect();
+        let suppressed = hide_alike(&mut tables, threshold);
+        for ((&i, marked), suppressed) in alike.iter().zip(tables).zip(suppressed) {
+            exact[i] = marked;
+            released[i] = Some(suppressed);
+        }
+    }
+    exact
+        .iter()
+        .zip(released)
+        .map(|(table, released)| {
+            released.unwrap_or_else(|| {
+                let mut table = table.clone();
+                table.suppress(threshold);
+                table
+            })
+        })
+        .collect()
+}
+
 /// Tables of the same persons (spec `disclosure.md` §3: "a curve and a share table of the same
 /// persons are one system"): where one table hides a count that another shows with the same
 /// value, in a row of the same groups and a column of the same name, the other would give it
 /// back, so it is marked there to be hidden too ([`Table::sensitive`]), until no table shows what
-/// another hides. `exact` are the tables before suppression; the marks go on them, and each is
-/// then suppressed as usual. Matching by name and value may link two counts that only happen to
-/// be equal: that hides a cell more, never one less.
-pub fn hide_alike(exact: &mut [Table], threshold: u64) {
+/// another hides. `exact` are the tables before suppression; the marks go on them. Returns the
+/// tables suppressed with every mark. Matching by name and value may link two counts that only
+/// happen to be equal: that hides a cell more, never one less.
+pub fn hide_alike(exact: &mut [Table], threshold: u64) -> Vec<Table> {
     loop {
         let released: Vec<Table> = exact
             .iter()
@@ -122,7 +148,7 @@ pub fn hide_alike(exact: &mut [Table], threshold: u64) {
             }
         }
         if !changed {
-            return;
+            return released;
         }
     }
 }

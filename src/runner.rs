@@ -3,7 +3,7 @@
 //! and run each query's metric on it. Results come back in the order the queries were given.
 
 use crate::dataset::Dataset;
-use crate::disclosure::Populations;
+use crate::disclosure::{release, Populations};
 use crate::error::DataError;
 use crate::load::{self, source::Table as FileTable, LoadOptions};
 use crate::measure::common::person_index;
@@ -11,6 +11,7 @@ use crate::measure::input::{prepare, Scope};
 use crate::panel::{self, PanelOptions};
 use crate::query::Query;
 use crate::result::QueryResult;
+use crate::table::Table;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
@@ -154,7 +155,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 suppress_below: None,
                 ..options.clone()
             };
-            results[index] = Some(finish(query, "(published counts)", table, &options)?);
+            results[index] = Some(finish(query, "(published counts)", table, None, &options)?);
         }
     }
     for (dataset, members) in planned {
@@ -196,8 +197,10 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             );
         }
         let mut populations = Populations::new(panel.persons.height());
-        // The dataset's tables before suppression, in the order their populations were added.
-        let mut computed: Vec<(usize, crate::table::Table)> = Vec::new();
+        // The dataset's tables before suppression (and their queries' indices), in the order
+        // their populations were added.
+        let mut computed: Vec<Table> = Vec::new();
+        let mut indices: Vec<usize> = Vec::new();
         for index in members {
             let started = std::time::Instant::now();
             let query = &queries[index];
@@ -235,7 +238,8 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                     .notes
                     .push(untestable_note(input.untestable, options.suppress_below));
             }
-            computed.push((index, table));
+            computed.push(table);
+            indices.push(index);
             if timing {
                 eprintln!(
                     "udfald: timing: {:.1} s {}; peak memory {}",
@@ -247,32 +251,25 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
         }
         // Before any output is written: no two populations may differ by a few persons, and
         // tables of the same persons hide alike.
-        if let Some(threshold) = options.suppress_below {
-            populations.check(threshold)?;
-            for alike in populations.alike() {
-                let mut tables: Vec<crate::table::Table> = alike
-                    .iter()
-                    .map(|&i| std::mem::replace(&mut computed[i].1, empty_table()))
-                    .collect();
-                crate::disclosure::hide_alike(&mut tables, threshold);
-                for (&i, table) in alike.iter().zip(tables) {
-                    computed[i].1 = table;
-                }
+        let released: Vec<Option<Table>> = match options.suppress_below {
+            Some(threshold) => {
+                populations.check(threshold)?;
+                release(&mut computed, &populations, threshold)
+                    .into_iter()
+                    .map(Some)
+                    .collect()
             }
-        }
-        for (index, table) in computed {
-            results[index] = Some(finish(&queries[index], &dataset.name, table, options)?);
+            None => vec![None; computed.len()],
+        };
+        for ((index, exact), released) in indices.into_iter().zip(computed).zip(released) {
+            let query = &queries[index];
+            results[index] = Some(finish(query, &dataset.name, exact, released, options)?);
         }
     }
     Ok(RunOutput {
         results: results.into_iter().flatten().collect(),
         datasets,
     })
-}
-
-/// A placeholder while a table is lent out.
-fn empty_table() -> crate::table::Table {
-    crate::table::TableBuilder::new().build()
 }
 
 /// The note on persons `population.at_start` could not test. The number is a count of persons
@@ -287,25 +284,32 @@ fn untestable_note(persons: u64, suppress_below: Option<u64>) -> String {
     )
 }
 
-/// Suppression, its audit, and the result's labels.
+/// The self-audit of the released table (`None`: the run does not suppress), and the result's
+/// labels.
 fn finish(
     query: &Query,
     dataset: &str,
-    mut table: crate::table::Table,
+    exact: Table,
+    released: Option<Table>,
     options: &RunOptions,
 ) -> Result<QueryResult> {
     // A table whose shares rest on no count, or whose declared relations do not hold, is a bug
     // in its metric: every debug run (the tests run every shipped query) says which.
-    debug_assert_eq!(table.check_references(), Ok(()), "query {}", query.name);
+    debug_assert_eq!(exact.check_references(), Ok(()), "query {}", query.name);
     debug_assert_eq!(
-        table.relation_violations(),
+        exact.relation_violations(),
         Vec::<String>::new(),
         "query {}: declared relations",
         query.name
     );
-    let exact = options.keep_exact.then(|| table.clone());
+    let (table, exact) = match released {
+        Some(released) => (released, options.keep_exact.then_some(exact)),
+        None => {
+            let kept = options.keep_exact.then(|| exact.clone());
+            (exact, kept)
+        }
+    };
     if let Some(threshold) = options.suppress_below {
-        table.suppress(threshold);
         // The self-audit (spec `disclosure.md` §5): the released table, read as an outsider
         // would, must leave every hidden count as uncertain as "hidden" says. A failure is a bug
         // in udfald's suppression, not the user's: exit 1, nothing written.
@@ -333,17 +337,18 @@ fn finish(
 }
 
 /// The hidden counts of a released table whose feasible range spans fewer than `threshold − 1`
-/// values, in words (row, column, range); an error when the audit itself fails.
-pub fn audit_failures(table: &crate::table::Table, threshold: u64) -> Result<Vec<String>, String> {
+/// values, in words (row and column); an error when the audit itself fails. The range itself is
+/// left out: it would print what the table hides, on the way to a bug report.
+fn audit_failures(table: &Table, threshold: u64) -> Result<Vec<String>, String> {
     Ok(table
         .audit()?
         .iter()
         .filter(|range| range.too_narrow(threshold))
         .map(|range| {
             format!(
-                "{}: {}",
+                "{} (fewer than {} possible values)",
                 table.describe_cell(range.row, range.column),
-                range
+                threshold - 1
             )
         })
         .collect())

@@ -64,7 +64,7 @@ pub struct OutputArgs {
 }
 
 /// `--min-cell`: a number of persons, at least the floor.
-fn min_cell(text: &str) -> Result<u64, String> {
+pub fn min_cell(text: &str) -> Result<u64, String> {
     let n: u64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number of persons"))?;

@@ -3,8 +3,9 @@
 //! declared relations), the same way the run's own self-audit reads its tables, and prints per
 //! table every hidden count with the range of values a reader could narrow it down to.
 
+use crate::cmd::args::min_cell;
 use crate::error::{DataError, EXIT_DATA, EXIT_OK};
-use crate::runner::{check_min_cell, SMALL_CELL};
+use crate::runner::SMALL_CELL;
 use crate::table::{Column, Kind, Relation, Table, Value};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -21,13 +22,6 @@ pub struct AuditArgs {
     /// Default: the threshold the result was made with (its provenance), else 5.
     #[arg(long, value_name = "N", value_parser = min_cell)]
     pub min_cell: Option<u64>,
-}
-
-fn min_cell(text: &str) -> Result<u64, String> {
-    let n: u64 = text
-        .parse()
-        .map_err(|_| format!("expected a whole number of persons, got {text:?}"))?;
-    check_min_cell(n)
 }
 
 pub fn run(args: &AuditArgs) -> Result<i32> {

@@ -97,11 +97,18 @@ impl Table {
         for constraint in &constraints {
             systems.join(&constraint.terms);
         }
+        let roots: Vec<usize> = constraints
+            .iter()
+            .map(|c| systems.root(c.terms[0].0))
+            .collect();
         let mut ranges = Vec::with_capacity(counts.len());
         for (row, column) in counts {
+            let root = systems.root((row, column));
             let members: Vec<&Constraint> = constraints
                 .iter()
-                .filter(|c| systems.same(c.terms[0].0, (row, column)))
+                .zip(&roots)
+                .filter(|(_, r)| **r == root)
+                .map(|(c, _)| c)
                 .collect();
             let (low, high) = if members.is_empty() {
                 (0.0, None)
@@ -146,21 +153,7 @@ impl Table {
             }
         }
         // A shown share over a hidden count or n: count − share × n = 0.
-        for column in &self.columns {
-            let Kind::Share {
-                numerator,
-                denominator,
-            } = &column.kind
-            else {
-                continue;
-            };
-            let (Some(s), Some(num), Some(den)) = (
-                self.column_index(&column.name),
-                self.column_index(numerator),
-                self.column_index(denominator),
-            ) else {
-                continue;
-            };
+        for (s, num, den) in self.share_columns() {
             let counts = [num, den].map(|c| self.columns[c].kind == Kind::Persons);
             for r in 0..self.rows.len() {
                 // Those with the outcome are among the persons: count ≤ n.
@@ -299,9 +292,5 @@ impl Systems {
             let root = self.root(cell);
             self.parent[root] = first;
         }
-    }
-
-    fn same(&mut self, a: Cell, b: Cell) -> bool {
-        self.root(a) == self.root(b)
     }
 }

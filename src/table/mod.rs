@@ -14,6 +14,7 @@ mod relations;
 
 pub use audit::HiddenRange;
 pub use builder::{Col, Row, TableBuilder};
+use relations::Equation;
 pub use relations::Relation;
 
 /// What a column holds; decides suppression and printing.
@@ -225,7 +226,13 @@ impl Table {
         }
         self.complements(threshold, &mut small);
         self.complementary(&persons_columns, &mut small);
-        self.secondary(&mut small);
+        // The relations' instances, expanded once: they depend on the table's layout, which
+        // suppression leaves as it is. Inequalities pin cells too (a hidden 0 at most a shown
+        // 0), so widening looks through both.
+        let equations = self.equations();
+        let mut neighbours = equations.clone();
+        neighbours.extend(self.inequalities());
+        self.secondary(&equations, &mut small);
         let mut released = self.released(&small);
         // The audit decides: while some hidden count's feasible range is narrower than the
         // threshold allows, a further cell next to it is hidden. Each round hides at least one
@@ -234,12 +241,13 @@ impl Table {
         while let Ok(ranges) = released.audit() {
             let mut widened = false;
             for range in ranges.iter().filter(|r| r.too_narrow(threshold)) {
-                widened |= self.widen(&released, (range.row, range.column), &mut small);
+                let cell = (range.row, range.column);
+                widened |= self.widen(&neighbours, &released, cell, &mut small);
             }
             if !widened {
                 break;
             }
-            self.secondary(&mut small);
+            self.secondary(&equations, &mut small);
             released = self.released(&small);
         }
         let hidden = released
@@ -296,10 +304,13 @@ impl Table {
     /// narrow: from the relations it is in, or failing that the relations of the hidden cells
     /// those reach, and so on; a positive value first, then the smallest. False when there is
     /// none left to hide.
-    fn widen(&self, released: &Table, cell: (usize, usize), small: &mut [Vec<bool>]) -> bool {
-        // Inequalities pin cells too (a hidden 0 at most a shown 0).
-        let mut equations = self.equations();
-        equations.extend(self.inequalities());
+    fn widen(
+        &self,
+        equations: &[Equation],
+        released: &Table,
+        cell: (usize, usize),
+        small: &mut [Vec<bool>],
+    ) -> bool {
         let value = |(r, c): (usize, usize)| self.rows[r][c].as_f64();
         let mut reached = vec![cell];
         let mut used = vec![false; equations.len()];
@@ -335,24 +346,33 @@ impl Table {
         false
     }
 
+    /// Each share column with the columns of its numerator and denominator, by position:
+    /// (share, numerator, denominator). A share naming no column is left out (and fails
+    /// [`Table::check_references`]).
+    fn share_columns(&self) -> Vec<(usize, usize, usize)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter_map(|(s, column)| match &column.kind {
+                Kind::Share {
+                    numerator,
+                    denominator,
+                } => Some((
+                    s,
+                    self.column_index(numerator)?,
+                    self.column_index(denominator)?,
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// A share's counts publish their difference, `denominator − numerator`, a count of persons
     /// too (those without the outcome): when it is 1 to `threshold − 1`, the numerator counts as
     /// small, so it and the share are hidden. The denominator stays: it is no small group, and the
     /// other figures of its row rest on it (decision 33).
     fn complements(&self, threshold: u64, small: &mut [Vec<bool>]) {
-        for column in &self.columns {
-            let Kind::Share {
-                numerator,
-                denominator,
-            } = &column.kind
-            else {
-                continue;
-            };
-            let (Some(num), Some(den)) =
-                (self.column_index(numerator), self.column_index(denominator))
-            else {
-                continue;
-            };
+        for (_, num, den) in self.share_columns() {
             if self.columns[num].kind != Kind::Persons || self.columns[den].kind != Kind::Persons {
                 continue;
             }
@@ -374,8 +394,7 @@ impl Table {
     /// smallest other number of that instance (a positive one if there is one) is hidden too.
     /// This closes every recovery through one relation; combinations of relations are the
     /// audit's to check.
-    fn secondary(&self, small: &mut [Vec<bool>]) {
-        let equations = self.equations();
+    fn secondary(&self, equations: &[Equation], small: &mut [Vec<bool>]) {
         let value = |(r, c): (usize, usize)| self.rows[r][c].as_f64();
         // A mean is hidden with its n: a mean column in a relation (summed weeks, person-months)
         // counts as hidden where its n is.
@@ -400,7 +419,7 @@ impl Table {
                     }
                 }
             }
-            for cells in &equations {
+            for cells in equations {
                 let numbers: Vec<(usize, usize)> = cells
                     .iter()
                     .map(|&(cell, _)| cell)
