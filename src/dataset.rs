@@ -110,6 +110,18 @@ impl Dataset {
                     .into())
                 }
             };
+            // A dataset folder is what a user hands over: a manifest may not make udfald read
+            // another file, by an absolute path, `..` or a symbolic link.
+            let outside = || {
+                DataError::Usage(format!(
+                    "{}: key {key}: {name:?} is outside the dataset folder {}: paths in a manifest are relative to its folder and stay inside it, after resolving \"..\" and symbolic links (spec data-formats.md, \"Nothing outside the dataset folder\")",
+                    manifest_path.display(),
+                    dir.display()
+                ))
+            };
+            if Path::new(name).is_absolute() {
+                return Err(outside().into());
+            }
             if !path.is_file() {
                 return Err(DataError::Usage(format!(
                     "{}: key {key}: file {} does not exist",
@@ -117,6 +129,13 @@ impl Dataset {
                     path.display()
                 ))
                 .into());
+            }
+            let inside = match (dir.canonicalize(), path.canonicalize()) {
+                (Ok(dir), Ok(path)) => path.starts_with(dir),
+                _ => false,
+            };
+            if !inside {
+                return Err(outside().into());
             }
             Ok(DataFile {
                 path,

@@ -4,7 +4,7 @@
 //! persons are one system, so a count one of them hides must not be shown by another.
 
 use crate::error::DataError;
-use crate::table::{Kind, Table, Value};
+use crate::table::{Kind, Table, Value, ALL};
 
 /// The populations of a run's queries on one dataset, as sets of panel person indices.
 pub struct Populations {
@@ -77,6 +77,25 @@ impl Populations {
     }
 }
 
+/// Refuses a column printed as a group or category (`key` names where the query lists it) whose
+/// `distinct` values among the population's `persons` are more than `persons / threshold`
+/// (spec `disclosure.md` §4): so fine a column (individual dates, free text) singles persons
+/// out, whatever suppression then hides. A binned column (a month, a year, an age band) passes.
+pub fn check_fineness(
+    key: &str,
+    column: &str,
+    distinct: usize,
+    persons: usize,
+    threshold: u64,
+) -> Result<(), DataError> {
+    if distinct <= 1 || distinct as u64 * threshold <= persons as u64 {
+        return Ok(());
+    }
+    Err(DataError::Usage(format!(
+        "{key}: column {column:?} has {distinct} distinct values among the population's {persons} persons, more than {persons} / {threshold}: a column this fine singles persons out (individual dates, free text), so it is never a group or category of released output (spec disclosure.md §4); group by a coarser column (a month, a year, an age band) or leave it out"
+    )))
+}
+
 /// The released tables of one dataset's queries: `exact` are their tables before suppression,
 /// in the order their populations were added to `populations`. Each is suppressed, and those of
 /// the same persons together ([`hide_alike`], whose marks stay on `exact`).
@@ -107,9 +126,10 @@ pub fn release(exact: &mut [Table], populations: &Populations, threshold: u64) -
 /// persons are one system"): where one table hides a count that another shows with the same
 /// value, in a row of the same groups and a column of the same name, the other would give it
 /// back, so it is marked there to be hidden too ([`Table::sensitive`]), until no table shows what
-/// another hides. `exact` are the tables before suppression; the marks go on them. Returns the
-/// tables suppressed with every mark. Matching by name and value may link two counts that only
-/// happen to be equal: that hides a cell more, never one less.
+/// another hides. A row at `(all)` in a grouping is of the same persons as the row of a table
+/// without that grouping. `exact` are the tables before suppression; the marks go on them.
+/// Returns the tables suppressed with every mark. Matching by name and value may link two counts
+/// that only happen to be equal: that hides a cell more, never one less.
 pub fn hide_alike(exact: &mut [Table], threshold: u64) -> Vec<Table> {
     loop {
         let released: Vec<Table> = exact
@@ -121,36 +141,54 @@ pub fn hide_alike(exact: &mut [Table], threshold: u64) -> Vec<Table> {
             })
             .collect();
         let mut changed = false;
-        for (a, hiding) in released.iter().enumerate() {
-            for (r, c) in hidden_counts(hiding) {
-                let key = group_key(hiding, r);
-                let name = &hiding.columns[c].name;
-                let value = exact[a].rows[r][c].clone();
-                for (b, showing) in released.iter().enumerate() {
-                    let Some(col) = showing.column_index(name) else {
-                        continue;
-                    };
-                    if b == a || showing.columns[col].kind != Kind::Persons {
-                        continue;
-                    }
-                    for row in 0..showing.rows.len() {
-                        let shown = showing.rows[row][col] != Value::Suppressed;
-                        if shown
-                            && exact[b].rows[row][col] == value
-                            && group_key(showing, row) == key
-                            && !exact[b].sensitive.contains(&(row, col))
-                        {
-                            exact[b].sensitive.push((row, col));
-                            changed = true;
-                        }
-                    }
-                }
+        for (_, (b, row, column)) in same_counts(exact, &released) {
+            if !exact[b].sensitive.contains(&(row, column)) {
+                exact[b].sensitive.push((row, column));
+                changed = true;
             }
         }
         if !changed {
             return released;
         }
     }
+}
+
+/// A cell of one of several tables: (table, row, column).
+type TableCell = (usize, usize, usize);
+
+/// Pairs of person counts of two tables of the same persons, the first hidden and the second
+/// shown, that a reader would take for the same count: in columns of the same name, in rows of
+/// the same groups, and (in the exact tables) of the same value.
+fn same_counts(exact: &[Table], released: &[Table]) -> Vec<(TableCell, TableCell)> {
+    let mut pairs = Vec::new();
+    for (a, hiding) in released.iter().enumerate() {
+        for (r, c) in hidden_counts(hiding) {
+            let value = &exact[a].rows[r][c];
+            // A zero is linked only to a row of exactly the same groups: zeros are common, and
+            // tying every table's zeros through their `(all)` rows hides cells no audit can
+            // then widen.
+            let across_groupings = value.as_f64().is_some_and(|v| v != 0.0);
+            let key = group_key(hiding, r, across_groupings);
+            let name = &hiding.columns[c].name;
+            for (b, showing) in released.iter().enumerate() {
+                let Some(col) = showing.column_index(name) else {
+                    continue;
+                };
+                if b == a || showing.columns[col].kind != Kind::Persons {
+                    continue;
+                }
+                for row in 0..showing.rows.len() {
+                    if showing.rows[row][col] != Value::Suppressed
+                        && exact[b].rows[row][col] == *value
+                        && group_key(showing, row, across_groupings) == key
+                    {
+                        pairs.push(((a, r, c), (b, row, col)));
+                    }
+                }
+            }
+        }
+    }
+    pairs
 }
 
 /// The hidden person counts of a released table.
@@ -163,13 +201,18 @@ fn hidden_counts(table: &Table) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// A row's groups: each group column's name and value.
-fn group_key(table: &Table, row: usize) -> Vec<(&str, &Value)> {
+/// A row's groups: each group column's name and value; `across_groupings` leaves out those at
+/// `(all)`, so that a row of one table by `arm` and a row of another by `arm` and `municipality`
+/// at `(all)` are of the same persons.
+fn group_key(table: &Table, row: usize, across_groupings: bool) -> Vec<(&str, &Value)> {
     table
         .columns
         .iter()
         .zip(&table.rows[row])
-        .filter(|(column, _)| column.kind == Kind::Group)
+        .filter(|(column, value)| {
+            column.kind == Kind::Group
+                && !(across_groupings && matches!(value, Value::Text(text) if text == ALL))
+        })
         .map(|(column, value)| (column.name.as_str(), value))
         .collect()
 }
@@ -259,5 +302,30 @@ mod tests {
             .map(|row| released.format(1, &row[1]))
             .collect();
         assert_eq!(shown, [".", ".", "22"]);
+    }
+
+    #[test]
+    fn a_row_at_all_in_another_grouping_is_the_same_count() {
+        // Table 1 is by arm and region, its rows at region (all): its b is table 0's b, hidden
+        // there, so it is marked to be hidden here too. Its a (4) is not table 0's a (3).
+        let mut t = crate::table::TableBuilder::new();
+        let arm = t.group("arm");
+        let region = t.group("region");
+        let n = t.persons("n");
+        for (group, count) in [("a", 4), ("b", 10)] {
+            t.row()
+                .text(arm, group)
+                .text(region, crate::table::ALL)
+                .int(n, count);
+        }
+        let exact = vec![
+            by_arm(&[("a", 3), ("b", 10), (crate::table::ALL, 13)]),
+            t.build(),
+        ];
+        let mut released = exact.clone();
+        for (r, c) in [(0, 1), (1, 1)] {
+            released[0].rows[r][c] = Value::Suppressed;
+        }
+        assert_eq!(same_counts(&exact, &released), [((0, 1, 1), (1, 1, 2))]);
     }
 }

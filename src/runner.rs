@@ -3,7 +3,7 @@
 //! and run each query's metric on it. Results come back in the order the queries were given.
 
 use crate::dataset::Dataset;
-use crate::disclosure::{release, Populations};
+use crate::disclosure::{check_fineness, release, Populations};
 use crate::error::DataError;
 use crate::load::{self, source::Table as FileTable, LoadOptions};
 use crate::measure::common::person_index;
@@ -167,6 +167,9 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
         let timing = std::env::var_os("UDFALD_TIMING").is_some();
         let stage = std::time::Instant::now();
         let loaded = load::load(&dataset, &options.load)?;
+        if let Some(strangers) = loaded.report.strangers(&dataset) {
+            eprintln!("udfald: {strangers}");
+        }
         if timing {
             eprintln!(
                 "udfald: timing: {:.1} s {} loaded; peak memory {}",
@@ -222,6 +225,25 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 },
             )?;
             input.pool_below = options.suppress_below;
+            if let Some(threshold) = options.suppress_below {
+                for column in &query.group_by {
+                    let distinct = input
+                        .persons
+                        .column(column)
+                        .and_then(|values| values.n_unique())
+                        .map_err(|err| anyhow::anyhow!("internal: group {column}: {err}"))?;
+                    check_fineness(
+                        "group_by",
+                        column,
+                        distinct,
+                        input.persons.height(),
+                        threshold,
+                    )
+                    .map_err(|err| {
+                        anyhow::anyhow!(err).context(query.path.display().to_string())
+                    })?;
+                }
+            }
             populations.add(
                 &query.name,
                 person_index(&input.persons)

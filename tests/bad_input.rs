@@ -147,7 +147,7 @@ fn drop_invalid_drops_and_counts() {
         .stdout_has(&["dropped 1 row(s) of income.csv", "value \"lots\""]);
     let (run, panel) = work.panel(&["--drop-invalid"]);
     run.stderr_is(&format!(
-        "udfald: dropped 1 invalid row(s) of income.csv (--drop-invalid)\nudfald: writing PERSON-LEVEL data (121 person-months of 11 persons) to {}\n",
+        "udfald: dataset tiny: 1 person(s) in dream.csv and 1 in income.csv are not in the cohort (not used)\nudfald: dropped 1 invalid row(s) of income.csv (--drop-invalid)\nudfald: writing PERSON-LEVEL data (121 person-months of 11 persons) to {}\n",
         work.file("panel.csv").display()
     ));
     // The dropped row leaves no hours, no employer and no paid-hours status: only self_support.
@@ -199,4 +199,116 @@ fn unknown_subcommand_is_a_usage_error() {
         .expect_status(2)
         .stdout_is("")
         .stderr_is("error: unrecognized subcommand 'frobnicate'\n\nUsage: udfald <COMMAND>\n\nFor more information, try '--help'.\n");
+}
+
+#[test]
+fn a_group_too_fine_for_its_persons_is_refused_when_suppressing() {
+    // s4-f14 groups tiny's 11 persons by 3 projects: more than 11 / 5 values.
+    udfald(&["run", "queries/s4-f14.toml", "--data", "data-samples/tiny"])
+        .expect_error(
+        2,
+        "queries/s4-f14.toml: group_by: column \"project\" has 3 distinct values among the population's 11 persons, more than 11 / 5: a column this fine singles persons out (individual dates, free text), so it is never a group or category of released output (spec disclosure.md §4); group by a coarser column (a month, a year, an age band) or leave it out",
+    );
+    // With a threshold of 3, 3 × 3 ≤ 11: the groups are coarse enough.
+    udfald(&[
+        "run",
+        "queries/s4-f14.toml",
+        "--data",
+        "data-samples/tiny",
+        "--min-cell",
+        "3",
+    ])
+    .expect_status(0);
+    // describe's categories follow the same rule; its age bands are binned and pass.
+    let work = Workdir::with_sample("tiny");
+    work.write(
+        "q.toml",
+        "name = \"q\"\ntitle = \"Q\"\nmetric = \"describe\"\n[params]\ncategorical = [\"project\"]\n",
+    );
+    let query = work.file("q.toml").display().to_string();
+    work.run(&["run", &query]).expect_status(2).stderr_has(&[
+        "q.toml: categorical: column \"project\" has 3 distinct values among the population's 11 persons, more than 11 / 5",
+    ]);
+    work.write(
+        "q.toml",
+        "name = \"q\"\ntitle = \"Q\"\nmetric = \"describe\"\n[params]\ncategorical = [\"age_band_at_start\"]\n",
+    );
+    work.run(&["run", &query]).expect_status(0);
+}
+
+/// A copy of tiny whose keys are rewritten: `cohort` and `registers` map each file's text.
+fn tiny_with_keys(cohort: impl Fn(&str) -> String, registers: impl Fn(&str) -> String) -> Workdir {
+    let work = Workdir::with_sample("tiny");
+    work.write("cohort.csv", &cohort(&work.read("cohort.csv")));
+    for file in ["dream.csv", "income.csv"] {
+        work.write(file, &registers(&work.read(file)));
+    }
+    work
+}
+
+#[test]
+fn keys_that_lost_their_leading_zeros_stop_the_run() {
+    // The cohort went through a spreadsheet: P01 became 1, while the registers keep 01. P10 and
+    // P11 still meet.
+    let work = tiny_with_keys(
+        |text| text.replace("\nP0", "\n").replace("\nP1", "\n1"),
+        |text| text.replace("\nP", "\n"),
+    );
+    let query = crate::harness::repo().join("queries/months-to-employment-arm.toml");
+    work.run(&["run", query.to_str().unwrap()]).expect_status(1).stderr_has(&[
+        "dream.csv: 8 person key(s) match no cohort person but would once leading zeros or a trailing \".0\" are removed (e.g. \"01\", \"02\", \"04\")",
+        "income.csv: 7 person key(s) match no cohort person",
+        "write person_id as text with its leading zeros in both files",
+    ]);
+    work.run(&["validate"]).expect_status(1);
+}
+
+#[test]
+fn registers_that_hold_almost_no_cohort_person_stop_the_run() {
+    let work = tiny_with_keys(|text| text.to_string(), |text| text.replace("\nP", "\nQ"));
+    work.run(&["validate"]).expect_status(1).stderr_has(&[
+        "cohort.csv: only 0 of the cohort's 11 persons appear in either register: the keys do not meet (cohort keys look like \"P10\", \"P08\", \"P06\"; the registers' keys look like \"Q01\", \"Q02\", \"Q04\")",
+    ]);
+}
+
+#[test]
+fn a_manifest_path_outside_the_dataset_folder_is_a_usage_error() {
+    let work = Workdir::with_sample("tiny");
+    let tiny = crate::harness::repo().join("data-samples/tiny/cohort.csv");
+    work.replace(
+        "dataset.toml",
+        "cohort = \"cohort.csv\"",
+        &format!("cohort = {:?}", tiny.display().to_string()),
+    );
+    work.run(&["validate"])
+        .expect_status(2)
+        .stderr_has(&["key cohort:", "is outside the dataset folder"]);
+    work.replace(
+        "dataset.toml",
+        &format!("cohort = {:?}", tiny.display().to_string()),
+        "cohort = \"../x/../cohort.csv\"",
+    );
+    work.run(&["validate"]).expect_status(2);
+    // A symbolic link inside the folder to a file outside it.
+    std::os::unix::fs::symlink(&tiny, work.file("linked.csv")).unwrap();
+    work.replace(
+        "dataset.toml",
+        "cohort = \"../x/../cohort.csv\"",
+        "cohort = \"linked.csv\"",
+    );
+    work.run(&["validate"])
+        .expect_status(2)
+        .stderr_has(&["key cohort: \"linked.csv\" is outside the dataset folder"]);
+}
+
+#[test]
+fn a_csv_cut_short_is_bad_input_naming_its_last_line() {
+    // The last line's birth_year 1998 cut to 19, and no line break after it.
+    let work = Workdir::with_sample("tiny");
+    let text = work.read("cohort.csv");
+    assert!(text.ends_with("1998\n"));
+    work.write("cohort.csv", &text[..text.len() - 3]);
+    work.run(&["validate"]).expect_status(1).stderr_has(&[
+        "cohort.csv, line 12: the file ends inside this line, without a line break: the file looks cut short",
+    ]);
 }

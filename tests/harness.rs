@@ -40,11 +40,15 @@ impl Run {
     }
 
     /// Panics unless the run exited with `status`, printed nothing on stdout and exactly
-    /// `udfald: error: {message}` on stderr.
+    /// `udfald: error: {message}` on stderr (after the note of tiny's persons outside the cohort,
+    /// which every run that reads tiny gives first).
     pub fn expect_error(self, status: i32, message: &str) -> Run {
         let run = self.expect_status(status);
-        run.stderr_is(&format!("udfald: error: {message}\n"))
-            .stdout_is("");
+        let error = format!("udfald: error: {message}\n");
+        if run.stderr != error {
+            run.stderr_is(&format!("{TINY_STRANGERS}{error}"));
+        }
+        run.stdout_is("");
         run
     }
 
@@ -201,3 +205,8 @@ impl Workdir {
         udfald(&all)
     }
 }
+
+/// What every run that reads the tiny dataset says on stderr: one person in each register is not
+/// in the cohort (an edge case of the fixture).
+pub const TINY_STRANGERS: &str =
+    "udfald: dataset tiny: 1 person(s) in dream.csv and 1 in income.csv are not in the cohort (not used)\n";

@@ -46,6 +46,9 @@ pub fn run(args: &PanelArgs) -> Result<i32> {
     };
     let dataset = Dataset::open(&args.data.data)?;
     let loaded = load::load(&dataset, &args.data.load.load_options())?;
+    if let Some(strangers) = loaded.report.strangers(&dataset) {
+        eprintln!("udfald: {strangers}");
+    }
     for (file, rows) in &loaded.report.dropped_rows {
         eprintln!("udfald: dropped {rows} invalid row(s) of {file} (--drop-invalid)");
     }

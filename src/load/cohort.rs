@@ -1,6 +1,7 @@
 //! The cohort file (spec `data-formats.md` §1): who is evaluated and from when. Every other
 //! register is read against it: a person is known by its row index here (`person`, a `u32`).
 
+use super::keys::LooseKeys;
 use super::source::Table;
 use super::LoadContext;
 use crate::calendar::parse_date;
@@ -22,6 +23,8 @@ pub struct Cohort {
     /// Covariates (`arm`, `project`, `municipality`, …) in file order; `None` for an empty cell.
     pub attributes: Vec<Attribute>,
     index: HashMap<String, u32>,
+    /// The keys written loosely, to tell a register key that lost its leading zeros.
+    pub loose: LooseKeys,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +150,7 @@ pub fn read(table: &Table, context: &mut LoadContext) -> Result<Cohort> {
         Ok(())
     })?;
     context.report.cohort_rows = rows;
+    cohort.loose = LooseKeys::of(&cohort);
     Ok(cohort)
 }
 
@@ -165,6 +169,7 @@ impl Cohort {
             end_dates: Vec::new(),
             attributes: Vec::new(),
             index: HashMap::new(),
+            loose: LooseKeys::default(),
         }
     }
 }

@@ -65,6 +65,7 @@ pub struct DreamReport {
     pub passthrough_columns: Vec<String>,
     /// `grad_YYYY_MM` / `branche_YYYY_MM` columns seen (kept for a later stage; not in the panel).
     pub monthly_columns: u64,
+    pub keys: super::keys::KeyMatch,
 }
 
 /// Codes absent from the code table: code → (person-weeks, columns or weeks where seen).
@@ -177,6 +178,7 @@ fn read_wide(
     let Some((id_col, weeks, mut report)) = wide_header(table, context) else {
         return Ok(None);
     };
+    report.keys = super::keys::KeyMatch::new(cohort);
     let file = table.file.name.clone();
     let first_week = weeks[0].0;
     let mut states = WeekStates::new(cohort.len(), first_week, weeks.len());
@@ -231,8 +233,12 @@ fn read_wide(
                     }
                 }
                 report.cohort_persons += 1;
+                report.keys.met(person);
             }
-            None => report.persons_not_in_cohort += 1,
+            None => {
+                report.persons_not_in_cohort += 1;
+                report.keys.stranger(&cohort.loose, person_id);
+            }
         }
         Ok(())
     })?;
@@ -305,6 +311,7 @@ fn read_long(
     let mut states = WeekStates::new(cohort.len(), first_week, n_weeks);
     let mut report = DreamReport {
         layout: "long",
+        keys: super::keys::KeyMatch::new(cohort),
         ..DreamReport::default()
     };
     let mut unknown = UnknownCodes::new();
@@ -332,10 +339,13 @@ fn read_long(
                     return Ok(());
                 }
                 persons_seen[person as usize] = true;
+                report.keys.met(person);
                 states.set(person, week.since(first_week) as usize, state);
             }
             None => {
-                others_seen.insert(person_id.to_string());
+                if others_seen.insert(person_id.to_string()) {
+                    report.keys.stranger(&cohort.loose, person_id);
+                }
             }
         }
         Ok(())

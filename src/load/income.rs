@@ -44,6 +44,7 @@ pub struct IncomeReport {
     pub persons_not_in_cohort: u64,
     pub cohort_persons: u64,
     pub duplicates_summed: u64,
+    pub keys: super::keys::KeyMatch,
 }
 
 pub struct Coverage {
@@ -79,7 +80,10 @@ pub fn read(
         through_declared: declared.through.is_some(),
         ..Income::default()
     };
-    let mut report = IncomeReport::default();
+    let mut report = IncomeReport {
+        keys: super::keys::KeyMatch::new(cohort),
+        ..IncomeReport::default()
+    };
     let mut employers: HashMap<String, u32> = HashMap::new();
     let mut others: HashSet<String> = HashSet::new();
     let mut lines: Vec<Location> = Vec::new();
@@ -133,9 +137,12 @@ pub fn read(
         income.last_month_present = Some(income.last_month_present.map_or(month, |m| m.max(month)));
         let Some(person) = cohort.person(person_id) else {
             report.rows_not_in_cohort += 1;
-            others.insert(person_id.to_string());
+            if others.insert(person_id.to_string()) {
+                report.keys.stranger(&cohort.loose, person_id);
+            }
             return Ok(());
         };
+        report.keys.met(person);
         let next_id = employers.len() as u32;
         let employer = *employers.entry(employer.to_string()).or_insert(next_id);
         income.jobs.push(Job {

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod cohort;
 pub mod dream;
 pub mod income;
+pub mod keys;
 pub mod source;
 
 use crate::calendar::{Month, Week};
@@ -49,6 +50,20 @@ pub struct LoadReport {
     pub dropped_rows: BTreeMap<String, u64>,
     /// Problems found; with `drop_invalid` these describe the dropped rows.
     pub problems: Problems,
+}
+
+impl LoadReport {
+    /// The register persons not in the cohort, in words, for stderr on every run (spec
+    /// `data-formats.md`, "Person keys must meet"); `None` when every person met.
+    pub fn strangers(&self, dataset: &Dataset) -> Option<String> {
+        let (dream, income) = (self.dream.keys.strangers, self.income.keys.strangers);
+        (dream + income > 0).then(|| {
+            format!(
+                "dataset {}: {dream} person(s) in {} and {income} in {} are not in the cohort (not used)",
+                dataset.name, dataset.dream.name, dataset.income.name
+            )
+        })
+    }
 }
 
 /// Threaded through the readers: collects problems and dropped rows.
@@ -188,6 +203,14 @@ pub fn load(dataset: &Dataset, options: &LoadOptions) -> Result<Loaded> {
         dataset.income_from,
         income_through,
     );
+    keys::check(
+        &cohort,
+        &dataset.cohort.name,
+        &[
+            (&dataset.dream.name, &dream_report.keys),
+            (&dataset.income.name, &income_report.keys),
+        ],
+    )?;
     context.report.dream = dream_report;
     context.report.income = income_report;
     context.report.problems = context.problems;

@@ -109,6 +109,7 @@ impl Table {
                 let mut reader = csv_reader(&self.file)?;
                 let mut record = csv::StringRecord::new();
                 let mut rows = 0;
+                let mut last_line = 1;
                 loop {
                     match reader.read_record(&mut record) {
                         Ok(false) => break,
@@ -117,8 +118,10 @@ impl Table {
                     }
                     rows += 1;
                     let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
+                    last_line = line;
                     visit(Location::Line(line), &Record::Csv(&record))?;
                 }
+                check_complete(&self.file, last_line)?;
                 Ok(rows)
             }
             Format::Parquet => {
@@ -155,6 +158,35 @@ impl Table {
             }
         }
     }
+}
+
+/// A CSV file must end with a line break: one that does not was most likely cut short while
+/// copied, and its last line's last value with it (`1998` read as `19`), which no check of the
+/// value can tell. `last_line` is the last line read, named in the problem.
+fn check_complete(file: &DataFile, last_line: u64) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut handle = std::fs::File::open(&file.path)
+        .with_context(|| format!("cannot open {}", file.path.display()))?;
+    let length = handle
+        .seek(SeekFrom::End(0))
+        .with_context(|| format!("cannot read {}", file.path.display()))?;
+    if length == 0 {
+        return Ok(());
+    }
+    let mut last = [0u8];
+    handle
+        .seek(SeekFrom::End(-1))
+        .and_then(|_| handle.read_exact(&mut last))
+        .with_context(|| format!("cannot read {}", file.path.display()))?;
+    if last[0] == b'\n' {
+        return Ok(());
+    }
+    Err(DataError::Invalid(one_problem(Problem::new(
+        &file.name,
+        Location::Line(last_line),
+        "the file ends inside this line, without a line break: the file looks cut short (a truncated copy), and this line's last value with it; copy the file again, or end it with a line break if the line is complete",
+    )))
+    .into())
 }
 
 fn csv_reader(file: &DataFile) -> Result<csv::Reader<std::fs::File>> {

@@ -14,6 +14,7 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
+use crate::disclosure::check_fineness;
 use crate::measure::common::{groups_sum_to_total, parts_sum_to_whole, set_groups};
 use crate::measure::persons::{cohort_text, Persons};
 use crate::table::{share, Col, Table, TableBuilder, Value, MISSING};
@@ -305,6 +306,10 @@ impl Compute for Describe {
             let mut order: Vec<String> = order;
             if rows.iter().any(|&r| cells[r].is_none()) {
                 order.push(MISSING.to_string());
+            }
+            // Age bands are binned by the query itself; any other column must be coarse enough.
+            if let (Some(threshold), false) = (input.pool_below, name == AGE_BAND) {
+                check_fineness("categorical", name, order.len(), rows.len(), threshold)?;
             }
             variables.push((name.clone(), Variable::Categorical(cells, order)));
         }
