@@ -185,24 +185,12 @@ impl QueryEntry {
 impl DatasetEntry {
     fn of(run: &DatasetRun) -> Result<DatasetEntry> {
         let dataset = &run.dataset;
-        let mut roles = vec![
-            ("manifest", dataset.dir.join(MANIFEST), MANIFEST.to_string()),
-            (
-                "cohort",
-                dataset.cohort.path.clone(),
-                dataset.cohort.name.clone(),
-            ),
-            (
-                "dream",
-                dataset.dream.path.clone(),
-                dataset.dream.name.clone(),
-            ),
-            (
-                "income",
-                dataset.income.path.clone(),
-                dataset.income.name.clone(),
-            ),
-        ];
+        let mut roles = vec![("manifest", dataset.dir.join(MANIFEST), MANIFEST.to_string())];
+        for source in [&dataset.cohort, &dataset.dream, &dataset.income] {
+            for file in &source.files {
+                roles.push((source.role, file.path.clone(), file.name.clone()));
+            }
+        }
         if let Some(codes) = &dataset.codes {
             roles.push(("codes", codes.path.clone(), codes.name.clone()));
         }

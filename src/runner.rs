@@ -106,7 +106,7 @@ pub fn plan(
         let cohort = FileTable::open(&dataset.cohort)?;
         for &index in &members {
             queries[index].check_columns(
-                &cohort.headers,
+                &cohort.names,
                 &dataset.cohort.name,
                 &dataset.identifiers,
             )?;
@@ -170,6 +170,20 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
         if let Some(strangers) = loaded.report.strangers(&dataset) {
             eprintln!("udfald: {strangers}");
         }
+        // Rows dropped on request are said under every table of the dataset, in every format
+        // (spec data-formats.md, "Bad input"), not only in provenance.
+        let dropped = (!loaded.report.dropped_rows.is_empty()).then(|| {
+            let files: Vec<String> = loaded
+                .report
+                .dropped_rows
+                .iter()
+                .map(|(file, rows)| format!("{rows} row(s) of {file}"))
+                .collect();
+            format!(
+                "--drop-invalid: {} dropped for problems (udfald validate lists them); the figures leave those rows out",
+                files.join(", ")
+            )
+        });
         if timing {
             eprintln!(
                 "udfald: timing: {:.1} s {} loaded; peak memory {}",
@@ -255,6 +269,9 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 .metric
                 .compute(&input)
                 .with_context(|| query.path.display().to_string())?;
+            if let Some(note) = &dropped {
+                table.notes.push(note.clone());
+            }
             if input.untestable > 0 {
                 table
                     .notes

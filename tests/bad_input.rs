@@ -150,6 +150,20 @@ fn drop_invalid_drops_and_counts() {
         "udfald: dataset tiny: 1 person(s) in dream.csv and 1 in income.csv are not in the cohort (not used)\nudfald: dropped 1 invalid row(s) of income.csv (--drop-invalid)\nudfald: writing PERSON-LEVEL data (121 person-months of 11 persons) to {}\n",
         work.file("panel.csv").display()
     ));
+    // Every output format says so under each table, not only provenance.
+    let query = crate::harness::repo().join("queries/months-to-employment-arm.toml");
+    let query = query.to_str().unwrap();
+    let note = "--drop-invalid: 1 row(s) of income.csv dropped for problems (udfald validate lists them); the figures leave those rows out";
+    for (format, line) in [
+        ("csv", format!("# note: {note}")),
+        ("table", format!("note: {note}")),
+        ("markdown", note.to_string()),
+        ("json", format!("\"{note}\"")),
+    ] {
+        work.run(&["run", query, "--drop-invalid", "--format", format])
+            .expect_status(0)
+            .stdout_has(&[&line]);
+    }
     // The dropped row leaves no hours, no employer and no paid-hours status: only self_support.
     assert_eq!(
         p04_august(&panel),
@@ -171,7 +185,7 @@ fn manifest_unknown_key_is_a_usage_error() {
     work.append("dataset.toml", "incme_through = \"2021-05\"\n");
     expect_usage_error(
         &work,
-        "{dir}/dataset.toml: TOML parse error at line 7, column 1\n  |\n7 | incme_through = \"2021-05\"\n  | ^^^^^^^^^^^^^\nunknown field `incme_through`, expected one of `name`, `description`, `cohort`, `dream`, `income`, `codes`, `income_through`, `income_from`, `sum_duplicate_income`, `identifiers`",
+        "{dir}/dataset.toml: TOML parse error at line 7, column 1\n  |\n7 | incme_through = \"2021-05\"\n  | ^^^^^^^^^^^^^\nunknown field `incme_through`, expected one of `name`, `description`, `cohort`, `dream`, `income`, `codes`, `income_through`, `income_from`, `sum_duplicate_income`, `identifiers`, `encoding`, `columns`",
     );
 }
 

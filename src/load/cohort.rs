@@ -53,7 +53,6 @@ impl Cohort {
 }
 
 pub fn read(table: &Table, context: &mut LoadContext) -> Result<Cohort> {
-    let file = table.file.name.clone();
     let id_col = table.require_column(PERSON_ID);
     let start_col = table.require_column(&[START_DATE]);
     let (id_col, start_col) = match (id_col, start_col) {
@@ -73,7 +72,7 @@ pub fn read(table: &Table, context: &mut LoadContext) -> Result<Cohort> {
     cohort.attributes = attribute_cols
         .iter()
         .map(|&c| Attribute {
-            name: table.headers[c].clone(),
+            name: table.names[c].clone(),
             values: Vec::new(),
         })
         .collect();
@@ -83,9 +82,9 @@ pub fn read(table: &Table, context: &mut LoadContext) -> Result<Cohort> {
             Location::Line(n) | Location::Row(n) => n,
             _ => 0,
         };
-        let mut row_problems = Vec::new();
+        let mut row_problems = record.problems();
         let at = |column: &str, value: &str, message: String| {
-            Problem::new(&file, location.clone(), message)
+            Problem::new(record.file(), location.clone(), message)
                 .column(column)
                 .value(value)
         };
@@ -106,7 +105,7 @@ pub fn read(table: &Table, context: &mut LoadContext) -> Result<Cohort> {
         let start = parse_date(start_text);
         if start.is_none() {
             row_problems.push(at(
-                START_DATE,
+                &table.headers[start_col],
                 start_text,
                 "expected a date YYYY-MM-DD".into(),
             ));
@@ -117,12 +116,12 @@ pub fn read(table: &Table, context: &mut LoadContext) -> Result<Cohort> {
             if !end_text.trim().is_empty() {
                 match parse_date(end_text) {
                     None => row_problems.push(at(
-                        END_DATE,
+                        &table.headers[end_col],
                         end_text,
                         "expected a date YYYY-MM-DD or an empty cell".into(),
                     )),
                     Some(date) if start.is_some_and(|s| date < s) => row_problems.push(at(
-                        END_DATE,
+                        &table.headers[end_col],
                         end_text,
                         format!("end_date is before start_date {}", start_text.trim()),
                     )),

@@ -179,19 +179,23 @@ fn read_wide(
         return Ok(None);
     };
     report.keys = super::keys::KeyMatch::new(cohort);
-    let file = table.file.name.clone();
+    let file = table.source.name.clone();
     let first_week = weeks[0].0;
     let mut states = WeekStates::new(cohort.len(), first_week, weeks.len());
     let mut seen = PersonLines::new(cohort.len());
     let mut unknown = UnknownCodes::new();
     let mut row_states = vec![WeekState::NO_BENEFIT; weeks.len()];
     let rows = table.for_each_row(|location, record| {
-        let mut row_problems = Vec::new();
+        let mut row_problems = record.problems();
         let person_id = record.get(id_col).trim();
         let person = cohort.person(person_id);
-        if let Some(problem) =
-            seen.check(&file, &table.headers[id_col], person_id, person, &location)
-        {
+        if let Some(problem) = seen.check(
+            record.file(),
+            &table.headers[id_col],
+            person_id,
+            person,
+            &location,
+        ) {
             row_problems.push(problem);
         }
         for (offset, &(week, c)) in weeks.iter().enumerate() {
@@ -210,7 +214,7 @@ fn read_wide(
                 Err(_) => {
                     row_problems.push(
                         Problem::new(
-                            &file,
+                            record.file(),
                             location.clone(),
                             "expected a DREAM code (a number of at most 3 digits) or an empty cell",
                         )
@@ -254,7 +258,7 @@ fn read_long(
     cohort: &super::cohort::Cohort,
     context: &mut LoadContext,
 ) -> Result<Option<(WeekStates, DreamReport)>> {
-    let file = table.file.name.clone();
+    let file = table.source.name.clone();
     let columns = [
         table.require_column(&["person_id", "pnr"]),
         table.require_column(&["year_week"]),
@@ -272,15 +276,15 @@ fn read_long(
      -> Result<(Week, u16), Problem> {
         let week_text = record.get(week_col);
         let week = Week::parse(week_text).map_err(|err| {
-            Problem::new(&file, location.clone(), err.to_string())
-                .column("year_week")
+            Problem::new(record.file(), location.clone(), err.to_string())
+                .column(&table.headers[week_col])
                 .value(week_text)
         })?;
         let code_text = record.get(code_col);
         match parse_code(code_text) {
             Ok(Some(code)) => Ok((week, code)),
-            _ => Err(Problem::new(&file, location.clone(), "expected a DREAM code (a number of at most 3 digits); the long layout has a row only for weeks with a code")
-                .column("code")
+            _ => Err(Problem::new(record.file(), location.clone(), "expected a DREAM code (a number of at most 3 digits); the long layout has a row only for weeks with a code")
+                .column(&table.headers[code_col])
                 .value(code_text)),
         }
     };
@@ -288,12 +292,18 @@ fn read_long(
     let mut span: Option<(Week, Week)> = None;
     let mut bad_lines = std::collections::HashSet::new();
     table.for_each_row(|location, record| {
+        let conversion = record.problems();
+        if !conversion.is_empty() {
+            bad_lines.insert((table.file_index(record.file()), location.clone()));
+            context.reject_row(conversion);
+            return Ok(());
+        }
         match parse_row(&location, record) {
             Ok((week, _)) => {
                 span = Some(span.map_or((week, week), |(lo, hi)| (lo.min(week), hi.max(week))));
             }
             Err(problem) => {
-                bad_lines.insert(location.clone());
+                bad_lines.insert((table.file_index(record.file()), location.clone()));
                 context.reject_row(vec![problem]);
             }
         }
@@ -319,7 +329,7 @@ fn read_long(
     let mut others_seen = std::collections::HashSet::new();
     let mut first_line: HashMap<(u32, Week), Location> = HashMap::new();
     report.rows = table.for_each_row(|location, record| {
-        if bad_lines.contains(&location) {
+        if bad_lines.contains(&(table.file_index(record.file()), location.clone())) {
             return Ok(());
         }
         let (week, code) = parse_row(&location, record).expect("validated in pass 1");
@@ -333,8 +343,8 @@ fn read_long(
         match cohort.person(person_id) {
             Some(person) => {
                 if let Some(first) = first_line.insert((person, week), location.clone()) {
-                    context.reject_row(vec![Problem::new(&file, location, format!("person {person_id} has a second row for week {week} (first on {first}); DREAM holds one code a week"))
-                        .column("year_week")
+                    context.reject_row(vec![Problem::new(record.file(), location, format!("person {person_id} has a second row for week {week} (first on {first}); DREAM holds one code a week"))
+                        .column(&table.headers[week_col])
                         .value(record.get(week_col))]);
                     return Ok(());
                 }

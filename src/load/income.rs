@@ -59,7 +59,6 @@ pub fn read(
     declared: &Coverage,
     context: &mut LoadContext,
 ) -> Result<Option<(Income, IncomeReport)>> {
-    let file = table.file.name.clone();
     let required = [
         table.require_column(PERSON_ID),
         table.require_column(&["month"]),
@@ -86,11 +85,14 @@ pub fn read(
     };
     let mut employers: HashMap<String, u32> = HashMap::new();
     let mut others: HashSet<String> = HashSet::new();
-    let mut lines: Vec<Location> = Vec::new();
+    // Where each kept row is, for duplicate messages: (file, line or row).
+    let mut lines: Vec<(u16, Location)> = Vec::new();
     report.rows = table.for_each_row(|location, record| {
-        let mut row_problems = Vec::new();
+        let mut row_problems = record.problems();
         let at = |column: &str, value: &str, message: &str| {
-            Problem::new(&file, location.clone(), message).column(column).value(value)
+            Problem::new(record.file(), location.clone(), message)
+                .column(column)
+                .value(value)
         };
         let person_id = record.get(id_col).trim();
         if person_id.is_empty() {
@@ -99,31 +101,31 @@ pub fn read(
         let month_text = record.get(month_col);
         let month = Month::parse(month_text);
         match month {
-            None => row_problems.push(at("month", month_text, "expected a month YYYY-MM")),
+            None => row_problems.push(at(&table.headers[month_col], month_text, "expected a month YYYY-MM")),
             Some(month) => {
                 if let Some(through) = declared.through.filter(|&t| month > t) {
-                    row_problems.push(at("month", month_text, &format!("month outside coverage: the manifest says the register covers months through {through} (income_through)")));
+                    row_problems.push(at(&table.headers[month_col], month_text, &format!("month outside coverage: the manifest says the register covers months through {through} (income_through)")));
                 }
                 if let Some(from) = declared.from.filter(|&f| month < f) {
-                    row_problems.push(at("month", month_text, &format!("month outside coverage: the manifest says the register covers months from {from} (income_from)")));
+                    row_problems.push(at(&table.headers[month_col], month_text, &format!("month outside coverage: the manifest says the register covers months from {from} (income_from)")));
                 }
             }
         }
         let employer = record.get(employer_col).trim();
         if employer.is_empty() {
-            row_problems.push(at("employer_id", "", "employer id is empty"));
+            row_problems.push(at(&table.headers[employer_col], "", "employer id is empty"));
         }
         let hours_text = record.get(hours_col);
         let hours = parse_amount(hours_text);
         if hours.is_none() {
-            row_problems.push(at("hours", hours_text, "expected paid hours as a number >= 0"));
+            row_problems.push(at(&table.headers[hours_col], hours_text, "expected paid hours as a number >= 0"));
         }
         let wage = match wage_col {
             None => Some(f64::NAN),
             Some(c) => {
                 let wage = parse_amount(record.get(c));
                 if wage.is_none() {
-                    row_problems.push(at("wage", record.get(c), "expected a wage in DKK as a number >= 0"));
+                    row_problems.push(at(&table.headers[c], record.get(c), "expected a wage in DKK as a number >= 0"));
                 }
                 wage
             }
@@ -152,7 +154,7 @@ pub fn read(
             hours: hours.expect("checked"),
             wage: wage.expect("checked"),
         });
-        lines.push(location);
+        lines.push((table.file_index(record.file()), location));
         Ok(())
     })?;
     report.cohort_rows = income.jobs.len() as u64;
@@ -165,7 +167,7 @@ pub fn read(
         income.through = income.last_month_present;
     }
     merge_duplicates(
-        &file,
+        table,
         &mut income,
         lines,
         declared.sum_duplicates,
@@ -181,9 +183,9 @@ pub fn read(
 /// Sorts the jobs and refuses (or, when the manifest says so, adds up) two rows for the same
 /// person, month and employer.
 fn merge_duplicates(
-    file: &str,
+    table: &Table,
     income: &mut Income,
-    lines: Vec<Location>,
+    lines: Vec<(u16, Location)>,
     sum_duplicates: bool,
     report: &mut IncomeReport,
     context: &mut LoadContext,
@@ -202,15 +204,26 @@ fn merge_duplicates(
                     last.wage += job.wage;
                     report.duplicates_summed += 1;
                 } else {
-                    context.reject_row(vec![Problem::new(
-                        file,
-                        lines[i].clone(),
+                    let (file, location) = &lines[i];
+                    let (first_file, first) = &lines[first_of_last];
+                    // The first row's place, with its file when it is in another.
+                    let first = if first_file == file {
+                        first.to_string()
+                    } else {
                         format!(
-                            "duplicate row for person, month {} and employer {} (first on {}); set sum_duplicate_income = true in dataset.toml to add such rows up",
-                            job.month, income.employer_ids[job.employer as usize], lines[first_of_last]
+                            "{first} of {}",
+                            table.source.files[*first_file as usize].name
+                        )
+                    };
+                    context.reject_row(vec![Problem::new(
+                        &table.source.files[*file as usize].name,
+                        location.clone(),
+                        format!(
+                            "duplicate row for person, month {} and employer {} (first on {first}); set sum_duplicate_income = true in dataset.toml to add such rows up",
+                            job.month, income.employer_ids[job.employer as usize]
                         ),
                     )
-                    .column("employer_id")
+                    .column(&table.headers[employer_col(table)])
                     .value(income.employer_ids[job.employer as usize].clone())]);
                 }
             }
@@ -229,4 +242,9 @@ fn parse_amount(text: &str) -> Option<f64> {
         .parse::<f64>()
         .ok()
         .filter(|value| value.is_finite() && *value >= 0.0)
+}
+
+/// The employer column (checked present before any row is read).
+fn employer_col(table: &Table) -> usize {
+    table.column("employer_id").unwrap_or(0)
 }

@@ -5,7 +5,7 @@
 //! Parquet is read with polars and walked in slices whose cells are cast to text one slice at a
 //! time, which keeps the text copy small.
 
-use crate::dataset::{DataFile, Format};
+use crate::dataset::{DataFile, DateDigits, Format, Source};
 use crate::error::{DataError, Location, Problem};
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -13,72 +13,142 @@ use polars::prelude::*;
 /// Rows per Parquet slice cast to text at a time.
 const PARQUET_SLICE: usize = 65_536;
 
-/// A row of a table, whatever its format.
-pub enum Record<'a> {
+/// A row of a table, whatever its format, with the file it is in.
+pub struct Record<'a> {
+    file: &'a str,
+    cells: Cells<'a>,
+    problems: &'a [Problem],
+}
+
+enum Cells<'a> {
     Csv(&'a csv::StringRecord),
     Columns {
         columns: &'a [StringChunked],
         row: usize,
     },
+    /// Cells decoded or converted (another encoding, a date held as digits).
+    Owned(&'a [String]),
 }
 
 impl Record<'_> {
     /// The cell of column `index`, as text ("" for an empty or null cell).
     pub fn get(&self, index: usize) -> &str {
-        match self {
-            Record::Csv(record) => record.get(index).unwrap_or(""),
-            Record::Columns { columns, row } => columns[index].get(*row).unwrap_or(""),
+        match &self.cells {
+            Cells::Csv(record) => record.get(index).unwrap_or(""),
+            Cells::Columns { columns, row } => columns[index].get(*row).unwrap_or(""),
+            Cells::Owned(cells) => cells.get(index).map_or("", |c| c.as_str()),
         }
+    }
+
+    /// The file the row is in, as the manifest names it.
+    pub fn file(&self) -> &str {
+        self.file
+    }
+
+    /// Problems found in converting the row's cells (a date held as digits that is none): the
+    /// reader counts them with its own.
+    pub fn problems(&self) -> Vec<Problem> {
+        self.problems.to_vec()
     }
 }
 
-/// An opened table: its header is known, its rows not yet read.
+/// An opened table, the files of one role read in order as one: its header is known, its rows
+/// not yet read.
 pub struct Table {
+    /// The first file: header problems name it (every file has the same columns).
     pub file: DataFile,
+    pub source: Source,
+    /// Column names as the files spell them: every problem names these.
     pub headers: Vec<String>,
+    /// Column names as the spec knows them: `headers` with `[columns.<role>]` applied.
+    pub names: Vec<String>,
 }
 
 impl Table {
-    pub fn open(file: &DataFile) -> Result<Table> {
-        let headers: Vec<String> = match file.format {
-            Format::Csv => {
-                let mut reader = csv_reader(file)?;
-                reader
-                    .headers()
-                    .map_err(|err| csv_problem(file, err))?
-                    .iter()
-                    .map(|name| name.trim().to_string())
-                    .collect()
+    pub fn open(source: &Source) -> Result<Table> {
+        let mut headers: Option<Vec<String>> = None;
+        for file in &source.files {
+            let own = file_headers(file, source.encoding)?;
+            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+            for name in &own {
+                if !seen.insert(name.as_str()) {
+                    return Err(header_problem(
+                        file,
+                        name,
+                        "the column name appears twice".into(),
+                    ));
+                }
             }
-            Format::Parquet => scan_parquet(file)?
-                .collect_schema()
-                .map_err(|err| polars_error(file, err))?
-                .iter_names()
-                .map(|name| name.to_string())
-                .collect(),
-        };
-        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for name in &headers {
-            if !seen.insert(name.as_str()) {
-                return Err(DataError::Invalid(one_problem(
-                    Problem::new(
-                        &file.name,
-                        Location::Header,
-                        "the column name appears twice",
-                    )
-                    .column(name),
-                ))
-                .into());
+            match &headers {
+                None => headers = Some(own),
+                Some(first) if *first != own => {
+                    return Err(header_problem(
+                        file,
+                        "",
+                        format!(
+                            "its columns ({}) differ from those of {} ({}): the files of {} are read as one table and must agree",
+                            own.join(", "),
+                            source.files[0].name,
+                            first.join(", "),
+                            source.role
+                        ),
+                    ))
+                }
+                Some(_) => {}
             }
         }
+        let headers = headers.unwrap_or_default();
+        let first = source.files[0].clone();
+        // Every mapped name must be in the files.
+        for mapped in &source.columns {
+            if !headers.contains(&mapped.file) {
+                return Err(header_problem(
+                    &first,
+                    &mapped.file,
+                    format!(
+                        "[columns.{}] key {} names column {:?}, which the file does not have (columns: {})",
+                        source.role,
+                        mapped.spec,
+                        mapped.file,
+                        headers.join(", ")
+                    ),
+                ));
+            }
+        }
+        let names = headers
+            .iter()
+            .map(|header| {
+                source
+                    .columns
+                    .iter()
+                    .find(|c| c.file == *header)
+                    .map_or(header.clone(), |c| c.spec.clone())
+            })
+            .collect();
         Ok(Table {
-            file: file.clone(),
+            file: first,
+            source: source.clone(),
             headers,
+            names,
         })
     }
 
+    /// The index of the file `name` (as a record names it) among the table's files.
+    pub fn file_index(&self, name: &str) -> u16 {
+        match self.source.files.len() {
+            1 => 0,
+            _ => self
+                .source
+                .files
+                .iter()
+                .position(|f| f.name == name)
+                .unwrap_or(0) as u16,
+        }
+    }
+
+    /// The index of the column the spec calls `name`.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|header| header == name)
+        self.names.iter().position(|n| n == name)
     }
 
     /// The index of the first of `names` present, or a problem naming them all.
@@ -87,47 +157,130 @@ impl Table {
             .iter()
             .find_map(|name| self.column(name))
             .ok_or_else(|| {
+                let expected: Vec<&str> = names
+                    .iter()
+                    .map(|name| self.source.file_column(name))
+                    .collect();
                 Problem::new(
                     &self.file.name,
                     Location::Header,
                     format!(
                         "required column missing: expected {} (columns present: {})",
-                        names.join(" or "),
+                        expected.join(" or "),
                         self.headers.join(", ")
                     ),
                 )
             })
     }
 
-    /// Calls `visit` for every row, in file order, and returns the number of rows.
+    /// Calls `visit` for every row, file by file in order, and returns the number of rows.
     pub fn for_each_row(
         &self,
         mut visit: impl FnMut(Location, &Record<'_>) -> Result<()>,
     ) -> Result<u64> {
-        match self.file.format {
-            Format::Csv => {
-                let mut reader = csv_reader(&self.file)?;
+        let converted: Vec<(usize, DateDigits)> = self
+            .source
+            .columns
+            .iter()
+            .filter_map(|c| Some((self.headers.iter().position(|h| *h == c.file)?, c.digits?)))
+            .collect();
+        let mut rows = 0;
+        for file in &self.source.files {
+            rows += self.file_rows(file, &converted, &mut visit)?;
+        }
+        Ok(rows)
+    }
+
+    fn file_rows(
+        &self,
+        file: &DataFile,
+        converted: &[(usize, DateDigits)],
+        visit: &mut impl FnMut(Location, &Record<'_>) -> Result<()>,
+    ) -> Result<u64> {
+        let utf8 = self.source.encoding == encoding_rs::UTF_8;
+        let mut owned: Vec<String> = Vec::new();
+        let mut problems: Vec<Problem> = Vec::new();
+        // Cells as text, converted where the mapping says a date is held as digits.
+        let convert =
+            |location: &Location, cells: &mut Vec<String>, problems: &mut Vec<Problem>| {
+                problems.clear();
+                for &(c, digits) in converted {
+                    if let Some(cell) = cells.get_mut(c) {
+                        match from_digits(cell, digits) {
+                            Ok(text) => *cell = text,
+                            Err(message) => problems.push(
+                                Problem::new(&file.name, location.clone(), message)
+                                    .column(&self.headers[c])
+                                    .value(cell.as_str()),
+                            ),
+                        }
+                    }
+                }
+            };
+        match file.format {
+            Format::Csv if utf8 && converted.is_empty() => {
+                let mut reader = csv_reader(file)?;
                 let mut record = csv::StringRecord::new();
-                let mut rows = 0;
-                let mut last_line = 1;
+                let (mut rows, mut last_line) = (0, 1);
                 loop {
                     match reader.read_record(&mut record) {
                         Ok(false) => break,
                         Ok(true) => {}
-                        Err(err) => return Err(csv_problem(&self.file, err)),
+                        Err(err) => return Err(csv_problem_in(file, &self.headers, err)),
                     }
                     rows += 1;
                     let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
                     last_line = line;
-                    visit(Location::Line(line), &Record::Csv(&record))?;
+                    let row = Record {
+                        file: &file.name,
+                        cells: Cells::Csv(&record),
+                        problems: &[],
+                    };
+                    visit(Location::Line(line), &row)?;
                 }
-                check_complete(&self.file, last_line)?;
+                check_complete(file, last_line)?;
+                Ok(rows)
+            }
+            Format::Csv => {
+                let mut reader = csv_reader(file)?;
+                let mut record = csv::ByteRecord::new();
+                let (mut rows, mut last_line) = (0, 1);
+                loop {
+                    match reader.read_byte_record(&mut record) {
+                        Ok(false) => break,
+                        Ok(true) => {}
+                        Err(err) => return Err(csv_problem(file, err)),
+                    }
+                    rows += 1;
+                    let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
+                    last_line = line;
+                    let location = Location::Line(line);
+                    owned.clear();
+                    for (c, bytes) in record.iter().enumerate() {
+                        owned.push(decode(
+                            file,
+                            &location,
+                            &self.headers,
+                            c,
+                            bytes,
+                            self.source.encoding,
+                        )?);
+                    }
+                    convert(&location, &mut owned, &mut problems);
+                    let row = Record {
+                        file: &file.name,
+                        cells: Cells::Owned(&owned),
+                        problems: &problems,
+                    };
+                    visit(location, &row)?;
+                }
+                check_complete(file, last_line)?;
                 Ok(rows)
             }
             Format::Parquet => {
-                let frame = scan_parquet(&self.file)?
+                let frame = scan_parquet(file)?
                     .collect()
-                    .map_err(|err| polars_error(&self.file, err))?;
+                    .map_err(|err| polars_error(file, err))?;
                 let mut offset = 0;
                 while offset < frame.height() {
                     let slice = frame.slice(offset as i64, PARQUET_SLICE);
@@ -138,19 +291,39 @@ impl Table {
                             let text = column
                                 .as_materialized_series()
                                 .cast(&DataType::String)
-                                .map_err(|err| polars_error(&self.file, err))?;
+                                .map_err(|err| polars_error(file, err))?;
                             Ok(text.str().expect("cast to text").rechunk().into_owned())
                         })
                         .collect::<Result<Vec<StringChunked>>>()?;
                     for row in 0..slice.height() {
                         let location = Location::Row((offset + row + 1) as u64);
-                        visit(
-                            location,
-                            &Record::Columns {
-                                columns: &columns,
-                                row,
-                            },
-                        )?;
+                        let cells = Cells::Columns {
+                            columns: &columns,
+                            row,
+                        };
+                        if converted.is_empty() {
+                            let record = Record {
+                                file: &file.name,
+                                cells,
+                                problems: &[],
+                            };
+                            visit(location, &record)?;
+                            continue;
+                        }
+                        let text = Record {
+                            file: &file.name,
+                            cells,
+                            problems: &[],
+                        };
+                        owned.clear();
+                        owned.extend((0..columns.len()).map(|c| text.get(c).to_string()));
+                        convert(&location, &mut owned, &mut problems);
+                        let record = Record {
+                            file: &file.name,
+                            cells: Cells::Owned(&owned),
+                            problems: &problems,
+                        };
+                        visit(location, &record)?;
                     }
                     offset += slice.height();
                 }
@@ -158,6 +331,101 @@ impl Table {
             }
         }
     }
+}
+
+/// A file's own column names.
+fn file_headers(file: &DataFile, encoding: &'static encoding_rs::Encoding) -> Result<Vec<String>> {
+    Ok(match file.format {
+        Format::Csv => {
+            let mut reader = csv_reader(file)?;
+            let header = reader
+                .byte_headers()
+                .map_err(|err| csv_problem(file, err))?
+                .clone();
+            header
+                .iter()
+                .enumerate()
+                .map(|(c, bytes)| {
+                    decode(file, &Location::Header, &[], c, bytes, encoding)
+                        .map(|name| name.trim().to_string())
+                })
+                .collect::<Result<Vec<String>>>()?
+        }
+        Format::Parquet => scan_parquet(file)?
+            .collect_schema()
+            .map_err(|err| polars_error(file, err))?
+            .iter_names()
+            .map(|name| name.to_string())
+            .collect(),
+    })
+}
+
+/// A cell's bytes as text in the source's encoding. Bytes that are not UTF-8, where UTF-8 is
+/// declared, are bad input naming the cell, and the message suggests Windows-1252, the usual
+/// encoding of files written on Danish Windows machines (every byte is valid there).
+fn decode(
+    file: &DataFile,
+    location: &Location,
+    headers: &[String],
+    column: usize,
+    bytes: &[u8],
+    encoding: &'static encoding_rs::Encoding,
+) -> Result<String> {
+    if encoding == encoding_rs::UTF_8 {
+        return match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(text.to_string()),
+            Err(_) => Err(DataError::Invalid(one_problem(
+                Problem::new(
+                    &file.name,
+                    location.clone(),
+                    "text is not valid UTF-8; if the file was written on Windows, declare encoding = \"windows-1252\" in dataset.toml",
+                )
+                .column(headers.get(column).map_or("", |h| h.as_str()))
+                .value(String::from_utf8_lossy(bytes).into_owned()),
+            ))
+            .into()),
+        };
+    }
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    Ok(text.into_owned())
+}
+
+/// A date or month held as digits (`20210315`, `202103`, also as a number `20210315.0`) in the
+/// spec's text form (`2021-03-15`, `2021-03`); an empty cell stays empty.
+fn from_digits(cell: &str, digits: DateDigits) -> Result<String, String> {
+    let text = cell.trim();
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    let text = text.strip_suffix(".0").unwrap_or(text);
+    let (width, rule) = match digits {
+        DateDigits::Yyyymmdd => (8, "yyyymmdd"),
+        DateDigits::Yyyymm => (6, "yyyymm"),
+    };
+    let fail =
+        || format!("expected a date written as {rule} (the column's format in dataset.toml)");
+    if text.len() != width || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(fail());
+    }
+    let year: i32 = text[..4].parse().map_err(|_| fail())?;
+    if !(1900..=2100).contains(&year) {
+        return Err(format!(
+            "year {year} outside 1900–2100 when read as {rule} (the column's format in dataset.toml)"
+        ));
+    }
+    Ok(match digits {
+        DateDigits::Yyyymmdd => format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..]),
+        DateDigits::Yyyymm => format!("{}-{}", &text[..4], &text[4..]),
+    })
+}
+
+/// A problem with a file's header, as an error.
+fn header_problem(file: &DataFile, column: &str, message: String) -> anyhow::Error {
+    let mut problem = Problem::new(&file.name, Location::Header, message);
+    if !column.is_empty() {
+        problem = problem.column(column);
+    }
+    DataError::Invalid(one_problem(problem)).into()
 }
 
 /// A CSV file must end with a line break: one that does not was most likely cut short while
@@ -210,6 +478,25 @@ fn one_problem(problem: Problem) -> crate::error::Problems {
     problems
 }
 
+/// A malformed CSV row as a located problem, naming the column where the error has one (text
+/// that is not UTF-8).
+fn csv_problem_in(file: &DataFile, headers: &[String], err: csv::Error) -> anyhow::Error {
+    if let csv::ErrorKind::Utf8 {
+        pos: Some(pos),
+        err: utf8,
+    } = err.kind()
+    {
+        let problem = Problem::new(
+            &file.name,
+            Location::Line(pos.line()),
+            "text is not valid UTF-8; if the file was written on Windows, declare encoding = \"windows-1252\" in dataset.toml",
+        )
+        .column(headers.get(utf8.field()).map_or("", |h| h.as_str()));
+        return DataError::Invalid(one_problem(problem)).into();
+    }
+    csv_problem(file, err)
+}
+
 /// A malformed CSV file (wrong field count, bad UTF-8, unreadable) as a located problem.
 fn csv_problem(file: &DataFile, err: csv::Error) -> anyhow::Error {
     let line = err.position().map(|p| p.line());
@@ -217,7 +504,9 @@ fn csv_problem(file: &DataFile, err: csv::Error) -> anyhow::Error {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("expected {expected_len} fields as in the header, found {len}"),
-        csv::ErrorKind::Utf8 { err, .. } => format!("text is not valid UTF-8 ({err})"),
+        csv::ErrorKind::Utf8 { err, .. } => format!(
+            "text is not valid UTF-8 ({err}); if the file was written on Windows, declare encoding = \"windows-1252\" in dataset.toml"
+        ),
         _ => err.to_string(),
     };
     let location = line.map(Location::Line).unwrap_or(Location::File);

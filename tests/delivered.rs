@@ -1,0 +1,157 @@
+//! Files as they are delivered (spec `data-formats.md`): the tiny dataset rewritten as a
+//! research server holds it (register names, dates as digits, income one file per year,
+//! Windows-1252 text) gives exactly the figures of the plain tiny dataset.
+
+use crate::harness::{repo, udfald, Workdir};
+
+/// Queries on tiny that read every register, in CSV so the figures compare exactly.
+fn figures(dataset: &std::path::Path) -> String {
+    let queries = ["months-to-employment-arm", "s3-13wk", "s4-f6-bir", "s4-f11"].map(|q| {
+        repo()
+            .join(format!("queries/{q}.toml"))
+            .display()
+            .to_string()
+    });
+    let mut args: Vec<String> = vec!["run".into()];
+    args.extend(queries);
+    args.extend([
+        "--data".into(),
+        dataset.display().to_string(),
+        "--format".into(),
+        "csv".into(),
+    ]);
+    udfald(&args).expect_status(0).stdout
+}
+
+fn plain_tiny() -> String {
+    figures(&repo().join("data-samples/tiny"))
+}
+
+#[test]
+fn windows_1252_text_is_read_when_declared_and_refused_with_a_hint_when_not() {
+    let work = Workdir::with_sample("tiny");
+    let text = work.read("cohort.csv");
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(bytes.contains(&0xF8), "København's ø as one byte");
+    std::fs::write(work.file("cohort.csv"), &bytes).unwrap();
+    work.run(&["validate"]).expect_status(1).stderr_has(&[
+        "cohort.csv, line 12, column municipality: text is not valid UTF-8; if the file was written on Windows, declare encoding = \"windows-1252\" in dataset.toml",
+    ]);
+    work.append("dataset.toml", "encoding = \"windows-1252\"\n");
+    assert_eq!(figures(work.path()), plain_tiny());
+}
+
+/// Tiny as a research server delivers it: register names, start dates as yyyymmdd, income
+/// months as yyyymm and one income file per year.
+fn delivered_tiny() -> Workdir {
+    let work = Workdir::with_sample("tiny");
+    let cohort = work.read("cohort.csv");
+    let mut lines = cohort.lines();
+    let mut out = String::from("PNR,VISDATO,arm,project,municipality,sex,birth_year\n");
+    lines.next();
+    for line in lines {
+        let (id, rest) = line.split_once(',').unwrap();
+        let (date, rest) = rest.split_once(',').unwrap();
+        out.push_str(&format!("{id},{},{rest}\n", date.replace('-', "")));
+    }
+    work.write("cohort.csv", &out);
+    let dream = work.read("dream.csv");
+    work.write("dream.csv", &dream.replacen("pnr,", "PNR,", 1));
+    let income = work.read("income.csv");
+    let header = "PNR,AARMD,AJO_ARBNR,AJO_LOENTIMER,AJO_SMALT_LOENBELOEB\n";
+    for year in ["2020", "2021"] {
+        let rows: String = income
+            .lines()
+            .skip(1)
+            .filter(|line| line.split(',').nth(1).unwrap().starts_with(year))
+            .map(|line| {
+                let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+                cells[1] = cells[1].replace('-', "");
+                format!("{}\n", cells.join(","))
+            })
+            .collect();
+        work.write(&format!("bfl{year}.csv"), &format!("{header}{rows}"));
+    }
+    std::fs::remove_file(work.file("income.csv")).unwrap();
+    work.replace(
+        "dataset.toml",
+        "income = \"income.csv\"",
+        "income = \"bfl20*.csv\"",
+    );
+    work.append(
+        "dataset.toml",
+        r#"
+[columns.cohort]
+person_id = "PNR"
+start_date = { name = "VISDATO", format = "yyyymmdd" }
+
+[columns.dream]
+person_id = "PNR"
+
+[columns.income]
+person_id = "PNR"
+month = { name = "AARMD", format = "yyyymm" }
+employer_id = "AJO_ARBNR"
+hours = "AJO_LOENTIMER"
+wage = "AJO_SMALT_LOENBELOEB"
+"#,
+    );
+    work
+}
+
+#[test]
+fn register_names_digit_dates_and_income_per_year_give_the_same_figures() {
+    let work = delivered_tiny();
+    assert_eq!(figures(work.path()), plain_tiny());
+    // The files of a glob are read in sorted order; a list names them the same way.
+    work.replace(
+        "dataset.toml",
+        "income = \"bfl20*.csv\"",
+        "income = [\"bfl2020.csv\", \"bfl2021.csv\"]",
+    );
+    assert_eq!(figures(work.path()), plain_tiny());
+    work.run(&["validate"]).expect_status(0);
+}
+
+#[test]
+fn problems_in_delivered_files_name_the_file_and_its_own_column() {
+    let work = delivered_tiny();
+    // A month that is not yyyymm, in the second year's file.
+    work.replace("bfl2021.csv", "P01,202101,", "P01,2021-1,");
+    work.run(&["validate"]).expect_status(1).stderr_has(&[
+        "bfl2021.csv, line 2, column AARMD, value \"2021-1\": expected a date written as yyyymm (the column's format in dataset.toml)",
+    ]);
+}
+
+#[test]
+fn a_mapped_name_the_file_lacks_and_files_that_disagree_are_refused() {
+    let work = delivered_tiny();
+    work.replace(
+        "dataset.toml",
+        "hours = \"AJO_LOENTIMER\"",
+        "hours = \"LOENTIMER\"",
+    );
+    work.run(&["validate"]).expect_status(1).stderr_has(&[
+        "bfl2020.csv, header, column LOENTIMER: [columns.income] key hours names column \"LOENTIMER\", which the file does not have (columns: PNR, AARMD, AJO_ARBNR, AJO_LOENTIMER, AJO_SMALT_LOENBELOEB)",
+    ]);
+    let work = delivered_tiny();
+    let second = work.read("bfl2021.csv");
+    work.write("bfl2021.csv", &second.replacen("AJO_ARBNR", "ARBNR", 1));
+    work.run(&["validate"]).expect_status(1).stderr_has(&[
+        "bfl2021.csv, header: its columns (PNR, AARMD, ARBNR, AJO_LOENTIMER, AJO_SMALT_LOENBELOEB) differ from those of bfl2020.csv (PNR, AARMD, AJO_ARBNR, AJO_LOENTIMER, AJO_SMALT_LOENBELOEB): the files of income are read as one table and must agree",
+    ]);
+    let work = delivered_tiny();
+    work.replace(
+        "dataset.toml",
+        "income = \"bfl20*.csv\"",
+        "income = \"bfl19*.csv\"",
+    );
+    work.run(&["validate"])
+        .expect_status(2)
+        .stderr_has(&["key income: pattern \"bfl19*.csv\" matches no file in"]);
+    let work = Workdir::with_sample("tiny");
+    work.append("dataset.toml", "encoding = \"ebcdic\"\n");
+    work.run(&["validate"]).expect_status(2).stderr_has(&[
+        "key encoding: \"ebcdic\" is not an encoding udfald reads: \"utf-8\" (the default) or \"windows-1252\" (\"latin1\" is read as windows-1252)",
+    ]);
+}
