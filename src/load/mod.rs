@@ -5,6 +5,7 @@
 //! milliseconds, not after a 1.5 GB DREAM file. By default any problem stops the run with the
 //! whole (capped) list; `drop_invalid` drops the offending rows instead and counts them.
 
+pub mod binary;
 pub mod codes;
 pub mod cohort;
 pub mod dream;
