@@ -108,6 +108,10 @@ impl Source {
 pub enum Format {
     Csv,
     Parquet,
+    /// SAS `.sas7bdat`.
+    Sas,
+    /// Stata `.dta`.
+    Stata,
 }
 
 /// A file of the dataset, with the name used in messages (its path as the manifest wrote it).
@@ -172,9 +176,11 @@ impl Dataset {
             let format = match path.extension().and_then(|ext| ext.to_str()) {
                 Some(ext) if ext.eq_ignore_ascii_case("csv") => Format::Csv,
                 Some(ext) if ext.eq_ignore_ascii_case("parquet") => Format::Parquet,
+                Some(ext) if ext.eq_ignore_ascii_case("sas7bdat") => Format::Sas,
+                Some(ext) if ext.eq_ignore_ascii_case("dta") => Format::Stata,
                 _ => {
                     return Err(DataError::Usage(format!(
-                        "{}: key {key}: {name:?} must end in .csv or .parquet",
+                        "{}: key {key}: {name:?} must end in .csv, .parquet, .sas7bdat or .dta",
                         manifest_path.display()
                     ))
                     .into())

@@ -78,7 +78,7 @@ fn dataset_code_table_replaces_the_builtin() {
     work.append("dataset.toml", "codes = \"codes.csv\"\n");
     work.run(&["validate"])
         .expect_status(0)
-        .stdout_has(&["codes   codes.csv: 26 codes"]);
+        .stdout_has(&["codes   codes.csv: 143 codes"]);
 }
 
 /// The tiny panel's row of P04 in August 2020 up to its hours: rel_month -3, 4 weeks, none on

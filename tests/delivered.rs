@@ -155,3 +155,65 @@ fn a_mapped_name_the_file_lacks_and_files_that_disagree_are_refused() {
         "key encoding: \"ebcdic\" is not an encoding udfald reads: \"utf-8\" (the default) or \"windows-1252\" (\"latin1\" is read as windows-1252)",
     ]);
 }
+
+/// A dataset folder holding tiny's SAS or Stata twins (`tests/fixtures/delivered/`, made by
+/// `scripts/make-delivered-fixtures`): register names, day-count start dates, numeric codes and
+/// yyyymm months, income one file per year.
+fn binary_tiny(extension: &str) -> Workdir {
+    let work = Workdir::empty();
+    let fixtures = repo().join("tests/fixtures/delivered");
+    for name in ["cohort", "dream", "bfl2020", "bfl2021"] {
+        let file = format!("{name}.{extension}");
+        std::fs::copy(fixtures.join(&file), work.file(&file)).unwrap();
+    }
+    work.write(
+        "dataset.toml",
+        &format!(
+            r#"name = "tiny"
+cohort = "cohort.{extension}"
+dream = "dream.{extension}"
+income = "bfl20*.{extension}"
+income_through = "2021-05"
+
+[columns.cohort]
+person_id = "PNR"
+start_date = "VISDATO"
+
+[columns.dream]
+person_id = "PNR"
+
+[columns.income]
+person_id = "PNR"
+month = {{ name = "AARMD", format = "yyyymm" }}
+employer_id = "AJO_ARBNR"
+hours = "AJO_LOENTIMER"
+wage = "AJO_SMALT_LOENBELOEB"
+"#
+        ),
+    );
+    work
+}
+
+#[test]
+fn sas_and_stata_twins_of_tiny_give_its_figures() {
+    let plain = plain_tiny();
+    for extension in ["sas7bdat", "dta"] {
+        let work = binary_tiny(extension);
+        assert_eq!(figures(work.path()), plain, "{extension}");
+    }
+}
+
+#[test]
+fn a_sas_or_stata_file_cut_short_is_bad_input() {
+    for extension in ["sas7bdat", "dta"] {
+        let work = binary_tiny(extension);
+        let bytes = std::fs::read(work.file(&format!("bfl2021.{extension}"))).unwrap();
+        std::fs::write(
+            work.file(&format!("bfl2021.{extension}")),
+            &bytes[..bytes.len() * 2 / 3],
+        )
+        .unwrap();
+        let run = work.run(&["validate"]).expect_status(1);
+        run.stderr_has(&[&format!("bfl2021.{extension}")]);
+    }
+}

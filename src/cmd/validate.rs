@@ -1,7 +1,7 @@
 //! `udfald validate`: read and check a dataset, print what it holds and what is wrong with it.
 
 use crate::cmd::args::DataArgs;
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, Format};
 use crate::error::{EXIT_DATA, EXIT_OK};
 use crate::load::{self, Loaded, WeekState, CATEGORIES};
 use anyhow::Result;
@@ -42,12 +42,15 @@ pub fn summary(loaded: &Loaded) -> String {
         report.cohort_rows,
         loaded.cohort.len()
     );
+    let _ = writeln!(out, "{}", how_read(&dataset.cohort));
     let dream = &report.dream;
     let _ = writeln!(
         out,
         "  dream   {}: {} layout, {} rows: {} cohort persons, {} person(s) not in the cohort (not used)",
         dataset.dream.name, dream.layout, dream.rows, dream.cohort_persons, dream.persons_not_in_cohort
     );
+    let _ = writeln!(out, "{}", how_read(&dataset.dream));
+    let _ = writeln!(out, "{}", keys_met(&dream.keys));
     let weeks = &loaded.weeks;
     let _ = writeln!(
         out,
@@ -81,6 +84,8 @@ pub fn summary(loaded: &Loaded) -> String {
         income.rows_not_in_cohort,
         income.persons_not_in_cohort
     );
+    let _ = writeln!(out, "{}", how_read(&dataset.income));
+    let _ = writeln!(out, "{}", keys_met(&income.keys));
     let present = match (
         loaded.income.first_month_present,
         loaded.income.last_month_present,
@@ -181,4 +186,71 @@ pub fn summary(loaded: &Loaded) -> String {
         let _ = write!(out, "{}", report.problems);
     }
     out
+}
+
+/// How a role's files were read: format, encoding and the column mapping used.
+fn how_read(source: &crate::dataset::Source) -> String {
+    let formats: std::collections::BTreeSet<&str> = source
+        .files
+        .iter()
+        .map(|file| match file.format {
+            Format::Csv => "CSV",
+            Format::Parquet => "Parquet",
+            Format::Sas => "SAS",
+            Format::Stata => "Stata",
+        })
+        .collect();
+    let formats: Vec<&str> = formats.into_iter().collect();
+    let files = match source.files.len() {
+        1 => String::new(),
+        n => format!(", {n} files read as one"),
+    };
+    let columns = if source.columns.is_empty() {
+        "the spec's column names".to_string()
+    } else {
+        let mapped: Vec<String> = source
+            .columns
+            .iter()
+            .map(|c| match c.digits {
+                None => format!("{} = {}", c.spec, c.file),
+                Some(digits) => format!(
+                    "{} = {} ({})",
+                    c.spec,
+                    c.file,
+                    format!("{digits:?}").to_lowercase()
+                ),
+            })
+            .collect();
+        format!("columns {}", mapped.join(", "))
+    };
+    let encoding = source.encoding.name().to_lowercase();
+    // A SAS file declares its own encoding; the dataset's is for those that do not.
+    let text = if formats.iter().all(|f| *f == "CSV" || *f == "Parquet") {
+        format!("text {encoding}")
+    } else {
+        format!("text as the file declares it, else {encoding}")
+    };
+    format!(
+        "          read as {}{files}, {text}; {columns}",
+        formats.join(" and ")
+    )
+}
+
+/// How a register's keys met the cohort's, with example keys that met no one.
+fn keys_met(keys: &crate::load::keys::KeyMatch) -> String {
+    let examples = if keys.stranger_examples.is_empty() {
+        String::new()
+    } else {
+        let quoted: Vec<String> = keys
+            .stranger_examples
+            .iter()
+            .map(|k| format!("\"{k}\""))
+            .collect();
+        format!(" (e.g. {})", quoted.join(", "))
+    };
+    format!(
+        "          keys: {} cohort persons matched, {} key(s) matched no cohort person{examples}",
+        keys.cohort_persons(),
+        keys.strangers
+    )
 }

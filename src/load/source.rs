@@ -5,6 +5,7 @@
 //! Parquet is read with polars and walked in slices whose cells are cast to text one slice at a
 //! time, which keeps the text copy small.
 
+use super::binary::{BinaryFile, Cell};
 use crate::dataset::{DataFile, DateDigits, Format, Source};
 use crate::error::{DataError, Location, Problem};
 use anyhow::{Context, Result};
@@ -131,6 +132,25 @@ impl Table {
             headers,
             names,
         })
+    }
+
+    /// How a number in column `c` of a SAS or Stata file becomes the spec's text: a date where the
+    /// spec reads one (unless the mapping says it is held as digits), a key where it reads a key.
+    fn number_kind(&self, c: usize, format: &str) -> NumberKind {
+        let spec = self.names[c].as_str();
+        let digits = self
+            .source
+            .columns
+            .iter()
+            .any(|m| m.spec == spec && m.digits.is_some());
+        let seconds = format.starts_with("DATETIME") || format.starts_with("%TC");
+        match (self.source.role, spec) {
+            _ if digits => NumberKind::Plain,
+            ("cohort", "start_date" | "end_date") => NumberKind::Date { seconds },
+            ("income", "month") => NumberKind::Month { seconds },
+            (_, "person_id" | "pnr" | "employer_id") => NumberKind::Key,
+            _ => NumberKind::Plain,
+        }
     }
 
     /// The index of the file `name` (as a record names it) among the table's files.
@@ -277,6 +297,48 @@ impl Table {
                 check_complete(file, last_line)?;
                 Ok(rows)
             }
+            Format::Sas | Format::Stata => {
+                let mut binary = BinaryFile::open(&file.path, self.source.encoding)?;
+                let kinds: Vec<NumberKind> = binary
+                    .columns()
+                    .iter()
+                    .enumerate()
+                    .map(|(c, column)| self.number_kind(c, &column.format))
+                    .collect();
+                let wanted: Vec<usize> = (0..kinds.len()).collect();
+                binary.for_each_row(&wanted, |row, cells| {
+                    let location = Location::Row(row);
+                    owned.clear();
+                    problems.clear();
+                    for (c, cell) in cells.iter().enumerate() {
+                        let text = match cell {
+                            Cell::Missing => String::new(),
+                            Cell::Text(text) => text.trim().to_string(),
+                            Cell::Number(number) => match number_text(*number, kinds[c]) {
+                                Ok(text) => text,
+                                Err(message) => {
+                                    problems.push(
+                                        Problem::new(&file.name, location.clone(), message)
+                                            .column(&self.headers[c])
+                                            .value(number.to_string()),
+                                    );
+                                    number.to_string()
+                                }
+                            },
+                        };
+                        owned.push(text);
+                    }
+                    let mut converted_problems = Vec::new();
+                    convert(&location, &mut owned, &mut converted_problems);
+                    problems.extend(converted_problems);
+                    let record = Record {
+                        file: &file.name,
+                        cells: Cells::Owned(&owned),
+                        problems: &problems,
+                    };
+                    visit(location, &record)
+                })
+            }
             Format::Parquet => {
                 let frame = scan_parquet(file)?
                     .collect()
@@ -357,6 +419,11 @@ fn file_headers(file: &DataFile, encoding: &'static encoding_rs::Encoding) -> Re
             .iter_names()
             .map(|name| name.to_string())
             .collect(),
+        Format::Sas | Format::Stata => BinaryFile::open(&file.path, encoding)?
+            .columns()
+            .iter()
+            .map(|column| column.name.trim().to_string())
+            .collect(),
     })
 }
 
@@ -388,6 +455,53 @@ fn decode(
     }
     let (text, _) = encoding.decode_without_bom_handling(bytes);
     Ok(text.into_owned())
+}
+
+/// What a number in a SAS or Stata column stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberKind {
+    /// A count of days (or, with a datetime format, seconds) since 1960-01-01.
+    Date { seconds: bool },
+    /// Such a date, read as its month.
+    Month { seconds: bool },
+    /// A person or employer key: its integer digits.
+    Key,
+    /// Anything else (a code, hours, a year): its digits, without a `.0`.
+    Plain,
+}
+
+/// A number from a SAS or Stata file as the spec's text: `651.0` is `651`, a day count is its
+/// date (SAS and Stata count days from 1960-01-01), `37.5` stays `37.5`.
+fn number_text(number: f64, kind: NumberKind) -> Result<String, String> {
+    let integral = number.fract() == 0.0 && number.abs() < 1e15;
+    let date = |seconds: bool| -> Result<chrono::NaiveDate, String> {
+        let days = if seconds { number / 86_400.0 } else { number };
+        let rule = if seconds {
+            "seconds since 1960-01-01 (a SAS/Stata datetime)"
+        } else {
+            "days since 1960-01-01 (the SAS/Stata convention)"
+        };
+        let epoch = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).expect("a date");
+        let date = (days.is_finite() && days.abs() < 1e7)
+            .then(|| epoch.checked_add_signed(chrono::Duration::days(days.floor() as i64)))
+            .flatten();
+        match date {
+            Some(date) if (1900..=2100).contains(&chrono::Datelike::year(&date)) => Ok(date),
+            Some(date) => Err(format!(
+                "read as {rule} this is {date}, outside 1900–2100; if the column holds digits like 20210315, give it format = \"yyyymmdd\" (or \"yyyymm\") in [columns] of dataset.toml"
+            )),
+            None => Err(format!("not a date read as {rule}")),
+        }
+    };
+    match kind {
+        NumberKind::Date { seconds } => Ok(date(seconds)?.format("%Y-%m-%d").to_string()),
+        NumberKind::Month { seconds } => Ok(date(seconds)?.format("%Y-%m").to_string()),
+        NumberKind::Key if !integral => {
+            Err("expected a whole number as a key (a key with decimals is no key)".into())
+        }
+        _ if integral => Ok(format!("{}", number as i64)),
+        _ => Ok(format!("{number}")),
+    }
 }
 
 /// A date or month held as digits (`20210315`, `202103`, also as a number `20210315.0`) in the
