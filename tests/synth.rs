@@ -199,3 +199,49 @@ fn a_scenario_without_persons_is_not_a_dataset() {
         ),
     );
 }
+
+#[test]
+fn parquet_and_stata_datasets_give_the_csv_figures() {
+    let work = Workdir::empty();
+    let queries = ["s3-paid18", "s4-t3-paid", "months-to-employment-arm"].map(|q| {
+        crate::harness::repo()
+            .join(format!("queries/{q}.toml"))
+            .display()
+            .to_string()
+    });
+    let figures = |format: &str| {
+        let out = work.file(format);
+        synth(
+            &["--persons", "400", "--seed", "5", "--format", format],
+            &out,
+        )
+        .expect_status(0);
+        let mut args: Vec<String> = vec!["run".into()];
+        args.extend(queries.iter().cloned());
+        args.extend([
+            "--data".into(),
+            out.display().to_string(),
+            "--format".into(),
+            "csv".into(),
+        ]);
+        let files: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        (udfald(&args).expect_status(0).stdout, files)
+    };
+    let (csv, _) = figures("csv");
+    for format in ["parquet", "dta"] {
+        let (other, mut files) = figures(format);
+        files.sort();
+        assert_eq!(
+            files,
+            ["cohort", "dataset", "dream", "income"].map(|f| if f == "dataset" {
+                "dataset.toml".to_string()
+            } else {
+                format!("{f}.{format}")
+            })
+        );
+        assert_eq!(other, csv, "{format}");
+    }
+}

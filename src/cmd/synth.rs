@@ -1,7 +1,7 @@
 //! `udfald synth`: simulate a register extract from a scenario file and write it as a dataset.
 
 use crate::error::{DataError, EXIT_OK};
-use crate::synth::{self, Scenario, SynthOptions};
+use crate::synth::{self, Scenario, SynthFormat, SynthOptions};
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -21,6 +21,11 @@ pub struct SynthArgs {
     /// The scenario: the process parameters (default: the built-in FSM II-like scenario).
     #[arg(long, value_name = "FILE.toml")]
     pub scenario: Option<PathBuf>,
+    /// The files' format: csv, parquet (text columns, as in the CSV) or dta (Stata 118: codes,
+    /// dates as day counts, hours and wages as numbers). For SAS, convert the .dta with ReadStat:
+    /// `readstat dream.dta dream.sas7bdat`.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: SynthFormat,
 }
 
 pub fn run(args: &SynthArgs) -> Result<i32> {
@@ -53,6 +58,7 @@ pub fn run(args: &SynthArgs) -> Result<i32> {
         seed: args.seed.or(scenario.seed).unwrap_or(1),
         out: args.out.clone(),
         scenario,
+        format: args.format,
     })?;
     eprintln!(
         "udfald: wrote {} persons, {} weeks, {} income rows to {}",

@@ -7,11 +7,13 @@
 //! (`rng.rs`), each person its own random stream, and threads only change how fast the same bytes
 //! come out. Owns nothing outside `out`; uses `crate::calendar` for all week and month arithmetic.
 
+mod formats;
 mod rng;
 mod scenario;
 mod simulate;
 mod write;
 
+pub use formats::SynthFormat;
 pub use scenario::{
     Activities, Benefit, Category, Clarification, HoursBand, Income, Jobs, Municipalities,
     Population, Programme, Project, Scenario, Spell,
@@ -27,6 +29,8 @@ pub struct SynthOptions {
     pub seed: u64,
     pub out: PathBuf,
     pub scenario: Scenario,
+    /// The files' format (the generator writes CSV, then converts).
+    pub format: SynthFormat,
 }
 
 pub struct SynthSummary {
@@ -87,6 +91,10 @@ fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<Synth
             .map_err(|e| e.into_error())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let mut files = vec![manifest.clone()];
+    for path in [cohort_path, dream_path, income_path] {
+        files.push(formats::convert(path, options.format)?);
+    }
     // The manifest comes last, so an interrupted run leaves no folder that looks complete.
     std::fs::write(manifest, manifest_text(options, &plan))
         .with_context(|| format!("cannot write {}", manifest.display()))?;
@@ -95,7 +103,7 @@ fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<Synth
         persons: options.persons,
         weeks: plan.dream_weeks,
         income_rows,
-        files: paths.to_vec(),
+        files,
     })
 }
 
@@ -146,6 +154,7 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
         std::process::id()
     ));
     let summary = generate(&SynthOptions {
+        format: SynthFormat::Csv,
         persons,
         seed,
         out: partial.clone(),
@@ -210,8 +219,9 @@ fn manifest_text(options: &SynthOptions, plan: &simulate::Plan) -> String {
         "synthetic data (udfald synth): scenario {}, seed {}, {} persons",
         scenario.name, options.seed, options.persons
     );
+    let ext = options.format.extension();
     format!(
-        "name = {}\ndescription = {}\ncohort = \"cohort.csv\"\ndream = \"dream.csv\"\nincome = \"income.csv\"\nincome_through = \"{}\"\n",
+        "name = {}\ndescription = {}\ncohort = \"cohort.{ext}\"\ndream = \"dream.{ext}\"\nincome = \"income.{ext}\"\nincome_through = \"{}\"\n",
         quote(&scenario.name),
         quote(&description),
         plan.income_through
@@ -430,6 +440,7 @@ mod tests {
     fn generate_writes_a_dataset_folder() {
         let out = std::env::temp_dir().join(format!("udfald-synth-test-{}", std::process::id()));
         let summary = generate(&SynthOptions {
+            format: SynthFormat::Csv,
             persons: 50,
             seed: 3,
             out: out.clone(),
