@@ -217,3 +217,31 @@ fn a_sas_or_stata_file_cut_short_is_bad_input() {
         run.stderr_has(&[&format!("bfl2021.{extension}")]);
     }
 }
+
+#[test]
+fn a_person_in_two_cohort_files_is_a_duplicate_naming_both_files() {
+    let work = Workdir::with_sample("tiny");
+    let cohort = work.read("cohort.csv");
+    let mut lines = cohort.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    // The second file repeats the first file's last person (on its line 7).
+    work.write(
+        "cohort1.csv",
+        &format!("{header}\n{}\n", rows[..6].join("\n")),
+    );
+    work.write(
+        "cohort2.csv",
+        &format!("{header}\n{}\n{}\n", rows[5], rows[6..].join("\n")),
+    );
+    std::fs::remove_file(work.file("cohort.csv")).unwrap();
+    work.replace(
+        "dataset.toml",
+        "cohort = \"cohort.csv\"",
+        "cohort = \"cohort*.csv\"",
+    );
+    let key = rows[5].split(',').next().unwrap();
+    work.run(&["validate"]).expect_status(1).stderr_has(&[&format!(
+        "cohort2.csv, line 2, column person_id, value \"{key}\": duplicate person key: already on line 7 of cohort1.csv"
+    )]);
+}

@@ -76,7 +76,8 @@ pub fn read(table: &Table, context: &mut LoadContext) -> Result<Cohort> {
             values: Vec::new(),
         })
         .collect();
-    let mut first_line: HashMap<String, u64> = HashMap::new();
+    // Where each key was first seen: (file, line or row).
+    let mut first_line: HashMap<String, (u16, u64)> = HashMap::new();
     let rows = table.for_each_row(|location, record| {
         let line = match location {
             Location::Line(n) | Location::Row(n) => n,
@@ -91,12 +92,18 @@ pub fn read(table: &Table, context: &mut LoadContext) -> Result<Cohort> {
         let person_id = record.get(id_col).trim();
         if person_id.is_empty() {
             row_problems.push(at(&table.headers[id_col], "", "person key is empty".into()));
-        } else if let Some(first) = first_line.get(person_id) {
+        } else if let Some(&(first_file, first)) = first_line.get(person_id) {
+            // The earlier row's file, when the cohort comes in several and it is another.
+            let of_file = if first_file == table.file_index(record.file()) {
+                String::new()
+            } else {
+                format!(" of {}", table.source.files[first_file as usize].name)
+            };
             row_problems.push(at(
                 &table.headers[id_col],
                 person_id,
                 format!(
-                    "duplicate person key: already on {} {first}",
+                    "duplicate person key: already on {} {first}{of_file}",
                     location_word(&location)
                 ),
             ));
@@ -133,7 +140,10 @@ pub fn read(table: &Table, context: &mut LoadContext) -> Result<Cohort> {
             context.reject_row(row_problems);
             return Ok(());
         }
-        first_line.insert(person_id.to_string(), line);
+        first_line.insert(
+            person_id.to_string(),
+            (table.file_index(record.file()), line),
+        );
         cohort
             .index
             .insert(person_id.to_string(), cohort.person_ids.len() as u32);
