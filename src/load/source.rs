@@ -11,6 +11,10 @@ use crate::error::{DataError, Location, Problem};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
+/// Bytes that are not UTF-8 where UTF-8 is declared: every byte sequence is valid Windows-1252,
+/// the usual encoding of files written on Danish Windows machines, so the hint always applies.
+const NOT_UTF8: &str = "text is not valid UTF-8; if the file was written on Windows, declare encoding = \"windows-1252\" in dataset.toml";
+
 /// Rows per Parquet slice cast to text at a time.
 const PARQUET_SLICE: usize = 65_536;
 
@@ -442,13 +446,9 @@ fn decode(
         return match std::str::from_utf8(bytes) {
             Ok(text) => Ok(text.to_string()),
             Err(_) => Err(DataError::Invalid(one_problem(
-                Problem::new(
-                    &file.name,
-                    location.clone(),
-                    "text is not valid UTF-8; if the file was written on Windows, declare encoding = \"windows-1252\" in dataset.toml",
-                )
-                .column(headers.get(column).map_or("", |h| h.as_str()))
-                .value(String::from_utf8_lossy(bytes).into_owned()),
+                Problem::new(&file.name, location.clone(), NOT_UTF8)
+                    .column(headers.get(column).map_or("", |h| h.as_str()))
+                    .value(String::from_utf8_lossy(bytes).into_owned()),
             ))
             .into()),
         };
@@ -600,12 +600,8 @@ fn csv_problem_in(file: &DataFile, headers: &[String], err: csv::Error) -> anyho
         err: utf8,
     } = err.kind()
     {
-        let problem = Problem::new(
-            &file.name,
-            Location::Line(pos.line()),
-            "text is not valid UTF-8; if the file was written on Windows, declare encoding = \"windows-1252\" in dataset.toml",
-        )
-        .column(headers.get(utf8.field()).map_or("", |h| h.as_str()));
+        let problem = Problem::new(&file.name, Location::Line(pos.line()), NOT_UTF8)
+            .column(headers.get(utf8.field()).map_or("", |h| h.as_str()));
         return DataError::Invalid(one_problem(problem)).into();
     }
     csv_problem(file, err)
@@ -618,9 +614,7 @@ fn csv_problem(file: &DataFile, err: csv::Error) -> anyhow::Error {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("expected {expected_len} fields as in the header, found {len}"),
-        csv::ErrorKind::Utf8 { err, .. } => format!(
-            "text is not valid UTF-8 ({err}); if the file was written on Windows, declare encoding = \"windows-1252\" in dataset.toml"
-        ),
+        csv::ErrorKind::Utf8 { .. } => NOT_UTF8.to_string(),
         _ => err.to_string(),
     };
     let location = line.map(Location::Line).unwrap_or(Location::File);
