@@ -45,8 +45,8 @@ test_cases! {
         // In week order the relabelled column comes after the last one, y_2126.
         "dream.csv, header: week columns must be contiguous: y_2127 is missing between y_2126 and y_2152",
     ]);
-    code_cell_that_is_not_a_code: edit_fails("dream.csv", "P07,750,", "P07,75O,", &["dream.csv, line {line}, column y_2027, value \"75O\": expected a DREAM code (a number of at most 3 digits) or an empty cell"]);
-    code_absent_from_the_code_table: edit_fails("dream.csv", "P07,750,750,", "P07,999,999,", &["dream.csv, column y_2027, value \"999\": code 999 is not in the code table: 2 person-week(s) in columns y_2027, y_2028; add it with its category to the dataset's code table (manifest key codes)"]);
+    code_cell_that_is_not_a_code: edit_fails("dream.csv", "P07,740,", "P07,74O,", &["dream.csv, line {line}, column y_2027, value \"74O\": expected a DREAM code (a number of at most 3 digits) or an empty cell"]);
+    code_absent_from_the_code_table: edit_fails("dream.csv", "P07,740,740,", "P07,999,999,", &["dream.csv, column y_2027, value \"999\": code 999 is not in the code table: 2 person-week(s) in columns y_2027, y_2028; add it with its category to the dataset's code table (manifest key codes)"]);
     negative_hours: edit_fails("income.csv", "P04,2020-08,E100,148.50", "P04,2020-08,E100,-148.50", &["income.csv, line {line}, column hours, value \"-148.50\": expected paid hours as a number >= 0"]);
     income_month_outside_coverage: edit_fails("income.csv", "P02,2021-05,E210", "P02,2021-06,E210", &["income.csv, line {line}, column month, value \"2021-06\": month outside coverage: the manifest says the register covers months through 2021-05 (income_through)"]);
     missing_required_column: edit_fails("income.csv", "person_id,month,employer_id,hours,wage", "person_id,month,employer,hours,wage", &["income.csv, header: required column missing: expected employer_id (columns present: person_id, month, employer, hours, wage)"]);
@@ -69,7 +69,7 @@ fn duplicate_person_id_in_cohort() {
 #[test]
 fn dataset_code_table_replaces_the_builtin() {
     let work = Workdir::with_sample("tiny");
-    work.replace("dream.csv", "P07,750,750,", "P07,999,999,");
+    work.replace("dream.csv", "P07,740,740,", "P07,999,999,");
     let builtin = include_str!("../src/load/default_codes.csv");
     work.write(
         "codes.csv",
@@ -78,7 +78,7 @@ fn dataset_code_table_replaces_the_builtin() {
     work.append("dataset.toml", "codes = \"codes.csv\"\n");
     work.run(&["validate"])
         .expect_status(0)
-        .stdout_has(&["codes   codes.csv: 143 codes"]);
+        .stdout_has(&["codes   codes.csv: 135 codes"]);
 }
 
 /// The tiny panel's row of P04 in August 2020 up to its hours: rel_month -3, 4 weeks, none on

@@ -109,7 +109,7 @@ fn a_bad_query_stops_before_any_data_is_read() {
     let query = work.query("group_by = [\"armm\"]\n[params]\nfollowup = \"available\"\n");
     // The DREAM file is broken too, but the query's error comes first: the plan is checked
     // before any register is read.
-    work.replace("dream.csv", "P07,750,", "P07,XXX,");
+    work.replace("dream.csv", "P07,740,", "P07,XXX,");
     work.run(&["run", &query]).expect_error(
         2,
         &format!("{query}: key group_by: column \"armm\" is not in cohort.csv (columns to group by: arm, project, municipality, sex, birth_year)"),

@@ -402,17 +402,17 @@ mod tests {
     // the start week:
     //   P10 start 2019-W45: window ends 2019-W44 → no covered week (n_no_weeks).
     //   P08 2020-W33 → W27–W32, 6 weeks, all 890 (sickness).
-    //   P06 2020-W34 → W27–W33, 7 weeks, all 702 (social assistance).
+    //   P06 2020-W34 → W27–W33, 7 weeks, all 720 (social assistance).
     //   P05 2020-W38 → W27–W37, 11 weeks, all 111 (UI).
-    //   P01 2020-W40 (Wed 30 Sep) → W27–W39, 13 weeks, all 701 (social assistance).
-    //   P07 2020-W41 → W27–W40, 14 weeks, all 750 (flexjob_unemployment).
+    //   P01 2020-W40 (Wed 30 Sep) → W27–W39, 13 weeks, all 730 (social assistance).
+    //   P07 2020-W41 → W27–W40, 14 weeks, all 740 (flexjob_unemployment).
     //   P03 2020-W42 → W27–W41, 15 weeks, no DREAM row: self-supporting, no income.
     //   P04 2020-W45 → W27–W44, 18 weeks, blank row; paid hours Jul–Oct 2020 → 18 employed.
     //   P02 2020-W53 (Fri 1 Jan 2021) → W27–W52, 26 weeks, all 111 (W53 itself is the start
     //     week, so not in the window).
-    //   P09 2021-W20 → 2020-W27..2021-W19, 27 + 19 = 46 weeks: 111 ×9, 881 ×18, 882 ×5, 411 ×7,
-    //     701 ×7 (W13–W19), all public support.
-    //   P11 2021-W23 → 2020-W27..2021-W21 = 48 weeks of 701; 2021-W22 is in DREAM but its month
+    //   P09 2021-W20 → 2020-W27..2021-W19, 27 + 19 = 46 weeks: 111 ×9, 881 ×18, 412 ×5, 760 ×7,
+    //     730 ×7 (W13–W19), all public support.
+    //   P11 2021-W23 → 2020-W27..2021-W21 = 48 weeks of 730; 2021-W22 is in DREAM but its month
     //     (June) is after income coverage, so it is not covered.
     // n = 10, all short of 104 weeks.
 
@@ -453,7 +453,7 @@ mod tests {
         // Sickness: P08 (890 in all 6 weeks).
         assert_eq!(table.cell(&[], "touched_sickness"), Some(&Value::Int(1)));
         assert_close(float(&table, &[], "mean_degree_sickness"), 0.1);
-        // No internship before anyone's start (P01's 521 weeks begin after its start).
+        // No internship before anyone's start (P01's 737 weeks begin after its start).
         assert_eq!(table.cell(&[], "spells_0"), Some(&Value::Int(10)));
         assert_eq!(table.cell(&[], "share_spells_0"), Some(&Value::Float(1.0)));
         assert_eq!(table.cell(&[], "spells_1plus"), Some(&Value::Int(0)));
@@ -482,8 +482,8 @@ mod tests {
         // weeks_before = 10:
         //   P08 W23–W32 → 6 covered (short); P06 W24–W33 → 7 (short);
         //   P05 W28–W37, P01 W30–W39, P07 W31–W40, P03 W32–W41, P04 W35–W44 (paid Aug–Oct:
-        //   10 employed), P02 W43–W52, P09 2021-W10..W19 (411 ×3, 701 ×7) → 10 each;
-        //   P11 2021-W13..W22 → W22 (June) not covered → 9 (short), all 701; P10 none.
+        //   10 employed), P02 W43–W52, P09 2021-W10..W19 (760 ×3, 730 ×7) → 10 each;
+        //   P11 2021-W13..W22 → W22 (June) not covered → 9 (short), all 730; P10 none.
         let table = run(&DEF, "weeks_before = 10", &[], Window::default());
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(10)));
         assert_eq!(table.cell(&[], "n_short"), Some(&Value::Int(3)));
@@ -499,8 +499,8 @@ mod tests {
         // weeks_before = 1: each person's window is the week before the start week.
         //   P10 → 2019-W44 and P11 → 2021-W22 (month June, after income coverage): not covered,
         //   so n_no_weeks = 2 and n = 9, none short.
-        //   P02 (start week 2020-W53) → 2020-W52, 111; P08 W32 890; P06 W33 702; P05 W37 111;
-        //   P01 W39 701; P07 W40 750; P09 2021-W19 701 → 7 on public support; P03 W41 and P04
+        //   P02 (start week 2020-W53) → 2020-W52, 111; P08 W32 890; P06 W33 720; P05 W37 111;
+        //   P01 W39 730; P07 W40 740; P09 2021-W19 730 → 7 on public support; P03 W41 and P04
         //   W44 have no code.
         let table = run(&DEF, "weeks_before = 1", &[], Window::default());
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(9)));

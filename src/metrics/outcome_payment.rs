@@ -445,20 +445,20 @@ mod tests {
             "horizon_weeks = 8",
             &[
                 // P02 starts Fri 2021-01-01, in 2020-W53 (Thursday 31 Dec: December 2020,
-                // rel_month -1). Weeks W53, 2021-W01..W07: W53 is 130 (UI) in a December without
+                // rel_month -1). Weeks W53, 2021-W01..W07: W53 is 124 (UI) in a December without
                 // hours: neither. W01, W02 UI in January (70 h, 2 benefit weeks:
                 // paid_hours_on_benefit): partial 2; W03, W04 blank: full 2. W05..W07 (February,
                 // 160.33 h, no benefit): full 3. 8 observed, full 5, partial 2.
                 ("P02", [8, 5, 2]),
-                // P07 starts Mon 2020-10-05 (W41). W41 750 (flexjob_unemployment, not flexjob)
+                // P07 starts Mon 2020-10-05 (W41). W41 740 (flexjob_unemployment, not flexjob)
                 // in October 2020 with 45 h and benefit: paid_hours_on_benefit, so partial.
                 // W42..W44 flexjob (771): partial. W45..W48 flexjob (November): partial. 8
                 // partial.
                 ("P07", [8, 0, 8]),
                 // P03 is in neither register: every week is without a code: 8 full.
                 ("P03", [8, 8, 0]),
-                // P01 starts Wed 2020-09-30, in W40 (October). W40..W42 701 and W43, W44 521 in
-                // an October without hours; W45..W47 521 in November without hours: nothing.
+                // P01 starts Wed 2020-09-30, in W40 (October). W40..W42 730 and W43, W44 737 in
+                // an October without hours; W45..W47 737 in November without hours: nothing.
                 ("P01", [8, 0, 0]),
                 // P10 starts 2019-11-04 (W45 of 2019), long before DREAM's first week
                 // (2020-W27): none of its 8 weeks is observed.
@@ -472,7 +472,7 @@ mod tests {
                 // P04 starts Mon 2020-11-02 (W45): blank DREAM row, W45..W52 in November and
                 // December: 8 full.
                 ("P04", [8, 8, 0]),
-                // P08 starts Mon 2020-08-10 (W33): health benefits throughout (893, 745), no
+                // P08 starts Mon 2020-08-10 (W33): health benefits throughout (893, 870), no
                 // income: 8 weeks, nothing. P06 starts Mon 2020-08-17 (W34): SU (651, no public
                 // support) in W34..W41: 8 full.
                 ("P08", [8, 0, 0]),

@@ -240,11 +240,11 @@ mod tests {
         // P06, P05, P01, P07, P03, P04 = 7; censored: P10 (first observed rel_month 8), P02 (4),
         // P09 (0), P11 (-1) = 4. Longest company-based runs (internship/wage-subsidy weeks, or
         // every week of a paid_hours month):
-        // - P08 (Aug–Feb): no 521/531, no income → 0.
+        // - P08 (Aug–Feb): no 737/735, no income → 0.
         // - P06 (Aug–Feb): paid Nov 2020 only → W45–W48 = 4.
         // - P05 (Sep–Mar): paid Sep, Oct, Nov, Dec 2020 (Mar 2021 is 0.5 h) → W36–W53 =
         //   4+5+4+5 = 18 (runs through week 53).
-        // - P01 (Sep–Mar): 521 W43–W50, 531 W51–2021-W06, paid Dec 2020–Mar 2021 → W43..W53
+        // - P01 (Sep–Mar): 737 W43–W50, 735 W51–2021-W06, paid Dec 2020–Mar 2021 → W43..W53
         //   (11) + 2021-W01..W12 (12) = 23.
         // - P07 (Oct–Apr): flexjob weeks do not count; paid Oct–Dec 2020 (W40–W53 = 5+4+5 = 14),
         //   no income in Jan 2021, paid Feb–Apr (W05–W17 = 4+4+5 = 13) → 14.
@@ -287,7 +287,7 @@ mod tests {
     fn the_longest_run_crosses_week_53() {
         // Window 0..8: observed through rel_month 8: P08, P06, P05, P01 (P10 starts before
         // coverage: first observed rel_month 8 > 0) → n 4, censored 7.
-        // P01 (Sep 2020–May 2021): 521 from W43, 531 through 2021-W06, paid Dec 2020–May 2021 →
+        // P01 (Sep 2020–May 2021): 737 from W43, 735 through 2021-W06, paid Dec 2020–May 2021 →
         // one run 2020-W43..W53 (11 weeks, week 53 included) + 2021-W01..W21 (21) = 32.
         // P08 0; P06 paid Nov 2020 (4) and Mar 2021 (W09–W12, 4) → 4; P05 18.
         // min_weeks 32: only P01. A run broken at week 53 would be 11 + 21 → 21 < 32.
@@ -305,13 +305,13 @@ mod tests {
 
     #[test]
     fn categories_alone_without_month_statuses() {
-        // Window 0..6, internship/wage-subsidy weeks only: P01 has 521 W43–W50 and 531
+        // Window 0..6, internship/wage-subsidy weeks only: P01 has 737 W43–W50 and 735
         // W51–2021-W06 = 8 + 9 = 17 consecutive weeks (across week 53); nobody else has any.
         let table = run(&DEF, "month_statuses = []", &[], window(0, Some(6)));
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(7)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
         assert_near(float(&table, &[], "mean_longest_run"), 17.0 / 7.0, 1e-12);
-        // Only wage subsidy: P01's 531 weeks W51, W52, W53, 2021-W01..W06 = 9 weeks.
+        // Only wage subsidy: P01's 735 weeks W51, W52, W53, 2021-W01..W06 = 9 weeks.
         let params = "month_statuses = []\ncategories = [\"wage_subsidy\"]\nmin_weeks = 9";
         let table = run(&DEF, params, &[], window(0, Some(6)));
         assert_eq!(table.cell(&[], "count"), Some(&Value::Int(1)));
@@ -325,8 +325,8 @@ mod tests {
         // i.e. all but P10 (first observed 8), P08 (Aug 2020 start: first observed -1) and P06
         // (also -1); P05 (Sep 2020: -2) and P01 (-2) too → n = P07 (first observed -3), P03 (-3),
         // P04 (-4), P02 (-6), P09 (-10), P11 (-11) = 6, censored 5.
-        // P07's months -3..-1 are Jul–Sep 2020, all 750 (W27–W39 = 5+4+4 = 13 weeks) → 13;
-        // P03 (no DREAM row) 0; the rest have no 750.
+        // P07's months -3..-1 are Jul–Sep 2020, all 740 (W27–W39 = 5+4+4 = 13 weeks) → 13;
+        // P03 (no DREAM row) 0; the rest have no 740.
         let params = "month_statuses = []\ncategories = [\"flexjob_unemployment\"]";
         let table = run(&DEF, params, &[], window(-3, Some(-1)));
         assert_eq!(table.cell(&[], "n"), Some(&Value::Int(6)));

@@ -117,10 +117,10 @@ fn dream_codes_are_numbers_and_weeks_without_a_code_are_missing() {
         assert_eq!(rows.len(), 11);
         let p01 = &rows[0];
         assert_eq!(p01[0], text("P01"));
-        assert_eq!(p01[1], Cell::Number(701.0)); // y_2027
-        assert_eq!(p01[17], Cell::Number(521.0)); // y_2043
+        assert_eq!(p01[1], Cell::Number(730.0)); // y_2027
+        assert_eq!(p01[17], Cell::Number(737.0)); // y_2043
         let y_2107 = columns.iter().position(|&c| c == "y_2107").unwrap();
-        assert_eq!(p01[y_2107 - 1], Cell::Number(531.0)); // y_2106
+        assert_eq!(p01[y_2107 - 1], Cell::Number(735.0)); // y_2106
         assert_eq!(p01[y_2107], Cell::Missing);
         assert_eq!(p01[53], Cell::Missing); // y_2126
         assert_eq!(p01[54], Cell::Number(751.0));

@@ -97,7 +97,7 @@ pub struct Benefit {
     /// Probability that a self-supporting person whose last job ends returns to benefit at once.
     pub return_after_job_loss: f64,
     /// Social assistance below this age (at start) is coded as education benefit
-    /// (uddannelseshjælp, 702) instead of 701; education then as SU (651) instead of VUS (661).
+    /// (uddannelseshjælp, 720) instead of 730; education then as SU (651) instead of VUS (661).
     pub young_age_below: i32,
 }
 

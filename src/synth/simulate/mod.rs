@@ -38,22 +38,22 @@ const OFFERS: usize = 3;
 pub(crate) fn code(category: Category, young: bool) -> u16 {
     match category {
         Category::UnemploymentInsurance => 111,
-        Category::SocialAssistance if young => 702,
-        Category::SocialAssistance => 701,
-        Category::ResourceCourse => 741,
-        Category::JobClarification => 745,
+        Category::SocialAssistance if young => 720,
+        Category::SocialAssistance => 730,
+        Category::ResourceCourse => 810,
+        Category::JobClarification => 870,
         Category::Sickness => 890,
         Category::Flexjob => 771,
-        Category::FlexjobUnemployment => 750,
+        Category::FlexjobUnemployment => 740,
         Category::DisabilityPension => 781,
         Category::EarlyRetirement => 621,
         Category::Education if young => 651,
         Category::Education => 661,
-        Category::Internship => 521,
-        Category::WageSubsidy => 531,
-        Category::OtherGuidance => 541,
+        Category::Internship => 737,
+        Category::WageSubsidy => 735,
+        Category::OtherGuidance => 733,
         Category::Leave => 881,
-        Category::OtherBenefit => 411,
+        Category::OtherBenefit => 760,
     }
 }
 

@@ -162,10 +162,10 @@ mod mechanism_tests {
                     internship_hire_share = 0.0\n\
                     [clarification]\nflexjob_hazard = 0.0\n";
         let none = people(&plan(base), 100);
-        assert_eq!(transitions(&none, 521, 771), 0);
+        assert_eq!(transitions(&none, 737, 771), 0);
         let text = format!("{base}flexjob_after_internship = 1.0\n");
         let some = people(&plan(&text), 100);
-        assert!(transitions(&some, 521, 771) > 20);
+        assert!(transitions(&some, 737, 771) > 20);
         // Never before start: the cohort is selected on being on benefit there.
         for t in &some {
             let start = Week::of_date(t.start_date).since(plan(base).dream_first) as usize;
@@ -182,7 +182,7 @@ mod mechanism_tests {
         let flexjob = |people: &[Trajectory]| {
             people
                 .iter()
-                .filter(|t| t.codes.iter().any(|&c| c == 771 || c == 750))
+                .filter(|t| t.codes.iter().any(|&c| c == 771 || c == 740))
                 .count()
         };
         assert_eq!(flexjob(&without), 0);
@@ -239,9 +239,9 @@ mod mechanism_tests {
     fn a_flexjob_can_be_kept_while_ordinary_jobs_end() {
         let text = "[clarification]\nflexjob_hazard = 0.01\nflexjob_job_at_entry = 1.0\n";
         let default = people(&plan(text), 200);
-        assert!(transitions(&default, 771, 750) > 0);
+        assert!(transitions(&default, 771, 740) > 0);
         let kept = people(&plan(&format!("{text}flexjob_loss_hazard = 0.0\n")), 200);
         assert!(kept.iter().any(|t| t.codes.contains(&771)));
-        assert_eq!(transitions(&kept, 771, 750), 0);
+        assert_eq!(transitions(&kept, 771, 740), 0);
     }
 }
