@@ -4,6 +4,7 @@
 //! status expressions; [`Query::check_columns`] then checks it against a dataset's cohort header
 //! before any register is read.
 
+pub mod explain;
 pub mod expr;
 
 use crate::error::DataError;
