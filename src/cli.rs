@@ -45,6 +45,11 @@ pub enum Command {
         udfald run queries/ --format json --out results.json --provenance run.json\n  \
         udfald reproduce run.json")]
     Reproduce(cmd::reproduce::ReproduceArgs),
+    /// Write an HTML report: per query a chart, the table, its definition and published figures.
+    #[command(after_help = "Examples:\n  \
+        udfald report queries/ --out report.html\n  \
+        udfald report queries/s4-t3-paid.toml queries/s1-m9.toml --out /tmp/report.html")]
+    Report(cmd::report::ReportArgs),
     /// List the queries of a folder.
     #[command(after_help = "Example:\n  udfald list queries/")]
     List(cmd::list::ListArgs),
@@ -91,6 +96,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Check(args) => cmd::check::run(args),
         Command::List(args) => cmd::list::run(args),
         Command::Reproduce(args) => cmd::reproduce::run(args),
+        Command::Report(args) => cmd::report::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Panel(args) => cmd::panel::run(args),

@@ -7,6 +7,7 @@ mod junit;
 mod text;
 
 use crate::query::{Expectation, Query};
+use crate::render::html::Expected;
 use crate::result::QueryResult;
 use crate::table::{Kind, Table, Value};
 
@@ -29,6 +30,34 @@ pub struct Outcome {
     /// `difference` are not printed (a report is output, and follows the same rules).
     pub hidden: bool,
     pub note: String,
+}
+
+impl Outcome {
+    /// A computed figure as printed: `.` when the released table hides the cell, as a table
+    /// would.
+    pub fn shown(&self, value: Option<f64>) -> String {
+        match value {
+            _ if self.hidden => ".".into(),
+            Some(value) => number(value),
+            None => "-".into(),
+        }
+    }
+
+    /// The outcome as the HTML report prints it.
+    pub fn expected(&self) -> Expected {
+        Expected {
+            id: self.id.clone(),
+            cell: format!("{} → {}", self.cell, self.column),
+            published: self.published.clone(),
+            computed: self.shown(self.computed),
+            tolerance: self.tolerance.clone(),
+            pass: self.pass,
+            note: match &self.problem {
+                Some(problem) => problem.clone(),
+                None => self.note.clone(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

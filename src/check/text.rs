@@ -1,15 +1,6 @@
 //! The check report as an aligned table, a line per expectation, and a summary line.
 
-use super::{number, Outcome};
-
-/// A computed figure as printed: `.` when the released table hides the cell, as a table would.
-fn shown(outcome: &Outcome, value: Option<f64>) -> String {
-    match value {
-        _ if outcome.hidden => ".".into(),
-        Some(value) => number(value),
-        None => "-".into(),
-    }
-}
+use super::Outcome;
 
 pub fn render(outcomes: &[Outcome]) -> String {
     let header = [
@@ -32,8 +23,8 @@ pub fn render(outcomes: &[Outcome]) -> String {
                 o.cell.clone(),
                 o.column.clone(),
                 o.published.clone(),
-                shown(o, o.computed),
-                shown(o, o.difference),
+                o.shown(o.computed),
+                o.shown(o.difference),
                 o.tolerance.clone(),
                 match (&o.problem, o.pass) {
                     (Some(problem), _) => format!("FAIL: {problem}"),

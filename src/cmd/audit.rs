@@ -195,5 +195,6 @@ fn table(result: &Json) -> Result<Table, String> {
         suppressed: 0,
         sensitive: Vec::new(),
         relations,
+        chart: None,
     })
 }

@@ -8,6 +8,7 @@ pub mod check;
 pub mod explain;
 pub mod list;
 pub mod panel;
+pub mod report;
 pub mod reproduce;
 pub mod run;
 pub mod synth;

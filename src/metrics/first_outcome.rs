@@ -20,7 +20,8 @@ use crate::measure::common::{
     by_group, every_person, groups_sum_to_total, in_window, ints, parts_sum_to_whole, polars,
     set_groups, texts,
 };
-use crate::table::{share, Col, Table, TableBuilder};
+use crate::table::chart::Bars;
+use crate::table::{share, Chart, Col, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -298,6 +299,17 @@ impl FirstOutcome {
         ) {
             t.relation(relation);
         }
+        t.chart(Chart::Bars(
+            Bars::shares(
+                &[
+                    ("share", "first outcome"),
+                    ("share_reached_goal_later", "reached the goal later"),
+                ],
+                Some("n"),
+                "persons by their first outcome (%)",
+            )
+            .labelled_by("first_outcome"),
+        ));
         Ok(t.build())
     }
 }

@@ -17,7 +17,8 @@ use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::check_level;
 use crate::measure::persons::{cohort_text, Persons};
 use crate::stats::cox::hazard_ratio;
-use crate::table::{Relation, Table, TableBuilder, Value};
+use crate::table::chart::{plain, Forest};
+use crate::table::{Chart, Relation, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -297,6 +298,17 @@ impl Compute for HazardRatio {
         for failure in failures {
             t.note(failure);
         }
+        t.chart(Chart::Forest(Forest::new(
+            "hazard_ratio",
+            "lower",
+            "upper",
+            1.0,
+            &format!(
+                "hazard ratio of losing {}, treatment vs control ({}% interval)",
+                plain(&self.status),
+                self.level * 100.0
+            ),
+        )));
         Ok(t.build())
     }
 }

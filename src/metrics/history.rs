@@ -17,7 +17,8 @@ use crate::measure::common::{
     stable_mean, to_table, Spec,
 };
 use crate::measure::weeks::{category_index, person_rows, require_columns, runs, MonthFlags};
-use crate::table::{Relation, Table};
+use crate::table::chart::{plain, Bars};
+use crate::table::{Chart, Relation, Table};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -378,7 +379,20 @@ impl Compute for History {
                 "{lost} persons have DREAM weeks in the window whose month lies before the panel's {months_before} months before start; those weeks are not covered (build the panel with more months before start to keep them)"
             ));
         }
-        Ok(table)
+        let bars: Vec<(&str, String)> = names
+            .iter()
+            .zip(MEASURES)
+            .map(|([_, share, _], measure)| (share.as_str(), plain(measure)))
+            .collect();
+        let bars: Vec<(&str, &str)> = bars.iter().map(|(c, l)| (*c, l.as_str())).collect();
+        Ok(table.with_chart(Chart::Bars(Bars::shares(
+            &bars,
+            Some("n"),
+            &format!(
+                "persons with at least one such week in the {} weeks before start (%)",
+                self.weeks_before
+            ),
+        ))))
     }
 }
 

@@ -14,7 +14,8 @@ use crate::measure::common::{
     by_group, every_person, group, groups_sum_to_total, in_window, mark_dominated, mean, persons,
     polars, row_sum, share_of, stable_mean, to_table, top_share, Spec,
 };
-use crate::table::Table;
+use crate::table::chart::Bars;
+use crate::table::{Chart, Table};
 use anyhow::Result;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -156,7 +157,18 @@ impl Compute for HoursProgression {
             status = self.status,
             tol = self.unchanged_tolerance,
         ));
-        Ok(table)
+        Ok(table.with_chart(Chart::Bars(
+            Bars::shares(
+                &[
+                    ("share_rose", "rose"),
+                    ("share_unchanged", "unchanged"),
+                    ("share_fell", "fell"),
+                ],
+                Some("n"),
+                "hours from the first to the last month with hours (% of persons)",
+            )
+            .stacked(),
+        )))
     }
 }
 

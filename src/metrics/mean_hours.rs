@@ -14,7 +14,8 @@ use crate::measure::common::{
     by_group, every_person, group, groups_sum_to_total, mark_dominated, mean, persons, polars,
     stable_sum, to_table, top_share, Spec,
 };
-use crate::table::Table;
+use crate::table::chart::Bars;
+use crate::table::{Chart, Table};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -201,7 +202,11 @@ impl Compute for MeanHours {
         table.notes.push(format!(
             "mean, sd: paid {unit} {when}, among {among}; n_person_months: the months averaged, n_persons: the persons they belong to; n_censored: persons with no observed month {when}"
         ));
-        Ok(table)
+        Ok(table.with_chart(Chart::Bars(Bars::values(
+            &[("mean", "mean")],
+            Some("n_persons"),
+            &format!("mean paid {unit}"),
+        ))))
     }
 
     fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {

@@ -14,7 +14,8 @@
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
 use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest};
-use crate::table::{share, Col, Table, TableBuilder, Value};
+use crate::table::chart::{plain, Curve};
+use crate::table::{share, Chart, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
 
@@ -203,6 +204,20 @@ impl Compute for MonthlyCurve {
         if baseline.is_some() {
             t.note("share_corrected: share minus the group's share at rel_month 0 (share_month0), the curve shifted to start at 0 (001 Figure 15); min_cell: the smallest non-zero count it rests on (n, count and n - count, then and at rel_month 0), carrying suppression");
         }
+        let x_label = if self.calendar {
+            "calendar month"
+        } else {
+            "months after start (0 = the start month)"
+        };
+        t.chart(Chart::Curve(
+            Curve::new(
+                index_name,
+                "share",
+                x_label,
+                &format!("persons with {} (%)", plain(&self.status)),
+            )
+            .persons("n", "persons observed"),
+        ));
         Ok(t.build())
     }
 }

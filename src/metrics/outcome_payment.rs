@@ -23,7 +23,8 @@ use crate::measure::common::{
     top_share, Spec,
 };
 use crate::measure::weeks::{category_index, person_rows, require_columns, MonthFlags, PersonRow};
-use crate::table::Table;
+use crate::table::chart::Bars;
+use crate::table::{Chart, Table};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -349,7 +350,17 @@ impl Compute for OutcomePayment {
         table.notes.push(format!(
             "n: persons with at least one observed week of the horizon (n_not_observed: none); weeks after coverage are not counted; n_complete: persons observed for all {horizon} weeks, and mean_payment_complete the mean payment among them"
         ));
-        Ok(table)
+        Ok(table.with_chart(Chart::Bars(
+            Bars::values(
+                &[
+                    ("mean_weeks_full", "full self-support"),
+                    ("mean_weeks_partial", "partial self-support"),
+                ],
+                Some("n"),
+                &format!("mean weeks per person in weeks 1..{horizon} after start"),
+            )
+            .stacked(),
+        )))
     }
 
     fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {

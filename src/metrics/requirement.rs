@@ -14,7 +14,8 @@
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{groups_sum_to_total, set_groups};
 use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest};
-use crate::table::{share, Col, Table, TableBuilder, Value};
+use crate::table::chart::{plain, Bars};
+use crate::table::{share, Chart, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, bail, Result};
 use serde::{Deserialize, Serialize};
 
@@ -231,6 +232,15 @@ impl Compute for Requirement {
             window.from(),
             window.to.map_or(String::new(), |to| to.to_string()),
         ));
+        let mut bars = Bars::shares(
+            &[("best_share", "best month")],
+            Some("n"),
+            &format!("share with {} in the best month (%)", plain(&self.status)),
+        );
+        for &threshold in &self.thresholds {
+            bars = bars.line(format!("requirement {}%", threshold * 100.0), threshold);
+        }
+        t.chart(Chart::Bars(bars));
         Ok(t.build())
     }
 }

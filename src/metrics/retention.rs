@@ -21,7 +21,8 @@ use crate::measure::common::{
     share_of, to_table, Spec,
 };
 use crate::panel::{counts_as_employer, PanelOptions};
-use crate::table::{Relation, Table};
+use crate::table::chart::{plain, Bars};
+use crate::table::{Chart, Relation, Table};
 use anyhow::Result;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -204,7 +205,14 @@ impl Compute for Retention {
                 self.not_preceded_by.join(" or ")
             ));
         }
-        Ok(table)
+        Ok(table.with_chart(Chart::Bars(Bars::shares(
+            &[
+                ("share_still", "still in the status"),
+                ("share_same_employer", "with the same employer"),
+            ],
+            Some("n"),
+            &format!("{} months after the first month in {} (%)", self.k, plain(&self.status)),
+        ))))
     }
 }
 

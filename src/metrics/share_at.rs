@@ -9,7 +9,8 @@
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
 use crate::measure::curve::{curve, Curve, CurveRequest};
-use crate::table::{share, Col, Table, TableBuilder, Value};
+use crate::table::chart::{plain, Bars};
+use crate::table::{share, Chart, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::{col, lit, IntoLazy, SortMultipleOptions};
 use serde::{Deserialize, Serialize};
@@ -128,6 +129,14 @@ impl ShareAt {
         )
     }
 
+    fn chart(&self) -> Chart {
+        Chart::Bars(Bars::shares(
+            &[("share", "share")],
+            Some("n"),
+            &format!("persons with {} (%)", plain(&self.status)),
+        ))
+    }
+
     fn at_month(&self, input: &MetricInput<'_>, at: i32) -> Result<Table> {
         let counts = self.counts(input, at, at)?;
         let (mut t, group_cols) = Self::builder(input);
@@ -155,6 +164,7 @@ impl ShareAt {
             "share: persons with {} at rel_month {at}, of n, the persons observed at rel_month {at}; n_censored: persons not observed at rel_month {at}",
             self.status
         ));
+        t.chart(self.chart());
         Ok(t.build())
     }
 
@@ -202,6 +212,7 @@ impl ShareAt {
             "share: the unweighted mean over the months rel_month {from}..{to} with anyone observed (months) of the share with {} among the persons observed that month; n_mean: the mean monthly n; min_cell: the smallest non-zero monthly n, count or n - count the mean rests on (it carries suppression); n_censored: persons observed in none of the months",
             self.status
         ));
+        t.chart(self.chart());
         Ok(t.build())
     }
 }

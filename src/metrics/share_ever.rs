@@ -12,7 +12,8 @@ use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome
 use crate::measure::common::{
     any_in_window, by_group, groups_sum_to_total, polars, share_aggs, share_specs, to_table,
 };
-use crate::table::Table;
+use crate::table::chart::{plain, Bars};
+use crate::table::{Chart, Table};
 use anyhow::Result;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -104,7 +105,11 @@ impl Compute for ShareEver {
                 Followup::Available => "available",
             }
         ));
-        Ok(table)
+        Ok(table.with_chart(Chart::Bars(Bars::shares(
+            &[("share", "share")],
+            Some("n"),
+            &format!("persons with {} at least once (%)", plain(&self.status)),
+        ))))
     }
 
     fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {

@@ -14,7 +14,8 @@ use crate::measure::common::{
     by_group, groups_sum_to_total, mean, polars, share_aggs, share_specs, to_table,
 };
 use crate::measure::weeks::{category_index, person_rows, require_columns, runs, MonthFlags};
-use crate::table::Table;
+use crate::table::chart::Bars;
+use crate::table::{Chart, Table};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -184,7 +185,11 @@ impl Compute for Spell {
             set.join(" or "),
             self.min_weeks
         ));
-        Ok(table)
+        Ok(table.with_chart(Chart::Bars(Bars::shares(
+            &[("share", "share")],
+            Some("n"),
+            &format!("persons with a run of at least {} weeks (%)", self.min_weeks),
+        ))))
     }
 
     fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {

@@ -12,7 +12,8 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{any_in_window, polars};
-use crate::table::{Table, TableBuilder, Value, ALL};
+use crate::table::chart::Bars;
+use crate::table::{Chart, Table, TableBuilder, Value, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -224,6 +225,15 @@ impl Targets {
             fmt(self.green_short_below),
             fmt(self.red_short_above),
             fmt(self.red_short_above)
+        ));
+        t.chart(Chart::Bars(
+            Bars::shares(
+                &[("fulfilment", "fulfilment")],
+                Some("achieved"),
+                "achieved, of the target (%)",
+            )
+            .labelled_by("row")
+            .line("target", 1.0),
         ));
         let mut table = t.build();
         self.sum_notes(&mut table, counted);

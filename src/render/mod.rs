@@ -4,8 +4,10 @@
 //! no timestamps).
 
 mod csv;
+pub mod html;
 mod json;
 mod markdown;
+mod svg;
 mod text;
 
 use crate::provenance::Manifest;

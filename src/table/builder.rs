@@ -1,6 +1,6 @@
 //! Building a table by construction.
 
-use super::{Column, Kind, Relation, Table, Value};
+use super::{Chart, Column, Kind, Relation, Table, Value};
 
 /// A column of a [`TableBuilder`], by position: what shares, means and rows refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +20,7 @@ pub struct TableBuilder {
     notes: Vec<String>,
     /// Cells (row, column) to hide like a small count ([`Table::sensitive`]).
     sensitive: Vec<(usize, usize)>,
+    chart: Option<Chart>,
 }
 
 impl TableBuilder {
@@ -155,6 +156,11 @@ impl TableBuilder {
         self.sensitive.push((row, col.0));
     }
 
+    /// How the report draws the table (checked against the columns when built).
+    pub fn chart(&mut self, chart: Chart) {
+        self.chart = Some(chart);
+    }
+
     pub fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());
     }
@@ -184,7 +190,7 @@ impl TableBuilder {
                 .collect()
         };
         let mut columns: Vec<Option<Column>> = self.columns.into_iter().map(Some).collect();
-        Table {
+        let table = Table {
             columns: order
                 .iter()
                 .map(|&c| columns[c].take().expect("each column once"))
@@ -194,6 +200,11 @@ impl TableBuilder {
             suppressed: 0,
             sensitive,
             relations: self.relations,
+            chart: None,
+        };
+        match self.chart {
+            Some(chart) => table.with_chart(chart),
+            None => table,
         }
     }
 }

@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 
 mod audit;
 mod builder;
+pub mod chart;
 mod relations;
 
 pub use audit::HiddenRange;
 pub use builder::{Col, Row, TableBuilder};
+pub use chart::Chart;
 use relations::Equation;
 pub use relations::Relation;
 
@@ -93,6 +95,8 @@ pub struct Table {
     /// sum of a magnitude one person dominates (more than [`DOMINANCE`] of it), a quantile with
     /// fewer than the threshold's events on a side.
     pub sensitive: Vec<(usize, usize)>,
+    /// How the HTML report draws the table, when a person would rather look than read.
+    pub chart: Option<Chart>,
 }
 
 /// The (1, 85%) dominance rule (spec `disclosure.md` §2; Statistics Denmark's rule for
@@ -117,7 +121,21 @@ impl Table {
             suppressed: 0,
             relations: Vec::new(),
             sensitive: Vec::new(),
+            chart: None,
         }
+    }
+
+    /// The table with its chart. Panics when the chart names a column the table does not have
+    /// (a test failure, never a chart silently drawing nothing).
+    pub fn with_chart(mut self, chart: Chart) -> Table {
+        for name in chart.columns() {
+            assert!(
+                self.columns.iter().any(|c| c.name == name),
+                "the chart names no column {name}"
+            );
+        }
+        self.chart = Some(chart);
+        self
     }
 
     /// Marks the cells of `column` in the rows where one person makes up more than

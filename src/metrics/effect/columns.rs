@@ -88,6 +88,16 @@ impl Effect {
         let difference = t.mean(format!("difference{suffix}"), min_cell, decimals);
         let ci_lower = t.mean(format!("ci_lower{suffix}"), min_cell, decimals);
         let ci_upper = t.mean(format!("ci_upper{suffix}"), min_cell, decimals);
+        t.chart(Chart::Forest(Forest::new(
+            &format!("difference{suffix}"),
+            &format!("ci_lower{suffix}"),
+            &format!("ci_upper{suffix}"),
+            0.0,
+            match self.kind {
+                OutcomeKind::Share => "treatment minus control, percentage points (95% interval)",
+                OutcomeKind::Mean => "treatment minus control, difference in means (95% interval)",
+            },
+        )));
         let statistic = t.mean(statistic, min_cell, 2);
         let df = (self.kind == OutcomeKind::Mean).then(|| t.mean("df", min_cell, 1));
         let p_value = t.mean("p_value", min_cell, 4);

@@ -2,6 +2,8 @@
 //! with the relations among the stages.
 
 use super::*;
+use crate::table::chart::Bars;
+use crate::table::Chart;
 
 impl Funnel {
     pub(super) fn stages(counts: &Counts, reasons: &[String], data: bool) -> Vec<Stage> {
@@ -85,6 +87,14 @@ impl Funnel {
             "effect = (full + partial self-support) / active persons (>= {} weeks in the programme){}; share_of_referred = count / referred",
             fmt(self.active_weeks),
             if data { " observed in the measured month" } else { "" }
+        ));
+        t.chart(Chart::Bars(
+            Bars::shares(
+                &[("share_of_referred", "of the referred")],
+                Some("count"),
+                "persons at each stage, of the referred (%)",
+            )
+            .labelled_by("stage"),
         ));
         t.build()
     }

@@ -21,7 +21,8 @@ use crate::measure::common::check_level;
 use crate::measure::persons::Persons;
 use crate::stats::km::{kaplan_meier, KaplanMeier, KmQuantile};
 use crate::stats::logrank::logrank;
-use crate::table::{Col, Relation, Table, TableBuilder, Value};
+use crate::table::chart::{plain, Curve};
+use crate::table::{Chart, Col, Relation, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -323,6 +324,23 @@ impl Compute for TimeToEvent {
         for note in notes {
             table.note(note);
         }
+        table.chart(Chart::Curve(
+            Curve::new(
+                "rel_month",
+                "share_reached",
+                "months after start (0 = the start month)",
+                &format!(
+                    "persons in {} (%, Kaplan–Meier, {}% band)",
+                    plain(&self.status),
+                    self.level * 100.0
+                ),
+            )
+            .rows_where("row", "month")
+            .steps_from("from_month")
+            .band("lower", "upper")
+            .persons("n_at_risk", "number at risk")
+            .caption("log-rank test across the groups, p", "p_value"),
+        ));
         Ok(table.build())
     }
 }
