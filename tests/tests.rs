@@ -15,6 +15,8 @@ mod check;
 mod panel;
 // provenance: manifests, hashes, reproduce.
 mod provenance;
+// report: the HTML report, self-contained, with charts, in headless Chromium.
+mod report;
 // run, list and explain: queries end to end, formats, suppression, determinism.
 mod run;
 // The complete stdout of run (every format), check, list, explain and validate, against insta

@@ -27,16 +27,15 @@ pub struct ReportArgs {
 
 pub fn run(args: &ReportArgs) -> Result<i32> {
     // Checked before any register is read: a report is a file to hand over, not terminal text.
-    let out = match args.output.out.as_deref() {
-        Some(path) if path.as_os_str() != "-" => path,
-        _ => {
-            return Err(DataError::Usage(
+    let out =
+        match args.output.out.as_deref() {
+            Some(path) if path.as_os_str() != "-" => path,
+            _ => return Err(DataError::Usage(
                 "report: give --out FILE.html (the report is one HTML file to open in a browser)"
                     .into(),
             )
-            .into())
-        }
-    };
+            .into()),
+        };
     let queries = session::load_queries(&args.queries)?;
     let suppress_below = args.output.suppress_below();
     let options = RunOptions {

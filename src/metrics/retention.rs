@@ -211,7 +211,11 @@ impl Compute for Retention {
                 ("share_same_employer", "with the same employer"),
             ],
             Some("n"),
-            &format!("{} months after the first month in {} (%)", self.k, plain(&self.status)),
+            &format!(
+                "{} months after the first month in {} (%)",
+                self.k,
+                plain(&self.status)
+            ),
         ))))
     }
 }

@@ -188,7 +188,10 @@ impl Compute for Spell {
         Ok(table.with_chart(Chart::Bars(Bars::shares(
             &[("share", "share")],
             Some("n"),
-            &format!("persons with a run of at least {} weeks (%)", self.min_weeks),
+            &format!(
+                "persons with a run of at least {} weeks (%)",
+                self.min_weeks
+            ),
         ))))
     }
 

@@ -77,15 +77,27 @@ pub fn report(queries: &[ReportQuery<'_>], provenance: &Manifest) -> String {
     // Nothing may be fetched: the file must read the same without a network.
     out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let _ = writeln!(out, "<title>udfald report: {} queries</title>", queries.len());
+    let _ = writeln!(
+        out,
+        "<title>udfald report: {} queries</title>",
+        queries.len()
+    );
     let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
     out.push_str("<header>\n<h1>Outcome report</h1>\n");
-    let datasets: Vec<&str> = provenance.datasets.iter().map(|d| d.name.as_str()).collect();
+    let datasets: Vec<&str> = provenance
+        .datasets
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
     let _ = writeln!(
         out,
         "<p class=\"lede\">{} {} on {} · udfald {} ({}) · {}</p>",
         queries.len(),
-        if queries.len() == 1 { "query" } else { "queries" },
+        if queries.len() == 1 {
+            "query"
+        } else {
+            "queries"
+        },
         if datasets.is_empty() {
             "published counts".to_string()
         } else {
@@ -196,7 +208,11 @@ fn table(out: &mut String, table: &Table) {
             .iter()
             .zip(values)
             .any(|(c, v)| c.kind == Kind::Group && *v == Value::Text(crate::table::ALL.into()));
-        out.push_str(if total { "<tr class=\"total\">" } else { "<tr>" });
+        out.push_str(if total {
+            "<tr class=\"total\">"
+        } else {
+            "<tr>"
+        });
         for (c, (cell, value)) in cells.iter().zip(values).enumerate() {
             if *value == Value::Suppressed {
                 out.push_str("<td class=\"hidden\" title=\"hidden: fewer persons than the small-cell threshold\">.</td>");

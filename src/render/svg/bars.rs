@@ -54,7 +54,11 @@ pub(super) fn draw(table: &Table, bars: &Bars, title: &str) -> String {
         .fold(0.0f64, f64::max);
     let lo = rows
         .iter()
-        .flat_map(|&r| bars.values.iter().filter_map(move |(c, _)| value(r, c).shown()))
+        .flat_map(|&r| {
+            bars.values
+                .iter()
+                .filter_map(move |(c, _)| value(r, c).shown())
+        })
         .fold(0.0f64, f64::min);
     let axis = ticks(lo, if hi > lo { hi } else { lo + 1.0 }, 6);
     let (lo, hi) = (
@@ -65,7 +69,14 @@ pub(super) fn draw(table: &Table, bars: &Bars, title: &str) -> String {
     let names: Vec<String> = bars.values.iter().map(|(_, l)| l.clone()).collect();
     let mut legend_svg = String::new();
     let legend_height = if names.len() > 1 {
-        legend(&mut legend_svg, &names, LEFT, 16.0, WIDTH - LEFT - RIGHT, true)
+        legend(
+            &mut legend_svg,
+            &names,
+            LEFT,
+            16.0,
+            WIDTH - LEFT - RIGHT,
+            true,
+        )
     } else {
         0.0
     };
@@ -182,7 +193,13 @@ pub(super) fn draw(table: &Table, bars: &Bars, title: &str) -> String {
             let _ = write!(
                 out,
                 r##"<text class="hidden" x="{}" y="{}" fill="#666" font-style="italic" font-size="11">hidden (small cells)</text>"##,
-                px(x.at(0.0f64.max(lo)) + 4.0 + if bars.stacked { x.at(stack) - x.at(0.0) } else { 0.0 }),
+                px(x.at(0.0f64.max(lo))
+                    + 4.0
+                    + if bars.stacked {
+                        x.at(stack) - x.at(0.0)
+                    } else {
+                        0.0
+                    }),
                 px(y0 + (per_row - GAP) / 2.0 + 4.0)
             );
         } else if bars.stacked && stack > 0.0 {

@@ -2,9 +2,7 @@
 //! Kaplan–Meier curve (a step function from 0, with its band), and under the axis the persons
 //! behind each month per group (n observed, or the number at risk as survminer prints it).
 
-use super::{
-    colour, cut, dash, escape, legend, open, px, tick_label, ticks, Cell, Cells, Scale,
-};
+use super::{colour, cut, dash, escape, legend, open, px, tick_label, ticks, Cell, Cells, Scale};
 use crate::table::chart::Curve;
 use crate::table::Table;
 use std::fmt::Write;
@@ -111,7 +109,14 @@ pub(super) fn draw(table: &Table, curve: &Curve, title: &str) -> String {
     // Legend first, to know where the plot starts.
     let mut legend_svg = String::new();
     let legend_height = if series.len() > 1 {
-        legend(&mut legend_svg, &names, LEFT, 16.0, WIDTH - LEFT - RIGHT, false)
+        legend(
+            &mut legend_svg,
+            &names,
+            LEFT,
+            16.0,
+            WIDTH - LEFT - RIGHT,
+            false,
+        )
     } else {
         0.0
     };

@@ -26,12 +26,10 @@ pub(super) fn draw(table: &Table, forest: &Forest, title: &str) -> String {
             _ => None,
         }
     };
-    let (lo, hi) = rows
-        .iter()
-        .filter_map(|&r| shown(r))
-        .fold((forest.reference, forest.reference), |(lo, hi), (e, l, u)| {
-            (lo.min(l).min(e), hi.max(u).max(e))
-        });
+    let (lo, hi) = rows.iter().filter_map(|&r| shown(r)).fold(
+        (forest.reference, forest.reference),
+        |(lo, hi), (e, l, u)| (lo.min(l).min(e), hi.max(u).max(e)),
+    );
     let axis = ticks(lo, if hi > lo { hi } else { lo + 1.0 }, 6);
     let (lo, hi) = (
         axis.first().copied().unwrap_or(lo),
