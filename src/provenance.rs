@@ -39,10 +39,14 @@ pub struct Manifest {
 /// What a run is, as the command line asked for it: what `reproduce` re-runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSpec {
+    /// The CSV dialect's name (`danish`); `None` for the default dialect, and in manifests
+    /// written before there was a choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv_dialect: Option<String>,
     /// A dataset for every query instead of their own.
     pub data: Option<PathBuf>,
     pub drop_invalid: bool,
-    /// The output format's name (`table`, `csv`, `json`, `markdown`).
+    /// The output format's name (`table`, `csv`, `json`, `markdown`, `xlsx`).
     pub format: String,
     pub queries: Vec<PathBuf>,
     /// The small-cell threshold; `None` when suppression was off.
@@ -363,6 +367,7 @@ mod tests {
                 window: serde_json::json!({"from": 0, "to": null}),
             }],
             run: RunSpec {
+                csv_dialect: None,
                 data: None,
                 drop_invalid: false,
                 format: "json".into(),
