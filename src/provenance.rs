@@ -397,6 +397,21 @@ mod tests {
         assert_eq!(read, manifest);
     }
 
+    /// The CSV dialect is recorded only when it is not the default: a manifest written before
+    /// there was a choice reads as the default dialect, and a default run's manifest has the
+    /// bytes it always had.
+    #[test]
+    fn csv_dialect_is_recorded_only_when_chosen() {
+        let mut manifest = manifest();
+        let text = serde_json::to_string_pretty(&manifest).unwrap();
+        assert!(!text.contains("csv_dialect"));
+        assert_eq!(serde_json::from_str::<Manifest>(&text).unwrap(), manifest);
+        manifest.run.csv_dialect = Some("danish".into());
+        let text = serde_json::to_string_pretty(&manifest).unwrap();
+        assert!(text.contains("\"run\": {\n    \"csv_dialect\": \"danish\",\n    \"data\": null,"));
+        assert_eq!(serde_json::from_str::<Manifest>(&text).unwrap(), manifest);
+    }
+
     #[test]
     fn names_changed_and_missing_inputs() {
         let recorded = manifest();

@@ -188,6 +188,9 @@ fn query_sheet(
         sheet.write_string_with_format(header, column(c)?, &col.name, format)?;
     }
     sheet.set_freeze_panes(header + 1, 0)?;
+    // Printed: landscape, the header row on every page.
+    sheet.set_landscape();
+    sheet.set_repeat_rows(header, header)?;
     let formats: Vec<Format> = table
         .columns
         .iter()
