@@ -33,7 +33,9 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         udfald run queries/\n  \
         udfald run queries/s4-t3-paid.toml --data data-samples/sample --format markdown\n  \
-        udfald run queries/ --format json --out results.json")]
+        udfald run queries/ --format json --out results.json\n  \
+        udfald run queries/ --format xlsx --out results.xlsx\n  \
+        udfald run queries/ --format csv --csv-dialect danish --out results.csv")]
     Run(cmd::run::RunArgs),
     /// Check that queries reproduce the published figures they expect; exit 1 if any does not.
     #[command(after_help = "Examples:\n  \

@@ -39,10 +39,14 @@ pub struct Manifest {
 /// What a run is, as the command line asked for it: what `reproduce` re-runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSpec {
+    /// The CSV dialect's name (`danish`); `None` for the default dialect, and in manifests
+    /// written before there was a choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv_dialect: Option<String>,
     /// A dataset for every query instead of their own.
     pub data: Option<PathBuf>,
     pub drop_invalid: bool,
-    /// The output format's name (`table`, `csv`, `json`, `markdown`).
+    /// The output format's name (`table`, `csv`, `json`, `markdown`, `xlsx`).
     pub format: String,
     pub queries: Vec<PathBuf>,
     /// The small-cell threshold; `None` when suppression was off.
@@ -363,6 +367,7 @@ mod tests {
                 window: serde_json::json!({"from": 0, "to": null}),
             }],
             run: RunSpec {
+                csv_dialect: None,
                 data: None,
                 drop_invalid: false,
                 format: "json".into(),
@@ -390,6 +395,21 @@ mod tests {
         let text = serde_json::to_string_pretty(&manifest).unwrap();
         let read: Manifest = serde_json::from_str(&text).unwrap();
         assert_eq!(read, manifest);
+    }
+
+    /// The CSV dialect is recorded only when it is not the default: a manifest written before
+    /// there was a choice reads as the default dialect, and a default run's manifest has the
+    /// bytes it always had.
+    #[test]
+    fn csv_dialect_is_recorded_only_when_chosen() {
+        let mut manifest = manifest();
+        let text = serde_json::to_string_pretty(&manifest).unwrap();
+        assert!(!text.contains("csv_dialect"));
+        assert_eq!(serde_json::from_str::<Manifest>(&text).unwrap(), manifest);
+        manifest.run.csv_dialect = Some("danish".into());
+        let text = serde_json::to_string_pretty(&manifest).unwrap();
+        assert!(text.contains("\"run\": {\n    \"csv_dialect\": \"danish\",\n    \"data\": null,"));
+        assert_eq!(serde_json::from_str::<Manifest>(&text).unwrap(), manifest);
     }
 
     #[test]

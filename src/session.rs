@@ -5,8 +5,8 @@
 use crate::error::DataError;
 use crate::load::LoadOptions;
 use crate::provenance::{Manifest, RunSpec};
-use crate::query::{self, Query};
-use crate::render::{self, Format};
+use crate::query::{self, explain, Query};
+use crate::render::{self, CsvDialect, Format};
 use crate::runner::{self, RunOptions};
 use anyhow::Result;
 use std::path::PathBuf;
@@ -35,6 +35,23 @@ fn parse_format(name: &str) -> Result<Format> {
         .map_err(|_| DataError::Usage(format!("unknown format {name:?}")).into())
 }
 
+/// The spec's CSV dialect: the default when it names none; one for another format than CSV is a
+/// usage error (it would change nothing, so the spec is not what it says).
+fn parse_dialect(spec: &RunSpec, format: Format) -> Result<CsvDialect> {
+    let Some(name) = &spec.csv_dialect else {
+        return Ok(CsvDialect::Default);
+    };
+    if format != Format::Csv {
+        return Err(DataError::Usage(format!(
+            "csv dialect {name:?} applies to format csv only, not {:?}",
+            spec.format
+        ))
+        .into());
+    }
+    <CsvDialect as clap::ValueEnum>::from_str(name, true)
+        .map_err(|_| DataError::Usage(format!("unknown csv dialect {name:?}")).into())
+}
+
 /// Runs a spec. `max_problems` only caps how many problems an error lists, so the spec does not
 /// record it.
 pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
@@ -42,6 +59,8 @@ pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
         runner::check_min_cell(min_cell)
             .map_err(|err| DataError::Usage(format!("suppress_below = {min_cell}: {err}")))?;
     }
+    let format = parse_format(&spec.format)?;
+    let dialect = parse_dialect(spec, format)?;
     let queries = load_queries(&spec.queries)?;
     let options = RunOptions {
         data: spec.data.clone(),
@@ -54,9 +73,10 @@ pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
     };
     let output = runner::run_recorded(&queries, &options)?;
     let manifest = Manifest::new(&queries, &output.datasets, spec.clone())?;
-    let rendered = render::render(parse_format(&spec.format)?, &output.results, &manifest);
-    Ok(Executed {
-        output: rendered.into_bytes(),
-        manifest,
-    })
+    let definitions: Vec<String> = queries
+        .iter()
+        .map(|query| explain(query, spec.suppress_below))
+        .collect();
+    let output = render::render(format, dialect, &output.results, &manifest, &definitions)?;
+    Ok(Executed { output, manifest })
 }

@@ -1,8 +1,9 @@
-//! `udfald explain`: print a query's fully resolved definition (`query::explain`), the
-//! reproducibility statement for a report's method appendix.
+//! `udfald explain`: the fully resolved definition of a query — every parameter with its value and
+//! whether the file gave it or it is the default, the population, window, statuses and their
+//! definitions. It is the reproducibility statement for a report's method appendix.
 
 use crate::error::EXIT_OK;
-use crate::query::{explain::explain, Query};
+use crate::query::{explain, Query};
 use crate::runner::SMALL_CELL;
 use anyhow::Result;
 use clap::Args;

@@ -6,7 +6,7 @@ use crate::cmd::args::{OutputArgs, QueryDataArgs};
 use crate::error::{DataError, EXIT_OK};
 use crate::output;
 use crate::provenance::{Manifest, RunSpec};
-use crate::query::explain::explain;
+use crate::query::explain;
 use crate::render::html::{self, ReportQuery};
 use crate::runner::{self, RunOptions};
 use crate::session;
@@ -50,6 +50,7 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
         data: args.data.data.clone(),
         drop_invalid: args.data.load.drop_invalid,
         format: "html".into(),
+        csv_dialect: None,
         queries: args.queries.clone(),
         suppress_below,
     };

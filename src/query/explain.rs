@@ -1,7 +1,7 @@
-//! A query's fully resolved definition as text: every parameter with its value and whether the
-//! file gave it or it is the default, the population, window, statuses and their definitions. It
-//! is the reproducibility statement for a report's method appendix; `udfald explain` prints it,
-//! and the HTML report and the workbook carry it beside each table.
+//! A query's fully resolved definition as text — every parameter with its value and whether the
+//! file gave it or it is the default, the population, window, statuses and their definitions:
+//! what `udfald explain` prints and what a run's outputs carry as its method statement (the xlsx
+//! `definitions` sheet).
 
 use super::Query;
 use crate::panel::statuses::definition;
@@ -15,8 +15,8 @@ fn given(is_given: bool) -> &'static str {
     }
 }
 
-/// The definition of `query` as run with small-cell threshold `suppress_below` (`None`: a run
-/// without suppression).
+/// The query's resolved definition as `udfald explain` prints it, line by line. `suppress_below`
+/// is the run's small-cell threshold (`None`: suppression off), stated in the last line.
 pub fn explain(query: &Query, suppress_below: Option<u64>) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -147,7 +147,7 @@ pub fn explain(query: &Query, suppress_below: Option<u64>) -> String {
         ),
         None => writeln!(
             out,
-            "small cells  not suppressed (--no-suppress): for local work, not for release"
+            "small cells  not suppressed (--no-suppress): every cell is shown, for local work only"
         ),
     };
     out

@@ -4,8 +4,10 @@
 //! status expressions; [`Query::check_columns`] then checks it against a dataset's cohort header
 //! before any register is read.
 
-pub mod explain;
+mod explain;
 pub mod expr;
+
+pub use explain::explain;
 
 use crate::error::DataError;
 use crate::metrics::{self, Metric, MetricDef, Window};
