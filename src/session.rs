@@ -4,6 +4,7 @@
 
 use crate::error::DataError;
 use crate::load::LoadOptions;
+use crate::progress::Progress;
 use crate::provenance::{Manifest, RunSpec};
 use crate::query::{self, Query};
 use crate::render::{self, Format};
@@ -35,9 +36,9 @@ fn parse_format(name: &str) -> Result<Format> {
         .map_err(|_| DataError::Usage(format!("unknown format {name:?}")).into())
 }
 
-/// Runs a spec. `max_problems` only caps how many problems an error lists, so the spec does not
-/// record it.
-pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
+/// Runs a spec, reporting on `progress`. `max_problems` only caps how many problems an error
+/// lists, so the spec does not record it.
+pub fn execute(spec: &RunSpec, max_problems: usize, progress: &Progress) -> Result<Executed> {
     if let Some(min_cell) = spec.suppress_below {
         runner::check_min_cell(min_cell)
             .map_err(|err| DataError::Usage(format!("suppress_below = {min_cell}: {err}")))?;
@@ -52,7 +53,7 @@ pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
         },
         keep_exact: false,
     };
-    let output = runner::run_recorded(&queries, &options)?;
+    let output = runner::run_recorded(&queries, &options, progress)?;
     let manifest = Manifest::new(&queries, &output.datasets, spec.clone())?;
     let rendered = render::render(parse_format(&spec.format)?, &output.results, &manifest);
     Ok(Executed {
