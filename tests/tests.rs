@@ -13,6 +13,8 @@ mod bad_input;
 mod check;
 // The tiny dataset's panel, cell by cell, against the independent reference; layouts and options.
 mod panel;
+// Progress bars only on a terminal; --quiet silences notes, never errors or results.
+mod progress;
 // provenance: manifests, hashes, reproduce.
 mod provenance;
 // run, list and explain: queries end to end, formats, suppression, determinism.
