@@ -40,11 +40,11 @@ impl Progress {
     /// For a command run by a person: bars when stderr is a terminal, notes, and neither with
     /// `quiet`.
     pub fn for_stderr(quiet: bool) -> Progress {
-        let drawn = !quiet && std::io::stderr().is_terminal();
-        Progress {
-            bars: drawn.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
-            quiet,
-        }
+        let bars = (!quiet && std::io::stderr().is_terminal())
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+            // indicatif hides a terminal whose TERM is unset or `dumb`: then no bars either.
+            .filter(|bars| !bars.is_hidden());
+        Progress { bars, quiet }
     }
 
     /// Silent: no bars and no notes.
@@ -78,15 +78,14 @@ impl Progress {
         self.print(&format!("udfald: {text}"));
     }
 
-    /// Prints a line on stderr, above the bars when some are drawn.
+    /// Prints a line on stderr, above the bars when some are drawn. A line that cannot be
+    /// written is dropped (`MultiProgress::suspend` would panic on a failed redraw; `println`
+    /// returns the error).
     fn print(&self, line: &str) {
-        let write = || {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        let _ = match &self.bars {
+            Some(bars) => bars.println(line),
+            None => writeln!(std::io::stderr().lock(), "{line}"),
         };
-        match &self.bars {
-            Some(bars) => bars.suspend(write),
-            None => write(),
-        }
     }
 
     /// A counter of rows read, e.g. `reading dream.csv`; `total` when the file says how many.
