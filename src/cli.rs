@@ -3,6 +3,7 @@
 
 use crate::cmd;
 use crate::error::{DataError, EXIT_DATA, EXIT_OK, EXIT_USAGE};
+use crate::progress::Progress;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 
@@ -10,6 +11,9 @@ use std::ffi::OsString;
 #[command(
     name = "udfald",
     version,
+    // The global --quiet would make it `udfald [OPTIONS] <COMMAND>`; options go after the
+    // command as well, where each command's usage shows them.
+    override_usage = "udfald <COMMAND>",
     about = "Register-based outcome analysis of active labour-market programmes",
     long_about = "Register-based outcome analysis of active labour-market programmes.\n\n\
         Reads a dataset (a folder with dataset.toml naming a cohort, the weekly DREAM benefit \
@@ -25,6 +29,11 @@ use std::ffi::OsString;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// No notes on stderr (persons outside the cohort, rows dropped, a dataset generated, …) and
+    /// no progress bars; errors and `panel`'s person-level warning are still printed, and the
+    /// results do not change.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,16 +102,18 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
             };
         }
     };
+    // Bars on stderr when it is a terminal; notes unless --quiet.
+    let progress = &Progress::for_stderr(cli.quiet);
     let result = match &cli.command {
-        Command::Run(args) => cmd::run::run(args),
-        Command::Check(args) => cmd::check::run(args),
+        Command::Run(args) => cmd::run::run(args, progress),
+        Command::Check(args) => cmd::check::run(args, progress),
         Command::List(args) => cmd::list::run(args),
-        Command::Reproduce(args) => cmd::reproduce::run(args),
-        Command::Report(args) => cmd::report::run(args),
+        Command::Reproduce(args) => cmd::reproduce::run(args, progress),
+        Command::Report(args) => cmd::report::run(args, progress),
         Command::Explain(args) => cmd::explain::run(args),
-        Command::Validate(args) => cmd::validate::run(args),
-        Command::Panel(args) => cmd::panel::run(args),
-        Command::Synth(args) => cmd::synth::run(args),
+        Command::Validate(args) => cmd::validate::run(args, progress),
+        Command::Panel(args) => cmd::panel::run(args, progress),
+        Command::Synth(args) => cmd::synth::run(args, progress),
         Command::Audit(args) => cmd::audit::run(args),
     };
     match result {

@@ -19,6 +19,7 @@ pub mod measure;
 pub mod metrics;
 pub mod output;
 pub mod panel;
+pub mod progress;
 pub mod provenance;
 pub mod query;
 pub mod render;

@@ -9,6 +9,7 @@ use crate::load::{self, source::Table as FileTable, LoadOptions};
 use crate::measure::common::person_index;
 use crate::measure::input::{prepare, Scope};
 use crate::panel::{self, PanelOptions};
+use crate::progress::Progress;
 use crate::query::Query;
 use crate::result::QueryResult;
 use crate::table::Table;
@@ -60,7 +61,7 @@ pub fn check_min_cell(min_cell: u64) -> Result<u64, String> {
 
 /// The dataset folder a query runs on. A scenario file (`*.toml`) stands for the dataset it
 /// generates, which is made (or found in the cache) here.
-fn dataset_of(query: &Query, options: &RunOptions) -> Result<PathBuf> {
+fn dataset_of(query: &Query, options: &RunOptions, progress: &Progress) -> Result<PathBuf> {
     let path = options
         .data
         .clone()
@@ -72,7 +73,7 @@ fn dataset_of(query: &Query, options: &RunOptions) -> Result<PathBuf> {
             ))
         })?;
     if path.is_file() && path.extension().is_some_and(|ext| ext == "toml") {
-        return crate::synth::materialise(&path).map_err(|err| {
+        return crate::synth::materialise(&path, progress).map_err(|err| {
             DataError::Usage(format!(
                 "{}: dataset {}: {err:#}",
                 query.path.display(),
@@ -85,16 +86,17 @@ fn dataset_of(query: &Query, options: &RunOptions) -> Result<PathBuf> {
 }
 
 /// Checks the queries `reading` (indices into `queries`) against their datasets' manifests and
-/// cohort headers, reading no rows.
+/// cohort headers, reading no rows (a scenario standing for a dataset is generated, though).
 pub fn plan(
     queries: &[Query],
     reading: &[usize],
     options: &RunOptions,
+    progress: &Progress,
 ) -> Result<Vec<(Dataset, Vec<usize>)>> {
     let mut groups: Vec<(PathBuf, Vec<usize>)> = Vec::new();
     for &index in reading {
         let query = &queries[index];
-        let dir = dataset_of(query, options)?;
+        let dir = dataset_of(query, options, progress)?;
         match groups.iter_mut().find(|(d, _)| *d == dir) {
             Some((_, members)) => members.push(index),
             None => groups.push((dir, vec![index])),
@@ -130,13 +132,21 @@ pub struct RunOutput {
     pub datasets: Vec<DatasetRun>,
 }
 
-/// Runs the queries; the panel of each dataset is built once.
-pub fn run(queries: &[Query], options: &RunOptions) -> Result<Vec<QueryResult>> {
-    Ok(run_recorded(queries, options)?.results)
+/// Runs the queries, reporting on `progress`; the panel of each dataset is built once.
+pub fn run(
+    queries: &[Query],
+    options: &RunOptions,
+    progress: &Progress,
+) -> Result<Vec<QueryResult>> {
+    Ok(run_recorded(queries, options, progress)?.results)
 }
 
 /// [`run`], keeping what each dataset contributed.
-pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput> {
+pub fn run_recorded(
+    queries: &[Query],
+    options: &RunOptions,
+    progress: &Progress,
+) -> Result<RunOutput> {
     let mut datasets = Vec::new();
     // Tables from published counts need no dataset.
     let published: Vec<Option<Result<crate::table::Table>>> =
@@ -144,7 +154,7 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
     let reading: Vec<usize> = (0..queries.len())
         .filter(|&i| published[i].is_none())
         .collect();
-    let planned = plan(queries, &reading, options)?;
+    let planned = plan(queries, &reading, options, progress)?;
     let mut results: Vec<Option<QueryResult>> = (0..queries.len()).map(|_| None).collect();
     for ((index, query), table) in queries.iter().enumerate().zip(published) {
         if let Some(table) = table {
@@ -158,6 +168,8 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             results[index] = Some(finish(query, "(published counts)", table, None, &options)?);
         }
     }
+    // The run's queries so far, for "query 3/36": those of published counts are done already.
+    let mut done = queries.len() - reading.len();
     for (dataset, members) in planned {
         let months_before = members
             .iter()
@@ -166,9 +178,9 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             .fold(PanelOptions::default().months_before, u32::max);
         let timing = std::env::var_os("UDFALD_TIMING").is_some();
         let stage = std::time::Instant::now();
-        let loaded = load::load(&dataset, &options.load)?;
+        let loaded = load::load(&dataset, &options.load, progress)?;
         if let Some(strangers) = loaded.report.strangers(&dataset) {
-            eprintln!("udfald: {strangers}");
+            progress.note(strangers);
         }
         // Rows dropped on request are said under every table of the dataset, in every format
         // (spec data-formats.md, "Bad input"), not only in provenance.
@@ -185,12 +197,12 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             )
         });
         if timing {
-            eprintln!(
-                "udfald: timing: {:.1} s {} loaded; peak memory {}",
+            progress.note(format!(
+                "timing: {:.1} s {} loaded; peak memory {}",
                 stage.elapsed().as_secs_f64(),
                 dataset.name,
                 peak_memory()
-            );
+            ));
         }
         datasets.push(DatasetRun {
             dataset: dataset.clone(),
@@ -204,14 +216,15 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
                 months_before,
                 ..PanelOptions::default()
             },
+            progress,
         )?;
         if timing {
-            eprintln!(
-                "udfald: timing: {:.1} s {} panel built; peak memory {}",
+            progress.note(format!(
+                "timing: {:.1} s {} panel built; peak memory {}",
                 stage.elapsed().as_secs_f64(),
                 dataset.name,
                 peak_memory()
-            );
+            ));
         }
         let mut populations = Populations::new(panel.persons.height());
         // The dataset's tables before suppression (and their queries' indices), in the order
@@ -221,6 +234,8 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
         for index in members {
             let started = std::time::Instant::now();
             let query = &queries[index];
+            done += 1;
+            let _step = progress.step(format!("query {done}/{} {}", queries.len(), query.name));
             let statuses = query.definitions.resolve();
             let custom: Vec<(String, polars::prelude::Expr)> = query
                 .statuses
@@ -280,12 +295,12 @@ pub fn run_recorded(queries: &[Query], options: &RunOptions) -> Result<RunOutput
             computed.push(table);
             indices.push(index);
             if timing {
-                eprintln!(
-                    "udfald: timing: {:.1} s {}; peak memory {}",
+                progress.note(format!(
+                    "timing: {:.1} s {}; peak memory {}",
                     started.elapsed().as_secs_f64(),
                     query.name,
                     peak_memory()
-                );
+                ));
             }
         }
         // Before any output is written: no two populations may differ by a few persons, and

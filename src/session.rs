@@ -4,6 +4,7 @@
 
 use crate::error::DataError;
 use crate::load::LoadOptions;
+use crate::progress::Progress;
 use crate::provenance::{Manifest, RunSpec};
 use crate::query::{self, explain, Query};
 use crate::render::{self, CsvDialect, Format};
@@ -52,9 +53,9 @@ fn parse_dialect(spec: &RunSpec, format: Format) -> Result<CsvDialect> {
         .map_err(|_| DataError::Usage(format!("unknown csv dialect {name:?}")).into())
 }
 
-/// Runs a spec. `max_problems` only caps how many problems an error lists, so the spec does not
-/// record it.
-pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
+/// Runs a spec, reporting on `progress`. `max_problems` only caps how many problems an error
+/// lists, so the spec does not record it.
+pub fn execute(spec: &RunSpec, max_problems: usize, progress: &Progress) -> Result<Executed> {
     if let Some(min_cell) = spec.suppress_below {
         runner::check_min_cell(min_cell)
             .map_err(|err| DataError::Usage(format!("suppress_below = {min_cell}: {err}")))?;
@@ -71,7 +72,7 @@ pub fn execute(spec: &RunSpec, max_problems: usize) -> Result<Executed> {
         },
         keep_exact: false,
     };
-    let output = runner::run_recorded(&queries, &options)?;
+    let output = runner::run_recorded(&queries, &options, progress)?;
     let manifest = Manifest::new(&queries, &output.datasets, spec.clone())?;
     let definitions: Vec<String> = queries
         .iter()

@@ -15,6 +15,8 @@ mod formats;
 mod check;
 // The tiny dataset's panel, cell by cell, against the independent reference; layouts and options.
 mod panel;
+// Progress bars only on a terminal; --quiet silences notes, never errors or results.
+mod progress;
 // provenance: manifests, hashes, reproduce.
 mod provenance;
 // report: the HTML report, self-contained, with charts, in headless Chromium.

@@ -5,6 +5,7 @@ use crate::check::{self, Format};
 use crate::cmd::args::{OutputArgs, QueryDataArgs};
 use crate::error::{EXIT_DATA, EXIT_OK};
 use crate::output;
+use crate::progress::Progress;
 use crate::runner::{self, RunOptions};
 use crate::session;
 use anyhow::Result;
@@ -24,7 +25,7 @@ pub struct CheckArgs {
     pub output: OutputArgs,
 }
 
-pub fn run(args: &CheckArgs) -> Result<i32> {
+pub fn run(args: &CheckArgs, progress: &Progress) -> Result<i32> {
     let queries: Vec<_> = session::load_queries(&args.queries)?
         .into_iter()
         .filter(|q| !q.expect.is_empty())
@@ -35,7 +36,7 @@ pub fn run(args: &CheckArgs) -> Result<i32> {
         load: args.data.load.load_options(),
         keep_exact: true,
     };
-    let results = runner::run(&queries, &options)?;
+    let results = runner::run(&queries, &options, progress)?;
     let outcomes = check::evaluate_all(&queries, &results);
     output::write(
         args.output.out.as_deref(),

@@ -6,6 +6,7 @@ use crate::dataset::Dataset;
 use crate::error::EXIT_OK;
 use crate::load;
 use crate::panel::{self, PanelOptions, StatusParams};
+use crate::progress::Progress;
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -34,7 +35,7 @@ pub struct PanelArgs {
     pub min_hours_per_employer: f64,
 }
 
-pub fn run(args: &PanelArgs) -> Result<i32> {
+pub fn run(args: &PanelArgs, progress: &Progress) -> Result<i32> {
     let options = PanelOptions {
         months_before: args.months_before,
         months_after: args.months_after,
@@ -45,20 +46,24 @@ pub fn run(args: &PanelArgs) -> Result<i32> {
         },
     };
     let dataset = Dataset::open(&args.data.data)?;
-    let loaded = load::load(&dataset, &args.data.load.load_options())?;
+    let loaded = load::load(&dataset, &args.data.load.load_options(), progress)?;
     if let Some(strangers) = loaded.report.strangers(&dataset) {
-        eprintln!("udfald: {strangers}");
+        progress.note(strangers);
     }
     for (file, rows) in &loaded.report.dropped_rows {
-        eprintln!("udfald: dropped {rows} invalid row(s) of {file} (--drop-invalid)");
+        progress.note(format!(
+            "dropped {rows} invalid row(s) of {file} (--drop-invalid)"
+        ));
     }
-    let panel = panel::build(loaded, &options)?;
-    eprintln!(
-        "udfald: writing PERSON-LEVEL data ({} person-months of {} persons) to {}",
+    let panel = panel::build(loaded, &options, progress)?;
+    // Not silenced by --quiet: person-level data is about to leave udfald.
+    progress.warn(format!(
+        "writing PERSON-LEVEL data ({} person-months of {} persons) to {}",
         panel.months.height(),
         panel.persons.height(),
         args.out.display()
-    );
+    ));
+    let _writing = progress.step(format!("writing {}", args.out.display()));
     panel::write::write(&panel, &args.out)?;
     Ok(EXIT_OK)
 }

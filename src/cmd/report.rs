@@ -5,6 +5,7 @@ use crate::check;
 use crate::cmd::args::{OutputArgs, QueryDataArgs};
 use crate::error::{DataError, EXIT_OK};
 use crate::output;
+use crate::progress::Progress;
 use crate::provenance::{Manifest, RunSpec};
 use crate::query::explain;
 use crate::render::html::{self, ReportQuery};
@@ -25,7 +26,7 @@ pub struct ReportArgs {
     pub output: OutputArgs,
 }
 
-pub fn run(args: &ReportArgs) -> Result<i32> {
+pub fn run(args: &ReportArgs, progress: &Progress) -> Result<i32> {
     // Checked before any register is read: a report is a file to hand over, not terminal text.
     let out =
         match args.output.out.as_deref() {
@@ -45,7 +46,7 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
         // The published figures are compared exactly, and printed only where the table shows them.
         keep_exact: true,
     };
-    let ran = runner::run_recorded(&queries, &options)?;
+    let ran = runner::run_recorded(&queries, &options, progress)?;
     let spec = RunSpec {
         data: args.data.data.clone(),
         drop_invalid: args.data.load.drop_invalid,

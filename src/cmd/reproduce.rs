@@ -3,6 +3,7 @@
 
 use crate::error::{DEFAULT_PROBLEM_CAP, EXIT_DATA, EXIT_OK};
 use crate::hash::sha256;
+use crate::progress::Progress;
 use crate::provenance::Manifest;
 use crate::session::{self, Executed};
 use anyhow::Result;
@@ -16,9 +17,10 @@ pub struct ReproduceArgs {
     pub manifest: PathBuf,
 }
 
-pub fn run(args: &ReproduceArgs) -> Result<i32> {
+pub fn run(args: &ReproduceArgs, progress: &Progress) -> Result<i32> {
     let recorded = Manifest::read(&args.manifest)?;
-    let Executed { output, manifest } = session::execute(&recorded.run, DEFAULT_PROBLEM_CAP)?;
+    let Executed { output, manifest } =
+        session::execute(&recorded.run, DEFAULT_PROBLEM_CAP, progress)?;
     let hash = sha256(&output);
     let expected = recorded.output_sha256.as_deref().unwrap_or("");
     if hash == expected {

@@ -5,6 +5,7 @@ use crate::cmd::args::{OutputArgs, QueryDataArgs};
 use crate::error::{DataError, EXIT_OK};
 use crate::hash::sha256;
 use crate::output;
+use crate::progress::Progress;
 use crate::provenance::RunSpec;
 use crate::render::{CsvDialect, Format};
 use crate::session::{self, Executed};
@@ -60,7 +61,7 @@ fn name<T: clap::ValueEnum>(value: &T) -> String {
         .unwrap_or_default()
 }
 
-pub fn run(args: &RunArgs) -> Result<i32> {
+pub fn run(args: &RunArgs, progress: &Progress) -> Result<i32> {
     check_format(args)?;
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let spec = RunSpec {
@@ -78,7 +79,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let Executed {
         output,
         mut manifest,
-    } = session::execute(&spec, args.data.load.max_problems)?;
+    } = session::execute(&spec, args.data.load.max_problems, progress)?;
     output::write(args.output.out.as_deref(), &output)?;
     if let Some(path) = &args.provenance {
         manifest.started = Some(started);

@@ -1,6 +1,7 @@
 //! `udfald synth`: simulate a register extract from a scenario file and write it as a dataset.
 
 use crate::error::{DataError, EXIT_OK};
+use crate::progress::Progress;
 use crate::synth::{self, Scenario, SynthFormat, SynthOptions};
 use anyhow::Result;
 use clap::Args;
@@ -28,7 +29,7 @@ pub struct SynthArgs {
     pub format: SynthFormat,
 }
 
-pub fn run(args: &SynthArgs) -> Result<i32> {
+pub fn run(args: &SynthArgs, progress: &Progress) -> Result<i32> {
     let scenario = match &args.scenario {
         Some(path) => {
             Scenario::from_toml_file(path).map_err(|err| DataError::Usage(format!("{err:#}")))?
@@ -53,6 +54,7 @@ pub fn run(args: &SynthArgs) -> Result<i32> {
             .into())
         }
     };
+    let generating = progress.step(format!("simulating {persons} persons"));
     let summary = synth::generate(&SynthOptions {
         persons,
         seed: args.seed.or(scenario.seed).unwrap_or(1),
@@ -60,12 +62,13 @@ pub fn run(args: &SynthArgs) -> Result<i32> {
         scenario,
         format: args.format,
     })?;
-    eprintln!(
-        "udfald: wrote {} persons, {} weeks, {} income rows to {}",
+    drop(generating);
+    progress.note(format!(
+        "wrote {} persons, {} weeks, {} income rows to {}",
         summary.persons,
         summary.weeks,
         summary.income_rows,
         args.out.display()
-    );
+    ));
     Ok(EXIT_OK)
 }

@@ -4,6 +4,7 @@ use crate::cmd::args::DataArgs;
 use crate::dataset::{Dataset, Format};
 use crate::error::{EXIT_DATA, EXIT_OK};
 use crate::load::{self, Loaded, WeekState, CATEGORIES};
+use crate::progress::Progress;
 use anyhow::Result;
 use clap::Args;
 use std::fmt::Write;
@@ -14,9 +15,9 @@ pub struct ValidateArgs {
     pub data: DataArgs,
 }
 
-pub fn run(args: &ValidateArgs) -> Result<i32> {
+pub fn run(args: &ValidateArgs, progress: &Progress) -> Result<i32> {
     let dataset = Dataset::open(&args.data.data)?;
-    let loaded = load::load(&dataset, &args.data.load.load_options())?;
+    let loaded = load::load(&dataset, &args.data.load.load_options(), progress)?;
     print!("{}", summary(&loaded));
     let dropped: u64 = loaded.report.dropped_rows.values().sum();
     Ok(if dropped > 0 || loaded.report.problems.is_empty() {

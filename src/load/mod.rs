@@ -16,6 +16,7 @@ pub mod source;
 use crate::calendar::{Month, Week};
 use crate::dataset::Dataset;
 use crate::error::{DataError, Problem, Problems};
+use crate::progress::Progress;
 use anyhow::Result;
 use std::collections::BTreeMap;
 
@@ -144,15 +145,17 @@ pub struct Loaded {
     pub report: LoadReport,
 }
 
-/// Reads and validates every file of the dataset. Fails with the list of problems unless
-/// `drop_invalid` is set (then the problems stay in the report and the rows are dropped).
-pub fn load(dataset: &Dataset, options: &LoadOptions) -> Result<Loaded> {
+/// Reads and validates every file of the dataset, counting each file's rows on `progress`. Fails
+/// with the list of problems unless `drop_invalid` is set (then the problems stay in the report
+/// and the rows are dropped).
+pub fn load(dataset: &Dataset, options: &LoadOptions, progress: &Progress) -> Result<Loaded> {
     let mut context = LoadContext {
         problems: Problems::with_cap(options.max_problems),
         report: LoadReport::default(),
     };
     let codes = CodeTable::load(dataset.codes.as_ref())?;
-    let tables = [&dataset.cohort, &dataset.dream, &dataset.income].map(source::Table::open);
+    let tables = [&dataset.cohort, &dataset.dream, &dataset.income]
+        .map(|source| source::Table::open(source).map(|table| table.reporting(progress)));
     let [cohort_table, dream_table, income_table] = tables;
     let (cohort_table, dream_table, income_table) = (cohort_table?, dream_table?, income_table?);
 

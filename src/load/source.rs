@@ -8,6 +8,7 @@
 use super::binary::{BinaryFile, Cell};
 use crate::dataset::{DataFile, DateDigits, Format, Source};
 use crate::error::{DataError, Location, Problem};
+use crate::progress::Progress;
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
@@ -67,6 +68,8 @@ pub struct Table {
     pub headers: Vec<String>,
     /// Column names as the spec knows them: `headers` with `[columns.<role>]` applied.
     pub names: Vec<String>,
+    /// Where reading its rows is counted (no bar unless [`Table::reporting`] says).
+    progress: Progress,
 }
 
 impl Table {
@@ -135,7 +138,16 @@ impl Table {
             source: source.clone(),
             headers,
             names,
+            progress: Progress::default(),
         })
+    }
+
+    /// The table, counting the rows [`Table::for_each_row`] reads on `progress`.
+    pub fn reporting(self, progress: &Progress) -> Table {
+        Table {
+            progress: progress.clone(),
+            ..self
+        }
     }
 
     /// How a number in column `c` of a SAS or Stata file becomes the spec's text: a date where the
@@ -197,7 +209,8 @@ impl Table {
             })
     }
 
-    /// Calls `visit` for every row, file by file in order, and returns the number of rows.
+    /// Calls `visit` for every row, file by file in order, and returns the number of rows. Each
+    /// file's rows are counted on the table's progress.
     pub fn for_each_row(
         &self,
         mut visit: impl FnMut(Location, &Record<'_>) -> Result<()>,
@@ -210,7 +223,11 @@ impl Table {
             .collect();
         let mut rows = 0;
         for file in &self.source.files {
-            rows += self.file_rows(file, &converted, &mut visit)?;
+            let mut read = self.progress.rows(format!("reading {}", file.name), None);
+            rows += self.file_rows(file, &converted, &mut |location, record| {
+                read.tick();
+                visit(location, record)
+            })?;
         }
         Ok(rows)
     }

@@ -12,8 +12,9 @@ use anyhow::{anyhow, Result};
 pub fn tiny_panel() -> Panel {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples/tiny");
     let dataset = crate::dataset::Dataset::open(&dir).expect("tiny dataset");
-    let loaded = crate::load::load(&dataset, &Default::default()).expect("tiny loads");
-    crate::panel::build(loaded, &Default::default()).expect("tiny panel")
+    let quiet = crate::progress::Progress::quiet();
+    let loaded = crate::load::load(&dataset, &Default::default(), &quiet).expect("tiny loads");
+    crate::panel::build(loaded, &Default::default(), &quiet).expect("tiny panel")
 }
 
 /// `names` as owned strings (group columns, a relation's columns).

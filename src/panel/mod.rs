@@ -10,6 +10,7 @@ pub mod write;
 
 use crate::calendar::Month;
 use crate::load::{Coverage, Income, Loaded, WeekState, WeekStates, CATEGORIES};
+use crate::progress::{Counter, Progress};
 use anyhow::Result;
 use polars::prelude::*;
 pub use statuses::{StatusParams, STATUSES};
@@ -56,8 +57,8 @@ pub struct Panel {
     pub options: PanelOptions,
 }
 
-/// Builds the panel from a loaded dataset.
-pub fn build(loaded: Loaded, options: &PanelOptions) -> Result<Panel> {
+/// Builds the panel from a loaded dataset, counting the persons done on `progress`.
+pub fn build(loaded: Loaded, options: &PanelOptions, progress: &Progress) -> Result<Panel> {
     let Loaded {
         cohort,
         weeks,
@@ -68,7 +69,8 @@ pub fn build(loaded: Loaded, options: &PanelOptions) -> Result<Panel> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let counts = month_counts(&cohort, &weeks, &income, &coverage, options, threads);
+    let done = progress.persons("building the panel", Some(cohort.len() as u64));
+    let counts = month_counts(&cohort, &weeks, &income, &coverage, options, threads, &done);
     let months = counts
         .into_frame(income.has_wage)?
         .lazy()
@@ -228,7 +230,7 @@ pub fn person_months(
 
 /// The count columns for every person-month. The persons are cut into one run per core, each
 /// filling its own rows and reading its own slice of the (person-sorted) income rows, so the
-/// result is the same whatever the number of threads.
+/// result is the same whatever the number of threads. Each thread counts its persons on `done`.
 fn month_counts(
     cohort: &crate::load::Cohort,
     weeks: &WeekStates,
@@ -236,6 +238,7 @@ fn month_counts(
     coverage: &Coverage,
     options: &PanelOptions,
     threads: usize,
+    done: &Counter,
 ) -> MonthCounts {
     // Row offsets: person p's months are rows first_row[p]..first_row[p + 1].
     let mut first_row = Vec::with_capacity(cohort.len() + 1);
@@ -294,7 +297,8 @@ fn month_counts(
             rest = tail;
             let jobs = person_jobs(&income.jobs, from as u32, to as u32);
             let (fill, spans) = (&fill, &spans[from..to]);
-            scope.spawn(move || fill.persons(from as u32, spans, jobs, part));
+            let mut done = done.share();
+            scope.spawn(move || fill.persons(from as u32, spans, jobs, part, &mut done));
             from = to;
         }
     });
@@ -326,10 +330,12 @@ impl Fill<'_> {
         spans: &[(Month, Option<(Month, Month)>)],
         jobs: &[crate::load::Job],
         mut out: CountRows<'_>,
+        done: &mut Counter,
     ) {
         let mut jobs = jobs.iter().peekable();
         let mut row = 0;
         for (offset, (start_month, span)) in spans.iter().enumerate() {
+            done.tick();
             let person = first_person + offset as u32;
             let states = self.weeks.person(person);
             let Some((first, last)) = span else {
@@ -465,8 +471,10 @@ mod tests {
     fn counts_do_not_depend_on_the_number_of_threads() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples/tiny");
         let dataset = crate::dataset::Dataset::open(&dir).expect("tiny dataset");
-        let loaded = crate::load::load(&dataset, &Default::default()).expect("tiny loads");
+        let loaded = crate::load::load(&dataset, &Default::default(), &Progress::quiet())
+            .expect("tiny loads");
         let options = PanelOptions::default();
+        let done = Progress::quiet().persons("", None);
         let frame = |threads| {
             month_counts(
                 &loaded.cohort,
@@ -475,6 +483,7 @@ mod tests {
                 &loaded.coverage,
                 &options,
                 threads,
+                &done,
             )
             .into_frame(loaded.income.has_wage)
             .expect("frame")

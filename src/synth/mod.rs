@@ -19,6 +19,7 @@ pub use scenario::{
     Population, Programme, Project, Scenario, Spell,
 };
 
+use crate::progress::Progress;
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::BufWriter;
@@ -111,7 +112,7 @@ fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<Synth
 /// scenario must fix its persons (and may fix its seed, default 1). It is generated once into a
 /// cache folder outside the repository (`UDFALD_SYNTH_CACHE`, default `<temp>/udfald-synth`) and
 /// reused while the scenario text and the udfald binary are unchanged; returns the folder.
-pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
+pub fn materialise(scenario_path: &Path, progress: &Progress) -> Result<PathBuf> {
     let text = std::fs::read_to_string(scenario_path)
         .with_context(|| format!("cannot read scenario file {}", scenario_path.display()))?;
     let scenario = Scenario::from_toml_str(&text)
@@ -153,6 +154,10 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
         &key[..16],
         std::process::id()
     ));
+    let generating = progress.step(format!(
+        "generating {} ({persons} persons)",
+        scenario_path.display()
+    ));
     let summary = generate(&SynthOptions {
         format: SynthFormat::Csv,
         persons,
@@ -160,6 +165,7 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
         out: partial.clone(),
         scenario,
     })?;
+    drop(generating);
     if std::fs::rename(&partial, &out).is_err() && !out.join("dataset.toml").is_file() {
         anyhow::bail!("cannot move the generated dataset to {}", out.display());
     }
@@ -179,12 +185,12 @@ pub fn materialise(scenario_path: &Path) -> Result<PathBuf> {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-    eprintln!(
-        "udfald: generated {} ({} persons, seed {seed}) into {}",
+    progress.note(format!(
+        "generated {} ({} persons, seed {seed}) into {}",
         scenario_path.display(),
         summary.persons,
         out.display()
-    );
+    ));
     Ok(out)
 }
 
