@@ -234,3 +234,39 @@ fn report_renders_in_headless_chromium() {
         assert!(!dom.contains(attribute), "{attribute}");
     }
 }
+
+#[test]
+fn report_of_every_shipped_query() {
+    // Every shipped query, on its own dataset: a section each, and a chart for each table but
+    // the tables of characteristics (describe).
+    let work = Workdir::empty();
+    let out = work.file("report.html").display().to_string();
+    udfald(&["report", "queries/", "--out", &out]).expect_status(0);
+    let html = work.read("report.html");
+    let queries = std::fs::read_dir(crate::harness::repo().join("queries"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "toml")
+        })
+        .count();
+    let described = std::fs::read_dir(crate::harness::repo().join("queries"))
+        .unwrap()
+        .filter(|e| {
+            std::fs::read_to_string(e.as_ref().unwrap().path())
+                .unwrap()
+                .contains("metric = \"describe\"")
+        })
+        .count();
+    assert_eq!(html.matches("<section class=\"query\"").count(), queries);
+    assert_eq!(
+        html.matches("<svg class=\"chart ").count(),
+        queries - described
+    );
+    // The published figures are printed with their outcome, all reproduced.
+    assert!(html.matches("class=\"pass\"").count() >= 100);
+    assert_eq!(html.matches("class=\"fail\"").count(), 0);
+}

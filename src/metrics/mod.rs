@@ -285,6 +285,13 @@ mod tests {
                 .unwrap_or_else(|| query.metric.compute(&input))
                 .unwrap_or_else(|err| panic!("{}: the example fails on tiny: {err:#}", def.name));
             assert!(!table.rows.is_empty(), "{}: no rows", def.name);
+            // The report draws every table but a table of characteristics.
+            assert_eq!(
+                table.chart.is_some(),
+                def.name != "describe",
+                "{}: declares its chart",
+                def.name
+            );
             table
                 .check_references()
                 .unwrap_or_else(|err| panic!("{}: {err}", def.name));

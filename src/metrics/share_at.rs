@@ -129,10 +129,11 @@ impl ShareAt {
         )
     }
 
-    fn chart(&self) -> Chart {
+    /// Bars of the share, with the persons it is of (`n`) where there is one.
+    fn chart(&self, n: Option<&str>) -> Chart {
         Chart::Bars(Bars::shares(
             &[("share", "share")],
-            Some("n"),
+            n,
             &format!("persons with {} (%)", plain(&self.status)),
         ))
     }
@@ -164,7 +165,7 @@ impl ShareAt {
             "share: persons with {} at rel_month {at}, of n, the persons observed at rel_month {at}; n_censored: persons not observed at rel_month {at}",
             self.status
         ));
-        t.chart(self.chart());
+        t.chart(self.chart(Some("n")));
         Ok(t.build())
     }
 
@@ -212,7 +213,7 @@ impl ShareAt {
             "share: the unweighted mean over the months rel_month {from}..{to} with anyone observed (months) of the share with {} among the persons observed that month; n_mean: the mean monthly n; min_cell: the smallest non-zero monthly n, count or n - count the mean rests on (it carries suppression); n_censored: persons observed in none of the months",
             self.status
         ));
-        t.chart(self.chart());
+        t.chart(self.chart(None));
         Ok(t.build())
     }
 }

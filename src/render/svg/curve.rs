@@ -387,7 +387,9 @@ fn steps(points: &[(f64, f64)], start: Option<f64>) -> Vec<(f64, f64)> {
     }
     for &(p, v) in points {
         if let Some(level) = level {
-            out.push((p, level));
+            if out.last() != Some(&(p, level)) {
+                out.push((p, level));
+            }
         }
         out.push((p, v));
         level = Some(v);

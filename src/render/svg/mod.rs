@@ -151,12 +151,10 @@ fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
         .unwrap_or(10.0 * magnitude);
     let first = (lo / step).floor();
     let last = (hi / step).ceil();
+    // Round away float noise (3 × 0.2 = 0.6000000000000001) at the step's own decimals.
+    let scale = 10f64.powi((1 - step.log10().floor() as i32).max(0));
     (0..=((last - first) as i64))
-        .map(|i| {
-            let v = (first + i as f64) * step;
-            // Round away float noise (0.30000000000000004).
-            (v / step).round() * step
-        })
+        .map(|i| ((first + i as f64) * step * scale).round() / scale)
         .collect()
 }
 
