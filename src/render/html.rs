@@ -66,7 +66,10 @@ footer td { white-space: normal; word-break: break-all; }
   nav { display: none; }
   section.query { break-before: page; border-top: none; }
   .scroll { overflow: visible; }
-  table { font-size: 9pt; }
+  /* A page has no scroll bar: wide tables wrap their cells, headers at any character. */
+  table { font-size: 7pt; width: 100%; }
+  th, td { padding: 1px 3px; }
+  th { white-space: normal; overflow-wrap: anywhere; }
 }
 "#;
 
