@@ -110,7 +110,11 @@ fn register_names_digit_dates_and_income_per_year_give_the_same_figures() {
         "income = [\"bfl2020.csv\", \"bfl2021.csv\"]",
     );
     assert_eq!(figures(work.path()), plain_tiny());
-    work.run(&["validate"]).expect_status(0);
+    // validate says how each year's file met the cohort: 2020 holds P01, P04-P07 and P10, and
+    // P91, who is in no cohort; 2021 holds eight cohort persons.
+    work.run(&["validate"]).expect_status(0).stdout_has(&[
+        "          keys: 8 cohort persons matched, 1 key(s) matched no cohort person (e.g. \"P91\")\n            bfl2020.csv: keys: 6 cohort persons matched, 1 key(s) matched no cohort person (e.g. \"P91\")\n            bfl2021.csv: keys: 8 cohort persons matched, 0 key(s) matched no cohort person\n",
+    ]);
 }
 
 #[test]

@@ -52,6 +52,7 @@ pub fn summary(loaded: &Loaded) -> String {
     );
     let _ = writeln!(out, "{}", how_read(&dataset.dream));
     let _ = writeln!(out, "{}", keys_met(&dream.keys));
+    by_file(&mut out, &dream.by_file);
     let weeks = &loaded.weeks;
     let _ = writeln!(
         out,
@@ -87,6 +88,7 @@ pub fn summary(loaded: &Loaded) -> String {
     );
     let _ = writeln!(out, "{}", how_read(&dataset.income));
     let _ = writeln!(out, "{}", keys_met(&income.keys));
+    by_file(&mut out, &income.by_file);
     let present = match (
         loaded.income.first_month_present,
         loaded.income.last_month_present,
@@ -235,6 +237,18 @@ fn how_read(source: &crate::dataset::Source) -> String {
         "          read as {}{files}, {text}; {columns}",
         formats.join(" and ")
     )
+}
+
+/// For a role read from several files, how each file's keys met the cohort's.
+fn by_file(out: &mut String, by_file: &crate::load::keys::ByFile) {
+    for file in &by_file.files {
+        let _ = writeln!(
+            out,
+            "            {}: {}",
+            file.file,
+            keys_met(&file.keys).trim_start()
+        );
+    }
 }
 
 /// How a register's keys met the cohort's, with example keys that met no one.

@@ -66,6 +66,7 @@ pub struct DreamReport {
     /// `grad_YYYY_MM` / `branche_YYYY_MM` columns seen (kept for a later stage; not in the panel).
     pub monthly_columns: u64,
     pub keys: super::keys::KeyMatch,
+    pub by_file: super::keys::ByFile,
 }
 
 /// Codes absent from the code table: code → (person-weeks, columns or weeks where seen).
@@ -179,6 +180,7 @@ fn read_wide(
         return Ok(None);
     };
     report.keys = super::keys::KeyMatch::new(cohort);
+    report.by_file = super::keys::ByFile::new(&table.file_names(), cohort);
     let file = table.source.name.clone();
     let first_week = weeks[0].0;
     let mut states = WeekStates::new(cohort.len(), first_week, weeks.len());
@@ -238,10 +240,18 @@ fn read_wide(
                 }
                 report.cohort_persons += 1;
                 report.keys.met(person);
+                report
+                    .by_file
+                    .met(table.file_index(record.file()) as usize, person);
             }
             None => {
                 report.persons_not_in_cohort += 1;
                 report.keys.stranger(&cohort.loose, person_id);
+                report.by_file.stranger(
+                    table.file_index(record.file()) as usize,
+                    &cohort.loose,
+                    person_id,
+                );
             }
         }
         Ok(())
@@ -322,6 +332,7 @@ fn read_long(
     let mut report = DreamReport {
         layout: "long",
         keys: super::keys::KeyMatch::new(cohort),
+        by_file: super::keys::ByFile::new(&table.file_names(), cohort),
         ..DreamReport::default()
     };
     let mut unknown = UnknownCodes::new();
@@ -350,12 +361,20 @@ fn read_long(
                 }
                 persons_seen[person as usize] = true;
                 report.keys.met(person);
+                report
+                    .by_file
+                    .met(table.file_index(record.file()) as usize, person);
                 states.set(person, week.since(first_week) as usize, state);
             }
             None => {
                 if others_seen.insert(person_id.to_string()) {
                     report.keys.stranger(&cohort.loose, person_id);
                 }
+                report.by_file.stranger(
+                    table.file_index(record.file()) as usize,
+                    &cohort.loose,
+                    person_id,
+                );
             }
         }
         Ok(())

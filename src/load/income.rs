@@ -45,6 +45,7 @@ pub struct IncomeReport {
     pub cohort_persons: u64,
     pub duplicates_summed: u64,
     pub keys: super::keys::KeyMatch,
+    pub by_file: super::keys::ByFile,
 }
 
 pub struct Coverage {
@@ -81,6 +82,7 @@ pub fn read(
     };
     let mut report = IncomeReport {
         keys: super::keys::KeyMatch::new(cohort),
+        by_file: super::keys::ByFile::new(&table.file_names(), cohort),
         ..IncomeReport::default()
     };
     let mut employers: HashMap<String, u32> = HashMap::new();
@@ -137,14 +139,17 @@ pub fn read(
         let month = month.expect("checked");
         income.first_month_present = Some(income.first_month_present.map_or(month, |m| m.min(month)));
         income.last_month_present = Some(income.last_month_present.map_or(month, |m| m.max(month)));
+        let file = table.file_index(record.file()) as usize;
         let Some(person) = cohort.person(person_id) else {
             report.rows_not_in_cohort += 1;
             if others.insert(person_id.to_string()) {
                 report.keys.stranger(&cohort.loose, person_id);
             }
+            report.by_file.stranger(file, &cohort.loose, person_id);
             return Ok(());
         };
         report.keys.met(person);
+        report.by_file.met(file, person);
         let next_id = employers.len() as u32;
         let employer = *employers.entry(employer.to_string()).or_insert(next_id);
         income.jobs.push(Job {

@@ -60,6 +60,55 @@ impl KeyMatch {
     }
 }
 
+/// How each file of a role read from several files (income one file a year) met the cohort's
+/// keys, for `validate`; empty when the role has one file, whose match is the role's.
+#[derive(Debug, Clone, Default)]
+pub struct ByFile {
+    pub files: Vec<FileKeys>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FileKeys {
+    pub file: String,
+    pub keys: KeyMatch,
+    /// The distinct keys of this file that met nobody.
+    seen: HashSet<String>,
+}
+
+impl ByFile {
+    pub fn new(files: &[String], cohort: &Cohort) -> ByFile {
+        if files.len() < 2 {
+            return ByFile::default();
+        }
+        ByFile {
+            files: files
+                .iter()
+                .map(|file| FileKeys {
+                    file: file.clone(),
+                    keys: KeyMatch::new(cohort),
+                    seen: HashSet::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// A row of cohort person `person` in file `file` (its index in the role's list).
+    pub fn met(&mut self, file: usize, person: u32) {
+        if let Some(f) = self.files.get_mut(file) {
+            f.keys.met(person);
+        }
+    }
+
+    /// A row in file `file` whose key meets no cohort person.
+    pub fn stranger(&mut self, file: usize, loose: &LooseKeys, key: &str) {
+        if let Some(f) = self.files.get_mut(file) {
+            if f.seen.insert(key.to_string()) {
+                f.keys.stranger(loose, key);
+            }
+        }
+    }
+}
+
 /// The cohort's keys with leading zeros and a trailing `.0` removed, as hashes: enough to tell
 /// whether a key that met nobody would meet someone written the other way.
 #[derive(Debug, Clone, Default)]

@@ -170,6 +170,11 @@ impl Table {
     }
 
     /// The index of the file `name` (as a record names it) among the table's files.
+    /// The names of the role's files, in reading order.
+    pub fn file_names(&self) -> Vec<String> {
+        self.source.files.iter().map(|f| f.name.clone()).collect()
+    }
+
     pub fn file_index(&self, name: &str) -> u16 {
         match self.source.files.len() {
             1 => 0,
