@@ -270,3 +270,27 @@ fn report_of_every_shipped_query() {
     assert!(html.matches("class=\"pass\"").count() >= 100);
     assert_eq!(html.matches("class=\"fail\"").count(), 0);
 }
+
+#[test]
+fn a_report_without_suppression_says_it_is_not_for_release() {
+    let work = Workdir::with_sample("tiny");
+    let query = work.query("[params]\nfollowup = \"available\"\n");
+    let out = work.file("report.html").display().to_string();
+    work.run(&["report", &query, "--out", &out, "--no-suppress"])
+        .expect_status(0);
+    let html = work.read("report.html");
+    // At the top, and in the query's section (a printed report starts each query on a page).
+    assert_eq!(
+        html.matches("<p class=\"release\">NOT FOR RELEASE").count(),
+        2,
+        "{html}"
+    );
+    assert!(html.contains("no cell is hidden"));
+    assert!(!html.contains("<td class=\"hidden\""));
+    // With suppression (the default) the mark is absent and the threshold is stated.
+    work.run(&["report", &query, "--out", &out])
+        .expect_status(0);
+    let html = work.read("report.html");
+    assert!(!html.contains("class=\"release\""));
+    assert!(html.contains("counts of 1 to 4 persons and what rests on them are hidden"));
+}

@@ -130,8 +130,9 @@ pub fn report(queries: &[ReportQuery<'_>], provenance: &Manifest) -> String {
         );
     }
     out.push_str("</ol></nav>\n</header>\n");
+    let mark = not_for_release(provenance.run.suppress_below);
     for query in queries {
-        section(&mut out, query);
+        section(&mut out, query, mark.as_deref());
     }
     footer(&mut out, provenance);
     out.push_str("</body>\n</html>\n");
@@ -147,7 +148,9 @@ fn anchor(name: &str) -> String {
     format!("q-{id}")
 }
 
-fn section(out: &mut String, query: &ReportQuery<'_>) {
+/// A query's section; `mark` (not for release) is repeated in each, since a printed report
+/// starts each query on its own page.
+fn section(out: &mut String, query: &ReportQuery<'_>, mark: Option<&str>) {
     let r = query.result;
     let _ = writeln!(
         out,
@@ -155,6 +158,9 @@ fn section(out: &mut String, query: &ReportQuery<'_>) {
         anchor(&r.name),
         escape(&r.title)
     );
+    if let Some(mark) = mark {
+        let _ = writeln!(out, "<p class=\"release\">{}</p>", escape(mark));
+    }
     let _ = writeln!(
         out,
         "<p class=\"meta\">{}{} · metric {} on {}</p>",
