@@ -90,6 +90,11 @@ fn report_is_self_contained_and_draws_each_chart() {
     assert_eq!(km.matches("class=\"band\"").count(), 2);
     assert!(km.contains(">number at risk</text>"));
     assert!(km.contains("log-rank test across the groups, p = "));
+    // Censoring marks where the table shows persons censored, said in the caption.
+    assert_eq!(
+        km.contains("class=\"censored\""),
+        km.contains("ticks: persons censored")
+    );
     // Forest: a row per project and the overall row, a reference line at 0.
     let forest = chart_of(&html, "effect");
     assert_eq!(forest.matches("class=\"estimate\"").count(), 4);

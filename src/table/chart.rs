@@ -29,6 +29,9 @@ pub struct Curve {
     /// A step function that starts at 0 at month `start` (a Kaplan–Meier curve of the share
     /// that has reached the event), instead of points joined by lines.
     pub step: Option<StepFrom>,
+    /// Persons censored in the row's month or period: a Kaplan–Meier curve marks those months
+    /// with a tick on the line, as survminer and lifelines do.
+    pub censored: Option<String>,
     /// Only the rows whose column holds this text are points (the month rows of a table that
     /// also has summary rows).
     pub rows: Option<(String, String)>,
@@ -85,6 +88,7 @@ impl Curve {
             band: None,
             n: None,
             step: None,
+            censored: None,
             rows: None,
             caption: Vec::new(),
             x_label: x_label.into(),
@@ -99,6 +103,11 @@ impl Curve {
 
     pub fn band(mut self, lower: &str, upper: &str) -> Curve {
         self.band = Some((lower.into(), upper.into()));
+        self
+    }
+
+    pub fn censored(mut self, column: &str) -> Curve {
+        self.censored = Some(column.into());
         self
     }
 
@@ -125,6 +134,7 @@ impl Curve {
         columns.extend(self.band.iter().flat_map(|(l, u)| [l.as_str(), u.as_str()]));
         columns.extend(self.n.iter().map(|(n, _)| n.as_str()));
         columns.extend(self.step.iter().map(|s| s.column.as_str()));
+        columns.extend(self.censored.iter().map(String::as_str));
         columns.extend(self.rows.iter().map(|(c, _)| c.as_str()));
         columns.extend(self.caption.iter().map(|(_, c)| c.as_str()));
         columns

@@ -337,6 +337,7 @@ impl Compute for TimeToEvent {
             )
             .rows_where("row", "month")
             .steps_from("from_month")
+            .censored("censored")
             .band("lower", "upper")
             .persons("n_at_risk", "number at risk")
             .caption("log-rank test across the groups, p", "p_value"),

@@ -242,6 +242,7 @@ pub(super) fn draw(table: &Table, curve: &Curve, title: &str) -> String {
         }
     }
     // The lines: a gap where a month is hidden.
+    let mut any_censored = false;
     for (i, s) in series.iter().enumerate() {
         let mut d = String::new();
         let mut marks = String::new();
@@ -251,6 +252,26 @@ pub(super) fn draw(table: &Table, curve: &Curve, title: &str) -> String {
                 .map(|&(p, r)| (p, cells.cell(r, &curve.y).shown().unwrap_or(0.0)))
                 .collect();
             let path = if curve.step.is_some() {
+                // A tick where persons were censored (a count the table shows, above 0).
+                for (&(p, r), (_, v)) in run.iter().zip(&values) {
+                    let censored = curve
+                        .censored
+                        .as_ref()
+                        .and_then(|c| cells.cell(r, c).shown())
+                        .unwrap_or(0.0);
+                    if censored > 0.0 {
+                        any_censored = true;
+                        let _ = write!(
+                            marks,
+                            r#"<line class="censored" x1="{x}" x2="{x}" y1="{}" y2="{}" stroke="{}" stroke-width="1.5"/>"#,
+                            px(y.at(*v) - 4.0),
+                            px(y.at(*v) + 4.0),
+                            colour(i),
+                            // Within the month, on the level after its step, where it shows.
+                            x = px(x.at((p + 0.5).min(x.hi)))
+                        );
+                    }
+                }
                 let start = (run[0].0 == s.points[0].0).then(|| starts(s));
                 steps(&values, start)
             } else {
@@ -344,6 +365,9 @@ pub(super) fn draw(table: &Table, curve: &Curve, title: &str) -> String {
         if let Some(shown) = shown {
             caption.push(format!("{label} = {shown}"));
         }
+    }
+    if any_censored {
+        caption.push("ticks: persons censored".to_string());
     }
     if !caption.is_empty() {
         let _ = write!(
