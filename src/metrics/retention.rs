@@ -17,8 +17,8 @@ use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
 use crate::load::Job;
 use crate::measure::common::{
-    by_group, every_person, group, groups_sum_to_total, in_window, left_join, persons, polars,
-    share_of, to_table, Spec,
+    balanced, by_group, every_person, group, groups_sum_to_total, in_window, left_join, persons,
+    polars, share_of, to_table, Spec,
 };
 use crate::panel::{counts_as_employer, PanelOptions};
 use crate::table::chart::{plain, Bars};
@@ -93,12 +93,13 @@ impl Compute for Retention {
                 col("month").min().alias("first_month"),
             ]);
         let mut frame = every_person(input, firsts);
-        let preceded = match self
-            .not_preceded_by
-            .iter()
-            .map(|s| col(s.as_str()))
-            .reduce(|a, b| a.or(b))
-        {
+        let preceded = match balanced(
+            self.not_preceded_by
+                .iter()
+                .map(|s| col(s.as_str()))
+                .collect(),
+            Expr::or,
+        ) {
             None => lit(false),
             Some(prior) => {
                 let priors = window_months

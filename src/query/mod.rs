@@ -10,6 +10,7 @@ pub mod expr;
 pub use explain::explain;
 
 use crate::error::DataError;
+use crate::measure::common::balanced;
 use crate::metrics::{self, Metric, MetricDef, Window};
 use crate::panel::{expression_columns, numeric_columns, StatusParams};
 use polars::prelude::{col, lit, Expr};
@@ -163,6 +164,11 @@ pub struct Query {
     pub text: String,
 }
 
+/// How many statuses a query may define. Each is a step of the panel's plan that the next may
+/// read, so they nest like an expression's levels, and at the same limit: thousands made polars
+/// recurse past the stack, where 64 of the deepest expressions take it a few seconds.
+pub const MAX_STATUSES: usize = expr::MAX_DEPTH;
+
 fn usage(path: &Path, message: impl std::fmt::Display) -> DataError {
     DataError::Usage(format!("{}: {message}", path.display()))
 }
@@ -248,6 +254,15 @@ impl Query {
 
         let mut known = expression_columns();
         let numeric = numeric_columns();
+        if file.statuses.len() > MAX_STATUSES {
+            return Err(usage(
+                path,
+                format!(
+                    "[statuses]: {} statuses; a query defines at most {MAX_STATUSES} of its own",
+                    file.statuses.len()
+                ),
+            ));
+        }
         let mut statuses = Vec::new();
         for (name, value) in &file.statuses {
             let Some(text) = value.as_str() else {
@@ -448,18 +463,21 @@ impl Query {
 
     /// The population filter on the person table (cohort columns only; `at_start` is applied on
     /// the panel).
+    /// Long lists of values combine as a balanced tree, never a chain as deep as the list.
     pub fn population_expr(&self) -> Option<Expr> {
-        self.population
+        let filters = self
+            .population
             .iter()
             .map(|filter| {
-                filter
+                let values = filter
                     .values
                     .iter()
                     .map(|v| col(filter.column.as_str()).eq(lit(v.clone())))
-                    .reduce(|a, b| a.or(b))
-                    .unwrap_or(lit(false))
+                    .collect();
+                balanced(values, Expr::or).unwrap_or(lit(false))
             })
-            .reduce(|a, b| a.and(b))
+            .collect();
+        balanced(filters, Expr::and)
     }
 }
 
