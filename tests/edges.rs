@@ -93,5 +93,67 @@ fn a_long_list_of_population_values_is_no_deep_chain() {
     ));
     work.run(&["run", &query, "--no-suppress"])
         .expect_status(0)
-        .stdout_has(&["control  4      4  100.0           1\n(all)    4      4  100.0           1\n"]);
+        .stdout_has(&[
+            "control  4      4  100.0           1\n(all)    4      4  100.0           1\n",
+        ]);
+}
+
+/// Writes `q.toml`, a query of `metric` named `q` whose other keys are `body`; returns its path.
+fn query_of(work: &Workdir, metric: &str, body: &str) -> String {
+    work.write(
+        "q.toml",
+        &format!("name = \"q\"\ntitle = \"Q\"\nmetric = \"{metric}\"\n{body}"),
+    );
+    work.file("q.toml").display().to_string()
+}
+
+#[test]
+fn windows_and_spans_beyond_100_years_are_usage_errors_before_any_register() {
+    // A window of 2^31 months allocated until the machine ran out of memory; one of 10 million
+    // printed 10 million rows. Every parameter that sizes a table or an allocation is bounded.
+    let work = broken_registers();
+    for (metric, body, message) in [
+        ("share_ever", "[window]\nto = 2147483647\n", "[window] to = 2147483647: more than 1200 months (100 years) from the start month"),
+        ("share_ever", "[window]\nfrom = -10000000\nto = 3\n", "[window] from = -10000000: more than 1200 months (100 years) from the start month"),
+        ("monthly_curve", "[window]\nto = 1201\n", "[window] to = 1201: more than 1200 months (100 years) from the start month"),
+        ("monthly_curve", "[window]\nfrom_month = \"0001-01\"\nto_month = \"9999-12\"\n[params]\ncalendar = true\n", "[window] from_month = \"0001-01\": outside the years 1900 to 2200"),
+        ("monthly_curve", "[window]\nto = 12\n[params]\nrolling = 10000000\n", "[params] of metric monthly_curve: rolling = 10000000: more than 1200 months (100 years)"),
+        ("share_at", "[params]\nat = -2147483648\n", "[params] of metric share_at: at = -2147483648: more than 1200 months (100 years) from the start month"),
+        ("retention", "[params]\nk = 2147483647\n", "[params] of metric retention: k = 2147483647: more than 1200 months (100 years)"),
+        ("time_to_event", "[params]\nhorizon = 4294967295\n", "[params] of metric time_to_event: horizon = 4294967295: more than 1200 months (100 years)"),
+        ("history", "[params]\nweeks_before = 4294967295\n", "[params] of metric history: weeks_before = 4294967295: more than 5218 weeks (100 years)"),
+        ("outcome_payment", "[params]\nhorizon_weeks = 5219\n", "[params] of metric outcome_payment: horizon_weeks = 5219: more than 5218 weeks (100 years)"),
+        ("spell", "[window]\nto = 17\n[params]\nmin_weeks = 100000\n", "[params] of metric spell: min_weeks = 100000: more than 5218 weeks (100 years)"),
+        ("funnel", "[params]\nmeasured_month = 100000\n", "[params] of metric funnel: measured_month = 100000: more than 1200 months (100 years) from the start month"),
+        ("funnel", "[params]\nmeasured_month = \"1000-01\"\n", "[params] of metric funnel: measured_month = \"1000-01\": outside the years 1900 to 2200"),
+        ("effect", "[params]\noutcome = \"share_at\"\noutcome_params = { at = 5000 }\n", "[params] of metric effect: outcome share_at: at = 5000: more than 1200 months (100 years) from the start month"),
+    ] {
+        let query = query_of(&work, metric, body);
+        work.run(&["run", &query])
+            .expect_error(2, &format!("{query}: {message}"));
+    }
+}
+
+#[test]
+fn a_window_at_the_bound_runs() {
+    // 1200 months either way: the curve has a row per month of the window, 2,401, and no more.
+    let work = Workdir::with_sample("tiny");
+    let query = query_of(
+        &work,
+        "monthly_curve",
+        "[window]\nfrom = -1200\nto = 1200\n[params]\nstatus = \"paid_hours\"\n",
+    );
+    let run = work
+        .run(&["run", &query, "--no-suppress", "--format", "csv"])
+        .expect_status(0);
+    let months: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with(|c: char| c == '-' || c.is_ascii_digit()))
+        .collect();
+    assert_eq!(months.len(), 2401);
+    assert_eq!(
+        (months[0], months[1200], months[2400]),
+        ("-1200,0,0,", "0,9,5,55.6", "1200,0,0,")
+    );
 }

@@ -5,6 +5,7 @@ use crate::cmd::args::DataArgs;
 use crate::dataset::Dataset;
 use crate::error::EXIT_OK;
 use crate::load;
+use crate::measure::MAX_MONTHS;
 use crate::panel::{self, PanelOptions, StatusParams};
 use crate::progress::Progress;
 use anyhow::Result;
@@ -18,11 +19,12 @@ pub struct PanelArgs {
     /// Where to write the panel: a .parquet or .csv file.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Months before each person's start month to include.
-    #[arg(long, value_name = "N", default_value_t = 36)]
+    /// Months before each person's start month to include (at most 1200).
+    #[arg(long, value_name = "N", default_value_t = 36, value_parser = months)]
     pub months_before: u32,
-    /// Months after the start month to include (default: through the end of coverage).
-    #[arg(long, value_name = "N")]
+    /// Months after the start month to include (default: through the end of coverage; at most
+    /// 1200).
+    #[arg(long, value_name = "N", value_parser = months)]
     pub months_after: Option<u32>,
     /// `paid_hours`: at least this many paid hours in the month.
     #[arg(long, value_name = "HOURS", default_value_t = 1.0)]
@@ -33,6 +35,17 @@ pub struct PanelArgs {
     /// An employer counts in `employers` with hours above 0 and at least this.
     #[arg(long, value_name = "HOURS", default_value_t = 0.0)]
     pub min_hours_per_employer: f64,
+}
+
+/// `--months-before`, `--months-after`: a number of months, at most [`MAX_MONTHS`] (100 years).
+fn months(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(months) if months <= MAX_MONTHS.unsigned_abs() => Ok(months),
+        Ok(months) => Err(format!(
+            "{months} is more than {MAX_MONTHS} months (100 years)"
+        )),
+        Err(_) => Err(format!("{text:?} is not a number of months")),
+    }
 }
 
 pub fn run(args: &PanelArgs, progress: &Progress) -> Result<i32> {

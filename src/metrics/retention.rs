@@ -16,6 +16,7 @@
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
 use crate::load::Job;
+use crate::measure::check_months;
 use crate::measure::common::{
     balanced, by_group, every_person, group, groups_sum_to_total, in_window, left_join, persons,
     polars, share_of, to_table, Spec,
@@ -77,7 +78,7 @@ impl Compute for Retention {
                 self.k, self.status
             ));
         }
-        Ok(())
+        check_months("k", self.k.into())
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {

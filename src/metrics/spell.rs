@@ -10,6 +10,7 @@
 //! panel); the others are `n_censored`.
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::check_weeks;
 use crate::measure::common::{
     balanced, by_group, groups_sum_to_total, mean, polars, share_aggs, share_specs, to_table,
 };
@@ -55,6 +56,7 @@ impl Spell {
         if self.min_weeks == 0 {
             return Err("min_weeks: must be at least 1 week".into());
         }
+        check_weeks("min_weeks", self.min_weeks)?;
         if self.categories.is_empty() && self.month_statuses.is_empty() {
             return Err(
                 "categories, month_statuses: both are empty, so no week could count; name at least one DREAM category or panel status"

@@ -200,6 +200,10 @@ impl Query {
                 format!("[params] of metric {}: {err}", metric_def.name),
             )
         })?;
+        // Before the metric's checks, which may compute with the window's ends.
+        file.window
+            .check_bounds()
+            .map_err(|err| usage(path, format!("[window] {err}")))?;
         metric.check(&file.window).map_err(|err| {
             usage(
                 path,
