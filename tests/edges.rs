@@ -157,3 +157,75 @@ fn a_window_at_the_bound_runs() {
         ("-1200,0,0,", "0,9,5,55.6", "1200,0,0,")
     );
 }
+
+/// Runs udfald (in the repository) with stdout going to `stdout`; returns the exit status and
+/// stderr. With `None`, stdout is a pipe whose reader is gone before udfald writes to it.
+fn with_stdout(args: &[&str], stdout: Option<std::fs::File>) -> (i32, String) {
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(crate::harness::BIN);
+    command
+        .args(args)
+        .current_dir(crate::harness::repo())
+        .stderr(Stdio::piped());
+    let child = match stdout {
+        Some(file) => command.stdout(file).spawn(),
+        None => command.stdout(Stdio::piped()).spawn().map(|mut child| {
+            // Closed at once: udfald reads its input first, and writes only after.
+            drop(child.stdout.take());
+            child
+        }),
+    };
+    let output = child.expect("run udfald").wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_and_a_full_disk_is_an_error() {
+    // list, validate and explain panicked (exit 101, a backtrace) on both; run and check did not.
+    let work = Workdir::with_sample("tiny");
+    let query = work.query(BY_ARM);
+    let result = work.file("result.json").display().to_string();
+    let manifest = work.file("run.json").display().to_string();
+    let data = work.path().display().to_string();
+    work.run(&[
+        "run",
+        &query,
+        "--format",
+        "json",
+        "--out",
+        &result,
+        "--provenance",
+        &manifest,
+    ])
+    .expect_status(0);
+    let strangers = crate::harness::TINY_STRANGERS;
+    for (args, note) in [
+        (vec!["list", "queries/"], ""),
+        (vec!["explain", "queries/s4-t3-paid.toml"], ""),
+        (vec!["validate", "--data", &data], ""),
+        (vec!["run", &query, "--data", &data], strangers),
+        (vec!["audit", &result], ""),
+        (vec!["reproduce", &manifest], strangers),
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        assert_eq!(
+            with_stdout(&args, Some(full)),
+            (
+                1,
+                format!("{note}udfald: error: cannot write to stdout: No space left on device (os error 28)\n")
+            ),
+            "{args:?} on a full disk"
+        );
+        assert_eq!(
+            with_stdout(&args, None),
+            (0, note.to_string()),
+            "{args:?} into a closed pipe"
+        );
+    }
+}
