@@ -229,3 +229,54 @@ fn a_closed_stdout_ends_quietly_and_a_full_disk_is_an_error() {
         );
     }
 }
+
+#[test]
+fn numbers_that_must_be_finite_and_not_negative_are_usage_errors_before_any_register() {
+    // A negative min_hours made every share 100%, a NaN one 0%; NaN and infinity pass or fail
+    // every comparison. Every such number a query gives is refused with its key and value.
+    let work = broken_registers();
+    let expect = "[window]\nto = 6\n[[expect]]\nid = \"X\"\ncolumn = \"share\"\n";
+    let published = |treatment: &str| {
+        format!("[params.published]\ntreatment = {{ n = 10, {treatment} }}\ncontrol = {{ n = 10, mean = 1.0, sd = 1.0 }}\n")
+    };
+    for (metric, body, message) in [
+        ("share_ever", "[window]\nto = 6\n[definitions]\nmin_hours = -1.0\n".to_string(), "[definitions] key min_hours: -1 is not a number of hours above 0 (paid_hours is hours >= min_hours; default 1)"),
+        ("share_ever", "[window]\nto = 6\n[definitions]\nmin_hours = nan\n".to_string(), "[definitions] key min_hours: NaN is not a number of hours above 0 (paid_hours is hours >= min_hours; default 1)"),
+        ("share_ever", "[window]\nto = 6\n[definitions]\nmin_weeks_without_benefit = 6\n".to_string(), "[definitions] key min_weeks_without_benefit: 6 is more weeks than a month has (4 or 5), so no month would count (employment is paid_hours and weeks without benefit >= min_weeks_without_benefit; default 4)"),
+        ("share_ever", format!("{expect}value = nan\ntolerance = 0.01\n"), "[[expect]] number 1 (X): value = NaN: not a finite number"),
+        ("share_ever", format!("{expect}value = 0.5\ntolerance = inf\n"), "[[expect]] number 1 (X): tolerance = inf: not a finite number"),
+        ("share_ever", format!("{expect}min = nan\n"), "[[expect]] number 1 (X): min = NaN: not a finite number"),
+        ("share_ever", format!("{expect}max = -inf\n"), "[[expect]] number 1 (X): max = -inf: not a finite number"),
+        ("hours_progression", "[window]\nto = 6\n[params]\nunchanged_tolerance = -1.0\n".to_string(), "[params] of metric hours_progression: unchanged_tolerance = -1: must be a number of hours >= 0"),
+        ("outcome_payment", "[params]\nprice_full = nan\n".to_string(), "[params] of metric outcome_payment: price_full: must be a price in DKK >= 0, got NaN"),
+        ("hazard_ratio", "[params]\nlevel = nan\n".to_string(), "[params] of metric hazard_ratio: level = NaN: must lie strictly between 0 and 1 (e.g. 0.95)"),
+        ("effect", "[params]\noutcome = \"share_at\"\noutcome_params = { at = 3 }\nlevel = inf\n".to_string(), "[params] of metric effect: level: inf is not strictly between 0 and 1 (e.g. 0.95 for a 95% interval)"),
+        ("effect", published("mean = nan, sd = 1.0"), "[params] of metric effect: published.treatment.mean: NaN is not a number"),
+        ("effect", published("mean = 1.0, sd = -1.0"), "[params] of metric effect: published.treatment.sd: -1 must be a number >= 0"),
+        ("funnel", "[params]\nactive_weeks = -1.0\n".to_string(), "[params] of metric funnel: active_weeks: must be a number of weeks >= 0, got -1"),
+        ("requirement", "group_by = [\"arm\"]\n[params]\nthresholds = [nan]\n".to_string(), "[params] of metric requirement: thresholds: NaN is not a share in (0, 1] (write 20% as 0.20)"),
+        ("targets", "[params]\ngreen_short_below = nan\n[[params.rows]]\nrow = \"r\"\ntarget = 1.0\nachieved = 1.0\n".to_string(), "[params] of metric targets: green_short_below: must be a percentage >= 0, got NaN"),
+    ] {
+        let query = query_of(&work, metric, &body);
+        work.run(&["run", &query])
+            .expect_error(2, &format!("{query}: {message}"));
+    }
+}
+
+#[test]
+fn panel_options_are_checked_like_the_query_keys_they_mirror() {
+    let work = broken_registers();
+    for (option, message) in [
+        ("--min-hours=-1", "invalid value '-1' for '--min-hours <HOURS>': -1 is not a number of hours above 0"),
+        ("--min-hours=nan", "invalid value 'nan' for '--min-hours <HOURS>': NaN is not a number of hours above 0"),
+        ("--min-hours-per-employer=-0.5", "invalid value '-0.5' for '--min-hours-per-employer <HOURS>': -0.5 is not a number of hours >= 0"),
+        ("--min-weeks-without-benefit=6", "invalid value '6' for '--min-weeks-without-benefit <WEEKS>': 6 is more weeks than a month has (4 or 5), so no month would count"),
+        ("--months-before=5000", "invalid value '5000' for '--months-before <N>': 5000 is more than 1200 months (100 years)"),
+        ("--months-after=4294967295", "invalid value '4294967295' for '--months-after <N>': 4294967295 is more than 1200 months (100 years)"),
+    ] {
+        work.run(&["panel", "--out", "panel.csv", option])
+            .expect_status(2)
+            .stdout_is("")
+            .stderr_is(&format!("error: {message}\n\nFor more information, try '--help'.\n"));
+    }
+}

@@ -12,6 +12,7 @@ pub use explain::explain;
 use crate::error::DataError;
 use crate::measure::common::balanced;
 use crate::metrics::{self, Metric, MetricDef, Window};
+use crate::panel::statuses::{check_min_hours, check_min_weeks_without_benefit};
 use crate::panel::{expression_columns, numeric_columns, StatusParams};
 use polars::prelude::{col, lit, Expr};
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,17 @@ impl Expectation {
     }
 
     fn check(&self) -> Result<(), String> {
+        // NaN would fail every comparison (exit 1, "not reproduced"), infinity pass every one.
+        for (key, number) in [
+            ("value", self.value),
+            ("tolerance", self.tolerance),
+            ("min", self.min),
+            ("max", self.max),
+        ] {
+            if let Some(number) = number.filter(|n| !n.is_finite()) {
+                return Err(format!("{key} = {number}: not a finite number"));
+            }
+        }
         let interval = self.min.is_some() || self.max.is_some();
         match (self.value, self.tolerance, interval) {
             (Some(_), Some(tolerance), false) if tolerance >= 0.0 => Ok(()),
@@ -104,11 +116,14 @@ impl Definitions {
     /// Refuses values that would make every status true or false.
     fn check(&self) -> Result<(), String> {
         if let Some(hours) = self.min_hours {
-            if !(hours.is_finite() && hours > 0.0) {
-                return Err(format!(
-                    "[definitions] key min_hours: {hours} is not a number of hours above 0 (paid_hours is hours >= min_hours; default 1)"
-                ));
-            }
+            check_min_hours(hours).map_err(|err| {
+                format!("[definitions] key min_hours: {err} (paid_hours is hours >= min_hours; default 1)")
+            })?;
+        }
+        if let Some(weeks) = self.min_weeks_without_benefit {
+            check_min_weeks_without_benefit(weeks).map_err(|err| {
+                format!("[definitions] key min_weeks_without_benefit: {err} (employment is paid_hours and weeks without benefit >= min_weeks_without_benefit; default 4)")
+            })?;
         }
         Ok(())
     }
