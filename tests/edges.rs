@@ -280,3 +280,67 @@ fn panel_options_are_checked_like_the_query_keys_they_mirror() {
             .stderr_is(&format!("error: {message}\n\nFor more information, try '--help'.\n"));
     }
 }
+
+#[test]
+fn a_number_where_a_yes_no_status_belongs_is_a_usage_error_before_any_register() {
+    // A status that is not yes/no counted as always true: an expression, or a number column a
+    // metric's parameter names as its status.
+    let work = broken_registers();
+    let number =
+        "the expression is a number, not a yes/no condition: compare it (e.g. `hours >= 1`)";
+    let column = |metric: &str, name: &str| {
+        format!("[params] of metric {metric}: \"{name}\" is a number, not a yes/no status: compare it in a status of the query's own (e.g. [statuses] with_{name} = \"{name} >= 1\")")
+    };
+    for (metric, body, message) in [
+        (
+            "share_ever",
+            format!("{BY_ARM}[statuses]\ns = \"hours + 1\"\n"),
+            format!("[statuses] key s: {number}"),
+        ),
+        (
+            "share_ever",
+            format!("{BY_ARM}[statuses]\ns = \"3\"\n"),
+            format!("[statuses] key s: {number}"),
+        ),
+        (
+            "share_ever",
+            format!("{BY_ARM}[statuses]\ns = \"(wage)\"\n"),
+            format!("[statuses] key s: {number}"),
+        ),
+        (
+            "share_ever",
+            format!("{BY_ARM}[statuses]\ns = 3\n"),
+            "[statuses] key s: expected an expression in quotes".to_string(),
+        ),
+        (
+            "share_ever",
+            format!("{BY_ARM}[population]\nat_start = \"benefit_weeks\"\n"),
+            format!("[population] key at_start: {number}"),
+        ),
+        (
+            "share_ever",
+            format!("{BY_ARM}status = \"weeks\"\n"),
+            column("share_ever", "weeks"),
+        ),
+        (
+            "mean_hours",
+            "[window]\nto = 3\n[params]\namong = \"hours\"\n".to_string(),
+            column("mean_hours", "hours"),
+        ),
+        (
+            "first_outcome",
+            "[window]\nto = 3\n[params]\ngoal = [\"paid_hours\", \"n_employers\"]\n".to_string(),
+            column("first_outcome", "n_employers"),
+        ),
+        (
+            "targets",
+            "[params]\n[[params.rows]]\nrow = \"r\"\ntarget = 1.0\ncount = \"weeks_education\"\n"
+                .to_string(),
+            column("targets", "weeks_education"),
+        ),
+    ] {
+        let query = query_of(&work, metric, &body);
+        work.run(&["run", &query])
+            .expect_error(2, &format!("{query}: {message}"));
+    }
+}

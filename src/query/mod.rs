@@ -306,6 +306,16 @@ impl Query {
             known.push(name.clone());
         }
         for status in metric.statuses() {
+            // A number where a status belongs would count as always true (or fail in polars).
+            if numeric.contains(&status) {
+                return Err(usage(
+                    path,
+                    format!(
+                        "[params] of metric {}: {status:?} is a number, not a yes/no status: compare it in a status of the query's own (e.g. [statuses] with_{status} = \"{status} >= 1\")",
+                        metric_def.name
+                    ),
+                ));
+            }
             if !known.contains(&status) {
                 return Err(usage(
                     path,
