@@ -13,16 +13,29 @@ use anyhow::Result;
 use std::path::PathBuf;
 
 /// Reads every query file of the files and folders given, or fails with the first one that is
-/// wrong; no query file at all is a usage error.
+/// wrong; no query file at all, and two queries of the same name, are usage errors (results,
+/// checks and provenance are told apart by name).
 pub fn load_queries(paths: &[PathBuf]) -> Result<Vec<Query>> {
     let files = query::collect(paths)?;
     if files.is_empty() {
         return Err(DataError::Usage("no query files (*.toml) found".into()).into());
     }
-    Ok(files
+    let queries = files
         .iter()
         .map(|f| Query::load(f))
-        .collect::<Result<Vec<_>, _>>()?)
+        .collect::<Result<Vec<_>, _>>()?;
+    for (index, query) in queries.iter().enumerate() {
+        if let Some(first) = queries[..index].iter().find(|q| q.name == query.name) {
+            return Err(DataError::Usage(format!(
+                "{}: key name: {:?} is also the name of {}; the queries of one run need distinct names",
+                query.path.display(),
+                query.name,
+                first.path.display()
+            ))
+            .into());
+        }
+    }
+    Ok(queries)
 }
 
 /// A spec's rendered output and its manifest (without start time or output hash).

@@ -2,7 +2,7 @@
 //! the kind of mistake it guards, and checks the exit status and the exact message (file, key and
 //! value) or, for what is allowed, that the run says what happened.
 
-use crate::harness::{Workdir, BY_ARM};
+use crate::harness::{udfald, Workdir, BY_ARM};
 
 /// A copy of tiny whose DREAM file is broken: a run that fails with a usage error on it stopped
 /// before reading any register.
@@ -343,4 +343,30 @@ fn a_number_where_a_yes_no_status_belongs_is_a_usage_error_before_any_register()
         work.run(&["run", &query])
             .expect_error(2, &format!("{query}: {message}"));
     }
+}
+
+#[test]
+fn two_queries_of_one_name_are_a_usage_error_naming_both_files() {
+    // They were accepted: two tables of one name, and checks and provenance keyed by it.
+    let work = broken_registers();
+    let first = work.query(BY_ARM);
+    std::fs::create_dir(work.file("more")).unwrap();
+    let second = work.file("more/other.toml").display().to_string();
+    std::fs::copy(&first, &second).unwrap();
+    let message = format!("{second}: key name: \"q\" is also the name of {first}; the queries of one run need distinct names");
+    let folder = work.file("more").display().to_string();
+    let report = work.file("report.html").display().to_string();
+    for command in ["run", "check", "report"] {
+        let mut args = vec![command, first.as_str(), folder.as_str()];
+        if command == "report" {
+            args.extend(["--out", report.as_str()]);
+        }
+        work.run(&args).expect_error(2, &message);
+    }
+    udfald(&["list", &first, &folder]).expect_error(2, &message);
+    // The same file named twice is the same mistake.
+    work.run(&["run", &first, &first]).expect_error(
+        2,
+        &format!("{first}: key name: \"q\" is also the name of {first}; the queries of one run need distinct names"),
+    );
 }
