@@ -370,3 +370,36 @@ fn two_queries_of_one_name_are_a_usage_error_naming_both_files() {
         &format!("{first}: key name: \"q\" is also the name of {first}; the queries of one run need distinct names"),
     );
 }
+
+#[test]
+fn a_population_of_nobody_is_said_on_stderr_and_under_the_table() {
+    // It gave n = 0 and exit 0 without a word. It is still exit 0 (a result, not an error), but
+    // said on stderr (a note --quiet silences) and under the table, in every format.
+    let work = Workdir::with_sample("tiny");
+    let query = work.query(&format!("{BY_ARM}[population]\narm = \"nobody\"\n"));
+    let note = "the population is empty: no person of dataset tiny matches the query's [population], so every count is 0";
+    let share = "share: persons with paid_hours in at least one month of rel_month 0..the end of follow-up, of n (available follow-up); n_censored: persons not counted for lack of follow-up";
+    let run = work.run(&["run", &query]).expect_status(0);
+    run.stderr_is(&format!(
+        "{}udfald: {query}: {note}\n",
+        crate::harness::TINY_STRANGERS
+    ))
+    .stdout_is(&format!(
+        "q: Q\nmetric share_ever on dataset tiny\narm    n  count  share  n_censored\n(all)  0      0                  0\nnote: {note}\nnote: {share}\n"
+    ));
+    for (format, line) in [
+        ("csv", format!("# note: {note}\n")),
+        ("markdown", format!("- {note}\n")),
+        ("json", format!("\"{note}\"")),
+    ] {
+        work.run(&["run", &query, "--format", format, "--quiet"])
+            .expect_status(0)
+            .stderr_is("")
+            .stdout_has(&[&line]);
+    }
+    // Persons the at_start expression leaves out count the same way.
+    let query = work.query(&format!("{BY_ARM}[population]\nat_start = \"false\"\n"));
+    work.run(&["run", &query, "--quiet"])
+        .expect_status(0)
+        .stdout_has(&[&format!("note: {note}\n")]);
+}
