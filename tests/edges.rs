@@ -403,3 +403,17 @@ fn a_population_of_nobody_is_said_on_stderr_and_under_the_table() {
         .expect_status(0)
         .stdout_has(&[&format!("note: {note}\n")]);
 }
+
+#[test]
+fn a_panel_file_of_unknown_kind_is_a_usage_error_before_any_register() {
+    // It failed with exit 1 after building the whole panel.
+    let work = broken_registers();
+    for name in ["x.txt", "panel", "panel.csv.gz"] {
+        let out = work.file(name).display().to_string();
+        work.run(&["panel", "--out", &out]).expect_error(
+            2,
+            &format!("{out}: the panel is written as .parquet or .csv; name the file with one of those extensions"),
+        );
+        assert!(!work.file(name).exists(), "{name} was written");
+    }
+}

@@ -89,6 +89,8 @@ pub fn run(args: &PanelArgs, progress: &Progress) -> Result<i32> {
             min_weeks_without_benefit: args.min_weeks_without_benefit,
         },
     };
+    // Before any register is read: building a panel only to refuse its file name wastes minutes.
+    panel::write::format_of(&args.out)?;
     let dataset = Dataset::open(&args.data.data)?;
     let loaded = load::load(&dataset, &args.data.load.load_options(), progress)?;
     if let Some(strangers) = loaded.report.strangers(&dataset) {
