@@ -10,7 +10,7 @@ use crate::query::{self, explain, Query};
 use crate::render::{self, CsvDialect, Format};
 use crate::runner::{self, RunOptions};
 use anyhow::Result;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Reads every query file of the files and folders given, or fails with the first one that is
 /// wrong; no query file at all, and two queries of the same name, are usage errors (results,
@@ -26,13 +26,26 @@ pub fn load_queries(paths: &[PathBuf]) -> Result<Vec<Query>> {
         .collect::<Result<Vec<_>, _>>()?;
     for (index, query) in queries.iter().enumerate() {
         if let Some(first) = queries[..index].iter().find(|q| q.name == query.name) {
-            return Err(DataError::Usage(format!(
-                "{}: key name: {:?} is also the name of {}; the queries of one run need distinct names",
-                query.path.display(),
-                query.name,
-                first.path.display()
-            ))
-            .into());
+            let same = |a: &Path, b: &Path| {
+                a == b
+                    || a.canonicalize()
+                        .ok()
+                        .is_some_and(|a| b.canonicalize().ok() == Some(a))
+            };
+            let message = if same(&first.path, &query.path) {
+                format!(
+                    "{}: the query file is named twice (itself and its folder, or twice); the queries of one run need distinct names",
+                    query.path.display()
+                )
+            } else {
+                format!(
+                    "{}: key name: {:?} is also the name of {}; the queries of one run need distinct names",
+                    query.path.display(),
+                    query.name,
+                    first.path.display()
+                )
+            };
+            return Err(DataError::Usage(message).into());
         }
     }
     Ok(queries)

@@ -364,10 +364,12 @@ fn two_queries_of_one_name_are_a_usage_error_naming_both_files() {
         work.run(&args).expect_error(2, &message);
     }
     udfald(&["list", &first, &folder]).expect_error(2, &message);
-    // The same file named twice is the same mistake.
-    work.run(&["run", &first, &first]).expect_error(
+    // The same file named twice is the same mistake, said as such.
+    let twice = format!("{first}: the query file is named twice (itself and its folder, or twice); the queries of one run need distinct names");
+    work.run(&["run", &first, &first]).expect_error(2, &twice);
+    work.run(&["run", &folder, &second]).expect_error(
         2,
-        &format!("{first}: key name: \"q\" is also the name of {first}; the queries of one run need distinct names"),
+        &format!("{second}: the query file is named twice (itself and its folder, or twice); the queries of one run need distinct names"),
     );
 }
 
