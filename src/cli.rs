@@ -6,6 +6,7 @@ use crate::error::{DataError, EXIT_DATA, EXIT_OK, EXIT_USAGE};
 use crate::progress::Progress;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
+use std::io::Write;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -130,7 +131,8 @@ fn report(err: &anyhow::Error) -> i32 {
     {
         return EXIT_OK;
     }
-    eprintln!("udfald: error: {err:#}");
+    // Not eprintln!, which panics when stderr cannot be written (a full disk).
+    let _ = writeln!(std::io::stderr(), "udfald: error: {err:#}");
     // A usage error keeps its exit status under any context added on the way up.
     err.chain()
         .find_map(|cause| cause.downcast_ref::<DataError>())

@@ -11,10 +11,12 @@ pub fn write(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
             std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
         }
         _ => {
+            // A closed pipe is the reader's choice (`cli` exits 0 quietly); a full disk is not.
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(bytes)?;
-            stdout.flush()?;
-            Ok(())
+            stdout
+                .write_all(bytes)
+                .and_then(|()| stdout.flush())
+                .context("cannot write to stdout")
         }
     }
 }

@@ -254,6 +254,16 @@ pub fn run_recorded(
                 },
             )?;
             input.pool_below = options.suppress_below;
+            // Nobody matching is a result, not an error (a project or municipality may have no
+            // participants yet), but never a silent one: said on stderr and under the table.
+            let empty = input.persons.height() == 0;
+            if empty {
+                progress.note(format!(
+                    "{}: {}",
+                    query.path.display(),
+                    empty_note(&dataset.name)
+                ));
+            }
             if let Some(threshold) = options.suppress_below {
                 for column in &query.group_by {
                     let distinct = input
@@ -284,6 +294,9 @@ pub fn run_recorded(
                 .metric
                 .compute(&input)
                 .with_context(|| query.path.display().to_string())?;
+            if empty {
+                table.notes.insert(0, empty_note(&dataset.name));
+            }
             if let Some(note) = &dropped {
                 table.notes.push(note.clone());
             }
@@ -324,6 +337,11 @@ pub fn run_recorded(
         results: results.into_iter().flatten().collect(),
         datasets,
     })
+}
+
+/// The note on a population no person matches.
+fn empty_note(dataset: &str) -> String {
+    format!("the population is empty: no person of dataset {dataset} matches the query's [population], so every count is 0")
 }
 
 /// The note on persons `population.at_start` could not test. The number is a count of persons

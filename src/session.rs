@@ -10,19 +10,45 @@ use crate::query::{self, explain, Query};
 use crate::render::{self, CsvDialect, Format};
 use crate::runner::{self, RunOptions};
 use anyhow::Result;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Reads every query file of the files and folders given, or fails with the first one that is
-/// wrong; no query file at all is a usage error.
+/// wrong; no query file at all, and two queries of the same name, are usage errors (results,
+/// checks and provenance are told apart by name).
 pub fn load_queries(paths: &[PathBuf]) -> Result<Vec<Query>> {
     let files = query::collect(paths)?;
     if files.is_empty() {
         return Err(DataError::Usage("no query files (*.toml) found".into()).into());
     }
-    Ok(files
+    let queries = files
         .iter()
         .map(|f| Query::load(f))
-        .collect::<Result<Vec<_>, _>>()?)
+        .collect::<Result<Vec<_>, _>>()?;
+    for (index, query) in queries.iter().enumerate() {
+        if let Some(first) = queries[..index].iter().find(|q| q.name == query.name) {
+            let same = |a: &Path, b: &Path| {
+                a == b
+                    || a.canonicalize()
+                        .ok()
+                        .is_some_and(|a| b.canonicalize().ok() == Some(a))
+            };
+            let message = if same(&first.path, &query.path) {
+                format!(
+                    "{}: the query file is named twice (itself and its folder, or twice); the queries of one run need distinct names",
+                    query.path.display()
+                )
+            } else {
+                format!(
+                    "{}: key name: {:?} is also the name of {}; the queries of one run need distinct names",
+                    query.path.display(),
+                    query.name,
+                    first.path.display()
+                )
+            };
+            return Err(DataError::Usage(message).into());
+        }
+    }
+    Ok(queries)
 }
 
 /// A spec's rendered output and its manifest (without start time or output hash).

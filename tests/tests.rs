@@ -9,6 +9,9 @@ mod attacker;
 mod delivered;
 // Every bad input the spec lists gets an error naming file, line, column and value.
 mod bad_input;
+// Hard edges (issue 15): deep nesting, huge windows, closed stdout, duplicate names, empty
+// populations: no crash, and every mistake its exit status and message.
+mod edges;
 // run --format xlsx (read back with calamine) and --csv-dialect danish; what they refuse.
 mod formats;
 // check: expectations against published figures, reports for CI.

@@ -5,6 +5,7 @@
 
 use crate::cmd::args::min_cell;
 use crate::error::{DataError, EXIT_DATA, EXIT_OK};
+use crate::output;
 use crate::runner::SMALL_CELL;
 use crate::table::{Column, Kind, Relation, Table, Value};
 use anyhow::{Context, Result};
@@ -30,7 +31,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     let document = Released::parse(&args.result, &text)?;
     let threshold = args.min_cell.or(document.threshold).unwrap_or(SMALL_CELL);
     let (report, passed) = document.audit(threshold)?;
-    print!("{report}");
+    output::write(None, report.as_bytes())?;
     Ok(if passed { EXIT_OK } else { EXIT_DATA })
 }
 

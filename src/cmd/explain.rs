@@ -3,6 +3,7 @@
 //! definitions. It is the reproducibility statement for a report's method appendix.
 
 use crate::error::EXIT_OK;
+use crate::output;
 use crate::query::{explain, Query};
 use crate::runner::SMALL_CELL;
 use anyhow::Result;
@@ -18,6 +19,6 @@ pub struct ExplainArgs {
 
 pub fn run(args: &ExplainArgs) -> Result<i32> {
     let query = Query::load(&args.query)?;
-    print!("{}", explain(&query, Some(SMALL_CELL)));
+    output::write(None, explain(&query, Some(SMALL_CELL)).as_bytes())?;
     Ok(EXIT_OK)
 }

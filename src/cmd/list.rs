@@ -1,9 +1,11 @@
 //! `udfald list`: the queries of a folder, one line each.
 
 use crate::error::EXIT_OK;
+use crate::output;
 use crate::session;
 use anyhow::Result;
 use clap::Args;
+use std::fmt::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -36,8 +38,10 @@ pub fn run(args: &ListArgs) -> Result<i32> {
                 .unwrap_or(0)
         })
         .collect();
+    let mut out = String::new();
     for row in std::iter::once(&header).chain(&rows) {
-        println!(
+        let _ = writeln!(
+            out,
             "{:<w0$}  {:<w1$}  {:<w2$}  {}",
             row[0],
             row[1],
@@ -48,5 +52,6 @@ pub fn run(args: &ListArgs) -> Result<i32> {
             w2 = widths[2]
         );
     }
+    output::write(None, out.as_bytes())?;
     Ok(EXIT_OK)
 }

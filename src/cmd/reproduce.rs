@@ -3,6 +3,7 @@
 
 use crate::error::{DEFAULT_PROBLEM_CAP, EXIT_DATA, EXIT_OK};
 use crate::hash::sha256;
+use crate::output;
 use crate::progress::Progress;
 use crate::provenance::Manifest;
 use crate::session::{self, Executed};
@@ -24,16 +25,21 @@ pub fn run(args: &ReproduceArgs, progress: &Progress) -> Result<i32> {
     let hash = sha256(&output);
     let expected = recorded.output_sha256.as_deref().unwrap_or("");
     if hash == expected {
-        println!("identical: the result reproduces byte for byte (sha256 {hash})");
+        output::write(
+            None,
+            format!("identical: the result reproduces byte for byte (sha256 {hash})\n").as_bytes(),
+        )?;
         return Ok(EXIT_OK);
     }
-    println!("differs: the result's sha256 is {hash}, the manifest recorded {expected}");
+    let mut report =
+        format!("differs: the result's sha256 is {hash}, the manifest recorded {expected}\n");
     let changes = recorded.changed_inputs(&manifest);
     if changes.is_empty() {
-        println!("no recorded input changed");
+        report.push_str("no recorded input changed\n");
     }
     for change in changes {
-        println!("  changed input: {change}");
+        report.push_str(&format!("  changed input: {change}\n"));
     }
+    output::write(None, report.as_bytes())?;
     Ok(EXIT_DATA)
 }

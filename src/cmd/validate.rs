@@ -4,6 +4,7 @@ use crate::cmd::args::DataArgs;
 use crate::dataset::{Dataset, Format};
 use crate::error::{EXIT_DATA, EXIT_OK};
 use crate::load::{self, Loaded, WeekState, CATEGORIES};
+use crate::output;
 use crate::progress::Progress;
 use anyhow::Result;
 use clap::Args;
@@ -18,7 +19,7 @@ pub struct ValidateArgs {
 pub fn run(args: &ValidateArgs, progress: &Progress) -> Result<i32> {
     let dataset = Dataset::open(&args.data.data)?;
     let loaded = load::load(&dataset, &args.data.load.load_options(), progress)?;
-    print!("{}", summary(&loaded));
+    output::write(None, summary(&loaded).as_bytes())?;
     let dropped: u64 = loaded.report.dropped_rows.values().sum();
     Ok(if dropped > 0 || loaded.report.problems.is_empty() {
         EXIT_OK

@@ -11,6 +11,26 @@ pub fn polars(metric: &str, err: PolarsError) -> anyhow::Error {
     anyhow!("computing {metric}: {err}")
 }
 
+/// The expressions combined pairwise into a balanced tree (`None` for none): `any` of n statuses
+/// or values nests log2(n) levels deep instead of n, so no list in a query file (population
+/// values, statuses to combine) builds a tree deeper than an expression may nest
+/// (`query::expr::MAX_DEPTH`), or one polars' optimiser takes long over.
+pub fn balanced(exprs: Vec<Expr>, combine: fn(Expr, Expr) -> Expr) -> Option<Expr> {
+    let mut level = exprs;
+    while level.len() > 1 {
+        let mut items = level.into_iter();
+        let mut next = Vec::new();
+        while let Some(left) = items.next() {
+            next.push(match items.next() {
+                Some(right) => combine(left, right),
+                None => left,
+            });
+        }
+        level = next;
+    }
+    level.pop()
+}
+
 /// The months of `months` whose `rel_month` lies in the window.
 pub fn in_window(months: LazyFrame, window: &Window) -> LazyFrame {
     let mut keep = col("rel_month").gt_eq(lit(window.from()));

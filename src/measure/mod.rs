@@ -10,6 +10,7 @@ pub mod input;
 pub mod persons;
 pub mod weeks;
 
+use crate::calendar::Month;
 use crate::panel::Panel;
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,87 @@ impl Window {
             Some(to) => format!("{}..{to}", self.from()),
             None => format!("{}..the end of follow-up", self.from()),
         }
+    }
+}
+
+/// The farthest a `rel_month` a query names may lie from the start month, either way, and the
+/// longest span of months it may count (`rolling`, `k`, `horizon`): 100 years, longer than any
+/// register's history or follow-up. Windows and spans size tables and allocations (a row per
+/// month, a flag per person and month), so one of 2^31 months ran the machine out of memory.
+pub const MAX_MONTHS: i32 = 1200;
+
+/// The most ISO weeks a parameter may count (`weeks_before`, `horizon_weeks`, `min_weeks`): 100
+/// years of them, 52 a year and 53 in the 17 or 18 years of a century that have a week 53.
+pub const MAX_WEEKS: u32 = 5218;
+
+/// The calendar years a query may name (`from_month`, `to_month`, a measured month): every month
+/// a register holds (they reach back to the 1990s), and a calendar window of at most 3,612
+/// months, where a year up to 9999 allowed 120,000.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// Refuses a `rel_month` (`key = value`) more than [`MAX_MONTHS`] from the start month.
+pub fn check_rel_month(key: &str, value: i64) -> Result<(), String> {
+    if value.abs() > i64::from(MAX_MONTHS) {
+        return Err(format!(
+            "{key} = {value}: more than {MAX_MONTHS} months (100 years) from the start month"
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a span of months (`key = value`) longer than [`MAX_MONTHS`].
+pub fn check_months(key: &str, value: i64) -> Result<(), String> {
+    if value > i64::from(MAX_MONTHS) {
+        return Err(format!(
+            "{key} = {value}: more than {MAX_MONTHS} months (100 years)"
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a number of weeks (`key = value`) above [`MAX_WEEKS`].
+pub fn check_weeks(key: &str, value: u32) -> Result<(), String> {
+    if value > MAX_WEEKS {
+        return Err(format!(
+            "{key} = {value}: more than {MAX_WEEKS} weeks (100 years)"
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a calendar month outside [`YEARS`].
+pub fn check_year(key: &str, month: Month) -> Result<(), String> {
+    if !YEARS.contains(&month.year()) {
+        return Err(format!(
+            "{key} = \"{:04}-{:02}\": outside the years {} to {}",
+            month.year(),
+            month.month_of_year(),
+            YEARS.start(),
+            YEARS.end()
+        ));
+    }
+    Ok(())
+}
+
+impl Window {
+    /// Refuses a window reaching beyond [`MAX_MONTHS`] or outside [`YEARS`]; the message names
+    /// the `[window]` key. (That `from_month` and `to_month` are months is checked with the
+    /// query.)
+    pub fn check_bounds(&self) -> Result<(), String> {
+        for (key, value) in [("from", self.from), ("to", self.to)] {
+            if let Some(value) = value {
+                check_rel_month(key, value.into())?;
+            }
+        }
+        for (key, text) in [
+            ("from_month", &self.from_month),
+            ("to_month", &self.to_month),
+        ] {
+            if let Some(month) = text.as_deref().and_then(Month::parse) {
+                check_year(key, month)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -17,8 +17,8 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{
-    by_group, every_person, groups_sum_to_total, in_window, ints, parts_sum_to_whole, polars,
-    set_groups, texts,
+    balanced, by_group, every_person, groups_sum_to_total, in_window, ints, parts_sum_to_whole,
+    polars, set_groups, texts,
 };
 use crate::table::chart::Bars;
 use crate::table::{share, Chart, Col, Table, TableBuilder};
@@ -103,12 +103,11 @@ impl Compute for FirstOutcome {
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         let failed = |err| polars(DEF.name, err);
-        let goal = self
-            .goal
-            .iter()
-            .map(|s| col(s.as_str()))
-            .reduce(|a, b| a.or(b))
-            .ok_or_else(|| anyhow!("first_outcome: goal is empty"))?;
+        let goal = balanced(
+            self.goal.iter().map(|s| col(s.as_str())).collect(),
+            Expr::or,
+        )
+        .ok_or_else(|| anyhow!("first_outcome: goal is empty"))?;
         let mut columns = vec![col("person"), col("rel_month"), goal.alias("__goal")];
         columns.extend(
             self.routes

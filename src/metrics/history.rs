@@ -12,6 +12,7 @@
 //! `n_no_weeks`.
 
 use super::{resolve, Compute, MetricDef, MetricInput};
+use crate::measure::check_weeks;
 use crate::measure::common::{
     by_group, group, groups_sum_to_total, mean, mean_bounding, persons, polars, row_sum, share_of,
     stable_mean, to_table, Spec,
@@ -80,6 +81,7 @@ impl History {
         if self.weeks_before == 0 {
             return Err("weeks_before: must be at least 1 week".into());
         }
+        check_weeks("weeks_before", self.weeks_before)?;
         category_index(&self.spell_category, "spell_category")
     }
 

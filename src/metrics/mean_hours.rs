@@ -10,6 +10,7 @@
 //! `n_censored`.
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::check_rel_month;
 use crate::measure::common::{
     by_group, every_person, group, groups_sum_to_total, mark_dominated, mean, persons, polars,
     stable_sum, to_table, top_share, Spec,
@@ -75,6 +76,7 @@ impl Compute for MeanHours {
 
     fn check(&self, window: &Window) -> Result<(), String> {
         if let Some(at) = self.at {
+            check_rel_month("at", at.into())?;
             if window.from.is_some_and(|from| at < from) || window.to.is_some_and(|to| at > to) {
                 return Err(format!(
                     "at = {at} lies outside the window {}..{}",

@@ -320,6 +320,35 @@ mod tests {
     }
 
     #[test]
+    fn every_metric_computes_on_an_empty_population() {
+        // A population that matches nobody is a result (the runner notes it), never an error.
+        let panel = tiny_panel();
+        for def in REGISTRY {
+            let query = example(def);
+            if query.metric.published().is_some() {
+                continue;
+            }
+            let statuses = query.definitions.resolve();
+            let scope = Scope {
+                population: Some(polars::prelude::lit(false)),
+                ..Scope::everyone(&query.group_by, &query.window, &statuses)
+            };
+            let input = prepare(&panel, scope).unwrap();
+            assert_eq!(input.persons.height(), 0);
+            let table = query
+                .metric
+                .compute(&input)
+                .unwrap_or_else(|err| panic!("{}: fails on nobody: {err:#}", def.name));
+            assert_eq!(
+                table.relation_violations(),
+                Vec::<String>::new(),
+                "{}: declared relations on nobody",
+                def.name
+            );
+        }
+    }
+
+    #[test]
     fn window_keys_a_metric_does_not_read_are_refused() {
         let rel = Window {
             from_month: Some("2021-01".into()),

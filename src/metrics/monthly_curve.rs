@@ -12,6 +12,7 @@
 //! inside the period (spec §3.3).
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::check_months;
 use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
 use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest};
 use crate::table::chart::{plain, Curve};
@@ -69,6 +70,7 @@ impl Compute for MonthlyCurve {
         if self.rolling < 1 {
             return Err("rolling must be at least 1 (months per point)".into());
         }
+        check_months("rolling", self.rolling.into())?;
         if self.calendar && self.baseline != Baseline::None {
             return Err(
                 "baseline = \"subtract_month0\" needs rel_month indexing (calendar = false)".into(),

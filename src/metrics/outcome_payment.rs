@@ -18,6 +18,7 @@
 //! among them beside the mean over everyone observed.
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::check_weeks;
 use crate::measure::common::{
     by_group, group, groups_sum_to_total, mark_dominated, mean, persons, polars, to_table,
     top_share, Spec,
@@ -83,6 +84,7 @@ impl OutcomePayment {
         if self.horizon_weeks == 0 {
             return Err("horizon_weeks: must be at least 1 week".into());
         }
+        check_weeks("horizon_weeks", self.horizon_weeks)?;
         for (key, price) in [
             ("price_full", self.price_full),
             ("price_partial", self.price_partial),

@@ -12,6 +12,7 @@
 //! threshold, `met_<t>` (the number of groups meeting it) and `share_met_<t>`.
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::check_months;
 use crate::measure::common::{groups_sum_to_total, set_groups};
 use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest};
 use crate::table::chart::{plain, Bars};
@@ -88,6 +89,7 @@ impl Compute for Requirement {
         if self.rolling < 1 {
             return Err("rolling must be at least 1 (months per point)".into());
         }
+        check_months("rolling", self.rolling.into())?;
         check_calendar_window(window, self.calendar)?;
         Ok(())
     }

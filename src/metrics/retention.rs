@@ -16,9 +16,10 @@
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
 use crate::load::Job;
+use crate::measure::check_months;
 use crate::measure::common::{
-    by_group, every_person, group, groups_sum_to_total, in_window, left_join, persons, polars,
-    share_of, to_table, Spec,
+    balanced, by_group, every_person, group, groups_sum_to_total, in_window, left_join, persons,
+    polars, share_of, to_table, Spec,
 };
 use crate::panel::{counts_as_employer, PanelOptions};
 use crate::table::chart::{plain, Bars};
@@ -77,7 +78,7 @@ impl Compute for Retention {
                 self.k, self.status
             ));
         }
-        Ok(())
+        check_months("k", self.k.into())
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
@@ -93,12 +94,13 @@ impl Compute for Retention {
                 col("month").min().alias("first_month"),
             ]);
         let mut frame = every_person(input, firsts);
-        let preceded = match self
-            .not_preceded_by
-            .iter()
-            .map(|s| col(s.as_str()))
-            .reduce(|a, b| a.or(b))
-        {
+        let preceded = match balanced(
+            self.not_preceded_by
+                .iter()
+                .map(|s| col(s.as_str()))
+                .collect(),
+            Expr::or,
+        ) {
             None => lit(false),
             Some(prior) => {
                 let priors = window_months

@@ -7,6 +7,7 @@
 //! `n_censored`, never counted as "not in S".
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::check_rel_month;
 use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
 use crate::measure::curve::{curve, Curve, CurveRequest};
 use crate::table::chart::{plain, Bars};
@@ -50,6 +51,7 @@ impl Compute for ShareAt {
     fn check(&self, window: &Window) -> Result<(), String> {
         match self.at {
             Some(at) => {
+                check_rel_month("at", at.into())?;
                 if window.from.is_some_and(|from| at < from) || window.to.is_some_and(|to| at > to)
                 {
                     return Err(format!(

@@ -10,8 +10,9 @@
 //! panel); the others are `n_censored`.
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use crate::measure::check_weeks;
 use crate::measure::common::{
-    by_group, groups_sum_to_total, mean, polars, share_aggs, share_specs, to_table,
+    balanced, by_group, groups_sum_to_total, mean, polars, share_aggs, share_specs, to_table,
 };
 use crate::measure::weeks::{category_index, person_rows, require_columns, runs, MonthFlags};
 use crate::table::chart::Bars;
@@ -55,6 +56,7 @@ impl Spell {
         if self.min_weeks == 0 {
             return Err("min_weeks: must be at least 1 week".into());
         }
+        check_weeks("min_weeks", self.min_weeks)?;
         if self.categories.is_empty() && self.month_statuses.is_empty() {
             return Err(
                 "categories, month_statuses: both are empty, so no week could count; name at least one DREAM category or panel status"
@@ -75,10 +77,14 @@ impl Spell {
         require_columns(input, &self.month_statuses, "month_statuses")?;
         let (from, to) = (input.window.from(), input.window.to.unwrap_or(i32::MAX));
         let people = person_rows(input, DEF.name)?;
-        let flag = self
-            .month_statuses
-            .iter()
-            .fold(lit(false), |acc, s| acc.or(col(s.as_str())));
+        let flag = balanced(
+            self.month_statuses
+                .iter()
+                .map(|s| col(s.as_str()))
+                .collect(),
+            Expr::or,
+        )
+        .unwrap_or(lit(false));
         let flags = MonthFlags::build(input, &people, flag, from, to, DEF.name)?;
         let weeks = &input.panel.weeks;
 

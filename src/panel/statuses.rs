@@ -21,6 +21,27 @@ impl Default for StatusParams {
     }
 }
 
+/// Refuses a `min_hours` that would make every month paid (0 or below) or none (NaN).
+pub fn check_min_hours(hours: f64) -> Result<(), String> {
+    if hours.is_finite() && hours > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{hours} is not a number of hours above 0"))
+    }
+}
+
+/// Refuses a `min_weeks_without_benefit` no month reaches: a month has 4 or 5 weeks (those whose
+/// Thursday falls in it), so above 5 no month would be one of employment.
+pub fn check_min_weeks_without_benefit(weeks: u32) -> Result<(), String> {
+    if weeks <= 5 {
+        Ok(())
+    } else {
+        Err(format!(
+            "{weeks} is more weeks than a month has (4 or 5), so no month would count"
+        ))
+    }
+}
+
 /// The statuses in the panel's column order.
 pub const STATUSES: [&str; 13] = [
     "paid_hours",

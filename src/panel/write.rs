@@ -7,7 +7,8 @@
 
 use super::{counts_as_employer, Panel};
 use crate::calendar::Month;
-use anyhow::{anyhow, bail, Result};
+use crate::error::DataError;
+use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use std::io::BufWriter;
 use std::path::Path;
@@ -19,19 +20,34 @@ enum Sink {
     Csv(polars::io::csv::write::BatchedWriter<BufWriter<std::fs::File>>),
 }
 
-/// Writes the panel to `path` (`.parquet` or `.csv`); returns the number of rows.
-pub fn write(panel: &Panel, path: &Path) -> Result<usize> {
-    let failed = |err: PolarsError| anyhow!("writing {}: {err}", path.display());
+/// The formats the panel is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Parquet,
+    Csv,
+}
+
+/// The format `path`'s extension names; any other is a usage error, which the `panel` command
+/// checks before it reads any register.
+pub fn format_of(path: &Path) -> Result<FileFormat, DataError> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase());
-    if !matches!(extension.as_deref(), Some("parquet" | "csv")) {
-        bail!(
+    match extension.as_deref() {
+        Some("parquet") => Ok(FileFormat::Parquet),
+        Some("csv") => Ok(FileFormat::Csv),
+        _ => Err(DataError::Usage(format!(
             "{}: the panel is written as .parquet or .csv; name the file with one of those extensions",
             path.display()
-        );
+        ))),
     }
+}
+
+/// Writes the panel to `path` (`.parquet` or `.csv`); returns the number of rows.
+pub fn write(panel: &Panel, path: &Path) -> Result<usize> {
+    let failed = |err: PolarsError| anyhow!("writing {}: {err}", path.display());
+    let format = format_of(path)?;
     let file = std::fs::File::create(path)
         .map_err(|err| anyhow!("cannot create {}: {err}", path.display()))?;
     let mut employers = EmployerCursor::default();
@@ -42,13 +58,13 @@ pub fn write(panel: &Panel, path: &Path) -> Result<usize> {
         let frame = published_shape(panel, &slice, &mut employers)?;
         if sink.is_none() {
             let schema = frame.schema();
-            sink = Some(match extension.as_deref() {
-                Some("parquet") => Sink::Parquet(Box::new(
+            sink = Some(match format {
+                FileFormat::Parquet => Sink::Parquet(Box::new(
                     ParquetWriter::new(file.try_clone()?)
                         .batched(schema)
                         .map_err(failed)?,
                 )),
-                _ => Sink::Csv(
+                FileFormat::Csv => Sink::Csv(
                     CsvWriter::new(BufWriter::new(file.try_clone()?))
                         .include_header(true)
                         .with_float_precision(Some(2))

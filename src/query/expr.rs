@@ -8,6 +8,10 @@
 //! and every operand against its type: `and`, `or` and `not` take yes/no conditions, comparisons
 //! and arithmetic take numbers, and the whole expression must be a yes/no condition (a number
 //! where a condition belongs would otherwise count as always true).
+//!
+//! An expression nests at most [`MAX_DEPTH`] levels deep, counted while it is read: the parser
+//! and every walker over the tree it builds (polars' conversion, optimiser and drop) recurse once
+//! per level, so a deeper one would overflow the stack or take minutes.
 
 use polars::prelude::{col, lit, DataType, Expr};
 
@@ -18,11 +22,22 @@ enum Type {
     Number,
 }
 
-/// A parsed part of an expression, with its type and where it starts (1-based character).
+/// How many levels an expression may nest: each parenthesis, `not` and operator on the way from
+/// the whole expression down to a number or column is a level (`a or b or c` is three: two `or`s
+/// above the names). The shipped queries use 2; a query that needs more defines parts of it as
+/// statuses of their own. At 64, parsing fits in the 2 MB stack of a spawned thread in a debug
+/// build (some 25 KB a level), and the longest chain polars' optimiser is given takes it well
+/// under a tenth of a second (its time grows with the square of a chain: 400 terms take seconds,
+/// 5,000 do not finish).
+pub const MAX_DEPTH: usize = 64;
+
+/// A parsed part of an expression, with its type, where it starts (1-based character) and how
+/// many levels its tree nests (a name or number: 1).
 struct Typed {
     expr: Expr,
     ty: Type,
     at: usize,
+    depth: usize,
 }
 
 impl Typed {
@@ -59,6 +74,7 @@ pub fn parse(text: &str, known: &[String], numeric: &[String]) -> Result<Expr, S
     let mut parser = Parser {
         tokens,
         at: 0,
+        open: 0,
         known,
         numeric,
     };
@@ -155,8 +171,31 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, String> {
 struct Parser<'a> {
     tokens: Vec<(Token, usize)>,
     at: usize,
+    /// Parentheses and `not`s open around the token being read: the parser's own recursion,
+    /// refused beyond [`MAX_DEPTH`] before it goes deeper.
+    open: usize,
     known: &'a [String],
     numeric: &'a [String],
+}
+
+/// The error for an expression nesting deeper than [`MAX_DEPTH`] at character `at`.
+fn too_deep(at: usize) -> String {
+    format!(
+        "the expression nests more than {MAX_DEPTH} levels deep at character {at} (each parenthesis, `not` and operator in a chain is a level): define parts of it as statuses of their own"
+    )
+}
+
+/// `expr` as a part `depth` levels deep, or the error when that is deeper than [`MAX_DEPTH`].
+fn nested(expr: Expr, ty: Type, at: usize, depth: usize) -> Result<Typed, String> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep(at));
+    }
+    Ok(Typed {
+        expr,
+        ty,
+        at,
+        depth,
+    })
 }
 
 impl Parser<'_> {
@@ -182,6 +221,20 @@ impl Parser<'_> {
             }
             _ => None,
         }
+    }
+
+    /// Opens a parenthesis or `not` at character `at`: refused beyond [`MAX_DEPTH`], before the
+    /// parser recurses any deeper. [`Parser::close`] undoes it.
+    fn open(&mut self, at: usize) -> Result<(), String> {
+        self.open += 1;
+        if self.open > MAX_DEPTH {
+            return Err(too_deep(at));
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        self.open -= 1;
     }
 
     /// Where the next token starts (the end of the text: one past the last token).
@@ -210,13 +263,15 @@ impl Parser<'_> {
         let context = format!("`{word}`");
         let mut left = operand(self)?;
         while self.keyword(word) {
-            let right = operand(self)?.expect(Type::Condition, &context)?;
-            let at = left.at;
-            left = Typed {
-                expr: combine(left.expect(Type::Condition, &context)?, right),
-                ty: Type::Condition,
+            let right = operand(self)?;
+            let (at, depth) = (left.at, left.depth.max(right.depth) + 1);
+            let right = right.expect(Type::Condition, &context)?;
+            left = nested(
+                combine(left.expect(Type::Condition, &context)?, right),
+                Type::Condition,
                 at,
-            };
+                depth,
+            )?;
         }
         Ok(left)
     }
@@ -224,12 +279,12 @@ impl Parser<'_> {
     fn not(&mut self) -> Result<Typed, String> {
         let at = self.position();
         if self.keyword("not") {
-            let expr = self.not()?.expect(Type::Condition, "`not`")?.not();
-            return Ok(Typed {
-                expr,
-                ty: Type::Condition,
-                at,
-            });
+            self.open(at)?;
+            let operand = self.not()?;
+            self.close();
+            let depth = operand.depth + 1;
+            let expr = operand.expect(Type::Condition, "`not`")?.not();
+            return nested(expr, Type::Condition, at, depth);
         }
         self.comparison()
     }
@@ -241,8 +296,10 @@ impl Parser<'_> {
         };
         let at = left.at;
         let context = format!("`{op}`");
+        let right = self.sum()?;
+        let depth = left.depth.max(right.depth) + 1;
         let left = left.expect(Type::Number, &context)?;
-        let right = self.sum()?.expect(Type::Number, &context)?;
+        let right = right.expect(Type::Number, &context)?;
         let expr = match op {
             "==" => left.eq(right),
             "!=" => left.neq(right),
@@ -251,11 +308,7 @@ impl Parser<'_> {
             ">" => left.gt(right),
             _ => left.gt_eq(right),
         };
-        Ok(Typed {
-            expr,
-            ty: Type::Condition,
-            at,
-        })
+        nested(expr, Type::Condition, at, depth)
     }
 
     fn sum(&mut self) -> Result<Typed, String> {
@@ -288,13 +341,15 @@ impl Parser<'_> {
         let mut left = operand(self)?;
         while let Some(op) = self.op(&ops) {
             let context = format!("`{op}`");
-            let right = operand(self)?.expect(Type::Number, &context)?;
-            let at = left.at;
-            left = Typed {
-                expr: combine(op, left.expect(Type::Number, &context)?, right),
-                ty: Type::Number,
+            let right = operand(self)?;
+            let (at, depth) = (left.at, left.depth.max(right.depth) + 1);
+            let right = right.expect(Type::Number, &context)?;
+            left = nested(
+                combine(op, left.expect(Type::Number, &context)?, right),
+                Type::Number,
                 at,
-            };
+                depth,
+            )?;
         }
         Ok(left)
     }
@@ -308,15 +363,18 @@ impl Parser<'_> {
             expr,
             ty,
             at: position,
+            depth: 1,
         };
         match token {
             Token::Number(value) => Ok(typed(lit(value), Type::Number)),
             Token::Open => {
+                self.open(position)?;
                 let inner = self.or()?;
+                self.close();
                 match self.tokens.get(self.at) {
                     Some((Token::Close, _)) => {
                         self.at += 1;
-                        Ok(typed(inner.expr, inner.ty))
+                        nested(inner.expr, inner.ty, position, inner.depth + 1)
                     }
                     _ => Err(format!("`(` at character {position} is not closed")),
                 }
@@ -437,5 +495,38 @@ mod tests {
         // Conditions and comparisons of numbers are fine, in parentheses too.
         assert!(parse("(paid_hours) or not (hours * 2 > 3)", &known()).is_ok());
         assert!(parse("true", &known()).is_ok());
+    }
+
+    #[test]
+    fn nesting_is_refused_beyond_the_limit_however_it_is_built() {
+        // The deepest each may go: a name is 1 level, each parenthesis, `not` and chained
+        // operator one more.
+        let deepest = MAX_DEPTH - 1;
+        let parens = |n: usize| format!("{}paid_hours{}", "(".repeat(n), ")".repeat(n));
+        let nots = |n: usize| format!("{}paid_hours", "not ".repeat(n));
+        let ors = |n: usize| vec!["paid_hours"; n + 1].join(" or ");
+        let sums = |n: usize| format!("{} > 1", vec!["hours"; n].join(" + "));
+        for (kind, text, too_deep) in [
+            ("parentheses", parens(deepest), parens(deepest + 1)),
+            ("nots", nots(deepest), nots(deepest + 1)),
+            ("an or chain", ors(deepest), ors(deepest + 1)),
+            ("a sum compared", sums(deepest), sums(deepest + 1)),
+        ] {
+            assert!(parse(&text, &known()).is_ok(), "{kind} at the limit");
+            let err = parse(&too_deep, &known()).unwrap_err();
+            assert!(
+                err.starts_with("the expression nests more than 64 levels deep at character ")
+                    && err.ends_with("(each parenthesis, `not` and operator in a chain is a level): define parts of it as statuses of their own"),
+                "{kind}: {err}"
+            );
+        }
+        // Far beyond it, the parser stops at the limit instead of overflowing its stack.
+        for text in [parens(200_000), nots(200_000), ors(200_000), sums(200_000)] {
+            assert!(parse(&text, &known()).is_err());
+        }
+        assert_eq!(
+            parse(&parens(200_000), &known()).unwrap_err(),
+            "the expression nests more than 64 levels deep at character 65 (each parenthesis, `not` and operator in a chain is a level): define parts of it as statuses of their own"
+        );
     }
 }

@@ -10,7 +10,9 @@ pub mod expr;
 pub use explain::explain;
 
 use crate::error::DataError;
+use crate::measure::common::balanced;
 use crate::metrics::{self, Metric, MetricDef, Window};
+use crate::panel::statuses::{check_min_hours, check_min_weeks_without_benefit};
 use crate::panel::{expression_columns, numeric_columns, StatusParams};
 use polars::prelude::{col, lit, Expr};
 use serde::{Deserialize, Serialize};
@@ -79,6 +81,17 @@ impl Expectation {
     }
 
     fn check(&self) -> Result<(), String> {
+        // NaN would fail every comparison (exit 1, "not reproduced"), infinity pass every one.
+        for (key, number) in [
+            ("value", self.value),
+            ("tolerance", self.tolerance),
+            ("min", self.min),
+            ("max", self.max),
+        ] {
+            if let Some(number) = number.filter(|n| !n.is_finite()) {
+                return Err(format!("{key} = {number}: not a finite number"));
+            }
+        }
         let interval = self.min.is_some() || self.max.is_some();
         match (self.value, self.tolerance, interval) {
             (Some(_), Some(tolerance), false) if tolerance >= 0.0 => Ok(()),
@@ -103,11 +116,14 @@ impl Definitions {
     /// Refuses values that would make every status true or false.
     fn check(&self) -> Result<(), String> {
         if let Some(hours) = self.min_hours {
-            if !(hours.is_finite() && hours > 0.0) {
-                return Err(format!(
-                    "[definitions] key min_hours: {hours} is not a number of hours above 0 (paid_hours is hours >= min_hours; default 1)"
-                ));
-            }
+            check_min_hours(hours).map_err(|err| {
+                format!("[definitions] key min_hours: {err} (paid_hours is hours >= min_hours; default 1)")
+            })?;
+        }
+        if let Some(weeks) = self.min_weeks_without_benefit {
+            check_min_weeks_without_benefit(weeks).map_err(|err| {
+                format!("[definitions] key min_weeks_without_benefit: {err} (employment is paid_hours and weeks without benefit >= min_weeks_without_benefit; default 4)")
+            })?;
         }
         Ok(())
     }
@@ -163,6 +179,11 @@ pub struct Query {
     pub text: String,
 }
 
+/// How many statuses a query may define. Each is a step of the panel's plan that the next may
+/// read, so they nest like an expression's levels, and at the same limit: thousands made polars
+/// recurse past the stack, where 64 of the deepest expressions take it a few seconds.
+pub const MAX_STATUSES: usize = expr::MAX_DEPTH;
+
 fn usage(path: &Path, message: impl std::fmt::Display) -> DataError {
     DataError::Usage(format!("{}: {message}", path.display()))
 }
@@ -194,6 +215,10 @@ impl Query {
                 format!("[params] of metric {}: {err}", metric_def.name),
             )
         })?;
+        // Before the metric's checks, which may compute with the window's ends.
+        file.window
+            .check_bounds()
+            .map_err(|err| usage(path, format!("[window] {err}")))?;
         metric.check(&file.window).map_err(|err| {
             usage(
                 path,
@@ -248,6 +273,15 @@ impl Query {
 
         let mut known = expression_columns();
         let numeric = numeric_columns();
+        if file.statuses.len() > MAX_STATUSES {
+            return Err(usage(
+                path,
+                format!(
+                    "[statuses]: {} statuses; a query defines at most {MAX_STATUSES} of its own",
+                    file.statuses.len()
+                ),
+            ));
+        }
         let mut statuses = Vec::new();
         for (name, value) in &file.statuses {
             let Some(text) = value.as_str() else {
@@ -272,6 +306,16 @@ impl Query {
             known.push(name.clone());
         }
         for status in metric.statuses() {
+            // A number where a status belongs would count as always true (or fail in polars).
+            if numeric.contains(&status) {
+                return Err(usage(
+                    path,
+                    format!(
+                        "[params] of metric {}: {status:?} is a number, not a yes/no status: compare it in a status of the query's own (e.g. [statuses] with_{status} = \"{status} >= 1\")",
+                        metric_def.name
+                    ),
+                ));
+            }
             if !known.contains(&status) {
                 return Err(usage(
                     path,
@@ -448,18 +492,21 @@ impl Query {
 
     /// The population filter on the person table (cohort columns only; `at_start` is applied on
     /// the panel).
+    /// Long lists of values combine as a balanced tree, never a chain as deep as the list.
     pub fn population_expr(&self) -> Option<Expr> {
-        self.population
+        let filters = self
+            .population
             .iter()
             .map(|filter| {
-                filter
+                let values = filter
                     .values
                     .iter()
                     .map(|v| col(filter.column.as_str()).eq(lit(v.clone())))
-                    .reduce(|a, b| a.or(b))
-                    .unwrap_or(lit(false))
+                    .collect();
+                balanced(values, Expr::or).unwrap_or(lit(false))
             })
-            .reduce(|a, b| a.and(b))
+            .collect();
+        balanced(filters, Expr::and)
     }
 }
 

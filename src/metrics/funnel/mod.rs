@@ -22,6 +22,7 @@
 use super::{resolve, Compute, MetricDef, MetricInput};
 use crate::calendar::Month;
 use crate::measure::persons::{cohort_text, Persons};
+use crate::measure::{check_rel_month, check_year};
 use crate::table::{share, Col, Relation, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -203,6 +204,11 @@ struct Stage {
 
 impl Funnel {
     fn validate(&self) -> Result<(), String> {
+        match self.measured_month {
+            MeasuredMonth::Rel(k) => check_rel_month("measured_month", k.into())?,
+            MeasuredMonth::Calendar(month) => check_year("measured_month", month)?,
+            MeasuredMonth::Last => {}
+        }
         if !(self.active_weeks.is_finite() && self.active_weeks >= 0.0) {
             return Err(format!(
                 "active_weeks: must be a number of weeks >= 0, got {}",

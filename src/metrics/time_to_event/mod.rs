@@ -17,6 +17,7 @@
 //! one summary row (`row = "summary"`, `rel_month` empty). See `docs/metrics/time_to_event.md`.
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use crate::measure::check_months;
 use crate::measure::common::check_level;
 use crate::measure::persons::Persons;
 use crate::stats::km::{kaplan_meier, KaplanMeier, KmQuantile};
@@ -202,6 +203,9 @@ impl Compute for TimeToEvent {
     }
 
     fn check(&self, window: &Window) -> Result<(), String> {
+        if let Some(horizon) = self.horizon {
+            check_months("horizon", horizon.into())?;
+        }
         if window.from() != 0 {
             return Err(format!(
                 "window.from = {}: time_to_event counts months from the start month, so the window starts at 0 (use horizon or window.to for the end)",
