@@ -9,6 +9,8 @@ mod attacker;
 mod delivered;
 // Every bad input the spec lists gets an error naming file, line, column and value.
 mod bad_input;
+// Faults: the synthetic-dataset cache trusts only what it can check; --out is never half-written.
+mod faults;
 // run --format xlsx (read back with calamine) and --csv-dialect danish; what they refuse.
 mod formats;
 // check: expectations against published figures, reports for CI.
