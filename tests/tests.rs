@@ -19,6 +19,9 @@ mod check;
 mod panel;
 // Progress bars only on a terminal; --quiet silences notes, never errors or results.
 mod progress;
+// Property tests (proptest): calendar round trips, readers and the query parser never panic on
+// arbitrary or mutated input, the panel's invariants on random registers.
+mod properties;
 // provenance: manifests, hashes, reproduce.
 mod provenance;
 // report: the HTML report, self-contained, with charts, in headless Chromium.
