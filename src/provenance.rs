@@ -13,7 +13,7 @@ use crate::error::DataError;
 use crate::hash::{file_hash, sha256};
 use crate::query::Query;
 use crate::runner::DatasetRun;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -260,10 +260,11 @@ impl Manifest {
         })?)
     }
 
-    /// Writes the manifest as pretty JSON with a final newline.
+    /// Writes the manifest as pretty JSON with a final newline (whole or not at all, see
+    /// [`crate::output::AtomicFile`]).
     pub fn write(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_string_pretty(self)? + "\n";
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        crate::output::write_file(path, text.as_bytes())
     }
 
     /// The inputs that differ between this (recorded) manifest and `now`'s: udfald itself, a

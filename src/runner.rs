@@ -73,14 +73,10 @@ fn dataset_of(query: &Query, options: &RunOptions, progress: &Progress) -> Resul
             ))
         })?;
     if path.is_file() && path.extension().is_some_and(|ext| ext == "toml") {
-        return crate::synth::materialise(&path, progress).map_err(|err| {
-            DataError::Usage(format!(
-                "{}: dataset {}: {err:#}",
-                query.path.display(),
-                path.display()
-            ))
-            .into()
-        });
+        // A scenario that cannot be used is a usage error (exit 2); a cache that cannot be
+        // trusted or written is not (exit 1).
+        return crate::synth::materialise(&path, progress)
+            .with_context(|| format!("{}: dataset {}", query.path.display(), path.display()));
     }
     Ok(path)
 }

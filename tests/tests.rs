@@ -12,6 +12,8 @@ mod bad_input;
 // Hard edges (issue 15): deep nesting, huge windows, closed stdout, duplicate names, empty
 // populations: no crash, and every mistake its exit status and message.
 mod edges;
+// Faults: the synthetic-dataset cache trusts only what it can check; --out is never half-written.
+mod faults;
 // run --format xlsx (read back with calamine) and --csv-dialect danish; what they refuse.
 mod formats;
 // check: expectations against published figures, reports for CI.
@@ -20,6 +22,9 @@ mod check;
 mod panel;
 // Progress bars only on a terminal; --quiet silences notes, never errors or results.
 mod progress;
+// Property tests (proptest): calendar round trips, readers and the query parser never panic on
+// arbitrary or mutated input, the panel's invariants on random registers.
+mod properties;
 // provenance: manifests, hashes, reproduce.
 mod provenance;
 // report: the HTML report, self-contained, with charts, in headless Chromium.

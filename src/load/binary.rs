@@ -769,7 +769,8 @@ fn catch<T>(name: &str, call: impl FnOnce() -> T) -> Result<T> {
     })
 }
 
-fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+/// The text of a caught panic (a crate's message about a damaged file).
+pub(crate) fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|message| message.to_string())

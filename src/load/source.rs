@@ -366,23 +366,27 @@ impl Table {
                 })
             }
             Format::Parquet => {
-                let frame = scan_parquet(file)?
-                    .collect()
-                    .map_err(|err| polars_error(file, err))?;
+                let frame = parquet_guarded(file, || {
+                    scan_parquet(file)?
+                        .collect()
+                        .map_err(|err| polars_error(file, err))
+                })?;
                 let mut offset = 0;
                 while offset < frame.height() {
                     let slice = frame.slice(offset as i64, PARQUET_SLICE);
-                    let columns = slice
-                        .columns()
-                        .iter()
-                        .map(|column| {
-                            let text = column
-                                .as_materialized_series()
-                                .cast(&DataType::String)
-                                .map_err(|err| polars_error(file, err))?;
-                            Ok(text.str().expect("cast to text").rechunk().into_owned())
-                        })
-                        .collect::<Result<Vec<StringChunked>>>()?;
+                    let columns = parquet_guarded(file, || {
+                        slice
+                            .columns()
+                            .iter()
+                            .map(|column| {
+                                let text = column
+                                    .as_materialized_series()
+                                    .cast(&DataType::String)
+                                    .map_err(|err| polars_error(file, err))?;
+                                Ok(text.str().expect("cast to text").rechunk().into_owned())
+                            })
+                            .collect::<Result<Vec<StringChunked>>>()
+                    })?;
                     for row in 0..slice.height() {
                         let location = Location::Row((offset + row + 1) as u64);
                         let cells = Cells::Columns {
@@ -439,12 +443,15 @@ fn file_headers(file: &DataFile, encoding: &'static encoding_rs::Encoding) -> Re
                 })
                 .collect::<Result<Vec<String>>>()?
         }
-        Format::Parquet => scan_parquet(file)?
-            .collect_schema()
-            .map_err(|err| polars_error(file, err))?
-            .iter_names()
-            .map(|name| name.to_string())
-            .collect(),
+        Format::Parquet => parquet_guarded(file, || {
+            check_parquet_extents(file)?;
+            scan_parquet(file)?
+                .collect_schema()
+                .map_err(|err| polars_error(file, err))
+        })?
+        .iter_names()
+        .map(|name| name.to_string())
+        .collect(),
         Format::Sas | Format::Stata => BinaryFile::open(&file.path, encoding)?
             .columns()
             .iter()
@@ -606,6 +613,58 @@ fn scan_parquet(file: &DataFile) -> Result<LazyFrame> {
     let path = file.path.to_string_lossy().to_string();
     LazyFrame::scan_parquet(PlRefPath::new(path), ScanArgsParquet::default())
         .map_err(|err| polars_error(file, err))
+}
+
+/// Runs a polars read of a Parquet file, turning a panic inside polars into a problem naming the
+/// file, as `binary.rs` does for SAS and Stata: a damaged file's metadata can make polars panic
+/// (a mutated footer did, in the property tests: `tests/fixtures/damaged/`).
+fn parquet_guarded<T>(file: &DataFile, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|payload| {
+        let message = format!(
+            "the file is damaged: its reader failed ({})",
+            super::binary::panic_message(&payload)
+        );
+        Err(DataError::Invalid(one_problem(Problem::new(
+            &file.name,
+            Location::File,
+            message,
+        )))
+        .into())
+    })
+}
+
+/// Refuses a Parquet file whose footer places data outside the file. Polars slices the file by
+/// these ranges without checking them (`polars-stream` 0.55, `row_group_data_fetch.rs`: undefined
+/// behaviour, an abort in a debug build), so they are checked here, before any scan: the property
+/// tests found a one-byte change that did it.
+fn check_parquet_extents(file: &DataFile) -> Result<()> {
+    let opened = std::fs::File::open(&file.path)
+        .with_context(|| format!("cannot open {}", file.path.display()))?;
+    let size = opened.metadata()?.len();
+    let metadata = ParquetReader::new(opened)
+        .get_metadata()
+        .map_err(|err| polars_error(file, err))?
+        .clone();
+    for (index, group) in metadata.row_groups.iter().enumerate() {
+        let ranges = std::iter::once(group.full_byte_range()).chain(group.byte_ranges_iter());
+        for range in ranges {
+            if range.start > range.end || range.end > size {
+                let message = format!(
+                    "the file is damaged: its footer places row group {} at bytes {}..{}, but the file has {size} bytes",
+                    index + 1,
+                    range.start,
+                    range.end
+                );
+                return Err(DataError::Invalid(one_problem(Problem::new(
+                    &file.name,
+                    Location::File,
+                    message,
+                )))
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn one_problem(problem: Problem) -> crate::error::Problems {

@@ -8,6 +8,7 @@
 use super::{counts_as_employer, Panel};
 use crate::calendar::Month;
 use crate::error::DataError;
+use crate::output::AtomicFile;
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use std::io::BufWriter;
@@ -48,8 +49,9 @@ pub fn format_of(path: &Path) -> Result<FileFormat, DataError> {
 pub fn write(panel: &Panel, path: &Path) -> Result<usize> {
     let failed = |err: PolarsError| anyhow!("writing {}: {err}", path.display());
     let format = format_of(path)?;
-    let file = std::fs::File::create(path)
-        .map_err(|err| anyhow!("cannot create {}: {err}", path.display()))?;
+    // Written beside the target and renamed into place when complete (`crate::output`).
+    let mut atomic = AtomicFile::create(path)?;
+    let file = atomic.file().try_clone()?;
     let mut employers = EmployerCursor::default();
     let mut sink = None;
     let mut offset = 0;
@@ -88,6 +90,9 @@ pub fn write(panel: &Panel, path: &Path) -> Result<usize> {
         }
         Sink::Csv(mut writer) => writer.finish().map_err(failed)?,
     }
+    atomic
+        .commit()
+        .map_err(|err| anyhow!("writing {}: {err:#}", path.display()))?;
     Ok(panel.months.height())
 }
 

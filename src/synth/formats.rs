@@ -5,6 +5,7 @@
 //! counts since 1960-01-01, hours and wages) as numbers, and keys and covariates as text. No Rust
 //! writer of SAS files is known; the README says how to make one from the `.dta` with ReadStat.
 
+use crate::output::AtomicFile;
 use anyhow::{Context, Result};
 use dta::stata::dta::byte_order::ByteOrder;
 use dta::stata::dta::dta_writer::DtaWriter;
@@ -52,16 +53,17 @@ enum Stored {
     Amount,
 }
 
-/// Converts `csv` (a file the generator wrote) to `format` beside it, removes the CSV and
-/// returns the new file's path.
-pub fn convert(csv: &Path, format: SynthFormat) -> Result<PathBuf> {
-    let out = csv.with_extension(format.extension());
+/// Puts a CSV file the generator wrote (still under its temporary name) in place as `format`: the
+/// CSV itself, or the file converted beside it (the CSV is then dropped). Returns the path.
+pub fn finish(csv: AtomicFile, target: &Path, format: SynthFormat) -> Result<PathBuf> {
+    let out = target.with_extension(format.extension());
     match format {
-        SynthFormat::Csv => return Ok(csv.to_path_buf()),
-        SynthFormat::Parquet => to_parquet(csv, &out)?,
-        SynthFormat::Dta => to_dta(csv, &out)?,
+        SynthFormat::Csv => csv
+            .commit()
+            .with_context(|| format!("cannot write {}", target.display()))?,
+        SynthFormat::Parquet => to_parquet(csv.path(), &out)?,
+        SynthFormat::Dta => to_dta(csv.path(), &out)?,
     }
-    std::fs::remove_file(csv).with_context(|| format!("cannot remove {}", csv.display()))?;
     Ok(out)
 }
 
@@ -72,12 +74,10 @@ fn to_parquet(csv: &Path, out: &Path) -> Result<()> {
         .try_into_reader_with_file_path(Some(csv.to_path_buf()))
         .and_then(|reader| reader.finish())
         .with_context(|| format!("cannot read {}", csv.display()))?;
-    let file =
-        std::fs::File::create(out).with_context(|| format!("cannot write {}", out.display()))?;
-    ParquetWriter::new(file)
-        .finish(&mut frame)
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    Ok(())
+    crate::output::write_with(out, |file| {
+        ParquetWriter::new(file).finish(&mut frame)?;
+        Ok(())
+    })
 }
 
 /// How each column of the generator's files is stored, by its name.
@@ -127,8 +127,10 @@ fn to_dta(csv: &Path, out: &Path) -> Result<()> {
         anyhow::anyhow!("cannot write {}: {err}", out.display())
     };
     let header = Header::builder(Release::V118, ByteOrder::LittleEndian).build();
+    // Written under a temporary name and renamed into place when complete (`crate::output`).
+    let atomic = AtomicFile::create(out)?;
     let mut records = DtaWriter::new()
-        .from_path(out)
+        .from_path(atomic.path())
         .map_err(failed)?
         .write_header(header)
         .map_err(failed)?
@@ -178,5 +180,7 @@ fn to_dta(csv: &Path, out: &Path) -> Result<()> {
         .map_err(failed)?
         .finish()
         .map_err(failed)?;
-    Ok(())
+    atomic
+        .commit()
+        .with_context(|| format!("cannot write {}", out.display()))
 }

@@ -5,25 +5,29 @@
 //!
 //! Output is a function of (persons, seed, scenario) only: the generator has its own PRNG
 //! (`rng.rs`), each person its own random stream, and threads only change how fast the same bytes
-//! come out. Owns nothing outside `out`; uses `crate::calendar` for all week and month arithmetic.
+//! come out. Owns nothing outside `out` (and, in `cache.rs`, the per-user cache of datasets that
+//! scenario files stand for); uses `crate::calendar` for all week and month arithmetic. Every file
+//! is written whole or not at all (`crate::output::AtomicFile`).
 
+mod cache;
 mod formats;
 mod rng;
 mod scenario;
 mod simulate;
 mod write;
 
+pub use cache::materialise;
 pub use formats::SynthFormat;
 pub use scenario::{
     Activities, Benefit, Category, Clarification, HoursBand, Income, Jobs, Municipalities,
     Population, Programme, Project, Scenario, Spell,
 };
 
-use crate::progress::Progress;
+use crate::output::AtomicFile;
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub struct SynthOptions {
     pub persons: u64,
@@ -67,38 +71,54 @@ fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<Synth
     let paths = ["dataset.toml", "cohort.csv", "dream.csv", "income.csv"].map(|f| out.join(f));
     let [manifest, cohort_path, dream_path, income_path] = &paths;
 
-    let mut cohort = create(cohort_path)?;
-    let mut dream = create(dream_path)?;
-    let mut income = create(income_path)?;
-    let income_rows = write::write_persons(
-        &plan,
-        options.seed,
-        options.persons,
-        threads,
-        &mut write::Sinks {
-            cohort: &mut cohort,
-            dream: &mut dream,
-            income: &mut income,
-        },
-    )
-    .with_context(|| format!("cannot write the dataset in {}", out.display()))?;
-    for (writer, path) in [
+    // Each file is written under a temporary name beside its own and put in place only when
+    // complete (`crate::output::AtomicFile`): a failed or killed run leaves the previous files.
+    let mut cohort = AtomicFile::create(cohort_path)?;
+    let mut dream = AtomicFile::create(dream_path)?;
+    let mut income = AtomicFile::create(income_path)?;
+    let income_rows = {
+        fn buffered(file: &mut AtomicFile) -> BufWriter<&mut File> {
+            BufWriter::with_capacity(1 << 22, file.file())
+        }
+        let (mut cohort, mut dream, mut income) = (
+            buffered(&mut cohort),
+            buffered(&mut dream),
+            buffered(&mut income),
+        );
+        let rows = write::write_persons(
+            &plan,
+            options.seed,
+            options.persons,
+            threads,
+            &mut write::Sinks {
+                cohort: &mut cohort,
+                dream: &mut dream,
+                income: &mut income,
+            },
+        )
+        .with_context(|| format!("cannot write the dataset in {}", out.display()))?;
+        for (writer, path) in [
+            (cohort, cohort_path),
+            (dream, dream_path),
+            (income, income_path),
+        ] {
+            writer
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        rows
+    };
+    let mut files = vec![manifest.clone()];
+    for (file, path) in [
         (cohort, cohort_path),
         (dream, dream_path),
         (income, income_path),
     ] {
-        writer
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let mut files = vec![manifest.clone()];
-    for path in [cohort_path, dream_path, income_path] {
-        files.push(formats::convert(path, options.format)?);
+        files.push(formats::finish(file, path, options.format)?);
     }
     // The manifest comes last, so an interrupted run leaves no folder that looks complete.
-    std::fs::write(manifest, manifest_text(options, &plan))
-        .with_context(|| format!("cannot write {}", manifest.display()))?;
+    crate::output::write_file(manifest, manifest_text(options, &plan).as_bytes())?;
 
     Ok(SynthSummary {
         persons: options.persons,
@@ -106,116 +126,6 @@ fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<Synth
         income_rows,
         files,
     })
-}
-
-/// The dataset a scenario file describes, for a query whose `dataset` is the scenario: the
-/// scenario must fix its persons (and may fix its seed, default 1). It is generated once into a
-/// cache folder outside the repository (`UDFALD_SYNTH_CACHE`, default `<temp>/udfald-synth`) and
-/// reused while the scenario text and the udfald binary are unchanged; returns the folder.
-pub fn materialise(scenario_path: &Path, progress: &Progress) -> Result<PathBuf> {
-    let text = std::fs::read_to_string(scenario_path)
-        .with_context(|| format!("cannot read scenario file {}", scenario_path.display()))?;
-    let scenario = Scenario::from_toml_str(&text)
-        .with_context(|| format!("scenario file {}", scenario_path.display()))?;
-    let persons = scenario.total_persons().ok_or_else(|| {
-        anyhow::anyhow!(
-            "scenario file {}: a scenario used as a query's dataset must set persons",
-            scenario_path.display()
-        )
-    })?;
-    let seed = scenario.seed.unwrap_or(1);
-    // The binary's identity stands for the generator's code: a rebuilt udfald regenerates.
-    let binary = std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|meta| {
-            let modified = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{}:{modified}", meta.len())
-        })
-        .unwrap_or_default();
-    let key =
-        crate::hash::sha256(format!("{text}\u{0}{persons}\u{0}{seed}\u{0}{binary}").as_bytes());
-    let cache = std::env::var_os("UDFALD_SYNTH_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("udfald-synth"));
-    let scenario_name = scenario.name.clone();
-    let out = cache.join(format!("{scenario_name}-{}", &key[..16]));
-    if out.join("dataset.toml").is_file() {
-        mark_used(&out);
-        return Ok(out);
-    }
-    // Generated beside and renamed into place, so that concurrent runs never see half a dataset.
-    let partial = cache.join(format!(
-        ".{}-{}-{}",
-        scenario.name,
-        &key[..16],
-        std::process::id()
-    ));
-    let generating = progress.step(format!(
-        "generating {} ({persons} persons)",
-        scenario_path.display()
-    ));
-    let summary = generate(&SynthOptions {
-        format: SynthFormat::Csv,
-        persons,
-        seed,
-        out: partial.clone(),
-        scenario,
-    })?;
-    drop(generating);
-    if std::fs::rename(&partial, &out).is_err() && !out.join("dataset.toml").is_file() {
-        anyhow::bail!("cannot move the generated dataset to {}", out.display());
-    }
-    let _ = std::fs::remove_dir_all(&partial);
-    // Keep one dataset per scenario name: older ones came from an earlier file or binary. One
-    // used in the last minutes may still be read by a concurrent run of that file or binary.
-    let current = out.file_name().map(|name| name.to_os_string());
-    let prefix = format!("{}-", scenario_name);
-    for entry in std::fs::read_dir(&cache).into_iter().flatten().flatten() {
-        let name = entry.file_name();
-        let stale = name.to_str().is_some_and(|n| {
-            n.strip_prefix(&prefix)
-                .is_some_and(|key| key.len() == 16 && key.bytes().all(|b| b.is_ascii_hexdigit()))
-        }) && Some(&name) != current.as_ref()
-            && !recently_used(&entry.path());
-        if stale {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-    progress.note(format!(
-        "generated {} ({} persons, seed {seed}) into {}",
-        scenario_path.display(),
-        summary.persons,
-        out.display()
-    ));
-    Ok(out)
-}
-
-/// How long a cached dataset is spared after its last use.
-const CACHE_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// Records a use of a cached dataset in its manifest's modification time.
-fn mark_used(dataset: &Path) {
-    let _ = File::options()
-        .append(true)
-        .open(dataset.join("dataset.toml"))
-        .and_then(|file| file.set_modified(std::time::SystemTime::now()));
-}
-
-fn recently_used(dataset: &Path) -> bool {
-    std::fs::metadata(dataset.join("dataset.toml"))
-        .and_then(|meta| meta.modified())
-        .ok()
-        .and_then(|modified| modified.elapsed().ok())
-        .is_some_and(|age| age < CACHE_GRACE)
-}
-
-fn create(path: &Path) -> Result<BufWriter<File>> {
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    Ok(BufWriter::with_capacity(1 << 22, file))
 }
 
 fn manifest_text(options: &SynthOptions, plan: &simulate::Plan) -> String {
