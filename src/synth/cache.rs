@@ -269,7 +269,9 @@ fn write_record(dir: &Path, files: &[PathBuf]) -> Result<()> {
 /// [`verify`], once per folder and process: a run's queries on one scenario check it once.
 fn verify_once(dir: &Path) -> std::result::Result<(), String> {
     static VERIFIED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-    let mut verified = VERIFIED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut verified = VERIFIED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if verified.iter().any(|done| done == dir) {
         return Ok(());
     }
