@@ -80,7 +80,7 @@ pub fn materialise(scenario_path: &Path, progress: &Progress) -> Result<PathBuf>
     let stem = format!("{scenario_name}-{}", &key[..16]);
     let out = cache.join(&stem);
     if out.join("dataset.toml").is_file() {
-        match verify(&out) {
+        match verify_once(&out) {
             Ok(()) => {
                 mark_used(&out);
                 return Ok(out);
@@ -266,8 +266,22 @@ fn write_record(dir: &Path, files: &[PathBuf]) -> Result<()> {
     crate::output::write_file(&dir.join(RECORD), record.as_bytes())
 }
 
+/// [`verify`], once per folder and process: a run's queries on one scenario check it once.
+fn verify_once(dir: &Path) -> std::result::Result<(), String> {
+    static VERIFIED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let mut verified = VERIFIED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if verified.iter().any(|done| done == dir) {
+        return Ok(());
+    }
+    verify(dir)?;
+    verified.push(dir.to_path_buf());
+    Ok(())
+}
+
 /// Whether every file [`RECORD`] lists still has its hash; otherwise what is not as generated.
-pub fn verify(dir: &Path) -> std::result::Result<(), String> {
+fn verify(dir: &Path) -> std::result::Result<(), String> {
     let record = std::fs::read_to_string(dir.join(RECORD))
         .map_err(|_| format!("{RECORD}, the record of its files' hashes, is missing"))?;
     let mut manifest = false;
