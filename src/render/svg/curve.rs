@@ -223,15 +223,7 @@ pub(super) fn draw(table: &Table, curve: &Curve, title: &str) -> String {
                     (value(upper), value(lower))
                 };
                 let mut d = String::new();
-                for (k, (p, v)) in up.iter().chain(low.iter().rev()).enumerate() {
-                    let _ = write!(
-                        d,
-                        "{}{} {} ",
-                        if k == 0 { "M" } else { "L" },
-                        px(x.at(*p)),
-                        px(y.at(*v))
-                    );
-                }
+                polyline(&mut d, up.iter().chain(low.iter().rev()), &x, &y);
                 let _ = write!(
                     out,
                     r#"<path class="band" d="{}Z" fill="{}" fill-opacity="0.15" stroke="none"/>"#,
@@ -286,15 +278,7 @@ pub(super) fn draw(table: &Table, curve: &Curve, title: &str) -> String {
                 }
                 values
             };
-            for (k, (p, v)) in path.iter().enumerate() {
-                let _ = write!(
-                    d,
-                    "{}{} {} ",
-                    if k == 0 { "M" } else { "L" },
-                    px(x.at(*p)),
-                    px(y.at(*v))
-                );
-            }
+            polyline(&mut d, path.iter(), &x, &y);
         }
         let _ = write!(
             out,
@@ -380,6 +364,24 @@ pub(super) fn draw(table: &Table, curve: &Curve, title: &str) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+/// Appends the points, in values, as one SVG subpath: a move to the first, lines to the rest.
+fn polyline<'a>(
+    d: &mut String,
+    points: impl Iterator<Item = &'a (f64, f64)>,
+    x: &Scale,
+    y: &Scale,
+) {
+    for (k, (p, v)) in points.enumerate() {
+        let _ = write!(
+            d,
+            "{}{} {} ",
+            if k == 0 { "M" } else { "L" },
+            px(x.at(*p)),
+            px(y.at(*v))
+        );
+    }
 }
 
 /// The maximal runs of a series' points where `shown` holds: a line is broken where a month is
