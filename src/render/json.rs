@@ -1,6 +1,8 @@
 //! JSON for scripts: exact values (shares as proportions, not rounded), suppressed cells as the
 //! string "suppressed", every resolved parameter. No timestamps, so identical runs give identical
-//! bytes.
+//! bytes. A long table whose rows differ in kind stays one list of rows (its relations and the
+//! audit read it whole), each row holding only its own cells, with `parts` saying which rows and
+//! columns make each of the tables the other formats print.
 
 use super::notes;
 use crate::provenance::Manifest;
@@ -23,18 +25,27 @@ pub fn render(results: &[QueryResult], provenance: &Manifest, release: bool) -> 
         .iter()
         .map(|result| {
             let table = &result.table;
+            // A long table's row holds only the cells of its parts, not the others' blanks.
+            let printed = table.printed_cells();
             let rows: Vec<Json> = table
                 .rows
                 .iter()
-                .map(|row| {
+                .zip(&printed)
+                .map(|(row, printed)| {
                     let mut object = Map::new();
-                    for (column, cell) in table.columns.iter().zip(row) {
+                    for ((column, cell), _) in table
+                        .columns
+                        .iter()
+                        .zip(row)
+                        .zip(printed)
+                        .filter(|(_, printed)| **printed)
+                    {
                         object.insert(column.name.clone(), value(cell));
                     }
                     Json::Object(object)
                 })
                 .collect();
-            json!({
+            let mut object = json!({
                 "name": result.name,
                 "title": result.title,
                 "source": result.source,
@@ -46,7 +57,11 @@ pub fn render(results: &[QueryResult], provenance: &Manifest, release: bool) -> 
                 "notes": notes(table),
                 "relations": table.relations,
                 "suppressed": table.suppressed,
-            })
+            });
+            if !table.parts.is_empty() {
+                object["parts"] = json!(table.parts);
+            }
+            object
         })
         .collect();
     // A struct keeps its field order: `release` first, where an output checker looks; the rest
