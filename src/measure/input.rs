@@ -2,7 +2,8 @@
 //! columns, and their months with the query's status definitions applied.
 
 use super::common::person_index;
-use super::{MetricInput, Window};
+use super::{FollowupEnd, MetricInput, Window};
+use crate::calendar::{parse_date, Month};
 use crate::panel::{statuses::status_exprs, Panel, StatusParams};
 use crate::table::MISSING;
 use anyhow::{anyhow, Result};
@@ -20,6 +21,8 @@ pub struct Scope<'a> {
     pub statuses: &'a StatusParams,
     /// The query's own statuses, in order (each may use the ones before it).
     pub custom: &'a [(String, Expr)],
+    /// Where each person's follow-up ends (`[params] followup_end`).
+    pub followup_end: FollowupEnd,
 }
 
 impl<'a> Scope<'a> {
@@ -36,6 +39,7 @@ impl<'a> Scope<'a> {
             window,
             statuses,
             custom: &[],
+            followup_end: FollowupEnd::Coverage,
         }
     }
 }
@@ -114,19 +118,42 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
         .collect()
         .map_err(failed)?;
     let mut months = months.collect().map_err(failed)?;
-    // Restrict the months to the population by a mask over person indices, and give them the
-    // group columns by gathering from the person table: both avoid a join, which would copy
-    // every panel column (gigabytes for a million persons).
+    // Each person's last followed rel_month by end_date, by person index (i32::MAX: none).
+    let ends = match scope.followup_end {
+        FollowupEnd::Coverage => None,
+        FollowupEnd::EndDate => Some(end_rel_months(panel)?),
+    };
+    let mut persons = persons;
+    if let Some(ends) = &ends {
+        end_followup(&mut persons, ends).map_err(failed)?;
+    }
+    // Restrict the months to the population (and to each person's follow-up) by a mask over
+    // person indices, and give them the group columns by gathering from the person table: both
+    // avoid a join, which would copy every panel column (gigabytes for a million persons).
     let person = person_index(&months).map_err(failed)?.clone();
     let everyone = persons.height() == panel.persons.height();
-    if !everyone {
-        let mut member = vec![false; panel.persons.height()];
-        for p in person_index(&persons).map_err(failed)?.iter().flatten() {
-            member[p as usize] = true;
+    if !everyone || ends.is_some() {
+        let mut member = vec![everyone; panel.persons.height()];
+        if !everyone {
+            for p in person_index(&persons).map_err(failed)?.iter().flatten() {
+                member[p as usize] = true;
+            }
         }
+        let rel = months
+            .column("rel_month")
+            .and_then(|c| c.i32().cloned())
+            .map_err(failed)?;
         let mask: BooleanChunked = person
             .iter()
-            .map(|p| p.is_some_and(|p| member[p as usize]))
+            .zip(rel.iter())
+            .map(|(p, rel)| {
+                p.is_some_and(|p| {
+                    member[p as usize]
+                        && ends
+                            .as_ref()
+                            .is_none_or(|ends| rel.is_some_and(|r| r <= ends[p as usize]))
+                })
+            })
             .collect();
         months = months.filter(&mask).map_err(failed)?;
     }
@@ -156,6 +183,7 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
         }
     }
     Ok(MetricInput {
+        followup_end: scope.followup_end,
         untestable,
         pool_below: None,
         panel,
@@ -164,4 +192,53 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
         group_by: scope.group_by,
         window: scope.window,
     })
+}
+
+/// The `rel_month` of each panel person's `end_date` (the month it falls in), by person index;
+/// `i32::MAX` for a person without one, who is followed to coverage.
+fn end_rel_months(panel: &Panel) -> Result<Vec<i32>> {
+    let failed = |err: PolarsError| anyhow!("reading the cohort's end_date: {err}");
+    let end = panel.persons.column("end_date").map_err(failed)?;
+    let end = end.cast(&DataType::String).map_err(failed)?;
+    let start = panel
+        .persons
+        .column("start_month")
+        .and_then(|c| c.i32().cloned())
+        .map_err(failed)?;
+    end.str()
+        .map_err(failed)?
+        .iter()
+        .zip(start.iter())
+        .map(|(end, start)| match (end, start) {
+            (None, _) => Ok(i32::MAX),
+            (Some(text), Some(start)) => parse_date(text)
+                .map(|date| Month::of_date(date).index() - start)
+                .ok_or_else(|| anyhow!("internal: end_date {text:?} is not a date")),
+            (Some(_), None) => Err(anyhow!("internal: a person without a start month")),
+        })
+        .collect()
+}
+
+/// Ends each person's follow-up at their end month: `followup_months` becomes the earlier of
+/// coverage's and end_date's last month. A person whose end comes before their first observed
+/// month is observed in no month of follow-up, which the person table says as it says it of a
+/// person coverage never reaches: both columns empty.
+fn end_followup(persons: &mut DataFrame, ends: &[i32]) -> PolarsResult<()> {
+    let person = person_index(persons)?.clone();
+    let first = persons.column("first_observed_rel_month")?.i32()?.clone();
+    let last = persons.column("followup_months")?.i32()?.clone();
+    let (first, last): (Vec<Option<i32>>, Vec<Option<i32>>) = person
+        .iter()
+        .zip(first.iter().zip(last.iter()))
+        .map(|(p, (first, last))| {
+            let end = p.map_or(i32::MAX, |p| ends[p as usize]);
+            match (first, last.map(|l| l.min(end))) {
+                (Some(first), Some(last)) if last < first => (None, None),
+                (first, last) => (first, last),
+            }
+        })
+        .unzip();
+    persons.with_column(Column::new("first_observed_rel_month".into(), first))?;
+    persons.with_column(Column::new("followup_months".into(), last))?;
+    Ok(())
 }

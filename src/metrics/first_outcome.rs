@@ -33,6 +33,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<FirstOutcome>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 8\n",
 };
 

@@ -27,6 +27,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<HoursProgression>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 8\n",
 };
 

@@ -30,6 +30,7 @@ pub const DEF: MetricDef = MetricDef {
         needs_at: true,
     }),
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "group_by = [\"arm\"]\n[params]\nat = 3\namong = \"paid_hours\"\n",
 };
 

@@ -26,6 +26,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<MonthlyCurve>,
     outcome: None,
     window: super::WindowKeys::RelAndCalendar,
+    followup_end: true,
     example: "[window]\nfrom_month = \"2021-01\"\nto_month = \"2021-05\"\n[params]\nstatus = \"any_result\"\ncalendar = true\nrolling = 3\n",
 };
 

@@ -27,6 +27,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Requirement>,
     outcome: None,
     window: super::WindowKeys::RelAndCalendar,
+    followup_end: true,
     example: "group_by = [\"municipality\"]\n[window]\nfrom_month = \"2020-10\"\nto_month = \"2021-01\"\n[params]\nstatus = \"paid_hours\"\nthresholds = [0.5, 0.3]\n",
 };
 

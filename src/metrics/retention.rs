@@ -35,6 +35,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Retention>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\nk = 2\n",
 };
 

@@ -22,6 +22,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<ShareAt>,
     outcome: Some(super::OutcomeDef { kind: super::OutcomeKind::Share, needs_at: true }),
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "group_by = [\"arm\"]\n[params]\nstatus = \"paid_hours\"\nat = 3\n",
 };
 

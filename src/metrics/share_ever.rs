@@ -27,6 +27,7 @@ pub const DEF: MetricDef = MetricDef {
         needs_at: false,
     }),
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\n",
 };
 

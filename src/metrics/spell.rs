@@ -27,6 +27,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Spell>,
     outcome: Some(super::OutcomeDef { kind: super::OutcomeKind::Share, needs_at: false }),
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 6\n[params]\nmin_weeks = 13\n",
 };
 
