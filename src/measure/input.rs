@@ -242,3 +242,134 @@ fn end_followup(persons: &mut DataFrame, ends: &[i32]) -> PolarsResult<()> {
     persons.with_column(Column::new("followup_months".into(), last))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tiny dataset's panel with end dates: P10 2020-05-31 (rel 6, before coverage begins at
+    /// its rel 8), P08 2020-12-15 (rel 4), P05 2020-09-20 (its start month), P07 2021-12-31
+    /// (after coverage, which ends at its rel 7), P11 2021-07-01 (it starts after coverage);
+    /// the others have none.
+    fn panel() -> Panel {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples/tiny");
+        let dataset = crate::dataset::Dataset::open(&dir).unwrap();
+        let quiet = crate::progress::Progress::quiet();
+        let loaded = crate::load::load(&dataset, &Default::default(), &quiet).unwrap();
+        let mut panel = crate::panel::build(loaded, &Default::default(), &quiet).unwrap();
+        let ends = [
+            ("P10", "2020-05-31"),
+            ("P08", "2020-12-15"),
+            ("P05", "2020-09-20"),
+            ("P07", "2021-12-31"),
+            ("P11", "2021-07-01"),
+        ];
+        let ids = panel.persons.column("person_id").unwrap().str().unwrap();
+        let end_dates: Vec<Option<&str>> = ids
+            .iter()
+            .map(|id| ends.iter().find(|(p, _)| Some(*p) == id).map(|(_, d)| *d))
+            .collect();
+        let column = Column::new("end_date".into(), end_dates);
+        panel.persons.with_column(column).unwrap();
+        panel
+    }
+
+    /// Per person_id: (first observed, last followed rel_month, months in the input, last
+    /// month's rel_month).
+    type Followed = (Option<i32>, Option<i32>, usize, Option<i32>);
+
+    fn followed(
+        panel: &Panel,
+        population: Option<Expr>,
+        end: FollowupEnd,
+    ) -> Vec<(String, Followed)> {
+        let (group_by, window, statuses) = ([], Window::default(), StatusParams::default());
+        let scope = Scope {
+            population,
+            followup_end: end,
+            ..Scope::everyone(&group_by, &window, &statuses)
+        };
+        let input = prepare(panel, scope).unwrap();
+        assert_eq!(input.followup_end, end);
+        let persons = &input.persons;
+        let index = person_index(persons).unwrap();
+        let first = persons
+            .column("first_observed_rel_month")
+            .unwrap()
+            .i32()
+            .unwrap();
+        let last = persons.column("followup_months").unwrap().i32().unwrap();
+        let months = person_index(&input.months).unwrap();
+        let rel = input.months.column("rel_month").unwrap().i32().unwrap();
+        let ids = panel.persons.column("person_id").unwrap().str().unwrap();
+        (0..persons.height())
+            .map(|row| {
+                let p = index.get(row).unwrap();
+                let mine: Vec<i32> = months
+                    .iter()
+                    .zip(rel.iter())
+                    .filter(|(m, _)| *m == Some(p))
+                    .filter_map(|(_, r)| r)
+                    .collect();
+                (
+                    ids.get(p as usize).unwrap().to_string(),
+                    (
+                        first.get(row),
+                        last.get(row),
+                        mine.len(),
+                        mine.iter().max().copied(),
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn end_date_ends_follow_up_and_drops_the_months_after_it() {
+        let panel = panel();
+        // Every person has the 11 months 2020-07..2021-05 (rel_month = month - start month).
+        let to_end = followed(&panel, None, FollowupEnd::EndDate);
+        let expected: Vec<(&str, Followed)> = vec![
+            // End at rel 6, coverage from rel 8: no month followed, said as for a person
+            // coverage never reaches.
+            ("P10", (None, None, 0, None)),
+            // 2020-12 is rel 4: the months -1..4.
+            ("P08", (Some(-1), Some(4), 6, Some(4))),
+            // No end_date: to coverage.
+            ("P06", (Some(-1), Some(9), 11, Some(9))),
+            // The end in the start month: rel 0 is followed, with the months before start.
+            ("P05", (Some(-2), Some(0), 3, Some(0))),
+            ("P01", (Some(-2), Some(8), 11, Some(8))),
+            // End after coverage: coverage wins.
+            ("P07", (Some(-3), Some(7), 11, Some(7))),
+            ("P03", (Some(-3), Some(7), 11, Some(7))),
+            ("P04", (Some(-4), Some(6), 11, Some(6))),
+            ("P02", (Some(-6), Some(4), 11, Some(4))),
+            ("P09", (Some(-10), Some(0), 11, Some(0))),
+            // Starts after coverage: nothing after start either way.
+            ("P11", (Some(-11), Some(-1), 11, Some(-1))),
+        ];
+        let expected: Vec<(String, Followed)> = expected
+            .into_iter()
+            .map(|(id, f)| (id.to_string(), f))
+            .collect();
+        assert_eq!(to_end, expected);
+        // The default reads no end_date: P10 8..18, P08 to 9, P05 to 8, all 121 months.
+        let to_coverage = followed(&panel, None, FollowupEnd::Coverage);
+        assert_eq!(to_coverage[0].1, (Some(8), Some(18), 11, Some(18)));
+        assert_eq!(to_coverage[1].1, (Some(-1), Some(9), 11, Some(9)));
+        assert_eq!(to_coverage[3].1, (Some(-2), Some(8), 11, Some(8)));
+        let months: usize = to_coverage.iter().map(|(_, f)| f.2).sum();
+        assert_eq!(months, 121);
+        // With a population too: treatment is P10, P08, P06, P05, P01, P03.
+        let treatment = followed(
+            &panel,
+            Some(col("arm").eq(lit("treatment"))),
+            FollowupEnd::EndDate,
+        );
+        let ids: Vec<&str> = treatment.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["P10", "P08", "P06", "P05", "P01", "P03"]);
+        let months: Vec<usize> = treatment.iter().map(|(_, f)| f.2).collect();
+        assert_eq!(months, [0, 6, 11, 3, 11, 11]);
+    }
+}
