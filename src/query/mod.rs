@@ -222,7 +222,7 @@ impl Query {
                 return Err(usage(
                     path,
                     format!(
-                        "[params] of metric {}: followup_end: {} does not take it (it does not follow persons month by month to an end that end_date could bring forward); remove it. The metrics that take followup_end: {}",
+                        "[params] of metric {}: followup_end: {} does not take it, so remove it; the metrics that take it (spec metrics.md §6): {}",
                         metric_def.name,
                         metric_def.name,
                         metrics::REGISTRY
