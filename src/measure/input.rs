@@ -1,5 +1,7 @@
 //! Cuts the panel down to what one query's metric sees: the population's persons with their group
-//! columns, and their months with the query's status definitions applied.
+//! columns, and their months with the query's status definitions applied; with
+//! `followup_end = "end_date"`, each person's follow-up ends in the month of their `end_date`
+//! (spec `metrics.md` §6), so every metric sees that month as the end of coverage.
 
 use super::common::person_index;
 use super::{FollowupEnd, MetricInput, Window};
@@ -107,7 +109,7 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
         );
     }
     let group_columns: Vec<Expr> = scope.group_by.iter().map(|g| group_text(g)).collect();
-    let persons = persons
+    let mut persons = persons
         .select(
             PERSON_COLUMNS
                 .iter()
@@ -123,7 +125,6 @@ pub fn prepare<'a>(panel: &'a Panel, scope: Scope<'a>) -> Result<MetricInput<'a>
         FollowupEnd::Coverage => None,
         FollowupEnd::EndDate => Some(end_rel_months(panel)?),
     };
-    let mut persons = persons;
     if let Some(ends) = &ends {
         end_followup(&mut persons, ends).map_err(failed)?;
     }
