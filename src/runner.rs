@@ -8,6 +8,7 @@ use crate::error::DataError;
 use crate::load::{self, source::Table as FileTable, LoadOptions};
 use crate::measure::common::person_index;
 use crate::measure::input::{prepare, Scope};
+use crate::measure::FollowupEnd;
 use crate::panel::{self, PanelOptions};
 use crate::progress::Progress;
 use crate::query::Query;
@@ -128,6 +129,10 @@ pub struct RunOutput {
     pub datasets: Vec<DatasetRun>,
 }
 
+/// Said under every table of a query with `followup_end = "end_date"`: the metric's own notes
+/// speak of observed months and censoring, which this note says where they end.
+pub const END_DATE_NOTE: &str = "follow-up ends at each person's end_date (followup_end = \"end_date\"): the month of end_date is followed, later months are censored like months after coverage, never counted as without the outcome; persons without an end_date, or whose end_date comes after coverage, are followed to the end of coverage";
+
 /// Runs the queries, reporting on `progress`; the panel of each dataset is built once.
 pub fn run(
     queries: &[Query],
@@ -247,6 +252,7 @@ pub fn run_recorded(
                     window: &query.window,
                     statuses: &statuses,
                     custom: &custom,
+                    followup_end: query.followup_end,
                 },
             )?;
             input.pool_below = options.suppress_below;
@@ -295,6 +301,9 @@ pub fn run_recorded(
             }
             if let Some(note) = &dropped {
                 table.notes.push(note.clone());
+            }
+            if query.followup_end == FollowupEnd::EndDate {
+                table.notes.push(END_DATE_NOTE.into());
             }
             if input.untestable > 0 {
                 table
@@ -398,7 +407,7 @@ fn finish(
         source: query.source.clone(),
         metric: query.metric_def.name.to_string(),
         dataset: dataset.to_string(),
-        params: query.metric.resolved(),
+        params: query.resolved_params(),
         table,
         exact,
     })

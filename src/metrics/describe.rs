@@ -29,6 +29,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Describe>,
     outcome: None,
     window: super::WindowKeys::None,
+    followup_end: false,
     example: "group_by = [\"arm\"]\n[params]\ncategorical = [\"sex\", \"project\"]\n",
 };
 

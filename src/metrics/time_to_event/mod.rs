@@ -37,6 +37,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<TimeToEvent>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "group_by = [\"arm\"]\n[params]\nstatus = \"paid_hours\"\n",
 };
 
