@@ -325,6 +325,12 @@ impl Query {
                     format!("[statuses] key {name}: a panel column of that name exists already"),
                 ));
             }
+            if name == expr::BEGAN_AFTER {
+                return Err(usage(
+                    path,
+                    format!("[statuses] key {name}: that is the name of a function of expressions; name the status otherwise"),
+                ));
+            }
             let expr = expr::parse(text, &known, &numeric)
                 .map_err(|err| usage(path, format!("[statuses] key {name}: {err}")))?;
             statuses.push(CustomStatus {

@@ -292,6 +292,8 @@ impl Scenario {
             non_negative(key, value)?;
         }
         probability("programme.control_activation", g.control_activation)?;
+        probability("exit.hazard", self.exit.hazard)?;
+        probability("exit.without_work_hazard", self.exit.without_work_hazard)?;
         Ok(())
     }
 }
