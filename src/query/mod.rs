@@ -748,6 +748,16 @@ mod tests {
             err.contains("[statuses] key b: unknown column `a`"),
             "{err}"
         );
+        // A status named as the function would be shadowed by it: refused, naming the key.
+        let err = parse(&format!(
+            "{BASE}[params]\nfollowup = \"available\"\n[statuses]\nbegan_after = \"paid_hours\"\n"
+        ))
+        .err()
+        .unwrap();
+        assert!(
+            err.contains("[statuses] key began_after: that is the name of a function of expressions; name the status otherwise"),
+            "{err}"
+        );
     }
 
     #[test]
