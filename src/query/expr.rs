@@ -629,6 +629,8 @@ mod tests {
     /// never for P10, whose coverage begins at its rel_month 8. With the treatment arm and end
     /// dates (P08 ends at rel 4, P05 in its start month, P10 before coverage) the persons keep
     /// their months 0..end: P08 5, P06 0..9 = 10, P05 1, P01 0..8 = 9, P03 0..7 = 8, P10 none.
+    /// P10's and P11's start months are not observed (first observed rel_month 8; start after
+    /// coverage); the other 9 persons have rel_month -1 in the panel.
     #[test]
     fn began_after_sees_the_months_before_start_whatever_is_cut() {
         use crate::measure::input::{prepare, Scope};
@@ -694,6 +696,16 @@ mod tests {
         assert_eq!(treatment, want);
         let everyone = counted(None, FollowupEnd::Coverage);
         assert_eq!(everyone[0], ("P10".to_string(), 0));
+        // As `population.at_start`, a filter on the start month's rows: it still reads the month
+        // before. Selected: the 9 persons the panel has at rel_month -1 and 0; P10 (coverage
+        // from its rel 8) and P11 (starts after coverage) cannot be tested.
+        let (group_by, window, statuses) = ([], Window::default(), StatusParams::default());
+        let scope = Scope {
+            at_start: Some(custom[0].1.clone()),
+            ..Scope::everyone(&group_by, &window, &statuses)
+        };
+        let input = prepare(&panel, scope).unwrap();
+        assert_eq!((input.persons.height(), input.untestable), (9, 2));
     }
 
     #[test]
