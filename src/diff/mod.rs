@@ -331,3 +331,6 @@ pub fn pair(a: Query, b: Query) -> anyhow::Result<Vec<Variant>> {
         },
     ])
 }
+
+#[cfg(test)]
+mod tests;
