@@ -284,3 +284,25 @@ fn diff_refuses_what_it_cannot_do() {
         "--format xlsx writes a workbook, not text: give --out FILE.xlsx",
     );
 }
+
+#[test]
+fn variants_whose_populations_differ_by_a_few_persons_are_refused() {
+    // Tiny's FSM2 has 4 persons: leaving the project out makes a population 4 persons smaller,
+    // whose difference from the first would be their outcome.
+    let work = Workdir::empty();
+    let query = work.query(
+        "[params]\nfollowup = \"available\"\n[population]\nproject = [\"AP\", \"BIR\", \"FSM2\"]\n",
+    );
+    udfald(&[
+        "diff",
+        &query,
+        "--data",
+        "data-samples/tiny",
+        "--vary",
+        "population.project=[\"AP\", \"BIR\", \"FSM2\"],[\"AP\", \"BIR\"]",
+    ])
+    .expect_error(
+        2,
+        "queries q[1] and q[2]: the population of q[2] is that of q[1] less 4 person(s), fewer than 5: the difference of their tables would publish those persons' outcome (spec disclosure.md §3); widen or narrow one population, or leave one query out of this run",
+    );
+}
