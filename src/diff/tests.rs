@@ -160,6 +160,14 @@ fn movers_are_counted_per_group_and_hidden_in_pairs() {
         ranges.iter().all(|range| !range.too_narrow(5)),
         "{ranges:?}"
     );
+    assert!(exact.notes[0].starts_with("in: persons counted (paid_hours ever) under"));
+    // Another status under [2]: the note names no one variant's.
+    let other = Outcomes {
+        label: "employment ever".into(),
+        ..after.clone()
+    };
+    let notes = movers(&[&before, &other], &group_by, None).unwrap().notes;
+    assert!(notes[0].starts_with("in: persons counted (the outcome as each variant defines it)"));
     // Different persons: no movers.
     let fewer = outcomes(&arms[..11], &[false; 11]);
     assert!(movers(&[&before, &fewer], &group_by, None).is_none());
