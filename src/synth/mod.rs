@@ -47,6 +47,24 @@ pub struct SynthSummary {
     pub files: Vec<PathBuf>,
 }
 
+/// The most persons a synthetic dataset may have: over three times Denmark's population, about
+/// 30 GB of CSV. A mistyped `--persons` would otherwise fill the disk of a shared server before
+/// anyone noticed.
+pub const MAX_PERSONS: u64 = 20_000_000;
+
+/// Refuses no persons, or more than [`MAX_PERSONS`]; the caller names where the number came from.
+pub fn check_persons(persons: u64) -> Result<(), String> {
+    if persons == 0 {
+        return Err("a dataset needs at least 1 person".into());
+    }
+    if persons > MAX_PERSONS {
+        return Err(format!(
+            "at most {MAX_PERSONS} persons (about 1.5 GB of files a million persons)"
+        ));
+    }
+    Ok(())
+}
+
 /// Writes `dataset.toml`, `cohort.csv`, `dream.csv` and `income.csv` into `options.out`
 /// (created if missing; existing files of those names are replaced).
 pub fn generate(options: &SynthOptions) -> Result<SynthSummary> {
@@ -56,7 +74,7 @@ pub fn generate(options: &SynthOptions) -> Result<SynthSummary> {
 
 fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<SynthSummary> {
     if let Some(fixed) = options.scenario.project_persons() {
-        let sum: u64 = fixed.iter().sum();
+        let sum = fixed.iter().fold(0u64, |sum, &n| sum.saturating_add(n));
         if sum != options.persons {
             anyhow::bail!(
                 "the scenario's projects fix the cohort at {sum} persons, not {}",

@@ -217,7 +217,7 @@ impl Scenario {
     /// Persons to simulate: the projects' sum, else `persons`.
     pub fn total_persons(&self) -> Option<u64> {
         self.project_persons()
-            .map(|counts| counts.iter().sum())
+            .map(|counts| counts.iter().fold(0u64, |sum, &n| sum.saturating_add(n)))
             .or(self.persons)
     }
 
