@@ -170,7 +170,7 @@ impl Compute for FirstOutcome {
             goal = self.goal.join(" or "),
             routes = self.routes.join(", "),
             simultaneous = match self.simultaneous {
-                Simultaneous::FirstMonth => "two routes in the first month: simultaneous",
+                Simultaneous::FirstMonth => "two routes at once: simultaneous",
                 Simultaneous::AnyOverlap =>
                     "two routes in one month, from the first month up to the goal: simultaneous",
             },
