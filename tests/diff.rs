@@ -2,7 +2,7 @@
 //! the change in counts, the cross product and the two-query form, disclosure control on the
 //! movers, and what diff refuses.
 
-use crate::harness::{udfald, Workdir, BY_ARM};
+use crate::harness::{udfald, Run, Workdir, BY_ARM};
 use serde_json::Value as Json;
 
 /// `diff QUERY --data tiny EXTRA --format json`, parsed.
@@ -17,6 +17,13 @@ fn diff_json(query: &str, extra: &[&str]) -> Json {
     ];
     args.extend_from_slice(extra);
     serde_json::from_str(&udfald(&args).expect_status(0).stdout).expect("JSON")
+}
+
+/// `diff QUERY --data tiny EXTRA`.
+fn diff_on_tiny(query: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["diff", query, "--data", "data-samples/tiny"];
+    args.extend_from_slice(extra);
+    udfald(&args)
 }
 
 /// `run QUERY --data tiny EXTRA --format json`'s one result.
@@ -168,16 +175,9 @@ fn an_unset_parameter_can_be_varied() {
         }
     }
     // A parameter the metric does not have is still refused, by name.
-    udfald(&[
-        "diff",
-        &query,
-        "--data",
-        "data-samples/tiny",
-        "--vary",
-        "params.att=1",
-    ])
-    .expect_status(2)
-    .stderr_has(&["--vary params.att: query q has no such key"]);
+    diff_on_tiny(&query, &["--vary", "params.att=1"])
+        .expect_status(2)
+        .stderr_has(&["--vary params.att: query q has no such key"]);
 }
 
 #[test]
@@ -289,11 +289,7 @@ fn diff_refuses_what_it_cannot_do() {
     let work = Workdir::empty();
     let query = work.query(BY_ARM);
     let q = work.file("q.toml").display().to_string();
-    let diff = |extra: &[&str]| {
-        let mut args = vec!["diff", query.as_str(), "--data", "data-samples/tiny"];
-        args.extend_from_slice(extra);
-        udfald(&args)
-    };
+    let diff = |extra: &[&str]| diff_on_tiny(&query, extra);
     diff(&["--vary", "params.nope=1"]).expect_error(
         2,
         &format!("{q}: --vary params.nope: query q has no such key; the keys explain prints: params.status, params.followup, params.followup_end, definitions.min_hours, definitions.min_weeks_without_benefit, window.from, window.to, window.from_month, window.to_month, population.<column>, statuses.<name>"),
@@ -331,14 +327,13 @@ fn variants_whose_populations_differ_by_a_few_persons_are_refused() {
     let query = work.query(
         "[params]\nfollowup = \"available\"\n[population]\nproject = [\"AP\", \"BIR\", \"FSM2\"]\n",
     );
-    udfald(&[
-        "diff",
+    diff_on_tiny(
         &query,
-        "--data",
-        "data-samples/tiny",
-        "--vary",
-        "population.project=[\"AP\", \"BIR\", \"FSM2\"],[\"AP\", \"BIR\"]",
-    ])
+        &[
+            "--vary",
+            "population.project=[\"AP\", \"BIR\", \"FSM2\"],[\"AP\", \"BIR\"]",
+        ],
+    )
     .expect_error(
         2,
         "queries q[1] and q[2]: the population of q[2] is that of q[1] less 4 person(s), fewer than 5: the difference of their tables would publish those persons' outcome (spec disclosure.md §3); widen or narrow one population, or leave one query out of this run",

@@ -31,6 +31,10 @@ fn a_vary_reads_its_values_as_toml_or_text() {
     assert_eq!("=1".parse::<Vary>().unwrap_err(), "\"=1\": no key before =");
 }
 
+fn column_names(table: &crate::table::Table) -> Vec<&str> {
+    table.columns.iter().map(|c| c.name.as_str()).collect()
+}
+
 /// A share table by arm: (arm, count, n) per row.
 fn shares(rows: &[(&str, i64, i64)]) -> crate::table::Table {
     let mut t = TableBuilder::new();
@@ -60,9 +64,8 @@ fn figures_are_set_side_by_side_with_their_differences() {
     second.rows[0][2] = Value::Suppressed;
     second.rows[0][3] = Value::Suppressed;
     let table = side_by_side(&[&first, &second]);
-    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
-        names,
+        column_names(&table),
         [
             "arm",
             "n [1]",
@@ -115,9 +118,8 @@ fn a_column_only_one_variant_has_is_its_figure_not_a_label() {
         row.push(Value::Int(3));
     }
     let table = side_by_side(&[&first, &second]);
-    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
-        names,
+        column_names(&table),
         [
             "arm",
             "n [1]",

@@ -15,6 +15,7 @@ use super::common::{group_exprs, ints, person_index, smallest_count, texts};
 use super::persons::Persons;
 use super::{MetricInput, Window};
 use crate::calendar::Month;
+use crate::table::{Col, Row, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use std::collections::HashMap;
@@ -112,6 +113,43 @@ pub struct MeanOfShares {
     pub min_cell: i64,
     pub n_mean: f64,
     pub share: f64,
+}
+
+/// The columns of a mean of monthly shares, as `share_at`'s average and a moving average print
+/// them: `months`, `min_cell` (which carries suppression), `n_mean` and `share`.
+pub struct MeanColumns {
+    months: Col,
+    min_cell: Col,
+    n_mean: Col,
+    share: Col,
+}
+
+impl MeanColumns {
+    pub fn declare(t: &mut TableBuilder) -> MeanColumns {
+        let months = t.number("months", 0);
+        let min_cell = t.persons("min_cell");
+        MeanColumns {
+            months,
+            min_cell,
+            n_mean: t.mean("n_mean", min_cell, 1),
+            share: t.mean("share", min_cell, 4),
+        }
+    }
+
+    /// Fills a row with the mean of the monthly `(n, count)` cells.
+    pub fn set(&self, row: &mut Row<'_>, cells: impl IntoIterator<Item = (i64, i64)>) {
+        match mean_of_shares(cells) {
+            None => {
+                row.int(self.months, 0).int(self.min_cell, 0);
+            }
+            Some(mean) => {
+                row.int(self.months, mean.months)
+                    .int(self.min_cell, mean.min_cell)
+                    .set(self.n_mean, Value::Float(mean.n_mean))
+                    .set(self.share, Value::Float(mean.share));
+            }
+        }
+    }
 }
 
 /// The mean of the shares of monthly `(n, count)` cells; `None` when nobody is observed in any.

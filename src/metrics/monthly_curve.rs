@@ -15,11 +15,9 @@
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::check_months;
 use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
-use crate::measure::curve::{
-    check_calendar_window, curve, index_label, mean_of_shares, CurveRequest,
-};
+use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest, MeanColumns};
 use crate::table::chart::{plain, Curve};
-use crate::table::{share, Chart, Col, Table, TableBuilder, Value};
+use crate::table::{share, Chart, Col, Row, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
 
@@ -132,12 +130,8 @@ impl Compute for MonthlyCurve {
 
         let mut t = TableBuilder::new();
         let group_cols: Vec<Col> = t.groups(input.group_by);
-        let index_name = if self.calendar { "month" } else { "rel_month" };
-        let index_col = if self.calendar {
-            t.text(index_name)
-        } else {
-            t.number(index_name, 0)
-        };
+        let index_name = self.index_name();
+        let index_col = self.index_column(&mut t);
         let n_col = t.persons("n");
         let count_col = t.persons("count");
         let share_col = t.share("share", count_col, n_col);
@@ -157,11 +151,7 @@ impl Compute for MonthlyCurve {
                 let (n, count) = counts.cell(g, index);
                 let mut row = t.row();
                 set_groups(&mut row, &group_cols, key);
-                if self.calendar {
-                    row.text(index_col, index_label(true, index));
-                } else {
-                    row.int(index_col, index as i64);
-                }
+                self.set_index(&mut row, index_col, index);
                 let share_k = share(count as u64, n as u64);
                 row.int(n_col, n)
                     .int(count_col, count)
@@ -246,39 +236,17 @@ impl MonthlyCurve {
         let counts = curve(input, &request)?;
         let mut t = TableBuilder::new();
         let group_cols: Vec<Col> = t.groups(input.group_by);
-        let index_name = if self.calendar { "month" } else { "rel_month" };
-        let index_col = if self.calendar {
-            t.text(index_name)
-        } else {
-            t.number(index_name, 0)
-        };
-        let months_col = t.number("months", 0);
-        let min_cell_col = t.persons("min_cell");
-        let n_mean_col = t.mean("n_mean", min_cell_col, 1);
-        let share_col = t.mean("share", min_cell_col, 4);
+        let index_col = self.index_column(&mut t);
+        let mean = MeanColumns::declare(&mut t);
         let indices = counts.indices();
         let first = reported_from.unwrap_or(*indices.start());
         for (g, key) in counts.groups.iter().enumerate() {
             for index in first.max(*indices.start())..=*indices.end() {
                 let mut row = t.row();
                 set_groups(&mut row, &group_cols, key);
-                if self.calendar {
-                    row.text(index_col, index_label(true, index));
-                } else {
-                    row.int(index_col, index as i64);
-                }
+                self.set_index(&mut row, index_col, index);
                 let period = (index - back).max(*indices.start())..=index;
-                match mean_of_shares(period.map(|k| counts.cell(g, k))) {
-                    None => {
-                        row.int(months_col, 0).int(min_cell_col, 0);
-                    }
-                    Some(mean) => {
-                        row.int(months_col, mean.months)
-                            .int(min_cell_col, mean.min_cell)
-                            .set(n_mean_col, Value::Float(mean.n_mean))
-                            .set(share_col, Value::Float(mean.share));
-                    }
-                }
+                mean.set(&mut row, period.map(|k| counts.cell(g, k)));
             }
         }
         // min_cell and the means are not sums: no relation between the groups and the total.
@@ -296,6 +264,31 @@ impl MonthlyCurve {
         ));
         t.chart(self.chart(false));
         Ok(t.build())
+    }
+
+    fn index_name(&self) -> &'static str {
+        if self.calendar {
+            "month"
+        } else {
+            "rel_month"
+        }
+    }
+
+    /// The index column: a calendar month as text, or a `rel_month`.
+    fn index_column(&self, t: &mut TableBuilder) -> Col {
+        if self.calendar {
+            t.text(self.index_name())
+        } else {
+            t.number(self.index_name(), 0)
+        }
+    }
+
+    fn set_index(&self, row: &mut Row<'_>, column: Col, index: i32) {
+        if self.calendar {
+            row.text(column, index_label(true, index));
+        } else {
+            row.int(column, index as i64);
+        }
     }
 
     /// The curve of `share`, with the persons observed under the axis when there is an `n`.

@@ -9,9 +9,9 @@
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::check_rel_month;
 use crate::measure::common::{groups_sum_to_total, set_groups};
-use crate::measure::curve::{curve, mean_of_shares, Curve, CurveRequest};
+use crate::measure::curve::{curve, Curve, CurveRequest, MeanColumns};
 use crate::table::chart::{plain, Bars};
-use crate::table::{share, Chart, Col, Table, TableBuilder, Value};
+use crate::table::{share, Chart, Col, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 use polars::prelude::{col, lit, IntoLazy, SortMultipleOptions};
 use serde::{Deserialize, Serialize};
@@ -180,25 +180,12 @@ impl ShareAt {
             .ok_or_else(|| anyhow!("share_at needs at or window.to"))?;
         let counts = self.counts(input, from, to)?;
         let (mut t, group_cols) = Self::builder(input);
-        let months_col = t.number("months", 0);
-        let min_cell_col = t.persons("min_cell");
-        let n_mean_col = t.mean("n_mean", min_cell_col, 1);
-        let share_col = t.mean("share", min_cell_col, 4);
+        let mean = MeanColumns::declare(&mut t);
         let censored_col = t.persons("n_censored");
         for (g, key) in counts.groups.iter().enumerate() {
             let mut row = t.row();
             set_groups(&mut row, &group_cols, key);
-            match mean_of_shares(counts.indices().map(|k| counts.cell(g, k))) {
-                None => {
-                    row.int(months_col, 0).int(min_cell_col, 0);
-                }
-                Some(mean) => {
-                    row.int(months_col, mean.months)
-                        .int(min_cell_col, mean.min_cell)
-                        .set(n_mean_col, Value::Float(mean.n_mean))
-                        .set(share_col, Value::Float(mean.share));
-                }
-            }
+            mean.set(&mut row, counts.indices().map(|k| counts.cell(g, k)));
             row.int(censored_col, counts.population[g] - counts.observed[g]);
         }
         // Every person is in one group; min_cell and the means are not sums.
@@ -221,6 +208,7 @@ mod tests {
         assert_near, assert_relations, check_err, first_column, float, groups_relation, input,
         resolve, resolve_err, run, share_outcome, tiny_panel, window,
     };
+    use crate::table::Value;
 
     #[test]
     fn paid_hours_at_month_three_by_arm() {

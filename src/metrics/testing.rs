@@ -46,11 +46,9 @@ pub const TINY_END_DATES: [(&str, &str); 9] = [
     ("P11", "2021-07-01"),
 ];
 
-/// The tiny panel with `ends` (person_id, date) as the cohort's `end_date`, as a cohort file with
-/// that column would give them; the others have none.
-pub fn tiny_panel_ending(ends: &[(&str, &str)]) -> Panel {
-    let mut panel = tiny_panel();
-    let ids: Vec<String> = panel
+/// The panel's `person_id`s, by person index.
+pub fn person_ids(panel: &Panel) -> Vec<String> {
+    panel
         .persons
         .column("person_id")
         .unwrap()
@@ -58,7 +56,14 @@ pub fn tiny_panel_ending(ends: &[(&str, &str)]) -> Panel {
         .unwrap()
         .iter()
         .map(|id| id.unwrap().to_string())
-        .collect();
+        .collect()
+}
+
+/// The tiny panel with `ends` (person_id, date) as the cohort's `end_date`, as a cohort file with
+/// that column would give them; the others have none.
+pub fn tiny_panel_ending(ends: &[(&str, &str)]) -> Panel {
+    let mut panel = tiny_panel();
+    let ids = person_ids(&panel);
     let end_dates: Vec<Option<&str>> = ids
         .iter()
         .map(|id| ends.iter().find(|(p, _)| p == id).map(|(_, date)| *date))

@@ -635,32 +635,14 @@ mod tests {
     fn began_after_sees_the_months_before_start_whatever_is_cut() {
         use crate::measure::input::{prepare, Scope};
         use crate::measure::{FollowupEnd, Window};
+        use crate::metrics::testing::{person_ids, tiny_panel_ending};
         use crate::panel::StatusParams;
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples/tiny");
-        let dataset = crate::dataset::Dataset::open(&dir).unwrap();
-        let quiet = crate::progress::Progress::quiet();
-        let loaded = crate::load::load(&dataset, &Default::default(), &quiet).unwrap();
-        let mut panel = crate::panel::build(loaded, &Default::default(), &quiet).unwrap();
-        let ids: Vec<String> = panel
-            .persons
-            .column("person_id")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|id| id.unwrap().to_string())
-            .collect();
-        let ends: Vec<Option<&str>> = ids
-            .iter()
-            .map(|id| match id.as_str() {
-                "P10" => Some("2020-05-31"),
-                "P08" => Some("2020-12-15"),
-                "P05" => Some("2020-09-20"),
-                _ => None,
-            })
-            .collect();
-        let ends = polars::prelude::Column::new("end_date".into(), ends);
-        panel.persons.with_column(ends).unwrap();
+        let panel = tiny_panel_ending(&[
+            ("P10", "2020-05-31"),
+            ("P08", "2020-12-15"),
+            ("P05", "2020-09-20"),
+        ]);
+        let ids = person_ids(&panel);
         let known: Vec<String> = vec!["rel_month".into()];
         let expr = super::parse(
             "began_after(rel_month >= 0, rel_month + 1 == 0)",
