@@ -3,8 +3,8 @@
 //! are delivered"). This module only reads: it says what the file holds (a number, a text, a
 //! missing value) and leaves what a cell means (a code, an id, a date) to the loaders.
 //!
-//! Both formats are streamed: a SAS file through the `sas7bdat` crate (memory-mapped, decoding only
-//! the columns asked for), a Stata file through the `dta` crate one record at a time. A malformed
+//! Both formats are streamed: a SAS file through the `sas7bdat` crate (page by page with plain
+//! reads, decoding only the columns asked for), a Stata file through the `dta` crate one record at a time. A malformed
 //! file is a problem naming the file, never a panic: a panic inside either crate is caught and
 //! reported as a damaged file.
 
@@ -569,7 +569,13 @@ impl BinaryFile {
 }
 
 fn open_sas(path: &Path, name: String, fallback: &'static Encoding) -> Result<BinaryFile> {
-    let dataset = catch(&name, || sas7bdat::Dataset::open(path))?.map_err(|err| {
+    // Read, not memory-mapped: a mapped file's pages count towards the process's memory as they
+    // are touched (an 819 MB DREAM file put the peak at 1.33 GiB against CSV's 0.56 GiB), and the
+    // rows are read once, in order, which plain reads serve as fast.
+    let options = sas7bdat::OpenOptions::builder()
+        .io_backend(sas7bdat::IoBackendPreference::Buffered)
+        .build();
+    let dataset = catch(&name, || sas7bdat::Dataset::open_with(path, options))?.map_err(|err| {
         invalid(Problem::new(
             &name,
             Location::File,
