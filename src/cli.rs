@@ -52,6 +52,12 @@ pub enum Command {
         udfald check queries/\n  \
         udfald check queries/ --format junit --out check.xml")]
     Check(cmd::check::CheckArgs),
+    /// Run one query under several definitions, or two queries, and set the figures side by side.
+    #[command(after_help = "Examples:\n  \
+        udfald diff queries/s4-t3-empl.toml --vary definitions.min_weeks_without_benefit=0,4,5\n  \
+        udfald diff queries/s4-t3-empl.toml --vary params.followup=available,complete --vary window.to=12,24\n  \
+        udfald diff queries/s4-t3-empl.toml queries/s4-t3-paid.toml")]
+    Diff(cmd::diff::DiffArgs),
     /// Re-run a run recorded with --provenance and say whether the result is identical.
     #[command(after_help = "Example:\n  \
         udfald run queries/ --format json --out results.json --provenance run.json\n  \
@@ -111,6 +117,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::List(args) => cmd::list::run(args),
         Command::Reproduce(args) => cmd::reproduce::run(args, progress),
         Command::Report(args) => cmd::report::run(args, progress),
+        Command::Diff(args) => cmd::diff::run(args, progress),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Validate(args) => cmd::validate::run(args, progress),
         Command::Panel(args) => cmd::panel::run(args, progress),

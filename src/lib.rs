@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod dataset;
+pub mod diff;
 pub mod disclosure;
 pub mod error;
 pub mod hash;

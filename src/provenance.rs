@@ -161,7 +161,7 @@ impl QueryEntry {
             group_by: query.group_by.clone(),
             metric: query.metric_def.name.to_string(),
             name: query.name.clone(),
-            params: serde_json::to_value(query.metric.resolved()).unwrap_or(Value::Null),
+            params: serde_json::to_value(query.resolved_params()).unwrap_or(Value::Null),
             path: query.path.display().to_string(),
             population: query
                 .population

@@ -18,4 +18,20 @@ pub struct QueryResult {
     /// The table before suppression, kept only when the run asks for it (`check` compares exact
     /// values, then prints only what the released table shows). Never rendered.
     pub exact: Option<Table>,
+    /// Each person's outcome, kept only when the run asks for it (`diff` counts the persons who
+    /// change outcome between variants) and the metric has a yes/no one. Never rendered.
+    pub outcomes: Option<Outcomes>,
+}
+
+/// A yes/no person-level outcome over a query's population: for each person (by panel index),
+/// their group key and whether they are counted (in the numerator of the metric's share).
+/// Persons left out of the outcome (censored) are not counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcomes {
+    /// What the outcome is, in words ("paid_hours at rel_month 18").
+    pub label: String,
+    pub persons: Vec<u32>,
+    /// Per person, their values of the query's group columns.
+    pub groups: Vec<Vec<String>>,
+    pub counted: Vec<bool>,
 }

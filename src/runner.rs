@@ -8,10 +8,13 @@ use crate::error::DataError;
 use crate::load::{self, source::Table as FileTable, LoadOptions};
 use crate::measure::common::person_index;
 use crate::measure::input::{prepare, Scope};
+use crate::measure::persons::Persons;
+use crate::measure::FollowupEnd;
+use crate::metrics::OutcomeKind;
 use crate::panel::{self, PanelOptions};
 use crate::progress::Progress;
 use crate::query::Query;
-use crate::result::QueryResult;
+use crate::result::{Outcomes, QueryResult};
 use crate::table::Table;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -25,6 +28,8 @@ pub struct RunOptions {
     pub load: LoadOptions,
     /// Keep each table's exact values beside the released one ([`QueryResult::exact`]).
     pub keep_exact: bool,
+    /// Keep each person's yes/no outcome, where the metric has one ([`QueryResult::outcomes`]).
+    pub keep_outcomes: bool,
 }
 
 /// The default small-cell threshold, and the lowest one whose output may be released (spec
@@ -128,6 +133,10 @@ pub struct RunOutput {
     pub datasets: Vec<DatasetRun>,
 }
 
+/// Said under every table of a query with `followup_end = "end_date"`: the metric's own notes
+/// speak of observed months and censoring, which this note says where they end.
+pub const END_DATE_NOTE: &str = "follow-up ends at each person's end_date (followup_end = \"end_date\"): the month of end_date is followed, later months are censored like months after coverage, never counted as without the outcome; persons without an end_date, or whose end_date comes after coverage, are followed to the end of coverage";
+
 /// Runs the queries, reporting on `progress`; the panel of each dataset is built once.
 pub fn run(
     queries: &[Query],
@@ -227,6 +236,7 @@ pub fn run_recorded(
         // their populations were added.
         let mut computed: Vec<Table> = Vec::new();
         let mut indices: Vec<usize> = Vec::new();
+        let mut outcomes: Vec<Option<Outcomes>> = Vec::new();
         for index in members {
             let started = std::time::Instant::now();
             let query = &queries[index];
@@ -247,6 +257,7 @@ pub fn run_recorded(
                     window: &query.window,
                     statuses: &statuses,
                     custom: &custom,
+                    followup_end: query.followup_end,
                 },
             )?;
             input.pool_below = options.suppress_below;
@@ -296,6 +307,15 @@ pub fn run_recorded(
             if let Some(note) = &dropped {
                 table.notes.push(note.clone());
             }
+            if query.followup_end == FollowupEnd::EndDate {
+                table.notes.push(END_DATE_NOTE.into());
+            }
+            if options.keep_outcomes {
+                outcomes.push(
+                    person_outcomes(query, &input)
+                        .with_context(|| query.path.display().to_string())?,
+                );
+            }
             if input.untestable > 0 {
                 table
                     .notes
@@ -324,9 +344,17 @@ pub fn run_recorded(
             }
             None => vec![None; computed.len()],
         };
-        for ((index, exact), released) in indices.into_iter().zip(computed).zip(released) {
+        outcomes.resize(indices.len(), None);
+        for (((index, exact), released), outcomes) in indices
+            .into_iter()
+            .zip(computed)
+            .zip(released)
+            .zip(outcomes)
+        {
             let query = &queries[index];
-            results[index] = Some(finish(query, &dataset.name, exact, released, options)?);
+            let mut result = finish(query, &dataset.name, exact, released, options)?;
+            result.outcomes = outcomes;
+            results[index] = Some(result);
         }
     }
     Ok(RunOutput {
@@ -378,19 +406,7 @@ fn finish(
         }
     };
     if let Some(threshold) = options.suppress_below {
-        // The self-audit (spec `disclosure.md` §5): the released table, read as an outsider
-        // would, must leave every hidden count as uncertain as "hidden" says. A failure is a bug
-        // in udfald's suppression, not the user's: exit 1, nothing written.
-        let narrow = audit_failures(&table, threshold).map_err(|err| {
-            anyhow::anyhow!("query {}: the disclosure audit failed: {err}", query.name)
-        })?;
-        if let Some(first) = narrow.first() {
-            anyhow::bail!(
-                "query {}: the disclosure audit found {} hidden count(s) a reader could narrow down, first {first}; nothing was written. This is a bug in udfald's suppression: please report it with the query",
-                query.name,
-                narrow.len()
-            );
-        }
+        self_audit(&query.name, &table, threshold)?;
     }
     Ok(QueryResult {
         name: query.name.clone(),
@@ -398,10 +414,71 @@ fn finish(
         source: query.source.clone(),
         metric: query.metric_def.name.to_string(),
         dataset: dataset.to_string(),
-        params: query.metric.resolved(),
+        params: query.resolved_params(),
         table,
         exact,
+        outcomes: None,
     })
+}
+
+/// The query's yes/no outcome person by person, when its metric has one.
+fn person_outcomes(
+    query: &Query,
+    input: &crate::measure::MetricInput<'_>,
+) -> Result<Option<Outcomes>> {
+    let Some(outcome) = query.metric.person_outcome(input)? else {
+        return Ok(None);
+    };
+    if outcome.kind != OutcomeKind::Share {
+        return Ok(None);
+    }
+    let failed =
+        |err: polars::prelude::PolarsError| anyhow::anyhow!("internal: the outcome: {err}");
+    let counted_persons: std::collections::HashSet<u32> = person_index(&outcome.frame)
+        .map_err(failed)?
+        .iter()
+        .zip(
+            outcome
+                .frame
+                .column("value")
+                .map_err(failed)?
+                .bool()
+                .map_err(failed)?
+                .iter(),
+        )
+        .filter_map(|(person, value)| (value == Some(true)).then_some(person).flatten())
+        .collect();
+    let persons = Persons::of(input)?;
+    let keys = persons.groups.keys();
+    let groups = (0..persons.len())
+        .map(|row| keys[persons.groups.of_row(row)].clone())
+        .collect();
+    let counted = persons
+        .ids
+        .iter()
+        .map(|p| counted_persons.contains(p))
+        .collect();
+    Ok(Some(Outcomes {
+        label: outcome.label,
+        persons: persons.ids,
+        groups,
+        counted,
+    }))
+}
+
+/// The self-audit (spec `disclosure.md` §5): the released table of query `name`, read as an
+/// outsider would, must leave every hidden count as uncertain as "hidden" says. A failure is a
+/// bug in udfald's suppression, not the user's: exit 1, nothing written.
+pub fn self_audit(name: &str, table: &Table, threshold: u64) -> Result<()> {
+    let narrow = audit_failures(table, threshold)
+        .map_err(|err| anyhow::anyhow!("query {name}: the disclosure audit failed: {err}"))?;
+    if let Some(first) = narrow.first() {
+        anyhow::bail!(
+            "query {name}: the disclosure audit found {} hidden count(s) a reader could narrow down, first {first}; nothing was written. This is a bug in udfald's suppression: please report it with the query",
+            narrow.len()
+        );
+    }
+    Ok(())
 }
 
 /// The hidden counts of a released table whose feasible range spans fewer than `threshold − 1`

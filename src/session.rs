@@ -97,6 +97,7 @@ pub fn execute(spec: &RunSpec, max_problems: usize, progress: &Progress) -> Resu
             max_problems,
         },
         keep_exact: false,
+        keep_outcomes: false,
     };
     let output = runner::run_recorded(&queries, &options, progress)?;
     let manifest = Manifest::new(&queries, &output.datasets, spec.clone())?;

@@ -85,7 +85,11 @@ impl Released {
     fn rows_by(&self, keys: &[String]) -> BTreeMap<String, Vec<usize>> {
         let mut out: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, row) in self.rows.iter().enumerate() {
-            let key: Vec<String> = keys.iter().map(|k| row[k].to_string()).collect();
+            // A long table's row leaves out the cells of its other parts: read as null.
+            let key: Vec<String> = keys
+                .iter()
+                .map(|k| row.get(k).unwrap_or(&Value::Null).to_string())
+                .collect();
             out.entry(key.join("\u{1f}")).or_default().push(i);
         }
         out

@@ -91,7 +91,9 @@ fn row_of(range: &Range<Data>, header: &[&str]) -> usize {
         .unwrap_or_else(|| panic!("no row {header:?}"))
 }
 
-/// A CSV block of one query: its name (from `# name...`), comment lines, header and rows.
+/// A CSV block: one query's table, or one of the tables a long table is printed as (after a
+/// `# table: NAME` line, the query's name carried from the block before); its comment lines,
+/// header and rows.
 struct Block {
     name: String,
     comments: Vec<String>,
@@ -100,33 +102,37 @@ struct Block {
 }
 
 fn blocks(csv: &str) -> Vec<Block> {
-    csv.split("\n\n")
-        .map(|block| {
-            let (comments, table): (Vec<&str>, Vec<&str>) =
-                block.lines().partition(|line| line.starts_with('#'));
-            let name = comments
-                .iter()
-                .find(|line| !line.starts_with("# note:") && !line.starts_with("# NOT FOR"))
-                .and_then(|line| line[2..].split([':', ' ']).next())
-                .expect("a heading line")
-                .to_string();
-            let text = table.join("\n");
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_reader(text.as_bytes());
-            let header = reader.headers().unwrap().iter().map(String::from).collect();
-            let rows = reader
-                .records()
-                .map(|r| r.unwrap().iter().map(String::from).collect())
-                .collect();
-            Block {
-                name,
-                comments: comments.iter().map(|c| c.to_string()).collect(),
-                header,
-                rows,
-            }
-        })
-        .collect()
+    let mut blocks: Vec<Block> = Vec::new();
+    for block in csv.split("\n\n") {
+        let (comments, table): (Vec<&str>, Vec<&str>) =
+            block.lines().partition(|line| line.starts_with('#'));
+        let heading = comments.iter().find(|line| {
+            !line.starts_with("# note:")
+                && !line.starts_with("# NOT FOR")
+                && !line.starts_with("# table: ")
+        });
+        let name = match heading {
+            Some(line) => line[2..].split([':', ' ']).next().expect("a name"),
+            None => &blocks.last().expect("a query before its part").name,
+        }
+        .to_string();
+        let text = table.join("\n");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text.as_bytes());
+        let header = reader.headers().unwrap().iter().map(String::from).collect();
+        let rows = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        blocks.push(Block {
+            name,
+            comments: comments.iter().map(|c| c.to_string()).collect(),
+            header,
+            rows,
+        });
+    }
+    blocks
 }
 
 #[test]
@@ -155,26 +161,53 @@ fn xlsx_holds_the_figures_of_the_csv() {
         ]
     );
     let blocks = blocks(&csv);
-    assert_eq!(blocks.len(), TINY.len());
+    // The time-to-event query is three tables (curve, summary, test); every other query one.
+    assert_eq!(blocks.len(), TINY.len() + 2);
+    let results = json["results"].as_array().unwrap();
     let (mut counts, mut hidden, mut shares, mut decimals) = (0, 0, 0, 0);
-    for (block, result) in blocks.iter().zip(json["results"].as_array().unwrap()) {
-        assert_eq!(result["name"], block.name.as_str());
+    for block in &blocks {
+        let result = results
+            .iter()
+            .find(|r| r["name"] == block.name.as_str())
+            .unwrap_or_else(|| panic!("no result {}", block.name));
         let range = sheet(&sheets, &block.name);
         // Above the table: the heading line of the CSV and where the table was computed.
-        let heading = block.comments[0].trim_start_matches("# ");
-        assert_eq!(at(range, 0, 0), Data::String(heading.into()), "{heading}");
-        assert_eq!(
-            at(range, 1, 0),
-            Data::String(format!(
-                "metric {} on dataset {}",
-                result["metric"].as_str().unwrap(),
-                result["dataset"].as_str().unwrap()
-            ))
-        );
+        if let Some(heading) = block
+            .comments
+            .first()
+            .filter(|c| !c.starts_with("# table: "))
+        {
+            let heading = heading.trim_start_matches("# ");
+            assert_eq!(at(range, 0, 0), Data::String(heading.into()), "{heading}");
+            assert_eq!(
+                at(range, 1, 0),
+                Data::String(format!(
+                    "metric {} on dataset {}",
+                    result["metric"].as_str().unwrap(),
+                    result["dataset"].as_str().unwrap()
+                ))
+            );
+        }
+        // A part is written under its name, as in the CSV.
         let header: Vec<&str> = block.header.iter().map(String::as_str).collect();
         let top = row_of(range, &header);
-        let kinds = result["columns"].as_array().unwrap();
-        assert_eq!(kinds.len(), header.len());
+        if let Some(part) = block
+            .comments
+            .iter()
+            .find_map(|c| c.strip_prefix("# table: "))
+        {
+            assert_eq!(at(range, top - 1, 0), Data::String(part.into()), "{part}");
+        }
+        let columns = result["columns"].as_array().unwrap();
+        let kinds: Vec<&Json> = header
+            .iter()
+            .map(|name| {
+                columns
+                    .iter()
+                    .find(|c| c["name"] == *name)
+                    .unwrap_or_else(|| panic!("{}: no column {name}", block.name))
+            })
+            .collect();
         for (r, row) in block.rows.iter().enumerate() {
             for (c, text) in row.iter().enumerate() {
                 let cell = at(range, top + 1 + r, c);

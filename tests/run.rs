@@ -247,3 +247,141 @@ fn populations_a_few_persons_apart_are_refused() {
     work.run(&["run", &everyone, &without_fsm2, "--min-cell", "3"])
         .expect_status(0);
 }
+
+/// The tiny dataset with an `end_date` column in its cohort: P10 2020-05-31 (before coverage
+/// reaches it), P08 2020-12-15, P05 2020-09-20 (its start month), P01 2021-01-10, P07 2021-12-31
+/// (after coverage), P03 2021-02-28, P04 2021-01-31, P02 2021-03-01, P11 2021-07-01; P06 and P09
+/// have none.
+fn tiny_with_end_dates() -> Workdir {
+    let work = Workdir::with_sample("tiny");
+    let ends = [
+        ("P10", "2020-05-31"),
+        ("P08", "2020-12-15"),
+        ("P05", "2020-09-20"),
+        ("P01", "2021-01-10"),
+        ("P07", "2021-12-31"),
+        ("P03", "2021-02-28"),
+        ("P04", "2021-01-31"),
+        ("P02", "2021-03-01"),
+        ("P11", "2021-07-01"),
+    ];
+    let cohort: String = work
+        .read("cohort.csv")
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let end = match i {
+                0 => "end_date",
+                _ => ends
+                    .iter()
+                    .find(|(p, _)| line.starts_with(&format!("{p},")))
+                    .map_or("", |(_, d)| *d),
+            };
+            format!("{line},{end}\n")
+        })
+        .collect();
+    work.write("cohort.csv", &cohort);
+    work
+}
+
+#[test]
+fn followup_end_date_follows_each_person_while_in_the_project() {
+    let work = tiny_with_end_dates();
+    let curve = "name = \"q\"\ntitle = \"Q\"\nmetric = \"monthly_curve\"\n[window]\nto = 4\n";
+    work.write(
+        "q.toml",
+        &format!("{curve}[params]\nfollowup_end = \"end_date\"\n"),
+    );
+    let query = work.file("q.toml").display().to_string();
+    // n is the persons still in the project each month (paid hours among them):
+    // 0: all 9 started and observed (5 paid); 1: P05 ended in its start month, P09's coverage
+    // ends at 0 (7: P07, P02 paid); 2: the same 7, P04 and P02 in their end month; 3: P08 P06
+    // P01 P07 P03 (P06 40 h, P01 80 h); 4: the same 5 (P01 120 h, P07 72.5 h).
+    let note = "follow-up ends at each person's end_date (followup_end = \"end_date\"): the month of end_date is followed, later months are censored like months after coverage, never counted as without the outcome; persons without an end_date, or whose end_date comes after coverage, are followed to the end of coverage";
+    work.run(&["run", &query, "--no-suppress", "--format", "csv"])
+        .expect_status(0)
+        .stdout_is(&format!(
+            "# {NO_SUPPRESS}\n# q: Q\n# note: share: per rel_month, persons with paid_hours that month, of n, the persons observed that month (counting only months with rel_month 0..4)\n# note: {note}\nrel_month,n,count,share\n0,9,5,55.6\n1,7,2,28.6\n2,7,2,28.6\n3,5,2,40.0\n4,5,2,40.0\n"
+        ));
+    // Results and provenance record it; explain prints it, given or not.
+    work.run(&["run", &query, "--no-suppress", "--format", "json"])
+        .expect_status(0)
+        .stdout_has(&["\"followup_end\": \"end_date\""]);
+    udfald(&["explain", &query])
+        .expect_status(0)
+        .stdout_has(&["  rolling = 1 (default)\n  followup_end = \"end_date\" (given)\n"]);
+    // The default reads no end_date: the table is tiny's without the column (8 observed from
+    // month 1), and neither results nor provenance name the key.
+    work.write("q.toml", curve);
+    let plain = Workdir::with_sample("tiny");
+    plain.write("q.toml", curve);
+    let default = work
+        .run(&["run", &query, "--no-suppress", "--format", "csv"])
+        .expect_status(0);
+    default.stdout_has(&["rel_month,n,count,share\n0,9,5,55.6\n1,8,3,37.5\n"]);
+    let without = plain
+        .run(&[
+            "run",
+            &plain.file("q.toml").display().to_string(),
+            "--no-suppress",
+            "--format",
+            "csv",
+        ])
+        .expect_status(0);
+    assert_eq!(default.stdout, without.stdout);
+    let json = work
+        .run(&["run", &query, "--no-suppress", "--format", "json"])
+        .expect_status(0);
+    assert!(!json.stdout.contains("followup_end"), "{}", json.stdout);
+    udfald(&["explain", &query])
+        .expect_status(0)
+        .stdout_has(&["  followup_end = \"coverage\" (default)\n"]);
+}
+
+/// followup_end is refused where it means nothing, and with a value it does not know: exit 2
+/// naming the file, the key, the value and what is allowed, before any data is read.
+#[test]
+fn followup_end_mistakes_exit_2_before_any_data_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let allowed = "allowed: \"coverage\" (the default: follow each person to the end of coverage) or \"end_date\" (end follow-up in the month of the person's end_date in the cohort, or at coverage when that comes first or there is none)";
+    let takers = "share_ever, share_at, monthly_curve, mean_hours, requirement, retention, hours_progression, first_outcome, spell, time_to_event";
+    let cases = [
+        (
+            "[params]\nfollowup_end = \"end\"\n",
+            "monthly_curve",
+            format!("[params] of metric monthly_curve: followup_end = \"end\": unknown value; {allowed}"),
+        ),
+        (
+            "[params]\nfollowup_end = true\n",
+            "time_to_event",
+            format!("[params] of metric time_to_event: followup_end = true: expected text in quotes; {allowed}"),
+        ),
+        (
+            "[params]\ncategorical = [\"sex\"]\nfollowup_end = \"end_date\"\n",
+            "describe",
+            format!("[params] of metric describe: followup_end: describe does not take it, so remove it; the metrics that take it (spec metrics.md §6): {takers}"),
+        ),
+        (
+            "[params]\nfollowup_end = \"coverage\"\n",
+            "history",
+            format!("[params] of metric history: followup_end: history does not take it, so remove it; the metrics that take it (spec metrics.md §6): {takers}"),
+        ),
+        (
+            "[params]\noutcome = \"share_at\"\noutcome_params = { at = 6, followup_end = \"end_date\" }\n",
+            "effect",
+            "[params] of metric effect: outcome_params.followup_end: effect compares the arms over each person's follow-up to coverage; ending it at end_date would censor persons by leaving the programme, which the arms differ in. Remove it (a single metric such as share_at takes followup_end)".to_string(),
+        ),
+    ];
+    for (i, (body, metric, message)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("q{i}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "name = \"q{i}\"\ntitle = \"t\"\nmetric = \"{metric}\"\ndataset = \"no-such-dataset\"\n{body}"
+            ),
+        )
+        .unwrap();
+        udfald(&["run".as_ref(), path.as_os_str()])
+            .expect_error(2, &format!("{}: {message}", path.display()));
+    }
+}

@@ -5,6 +5,8 @@
 mod harness;
 // An independent attacker recovers hidden counts from released JSON by linear programming.
 mod attacker;
+// diff: one query under several definitions, figures side by side, movers.
+mod diff;
 // Files as a research server delivers them: register names, encodings, several files a role.
 mod delivered;
 // Every bad input the spec lists gets an error naming file, line, column and value.

@@ -189,13 +189,8 @@ fn table(result: &Json) -> Result<Table, String> {
             .collect::<Result<Vec<Value>, String>>()?;
         cells.push(values);
     }
-    Ok(Table {
-        columns,
-        rows: cells,
-        notes: Vec::new(),
-        suppressed: 0,
-        sensitive: Vec::new(),
-        relations,
-        chart: None,
-    })
+    let mut table = Table::empty(columns);
+    table.rows = cells;
+    table.relations = relations;
+    Ok(table)
 }

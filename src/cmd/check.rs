@@ -35,6 +35,7 @@ pub fn run(args: &CheckArgs, progress: &Progress) -> Result<i32> {
         suppress_below: args.output.suppress_below(),
         load: args.data.load.load_options(),
         keep_exact: true,
+        keep_outcomes: false,
     };
     let results = runner::run(&queries, &options, progress)?;
     let outcomes = check::evaluate_all(&queries, &results);

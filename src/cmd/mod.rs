@@ -5,6 +5,7 @@
 pub mod args;
 pub mod audit;
 pub mod check;
+pub mod diff;
 pub mod explain;
 pub mod list;
 pub mod panel;

@@ -45,6 +45,7 @@ pub fn run(args: &ReportArgs, progress: &Progress) -> Result<i32> {
         load: args.data.load.load_options(),
         // The published figures are compared exactly, and printed only where the table shows them.
         keep_exact: true,
+        keep_outcomes: false,
     };
     let ran = runner::run_recorded(&queries, &options, progress)?;
     let spec = RunSpec {

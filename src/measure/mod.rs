@@ -54,6 +54,48 @@ impl Window {
     }
 }
 
+/// Where each person's follow-up ends (spec `metrics.md` §6, a query's `[params] followup_end`):
+/// at the end of coverage, or at the cohort's `end_date` when that comes first. Months after the
+/// end are censored like months after coverage, never counted as "no outcome".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowupEnd {
+    /// The last month both registers cover.
+    #[default]
+    Coverage,
+    /// The month of the person's `end_date` (that month is followed, later ones are not), or
+    /// coverage when it ends sooner or the person has no `end_date`.
+    EndDate,
+}
+
+impl FollowupEnd {
+    /// Every value with what it means, as a refusal lists them.
+    pub const ALLOWED: &'static str = "\"coverage\" (the default: follow each person to the end of coverage) or \"end_date\" (end follow-up in the month of the person's end_date in the cohort, or at coverage when that comes first or there is none)";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowupEnd::Coverage => "coverage",
+            FollowupEnd::EndDate => "end_date",
+        }
+    }
+
+    /// Parses the `[params] followup_end` value; the message names the key and the allowed values.
+    pub fn parse(value: &toml::Value) -> Result<FollowupEnd, String> {
+        match value.as_str() {
+            Some("coverage") => Ok(FollowupEnd::Coverage),
+            Some("end_date") => Ok(FollowupEnd::EndDate),
+            Some(other) => Err(format!(
+                "followup_end = {other:?}: unknown value; allowed: {}",
+                FollowupEnd::ALLOWED
+            )),
+            None => Err(format!(
+                "followup_end = {value}: expected text in quotes; allowed: {}",
+                FollowupEnd::ALLOWED
+            )),
+        }
+    }
+}
+
 /// The farthest a `rel_month` a query names may lie from the start month, either way, and the
 /// longest span of months it may count (`rolling`, `k`, `horizon`): 100 years, longer than any
 /// register's history or follow-up. Windows and spans size tables and allocations (a row per
@@ -150,6 +192,9 @@ pub struct MetricInput<'a> {
     /// Persons `population.at_start` could not test (their start month is not observed), left
     /// out: the runner says so in the result's notes, as small-cell suppression allows.
     pub untestable: u64,
+    /// Where follow-up ends: with [`FollowupEnd::EndDate`], `persons.followup_months` is already
+    /// capped at each person's end and `months` holds no month after it.
+    pub followup_end: FollowupEnd,
     /// The run's small-cell threshold when it suppresses: curves over months pool adjacent months
     /// until no period's count is small (spec `disclosure.md` §3). `None`: every month shown.
     pub pool_below: Option<u64>,

@@ -29,6 +29,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Describe>,
     outcome: None,
     window: super::WindowKeys::None,
+    followup_end: false,
     example: "group_by = [\"arm\"]\n[params]\ncategorical = [\"sex\", \"project\"]\n",
 };
 
@@ -331,6 +332,20 @@ impl Compute for Describe {
         let share_col = t.share("share", count_col, n_col);
         let mean_col = t.mean("mean", n_col, 1);
         let missing_col = t.persons("n_missing");
+        // Printed as two tables: a categorical variable's counts, a numeric variable's means.
+        let grouped =
+            |columns: &[Col]| -> Vec<Col> { group_cols.iter().chain(columns).copied().collect() };
+        t.part_not(
+            "categories",
+            category_col,
+            MEAN_ROW,
+            &grouped(&[variable_col, category_col, n_col, count_col, share_col]),
+        );
+        t.part(
+            "means",
+            &[(category_col, MEAN_ROW)],
+            &grouped(&[variable_col, n_col, mean_col, missing_col]),
+        );
         for (key, members) in &groups {
             for (name, variable) in &variables {
                 match variable {
@@ -407,7 +422,7 @@ impl Compute for Describe {
             }
         }
         t.note(
-            "categorical rows: count and share of the group's n persons in each category ((missing): an empty cell); numeric rows (category (mean)): the mean over the n persons with a value, n_missing without",
+            "categories: count and share of the group's n persons in each category of a categorical variable ((missing): an empty cell); means: a numeric variable's mean over the n persons with a value, n_missing without",
         );
         let derived: Vec<&str> = [AGE, AGE_BAND]
             .into_iter()

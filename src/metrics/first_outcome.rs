@@ -33,6 +33,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<FirstOutcome>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 8\n",
 };
 
@@ -544,5 +545,27 @@ mod tests {
         assert!(check("routes = [\"internship\", \"internship\"]").starts_with("routes"));
         assert!(check("routes = [\"flexjob\"]").contains("also in goal"));
         assert!(check("routes = [\"none\"]").contains("row label"));
+    }
+
+    #[test]
+    fn follow_up_to_the_end_date() {
+        use crate::metrics::testing::run_to_end_date;
+        // The default paths from rel_month 0 with `testing::TINY_END_DATES`:
+        // direct: P06 (3), P07 (0), P04 (0), as to coverage.
+        // paid_hours_on_benefit: P05 (0; ended in its start month, so its employment at 1 is
+        //   not followed: not reached), P02 (0; employment at 1, before its end at 2: reached),
+        //   P09 (0) → 3, 1 reached, 0 via the other route.
+        // internship: P01 (1; employment at 6 is after its end at 4: not reached).
+        // none: P08, P03. unobserved: P10 (its paid month 13 is after its end) and P11.
+        // To coverage: direct 3, paid hours on benefit 4 (2 reached), internship 1 (reached via
+        // paid hours on benefit), none 2, unobserved 1.
+        let table = run_to_end_date(&DEF, "", &[], window(0, None));
+        assert_eq!(counts(&table, &[], "direct"), [3, -1, -1]);
+        assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [3, 1, 0]);
+        assert_eq!(counts(&table, &[], "internship"), [1, 0, 0]);
+        assert_eq!(counts(&table, &[], "simultaneous"), [0, 0, -1]);
+        assert_eq!(counts(&table, &[], "none"), [2, -1, -1]);
+        assert_eq!(counts(&table, &[], "unobserved"), [2, -1, -1]);
+        assert_eq!(cell(&table, &[], "direct", "n"), Value::Int(11));
     }
 }

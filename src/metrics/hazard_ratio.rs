@@ -30,6 +30,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<HazardRatio>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: false,
     example: "",
 };
 

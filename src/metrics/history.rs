@@ -30,6 +30,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<History>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: false,
     example: "[params]\nweeks_before = 26\n",
 };
 

@@ -27,6 +27,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<HoursProgression>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 8\n",
 };
 
@@ -303,5 +304,23 @@ mod tests {
         assert!(err.contains("unknown field `tolerance`"), "{err}");
         let err = check_err(&DEF, "unchanged_tolerance = -1.0", &window(0, None));
         assert!(err.starts_with("unchanged_tolerance"), "{err}");
+    }
+
+    #[test]
+    fn follow_up_to_the_end_date() {
+        use crate::metrics::testing::run_to_end_date;
+        // Paid months from rel_month 0 with `testing::TINY_END_DATES`, first → last:
+        // P06 (no end_date) 40 (3) → 20 (7) fell; P05 8.5 (0) only: its end month; P01 80 (3)
+        // → 120 (4, its end) rose; P07 45 → 72.5 (7; its end_date is after coverage) rose; P04
+        // 155 (0) only (end at 2, before its paid month 3); P02 70 (0) → 160.33 (2, its end)
+        // rose; P09 25 (0) only. P10's paid months (13, 15) lie after its end.
+        // first: 40 + 8.5 + 80 + 45 + 155 + 70 + 25 = 423.5; last: 20 + 8.5 + 120 + 72.5 + 155
+        // + 160.33 + 25 = 561.33. To coverage: 8 persons, 4 rose, 1 unchanged, 3 fell.
+        let table = run_to_end_date(&DEF, "", &[], window(0, None));
+        assert_eq!(ints(&table, &[], &["n", "n_one_month"]), [7, 3]);
+        assert_eq!(ints(&table, &[], &CHANGES), [3, 3, 1]);
+        assert_close(float(&table, &[], "mean_first"), 423.5 / 7.0);
+        assert_close(float(&table, &[], "mean_last"), 561.33 / 7.0);
+        assert_close(float(&table, &[], "relative_change"), 561.33 / 423.5 - 1.0);
     }
 }

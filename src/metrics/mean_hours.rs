@@ -30,6 +30,7 @@ pub const DEF: MetricDef = MetricDef {
         needs_at: true,
     }),
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "group_by = [\"arm\"]\n[params]\nat = 3\namong = \"paid_hours\"\n",
 };
 
@@ -455,5 +456,17 @@ mod tests {
         // Over a window: no one value per person.
         let metric = resolve(&DEF, "");
         assert!(metric.person_outcome(&input).unwrap().is_none());
+    }
+
+    #[test]
+    fn follow_up_to_the_end_date() {
+        use crate::metrics::testing::{int, run_to_end_date};
+        // rel_month 2 with `testing::TINY_END_DATES`: P08 0, P06 0, P01 0, P07 70, P03 0, P04 0
+        // (its end month), P02 160.33 (its end month) → 230.33 / 7; P05 (ended at 0), P10, P09,
+        // P11 censored. To coverage P05's 100 h count too: 330.33 / 8, 3 censored.
+        let table = run_to_end_date(&DEF, "at = 2", &[], Window::default());
+        assert_eq!(int(&table, &[], "n_persons"), 7);
+        assert_eq!(int(&table, &[], "n_censored"), 4);
+        assert_close(float(&table, &[], "mean"), 230.33 / 7.0);
     }
 }

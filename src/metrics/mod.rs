@@ -75,6 +75,10 @@ pub struct MetricDef {
     /// The `[window]` keys the metric reads; a query giving another is refused before any data
     /// is read.
     pub window: WindowKeys,
+    /// The metric follows persons over the months after their start, so a query may end that
+    /// follow-up at the cohort's `end_date` (`[params] followup_end`, spec §6); a query giving
+    /// `followup_end` to another metric is refused.
+    pub followup_end: bool,
     /// A query body for the metric (top-level keys, then `[window]` and `[params]`) that runs on
     /// the tiny dataset: the registry's tests run every one, and the docs can show it.
     pub example: &'static str,

@@ -26,6 +26,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<MonthlyCurve>,
     outcome: None,
     window: super::WindowKeys::RelAndCalendar,
+    followup_end: true,
     example: "[window]\nfrom_month = \"2021-01\"\nto_month = \"2021-05\"\n[params]\nstatus = \"any_result\"\ncalendar = true\nrolling = 3\n",
 };
 
@@ -553,5 +554,41 @@ mod tests {
         assert!(err.contains("month0"), "{err}");
         let err = resolve_err(&DEF, "rolling = -1");
         assert!(err.contains("rolling") || err.contains("-1"), "{err}");
+    }
+
+    #[test]
+    fn end_date_makes_n_the_persons_still_in_the_project() {
+        use crate::metrics::testing::run_to_end_date;
+        // `testing::TINY_END_DATES`, paid_hours, rel_month 0..4. Still in the project:
+        // 0: P08 P06 P05 P01 P07 P03 P04 P02 P09 (9) → paid P05 P07 P04 P02 P09: 5
+        // 1: P05 ended in its start month, P09's coverage ends at 0: P08 P06 P01 P07 P03 P04
+        //    P02 (7) → paid P07 P02: 2
+        // 2: the same 7 (P04 and P02 end here) → P07 P02: 2
+        // 3: P08 P06 P01 P07 P03 (5) → P06 P01: 2
+        // 4: the same 5 (P08, P01, P03 end here) → P01 P07: 2
+        // To coverage: 9/5, 8/3, 8/3, 8/5, 8/4.
+        let table = run_to_end_date(&DEF, "", &[], window(0, Some(4)));
+        for (k, n, count) in [(0, 9, 5), (1, 7, 2), (2, 7, 2), (3, 5, 2), (4, 5, 2)] {
+            assert_n_count(&table, &[], &k.to_string(), n, count);
+        }
+        // By calendar month, n is each month's persons in the project (started, not yet ended):
+        // 2020-10: P08 P06 P01 P07 P03 (5; P05 ended in September) → paid P07: 1
+        // 2020-11: + P04 (6) → P06 (40 h) P07 P04: 3
+        // 2020-12: the same 6 (P08 ends) → P01 P07: 2
+        // 2021-01: P08 gone, P02 starts (6; P01 and P04 end) → P01 P02: 2
+        // 2021-02: P06 P07 P03 P02 (4; P03 ends) → P07 P02: 2
+        // 2021-03: P06 P07 P02 (3; P02 ends) → P06 (20 h) P07 P02: 3
+        let table = run_to_end_date(&DEF, CALENDAR, &[], months("2020-10", "2021-03"));
+        let expect = [
+            ("2020-10", 5, 1),
+            ("2020-11", 6, 3),
+            ("2020-12", 6, 2),
+            ("2021-01", 6, 2),
+            ("2021-02", 4, 2),
+            ("2021-03", 3, 3),
+        ];
+        for (month, n, count) in expect {
+            assert_n_count(&table, &[], month, n, count);
+        }
     }
 }

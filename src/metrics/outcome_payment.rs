@@ -36,6 +36,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<OutcomePayment>,
     outcome: Some(super::OutcomeDef { kind: super::OutcomeKind::Mean, needs_at: false }),
     window: super::WindowKeys::None,
+    followup_end: false,
     example: "[params]\nhorizon_weeks = 8\n",
 };
 

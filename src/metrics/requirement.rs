@@ -27,6 +27,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Requirement>,
     outcome: None,
     window: super::WindowKeys::RelAndCalendar,
+    followup_end: true,
     example: "group_by = [\"municipality\"]\n[window]\nfrom_month = \"2020-10\"\nto_month = \"2021-01\"\n[params]\nstatus = \"paid_hours\"\nthresholds = [0.5, 0.3]\n",
 };
 
@@ -508,5 +509,26 @@ mod tests {
         // No groups: refused, naming group_by.
         let err = run_err(&DEF, "", &[], months("2020-10", "2021-01"));
         assert!(err.contains("group_by"), "{err}");
+    }
+
+    #[test]
+    fn follow_up_to_the_end_date() {
+        use crate::metrics::testing::run_to_end_date;
+        // paid_hours by rel_month 0..4, by arm, threshold 55%, with `testing::TINY_END_DATES`.
+        // Treatment (P10, P08, P06, P05, P01, P03; P10 followed in no month):
+        //   0: P08 P06 P05 P01 P03 → P05: 1/5; 1, 2: P08 P06 P01 P03 → 0/4;
+        //   3: the same 4 → P06 P01: 2/4 ← best; 4: → P01: 1/4. 50% misses 55%.
+        //   To coverage P05 stays: 3 is 3/5 (P06 P05 P01), 60%, and meets it.
+        // Control (P07, P04, P02, P09, P11): 0: P07 P04 P02 P09 all paid: 4/4 ← best, either way.
+        let params = "calendar = false\nthresholds = [0.55]";
+        let table = run_to_end_date(&DEF, params, &["arm"], window(0, Some(4)));
+        assert_eq!(table.cell(&["treatment"], "best_month"), Some(&text("3")));
+        assert_eq!(table.cell(&["treatment"], "n"), Some(&Value::Int(4)));
+        assert_eq!(table.cell(&["treatment"], "count"), Some(&Value::Int(2)));
+        assert_eq!(table.cell(&["treatment"], "met_55"), Some(&Value::Int(0)));
+        assert_eq!(table.cell(&["control"], "best_month"), Some(&text("0")));
+        assert_eq!(table.cell(&["control"], "n"), Some(&Value::Int(4)));
+        assert_eq!(table.cell(&["control"], "met_55"), Some(&Value::Int(1)));
+        assert_eq!(table.cell(&["(all)"], "met_55"), Some(&Value::Int(1)));
     }
 }

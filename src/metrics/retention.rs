@@ -35,6 +35,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Retention>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\nk = 2\n",
 };
 
@@ -480,5 +481,20 @@ mod tests {
     fn statuses_include_the_preceding_ones() {
         let metric = resolve(&DEF, "not_preceded_by = [\"internship\", \"paid_hours\"]");
         assert_eq!(metric.statuses(), ["paid_hours", "internship"]);
+    }
+
+    #[test]
+    fn follow_up_to_the_end_date() {
+        use crate::metrics::testing::run_to_end_date;
+        // paid_hours one month after the first paid month from rel_month 0, with
+        // `testing::TINY_END_DATES`:
+        // P06 3 → 4 not paid: counted; P01 3 → 4 (its end month) paid at E500: still, same;
+        // P07 0 → 1 paid at E700: still, same; P04 0 → 1 (end at 2) not paid: counted;
+        // P02 0 → 1 paid at E210: still, same. Censored: P05 (ended at 0; to coverage it is
+        // still paid at E400 at 1) and P09 (coverage ends at 0). P10's first paid month (13) is
+        // after its end: it has none. To coverage: n 7 (+ P05, + P10 13 → 14 not paid),
+        // censored 1, still 4, same employer 4.
+        let table = run_to_end_date(&DEF, "k = 1", &[], window(0, None));
+        assert_eq!(ints(&table, &[], &COUNTS), [5, 2, 3, 3]);
     }
 }

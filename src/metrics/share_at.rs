@@ -22,6 +22,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<ShareAt>,
     outcome: Some(super::OutcomeDef { kind: super::OutcomeKind::Share, needs_at: true }),
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "group_by = [\"arm\"]\n[params]\nstatus = \"paid_hours\"\nat = 3\n",
 };
 
@@ -430,5 +431,17 @@ mod tests {
             .person_outcome(&averaged)
             .unwrap()
             .is_none());
+    }
+
+    #[test]
+    fn follow_up_to_the_end_date() {
+        use crate::metrics::testing::{ints, run_to_end_date};
+        // rel_month 2 with `testing::TINY_END_DATES`: followed then are P08, P06, P01, P07, P03,
+        // P04 (its end month, 2021-01) and P02 (its end month, 2021-03) → 7; paid hours: P07
+        // (70 h), P02 (160.33 h) → 2. P05 (ended in its start month) joins P10, P09 and P11 as
+        // censored: 4. To coverage: P05 is observed with 100 h: 3 of 8, 3 censored.
+        let table = run_to_end_date(&DEF, "at = 2", &[], Window::default());
+        assert_eq!(ints(&table, &[], &["n", "count", "n_censored"]), [7, 2, 4]);
+        assert_eq!(table.cell(&[], "share"), Some(&Value::Float(2.0 / 7.0)));
     }
 }

@@ -27,6 +27,7 @@ pub const DEF: MetricDef = MetricDef {
         needs_at: false,
     }),
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\n",
 };
 
@@ -203,5 +204,22 @@ mod tests {
         let err = resolve_err(&DEF, "statuss = \"x\"");
         assert!(err.contains("unknown field `statuss`"), "{err}");
         assert!(err.contains("status"), "{err}");
+    }
+
+    #[test]
+    fn follow_up_to_the_end_date() {
+        use crate::metrics::testing::{ints, run_to_end_date};
+        // End dates of `testing::TINY_END_DATES`; persons followed from rel_month 0 through:
+        // P08 4, P06 9, P05 0, P01 4, P07 7, P03 4, P04 2, P02 2, P09 0; P10 and P11 in no month.
+        // Available follow-up, paid hours: P06 (3), P05 (0, its only month), P01 (3), P07 (0),
+        // P04 (0), P02 (0), P09 (0) → 7 of 9; P08 and P03 never; P10 (whose paid months 13 and
+        // 15 now lie after its end) and P11 are censored. To coverage: 8 of 10, 1 censored.
+        let table = run_to_end_date(&DEF, "followup = \"available\"", &[], window(0, None));
+        assert_eq!(ints(&table, &[], &["n", "count", "n_censored"]), [9, 7, 2]);
+        assert_eq!(table.cell(&[], "share"), Some(&Value::Float(7.0 / 9.0)));
+        // Complete follow-up through rel_month 6: only P06 (9) and P07 (7) are followed that
+        // far, both with paid hours; 9 censored (to coverage: 7 counted, 5 paid, 4 censored).
+        let table = run_to_end_date(&DEF, "", &[], window(0, Some(6)));
+        assert_eq!(ints(&table, &[], &["n", "count", "n_censored"]), [2, 2, 9]);
     }
 }

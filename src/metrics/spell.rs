@@ -27,6 +27,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Spell>,
     outcome: Some(super::OutcomeDef { kind: super::OutcomeKind::Share, needs_at: false }),
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "[window]\nto = 6\n[params]\nmin_weeks = 13\n",
 };
 
@@ -433,5 +434,22 @@ mod tests {
             "{}",
             outcome.label
         );
+    }
+
+    #[test]
+    fn follow_up_to_the_end_date() {
+        use crate::metrics::testing::{int, run_to_end_date};
+        // Runs of internship, wage-subsidy or paid-hours-month weeks over rel_month 0..2, at
+        // least 6 weeks, with `testing::TINY_END_DATES`. Followed through 2: P08, P06, P01, P07,
+        // P03, P04 and P02 (both end at 2) → 7; censored: P05 (ended at 0), P10, P09, P11.
+        // Longest runs: P08 0, P06 0, P01 6 (internship W43..W48), P07 14 (paid Oct..Dec 2020:
+        // 5 + 4 + 5 weeks), P03 0, P04 4 (paid Nov 2020 only), P02 12 (paid Jan..Mar 2021)
+        // → 3 with 6 or more; mean (6 + 14 + 4 + 12) / 7. To coverage P05's 13 weeks (paid
+        // Sep..Nov 2020) count too: 4 of 8, 3 censored.
+        let table = run_to_end_date(&DEF, "min_weeks = 6", &[], window(0, Some(2)));
+        assert_eq!(int(&table, &[], "n"), 7);
+        assert_eq!(int(&table, &[], "count"), 3);
+        assert_eq!(int(&table, &[], "n_censored"), 4);
+        assert_near(float(&table, &[], "mean_longest_run"), 36.0 / 7.0, 1e-12);
     }
 }

@@ -25,6 +25,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Targets>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: false,
     example: "[[params.rows]]\nrow = \"referred\"\ntarget = 120\nachieved = 138\n",
 };
 

@@ -3,6 +3,7 @@
 
 use super::{Metric, MetricDef, MetricInput, Window};
 pub use crate::measure::input::{prepare, Scope};
+use crate::measure::FollowupEnd;
 use crate::panel::{Panel, StatusParams};
 use crate::table::{Relation, Table, Value};
 use anyhow::{anyhow, Result};
@@ -15,6 +16,81 @@ pub fn tiny_panel() -> Panel {
     let quiet = crate::progress::Progress::quiet();
     let loaded = crate::load::load(&dataset, &Default::default(), &quiet).expect("tiny loads");
     crate::panel::build(loaded, &Default::default(), &quiet).expect("tiny panel")
+}
+
+/// End dates for the tiny cohort (whose file has none), one case each, with the `rel_month`s
+/// each person is then followed from start (coverage alone: `docs/tiny-dataset.md`):
+///
+/// | person | start | coverage's last | end_date | end's rel | followed from 0 |
+/// |---|---|---|---|---|---|
+/// | P10 | 2019-11 | 18 (first observed 8) | 2020-05-31 | 6 | none: it ends before coverage begins |
+/// | P08 | 2020-08 | 9 | 2020-12-15 | 4 | 0..4 |
+/// | P06 | 2020-08 | 9 | (none) | | 0..9 |
+/// | P05 | 2020-09 | 8 | 2020-09-20 | 0 | 0 only: the end in the start month |
+/// | P01 | 2020-09 | 8 | 2021-01-10 | 4 | 0..4 |
+/// | P07 | 2020-10 | 7 | 2021-12-31 | 14 | 0..7: coverage ends first |
+/// | P03 | 2020-10 | 7 | 2021-02-28 | 4 | 0..4 |
+/// | P04 | 2020-11 | 6 | 2021-01-31 | 2 | 0..2 |
+/// | P02 | 2021-01 | 4 | 2021-03-01 | 2 | 0..2 |
+/// | P09 | 2021-05 | 0 | (none) | | 0 |
+/// | P11 | 2021-06 | -1 | 2021-07-01 | 1 | none: coverage ends before its start |
+pub const TINY_END_DATES: [(&str, &str); 9] = [
+    ("P10", "2020-05-31"),
+    ("P08", "2020-12-15"),
+    ("P05", "2020-09-20"),
+    ("P01", "2021-01-10"),
+    ("P07", "2021-12-31"),
+    ("P03", "2021-02-28"),
+    ("P04", "2021-01-31"),
+    ("P02", "2021-03-01"),
+    ("P11", "2021-07-01"),
+];
+
+/// The tiny panel with `ends` (person_id, date) as the cohort's `end_date`, as a cohort file with
+/// that column would give them; the others have none.
+pub fn tiny_panel_ending(ends: &[(&str, &str)]) -> Panel {
+    let mut panel = tiny_panel();
+    let ids: Vec<String> = panel
+        .persons
+        .column("person_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|id| id.unwrap().to_string())
+        .collect();
+    let end_dates: Vec<Option<&str>> = ids
+        .iter()
+        .map(|id| ends.iter().find(|(p, _)| p == id).map(|(_, date)| *date))
+        .collect();
+    panel
+        .persons
+        .with_column(polars::prelude::Column::new("end_date".into(), end_dates))
+        .unwrap();
+    panel
+}
+
+/// Runs a metric on the tiny panel with [`TINY_END_DATES`] and `followup_end = "end_date"`, and
+/// returns its table; first asserts that with the default (`"coverage"`) the end dates change
+/// nothing: the table is the one tiny gives without them.
+#[track_caller]
+pub fn run_to_end_date(def: &MetricDef, params: &str, group_by: &[&str], window: Window) -> Table {
+    let panel = tiny_panel_ending(&TINY_END_DATES);
+    let groups = strings(group_by);
+    let statuses = StatusParams::default();
+    let scope = |followup_end| Scope {
+        followup_end,
+        ..Scope::everyone(&groups, &window, &statuses)
+    };
+    let coverage = run_scoped(def, params, &panel, scope(FollowupEnd::Coverage))
+        .unwrap_or_else(|err| panic!("{params:?} to coverage: {err:#}"));
+    assert_eq!(
+        coverage,
+        run(def, params, group_by, window.clone()),
+        "{params:?}: end dates change the default"
+    );
+    run_scoped(def, params, &panel, scope(FollowupEnd::EndDate))
+        .unwrap_or_else(|err| panic!("{params:?} to end_date: {err:#}"))
 }
 
 /// `names` as owned strings (group columns, a relation's columns).

@@ -106,6 +106,14 @@ pub fn explain(query: &Query, suppress_below: Option<u64>) -> String {
             given(query.given_params.contains(&key))
         );
     }
+    if query.metric_def.followup_end {
+        let _ = writeln!(
+            out,
+            "  followup_end = \"{}\" ({})",
+            query.followup_end.as_str(),
+            given(query.given_params.iter().any(|k| k == "followup_end"))
+        );
+    }
     let params = query.definitions.resolve();
     let _ = writeln!(out, "definitions");
     let _ = writeln!(

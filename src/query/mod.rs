@@ -11,6 +11,7 @@ pub use explain::explain;
 
 use crate::error::DataError;
 use crate::measure::common::balanced;
+use crate::measure::FollowupEnd;
 use crate::metrics::{self, Metric, MetricDef, Window};
 use crate::panel::statuses::{check_min_hours, check_min_weeks_without_benefit};
 use crate::panel::{expression_columns, numeric_columns, StatusParams};
@@ -172,6 +173,9 @@ pub struct Query {
     /// `population.at_start`: persons whose start month satisfies this expression.
     pub at_start: Option<CustomStatus>,
     pub window: Window,
+    /// Where each person's follow-up ends (`[params] followup_end`; always the default for a
+    /// metric whose registry entry does not take it).
+    pub followup_end: FollowupEnd,
     pub definitions: Definitions,
     pub statuses: Vec<CustomStatus>,
     pub expect: Vec<Expectation>,
@@ -209,7 +213,32 @@ impl Query {
                 ),
             )
         })?;
-        let metric = (metric_def.resolve)(&file.params).map_err(|err| {
+        // followup_end is the query's, not the metric's: it decides which months the metric sees
+        // (`measure::input::prepare`), so it is read here, once for every metric that takes it.
+        let mut params = file.params.clone();
+        let followup_end = match params.remove("followup_end") {
+            None => FollowupEnd::default(),
+            Some(_) if !metric_def.followup_end => {
+                return Err(usage(
+                    path,
+                    format!(
+                        "[params] of metric {}: followup_end: {} does not take it, so remove it; the metrics that take it (spec metrics.md §6): {}",
+                        metric_def.name,
+                        metric_def.name,
+                        metrics::REGISTRY
+                            .iter()
+                            .filter(|def| def.followup_end)
+                            .map(|def| def.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
+            }
+            Some(value) => FollowupEnd::parse(&value).map_err(|err| {
+                usage(path, format!("[params] of metric {}: {err}", metric_def.name))
+            })?,
+        };
+        let metric = (metric_def.resolve)(&params).map_err(|err| {
             usage(
                 path,
                 format!("[params] of metric {}: {err}", metric_def.name),
@@ -414,11 +443,27 @@ impl Query {
             population,
             at_start,
             window: file.window,
+            followup_end,
             definitions: file.definitions,
             statuses,
             expect: file.expect,
             text: text.to_string(),
         })
+    }
+
+    /// The metric's resolved parameters as results and provenance record them, with
+    /// `followup_end` when it is not the default: its absence reads "coverage", so results and
+    /// manifests of queries that do not end follow-up early keep the bytes they had before
+    /// the key existed. (`explain` prints it always, for the metrics that take it.)
+    pub fn resolved_params(&self) -> toml::Table {
+        let mut params = self.metric.resolved();
+        if self.followup_end != FollowupEnd::default() {
+            params.insert(
+                "followup_end".into(),
+                toml::Value::String(self.followup_end.as_str().into()),
+            );
+        }
+        params
     }
 
     /// Checks the group and population columns against a cohort's columns, and that no column

@@ -181,7 +181,12 @@ fn section(out: &mut String, query: &ReportQuery<'_>, mark: Option<&str>) {
             "<figure>{chart}<figcaption>Drawn from the table below as released: a hidden cell is a gap, never a zero.</figcaption></figure>"
         );
     }
-    table(out, &r.table);
+    for (name, part) in r.table.printed_parts() {
+        if let Some(name) = name {
+            let _ = writeln!(out, "<h3>{}</h3>", escape(name));
+        }
+        table(out, &part);
+    }
     let notes = notes(&r.table);
     if !notes.is_empty() {
         out.push_str("<ul class=\"notes\">\n");

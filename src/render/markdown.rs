@@ -2,7 +2,7 @@
 
 use super::{formatted, heading, notes};
 use crate::result::QueryResult;
-use crate::table::Kind;
+use crate::table::{Kind, Table};
 
 pub fn render(results: &[QueryResult]) -> String {
     let mut out = String::new();
@@ -12,39 +12,14 @@ pub fn render(results: &[QueryResult]) -> String {
         }
         out.push_str(&format!("### {}\n\n", heading(result)));
         let table = &result.table;
-        let escape = |s: &str| s.replace('|', "\\|");
-        out.push_str(&format!(
-            "| {} |\n",
-            table
-                .columns
-                .iter()
-                .map(|c| escape(&c.name))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        ));
-        out.push_str(&format!(
-            "|{}|\n",
-            table
-                .columns
-                .iter()
-                .map(
-                    |c| if matches!(c.kind, Kind::Group | Kind::Text | Kind::Label { .. }) {
-                        "---"
-                    } else {
-                        "---:"
-                    }
-                )
-                .collect::<Vec<_>>()
-                .join("|")
-        ));
-        for row in formatted(table) {
-            out.push_str(&format!(
-                "| {} |\n",
-                row.iter()
-                    .map(|s| escape(s))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ));
+        for (p, (name, part)) in table.printed_parts().iter().enumerate() {
+            if let Some(name) = name {
+                if p > 0 {
+                    out.push('\n');
+                }
+                out.push_str(&format!("#### {name}\n\n"));
+            }
+            pipe_table(&mut out, part);
         }
         let notes = notes(table);
         if !notes.is_empty() {
@@ -55,4 +30,42 @@ pub fn render(results: &[QueryResult]) -> String {
         }
     }
     out
+}
+
+/// A table's header, alignment row and rows.
+fn pipe_table(out: &mut String, table: &Table) {
+    let escape = |s: &str| s.replace('|', "\\|");
+    out.push_str(&format!(
+        "| {} |\n",
+        table
+            .columns
+            .iter()
+            .map(|c| escape(&c.name))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    ));
+    out.push_str(&format!(
+        "|{}|\n",
+        table
+            .columns
+            .iter()
+            .map(
+                |c| if matches!(c.kind, Kind::Group | Kind::Text | Kind::Label { .. }) {
+                    "---"
+                } else {
+                    "---:"
+                }
+            )
+            .collect::<Vec<_>>()
+            .join("|")
+    ));
+    for row in formatted(table) {
+        out.push_str(&format!(
+            "| {} |\n",
+            row.iter()
+                .map(|s| escape(s))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
+    }
 }

@@ -81,6 +81,16 @@ pub fn render(
     .into_bytes())
 }
 
+/// `udfald diff`'s JSON: the variants (their keys and results), the movers, the manifest.
+pub fn diff_json(
+    variants: &[(Vec<(String, toml::Value)>, &QueryResult)],
+    movers: Option<&Table>,
+    provenance: &Manifest,
+) -> Vec<u8> {
+    let release = not_for_release(provenance.run.suppress_below).is_none();
+    json::render_diff(variants, movers, provenance, release).into_bytes()
+}
+
 /// The table's cells as printed, row by row.
 fn formatted(table: &Table) -> Vec<Vec<String>> {
     table

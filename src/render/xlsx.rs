@@ -178,7 +178,45 @@ fn query_sheet(
         format!("metric {} on dataset {}", result.metric, result.dataset),
     )?;
     row += 2;
-    let header = row;
+    sheet.set_default_note_author("udfald");
+    let note = Note::new(format!("Hidden: {}.", hidden_reason(threshold))).add_author_prefix(false);
+    let parts = table.printed_parts();
+    for (p, (name, part)) in parts.iter().enumerate() {
+        if let Some(name) = name {
+            sheet.write_string_with_format(row, 0, *name, &styles.title)?;
+            row += 1;
+        }
+        let header = row;
+        if p == 0 {
+            sheet.set_freeze_panes(header + 1, 0)?;
+            // Printed: landscape, the (first) header row on every page.
+            sheet.set_landscape();
+            sheet.set_repeat_rows(header, header)?;
+        }
+        cells(sheet, header, part, &note, styles)?;
+        row = header + 1 + row_number(part.rows.len())? + 1;
+    }
+    widths(sheet, &parts)?;
+    for note in &table.notes {
+        sheet.write_string(row, 0, note)?;
+        row += 1;
+    }
+    if table.suppressed > 0 {
+        let legend = format!("{} cell(s) {}", table.suppressed, hidden_reason(threshold));
+        sheet.write_string(row, 0, legend)?;
+    }
+    Ok(())
+}
+
+/// A table's header row at `header` and its rows under it, numbers as numbers and hidden cells
+/// as `.` with `note`.
+fn cells(
+    sheet: &mut Worksheet,
+    header: RowNum,
+    table: &Table,
+    note: &Note,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
     for (c, col) in table.columns.iter().enumerate() {
         let format = if is_numeric(&col.kind) {
             &styles.header_number
@@ -187,10 +225,6 @@ fn query_sheet(
         };
         sheet.write_string_with_format(header, column(c)?, &col.name, format)?;
     }
-    sheet.set_freeze_panes(header + 1, 0)?;
-    // Printed: landscape, the header row on every page.
-    sheet.set_landscape();
-    sheet.set_repeat_rows(header, header)?;
     let formats: Vec<Format> = table
         .columns
         .iter()
@@ -200,8 +234,6 @@ fn query_sheet(
             _ => styles.count.clone(),
         })
         .collect();
-    sheet.set_default_note_author("udfald");
-    let note = Note::new(format!("Hidden: {}.", hidden_reason(threshold))).add_author_prefix(false);
     for (r, cells) in table.rows.iter().enumerate() {
         let at = header + 1 + row_number(r)?;
         for (c, value) in cells.iter().enumerate() {
@@ -218,7 +250,7 @@ fn query_sheet(
                         &styles.text
                     };
                     sheet.write_string_with_format(at, col, ".", format)?;
-                    sheet.insert_note(at, col, &note)?;
+                    sheet.insert_note(at, col, note)?;
                 }
                 Value::Int(v) => {
                     sheet.write_number_with_format(at, col, *v as f64, &styles.count)?;
@@ -238,28 +270,28 @@ fn query_sheet(
             }
         }
     }
-    widths(sheet, table)?;
-    row = header + 1 + row_number(table.rows.len())? + 1;
-    for note in &table.notes {
-        sheet.write_string(row, 0, note)?;
-        row += 1;
-    }
-    if table.suppressed > 0 {
-        let legend = format!("{} cell(s) {}", table.suppressed, hidden_reason(threshold));
-        sheet.write_string(row, 0, legend)?;
-    }
     Ok(())
 }
 
-/// Each column as wide as its name or widest printed cell, within bounds (long text overflows
-/// into the empty cells beside it).
-fn widths(sheet: &mut Worksheet, table: &Table) -> Result<(), XlsxError> {
-    for (c, col) in table.columns.iter().enumerate() {
-        let widest = table
-            .rows
+/// Each column as wide as its name or widest printed cell in any of the tables stacked on the
+/// sheet, within bounds (long text overflows into the empty cells beside it).
+fn widths(sheet: &mut Worksheet, parts: &[(Option<&str>, Table)]) -> Result<(), XlsxError> {
+    let width = parts
+        .iter()
+        .map(|(_, t)| t.columns.len())
+        .max()
+        .unwrap_or(0);
+    for c in 0..width {
+        let widest = parts
             .iter()
-            .map(|row| table.format(c, &row[c]).chars().count())
-            .chain(std::iter::once(col.name.chars().count()))
+            .filter(|(_, table)| c < table.columns.len())
+            .flat_map(|(_, table)| {
+                table
+                    .rows
+                    .iter()
+                    .map(|row| table.format(c, &row[c]).chars().count())
+                    .chain(std::iter::once(table.columns[c].name.chars().count()))
+            })
             .max()
             .unwrap_or(0);
         sheet.set_column_width(column(c)?, (widest + 2).clamp(6, 40) as f64)?;

@@ -1,6 +1,6 @@
 //! Building a table by construction.
 
-use super::{Chart, Column, Kind, Relation, Table, Value};
+use super::{Chart, Column, Condition, Kind, Part, Relation, Table, Value};
 
 /// A column of a [`TableBuilder`], by position: what shares, means and rows refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,6 +21,7 @@ pub struct TableBuilder {
     /// Cells (row, column) to hide like a small count ([`Table::sensitive`]).
     sensitive: Vec<(usize, usize)>,
     chart: Option<Chart>,
+    parts: Vec<Part>,
 }
 
 impl TableBuilder {
@@ -161,6 +162,38 @@ impl TableBuilder {
         self.chart = Some(chart);
     }
 
+    /// Prints the rows whose text columns read as `rows` says (each `(column, text)`) as a table
+    /// of their own, named `name`, with `columns`: a long table whose rows differ in kind is
+    /// printed as one table per kind ([`Part`]).
+    pub fn part(&mut self, name: &str, rows: &[(Col, &str)], columns: &[Col]) {
+        let rows = rows
+            .iter()
+            .map(|&(column, equals)| Condition::Is {
+                column: self.name(column),
+                equals: equals.into(),
+            })
+            .collect();
+        self.add_part(name, rows, columns);
+    }
+
+    /// As [`TableBuilder::part`], for the rows whose `kind` reads anything but `equals`.
+    pub fn part_not(&mut self, name: &str, kind: Col, equals: &str, columns: &[Col]) {
+        let rows = vec![Condition::IsNot {
+            column: self.name(kind),
+            equals: equals.into(),
+        }];
+        self.add_part(name, rows, columns);
+    }
+
+    fn add_part(&mut self, name: &str, rows: Vec<Condition>, columns: &[Col]) {
+        let columns = columns.iter().map(|&c| self.name(c)).collect();
+        self.parts.push(Part {
+            name: name.into(),
+            rows,
+            columns,
+        });
+    }
+
     pub fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());
     }
@@ -201,6 +234,7 @@ impl TableBuilder {
             sensitive,
             relations: self.relations,
             chart: None,
+            parts: self.parts,
         };
         match self.chart {
             Some(chart) => table.with_chart(chart),

@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 mod audit;
 mod builder;
 pub mod chart;
+mod parts;
 mod relations;
 
 pub use audit::HiddenRange;
 pub use builder::{Col, Row, TableBuilder};
 pub use chart::Chart;
+pub use parts::{Condition, Part};
 use relations::Equation;
 pub use relations::Relation;
 
@@ -97,6 +99,8 @@ pub struct Table {
     pub sensitive: Vec<(usize, usize)>,
     /// How the HTML report draws the table, when a person would rather look than read.
     pub chart: Option<Chart>,
+    /// The tables a long table whose rows differ in kind is printed as; empty: printed whole.
+    pub parts: Vec<Part>,
 }
 
 /// The (1, 85%) dominance rule (spec `disclosure.md` §2; Statistics Denmark's rule for
@@ -114,14 +118,20 @@ impl Table {
     /// which checks what a share or mean rests on.
     #[cfg(test)]
     pub(crate) fn new(columns: Vec<Column>) -> Table {
+        Table::empty(columns)
+    }
+
+    /// The columns with no rows, notes, relations or chart.
+    pub(crate) fn empty(columns: impl IntoIterator<Item = Column>) -> Table {
         Table {
-            columns,
+            columns: columns.into_iter().collect(),
             rows: Vec::new(),
             notes: Vec::new(),
             suppressed: 0,
             relations: Vec::new(),
             sensitive: Vec::new(),
             chart: None,
+            parts: Vec::new(),
         }
     }
 

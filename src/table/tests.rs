@@ -550,3 +550,123 @@ fn a_mean_one_person_dominates_is_hidden_like_a_small_count() {
     assert_eq!(table.rows[0][4], Value::Suppressed);
     assert_eq!(table.rows[1][4], Value::Float(20.0));
 }
+
+/// A long table of two kinds of row, as time_to_event makes: month rows per arm with their
+/// counts, a summary row per arm with its total, and a test on the total's summary row.
+fn long_table() -> Table {
+    let mut t = TableBuilder::new();
+    let arm = t.group("arm");
+    let row = t.text("row");
+    let month = t.number("month", 0);
+    let events = t.persons("events");
+    let total = t.persons("events_total");
+    let p_value = t.number("p_value", 4);
+    for (name, per_month, test) in [("a", [3, 4], None), ("(all)", [9, 11], Some(0.0321))] {
+        for (m, e) in per_month.into_iter().enumerate() {
+            t.row()
+                .text(arm, name)
+                .text(row, "month")
+                .int(month, m as i64)
+                .int(events, e);
+        }
+        let mut summary = t.row();
+        summary
+            .text(arm, name)
+            .text(row, "summary")
+            .int(total, per_month.iter().sum());
+        if let Some(p) = test {
+            summary.set(p_value, Value::Float(p));
+        }
+    }
+    t.part("curve", &[(row, "month")], &[arm, month, events]);
+    t.part("summary", &[(row, "summary")], &[arm, total]);
+    t.part("test", &[(row, "summary"), (arm, ALL)], &[p_value]);
+    t.part("none", &[(row, "week")], &[arm, month]);
+    t.part_not("not (all)", arm, ALL, &[arm, events]);
+    t.build()
+}
+
+#[test]
+fn a_long_table_is_printed_as_its_parts_with_their_own_columns_and_rows() {
+    let table = long_table();
+    let parts = table.printed_parts();
+    let names: Vec<Option<&str>> = parts.iter().map(|(name, _)| *name).collect();
+    // No row is a week: no rows, no part.
+    assert_eq!(
+        names,
+        [
+            Some("curve"),
+            Some("summary"),
+            Some("test"),
+            Some("not (all)")
+        ]
+    );
+    let cells = |t: &Table| -> Vec<Vec<String>> {
+        t.rows
+            .iter()
+            .map(|row| (0..row.len()).map(|c| t.format(c, &row[c])).collect())
+            .collect()
+    };
+    let (_, curve) = &parts[0];
+    let header: Vec<&str> = curve.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(header, ["arm", "month", "events"]);
+    assert_eq!(
+        cells(curve),
+        [
+            ["a", "0", "3"],
+            ["a", "1", "4"],
+            ["(all)", "0", "9"],
+            ["(all)", "1", "11"]
+        ]
+    );
+    assert_eq!(cells(&parts[1].1), [["a", "7"], ["(all)", "20"]]);
+    // The test is on the total's summary row only.
+    assert_eq!(cells(&parts[2].1), [["0.0321"]]);
+    // Rows are chosen by their labels, whatever their cells hold (a's summary row, with no
+    // events, is there).
+    assert_eq!(cells(&parts[3].1), [["a", "3"], ["a", "4"], ["a", ""]]);
+    // Kinds travel with the columns (a printed part formats as the whole table would).
+    assert_eq!(parts[1].1.columns[1].kind, Kind::Persons);
+}
+
+#[test]
+fn a_table_without_parts_is_printed_whole_and_every_cell_of_it() {
+    let table = table();
+    let parts = table.printed_parts();
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].0, None);
+    assert_eq!(parts[0].1.rows, table.rows);
+    assert_eq!(parts[0].1.columns, table.columns);
+    assert!(table.printed_cells().iter().flatten().all(|&shown| shown));
+}
+
+#[test]
+fn a_long_table_row_keeps_only_its_parts_cells_and_its_kind() {
+    let table = long_table();
+    let printed = table.printed_cells();
+    let shown = |r: usize| -> Vec<&str> {
+        table
+            .columns
+            .iter()
+            .zip(&printed[r])
+            .filter(|(_, &shown)| shown)
+            .map(|(c, _)| c.name.as_str())
+            .collect()
+    };
+    assert_eq!(shown(0), ["arm", "row", "month", "events"]);
+    assert_eq!(shown(2), ["arm", "row", "events", "events_total"]);
+    assert_eq!(shown(3), ["arm", "row", "month", "events"]);
+    assert_eq!(shown(5), ["arm", "row", "events_total", "p_value"]);
+}
+
+#[test]
+fn hidden_cells_choose_no_rows() {
+    // Suppression hides a cell that was empty too (a mean of a hidden n): the part's rows are
+    // the same, so an empty cell and a hidden one look alike.
+    let mut table = long_table();
+    let p = table.column_index("p_value").expect("p_value");
+    table.rows[2][p] = Value::Suppressed;
+    table.rows[5][p] = Value::Suppressed;
+    let parts = table.printed_parts();
+    assert_eq!(parts[2].1.rows, [[Value::Suppressed]]);
+}

@@ -37,6 +37,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve_effect,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: false,
     example: "[params]\noutcome = \"share_at\"\n[params.outcome_params]\nat = 3\n",
 };
 
@@ -203,6 +204,15 @@ fn resolve_effect(params: &toml::Table) -> Result<Box<dyn Metric>, String> {
         if outcome.needs_at && !params.outcome_params.contains_key("at") {
             return Err(format!(
                 "outcome_params.at: {} gives one value per person only at one month; set at (e.g. at = 18)",
+                def.name
+            ));
+        }
+        if params.outcome_params.contains_key("followup_end") {
+            // Ending follow-up when persons leave the programme censors them by an event the
+            // arms differ in (the control arm has no programme to leave, and a participant who
+            // finds work often leaves for that reason): the comparison would no longer be fair.
+            return Err(format!(
+                "outcome_params.followup_end: effect compares the arms over each person's follow-up to coverage; ending it at end_date would censor persons by leaving the programme, which the arms differ in. Remove it (a single metric such as {} takes followup_end)",
                 def.name
             ));
         }

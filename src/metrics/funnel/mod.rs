@@ -39,6 +39,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<Funnel>,
     outcome: None,
     window: super::WindowKeys::None,
+    followup_end: false,
     example: "[params.published]\nreferred = 118\nderegistered = 35\nnot_started = 18\nactive = 65\nfull_self_support = 9\npartial_self_support = 7\n",
 };
 

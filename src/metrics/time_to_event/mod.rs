@@ -14,7 +14,8 @@
 //! are left out and counted (`n_not_observed`).
 //!
 //! Layout: for each group (sorted, then `(all)`), one row per month 0..H (`row = "month"`), then
-//! one summary row (`row = "summary"`, `rel_month` empty). See `docs/metrics/time_to_event.md`.
+//! one summary row (`row = "summary"`, `rel_month` empty); printed as three tables, the curve,
+//! the summary and the test. See `docs/metrics/time_to_event.md`.
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::check_months;
@@ -23,7 +24,7 @@ use crate::measure::persons::Persons;
 use crate::stats::km::{kaplan_meier, KaplanMeier, KmQuantile};
 use crate::stats::logrank::logrank;
 use crate::table::chart::{plain, Curve};
-use crate::table::{Chart, Col, Relation, Table, TableBuilder, Value};
+use crate::table::{Chart, Col, Relation, Table, TableBuilder, Value, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,7 @@ pub const DEF: MetricDef = MetricDef {
     resolve: resolve::<TimeToEvent>,
     outcome: None,
     window: super::WindowKeys::Rel,
+    followup_end: true,
     example: "group_by = [\"arm\"]\n[params]\nstatus = \"paid_hours\"\n",
 };
 
@@ -242,7 +244,8 @@ impl Compute for TimeToEvent {
         let groups = &persons.groups;
         let members = groups.members();
         let mut notes = Vec::new();
-        // The log-rank test across the groups (not the total), shown on the total's summary row.
+        // The log-rank test across the groups (not the total), held on the total's summary row
+        // and printed as the test table.
         let mut test = None;
         if !input.group_by.is_empty() {
             let mut time = Vec::new();
@@ -261,7 +264,7 @@ impl Compute for TimeToEvent {
                 Ok(lr) => {
                     test = Some((lr.test.statistic, lr.test.df, lr.test.p_value));
                     notes.push(format!(
-                        "log-rank test (unweighted, hypergeometric variance) of equal time to {} across the groups of {}: chi2, df and p_value on the (all) summary row",
+                        "log-rank test (unweighted, hypergeometric variance) of equal time to {} across the groups of {}: chi2, df and p_value in the test table",
                         self.status,
                         input.group_by.join(" × ")
                     ));
@@ -274,6 +277,7 @@ impl Compute for TimeToEvent {
         }
         let mut table = TableBuilder::new();
         let cols = self.columns(&mut table, input.group_by);
+        self.parts(&mut table, &cols, test.is_some());
         let fits: Vec<GroupFit> = members
             .iter()
             .map(|members| {
@@ -311,12 +315,12 @@ impl Compute for TimeToEvent {
         }
         table.note(definition);
         table.note(format!(
-            "rows with row = \"month\": n_at_risk at the start of the month (followed into it without the event before), events and censored in the month, events_cumulative through it; share_reached = 1 - S(month), the Kaplan-Meier share in {} by the end of the month, with a {}% interval (lower, upper) from Greenwood's variance on the log-log scale; empty where nobody is at risk; min_cell (the smallest non-zero of n_at_risk, events, censored and events_cumulative) carries suppression",
+            "curve: n_at_risk at the start of the month (followed into it without the event before), events and censored in the month, events_cumulative through it; share_reached = 1 - S(month), the Kaplan-Meier share in {} by the end of the month, with a {}% interval (lower, upper) from Greenwood's variance on the log-log scale; empty where nobody is at risk; min_cell (the smallest non-zero of n_at_risk, events, censored and events_cumulative) carries suppression",
             self.status,
             self.level * 100.0
         ));
         table.note(format!(
-            "rows with row = \"summary\" (the month columns empty): n = persons in the analysis, events_total and censored_total; median, q25, q75 = months by which 50%, 25%, 75% have reached {} (smallest month where 1 - S reaches the share, the midpoint where the curve is flat exactly at it, as R's survival package), median_lower/median_upper from the interval's curves (Brookmeyer-Crowley); \"{NOT_REACHED}\" within follow-up",
+            "summary (a row per group): n = persons in the analysis, events_total and censored_total; median, q25, q75 = months by which 50%, 25%, 75% have reached {} (smallest month where 1 - S reaches the share, the midpoint where the curve is flat exactly at it, as R's survival package), median_lower/median_upper from the interval's curves (Brookmeyer-Crowley); \"{NOT_REACHED}\" within follow-up",
             self.status
         ));
         if pooled {

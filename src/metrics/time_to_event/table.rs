@@ -60,6 +60,45 @@ impl TimeToEvent {
         cols
     }
 
+    /// Printed as three tables: the curve (the month rows), the summary (a row per group) and,
+    /// when the groups were compared (`tested`), the test, held on the total's summary row.
+    pub(super) fn parts(&self, t: &mut TableBuilder, c: &Cols, tested: bool) {
+        let curve = [
+            c.from_month,
+            c.rel_month,
+            c.n_at_risk,
+            c.events,
+            c.censored,
+            c.events_cumulative,
+            c.min_cell,
+            c.share_reached,
+            c.lower,
+            c.upper,
+        ];
+        let mut summary = vec![
+            c.n,
+            c.events_total,
+            c.censored_total,
+            c.median,
+            c.median_lower,
+            c.median_upper,
+            c.q25,
+            c.q75,
+            c.n_not_observed,
+        ];
+        summary.extend(c.n_already);
+        let grouped =
+            |columns: &[Col]| -> Vec<Col> { c.groups.iter().chain(columns).copied().collect() };
+        t.part("curve", &[(c.row, "month")], &grouped(&curve));
+        t.part("summary", &[(c.row, "summary")], &grouped(&summary));
+        if tested {
+            let total: Vec<(Col, &str)> = std::iter::once((c.row, "summary"))
+                .chain(c.groups.iter().map(|&g| (g, ALL)))
+                .collect();
+            t.part("test", &total, &[c.chi2, c.df, c.p_value]);
+        }
+    }
+
     /// The linear relations among the counts. Within a group, along its month rows (told apart
     /// from the summary row by `row`): events_cumulative is the running sum of events, and the
     /// next month's n_at_risk is this month's less its events and censored. The month rows'

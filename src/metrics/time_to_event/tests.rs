@@ -648,3 +648,34 @@ fn a_suppressing_run_pools_months_into_safe_periods() {
         .collect();
     assert_eq!(summary, [".", "."]);
 }
+
+#[test]
+fn follow_up_to_the_end_date() {
+    use crate::metrics::testing::run_to_end_date;
+    // paid_hours with `testing::TINY_END_DATES`. Left out: P10 (its end, rel 6, comes before
+    // coverage begins at its rel 8) and P11: n_not_observed 2. Events as to coverage: P05 0 (its
+    // end month), P07 0, P04 0, P02 0, P09 0, then P06 3 (no end_date) and P01 3; but P03 and
+    // P08 are censored at their end, 4, not at coverage's 7 and 9.
+    // Month 0: at risk 9, 5 events; 1, 2: at risk 4; 3: 4, 2 events; 4: 2 (P08, P03),
+    // censored 2. The last month is 4, the largest time.
+    let table = run_to_end_date(&DEF, "status = \"paid_hours\"", &[], Window::default());
+    assert_eq!(table.rows.len(), 6, "months 0..4 and the summary");
+    let months_0_to_4 = [
+        ("n_at_risk", [9, 4, 4, 4, 2]),
+        ("events", [5, 0, 0, 2, 0]),
+        ("censored", [0, 0, 0, 0, 2]),
+        ("events_cumulative", [5, 5, 5, 7, 7]),
+    ];
+    for (column, months) in months_0_to_4 {
+        assert_eq!(by_month(&table, &[], column, 0..=4), months, "{column}");
+    }
+    assert_near(
+        float(&table, &[], Some(4), "share_reached"),
+        7.0 / 9.0,
+        1e-12,
+    );
+    assert_eq!(get(&table, &[], None, "n"), &Value::Int(9));
+    assert_eq!(get(&table, &[], None, "events_total"), &Value::Int(7));
+    assert_eq!(get(&table, &[], None, "censored_total"), &Value::Int(2));
+    assert_eq!(get(&table, &[], None, "n_not_observed"), &Value::Int(2));
+}
