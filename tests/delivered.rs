@@ -397,3 +397,68 @@ fn numbers_in_a_stata_file_that_are_no_code_month_or_amount_name_row_column_and_
         run.stderr
     );
 }
+
+/// Tiny with its own code table `codes.EXTENSION`, copied from `tests/fixtures/delivered/`: the
+/// built-in table with 111 counted as sickness and 651 as public support, code and flag stored as
+/// numbers in the SAS and Stata files (made by `scripts/make-delivered-fixtures`).
+fn tiny_with_codes(extension: &str) -> Workdir {
+    let work = Workdir::with_sample("tiny");
+    let file = format!("codes.{extension}");
+    std::fs::copy(
+        repo().join("tests/fixtures/delivered").join(&file),
+        work.file(&file),
+    )
+    .unwrap();
+    work.append("dataset.toml", &format!("codes = \"{file}\"\n"));
+    work
+}
+
+/// The code table is a role like the others (spec `data-formats.md`: every role is read from
+/// `.sas7bdat` and `.dta`): a SAS or Stata table gives the figures of its CSV twin, and those are
+/// not the built-in table's, so the table was read and used.
+#[test]
+fn a_code_table_in_sas_or_stata_gives_the_figures_of_its_csv_twin() {
+    let csv = figures(tiny_with_codes("csv").path());
+    assert_ne!(csv, plain_tiny(), "111 as sickness changes tiny's figures");
+    for extension in ["sas7bdat", "dta"] {
+        let work = tiny_with_codes(extension);
+        assert_eq!(figures(work.path()), csv, "{extension}");
+        work.run(&["validate"])
+            .expect_status(0)
+            .stdout_has(&[&format!("  codes   codes.{extension}: 134 codes")]);
+    }
+}
+
+/// A bad row of a Stata code table is refused as in a CSV one, naming the row, the column and
+/// the value as text (a numeric code with decimals is no code).
+#[test]
+fn bad_rows_of_a_stata_code_table_name_row_column_and_value() {
+    use Stata::{Missing, Number, Text};
+    let work = Workdir::with_sample("tiny");
+    write_stata(
+        &work.file("codes.dta"),
+        &["code", "category", "public_support"],
+        &[
+            vec![Number(890.0), Text("sickness"), Missing],
+            vec![Number(651.5), Text("sickness"), Missing],
+            vec![Number(890.0), Text("flexjob"), Missing],
+            vec![Number(881.0), Text("sick"), Missing],
+            vec![Number(893.0), Text("sickness"), Number(2.0)],
+            vec![Number(894.0), Text("sickness"), Number(0.0)],
+        ],
+    );
+    work.append("dataset.toml", "codes = \"codes.dta\"\n");
+    let run = work.run(&["validate"]).expect_status(1);
+    run.stderr_has(&[
+        "codes.dta, row 2, column code, value \"651.5\": expected a DREAM code (a number of at most 3 digits)",
+        "codes.dta, row 3, column code, value \"890\": code 890 appears twice (first on row 1); a code may appear once",
+        "codes.dta, row 4, column category, value \"sick\": unknown category",
+        "codes.dta, row 5, column public_support, value \"2\": expected true, false or empty (the category's default)",
+    ]);
+    assert_eq!(
+        run.stderr.matches("codes.dta, row").count(),
+        4,
+        "{}",
+        run.stderr
+    );
+}
