@@ -163,7 +163,7 @@ fn a_mapped_name_the_file_lacks_and_files_that_disagree_are_refused() {
 /// A dataset folder holding tiny's SAS or Stata twins (`tests/fixtures/delivered/`, made by
 /// `scripts/make-delivered-fixtures`): register names, day-count start dates, numeric codes and
 /// yyyymm months, income one file per year.
-fn binary_tiny(extension: &str) -> Workdir {
+pub(crate) fn binary_tiny(extension: &str) -> Workdir {
     let work = Workdir::empty();
     let fixtures = repo().join("tests/fixtures/delivered");
     for name in ["cohort", "dream", "bfl2020", "bfl2021"] {
@@ -322,7 +322,7 @@ fn day_count(date: &str) -> f64 {
     (date.parse::<chrono::NaiveDate>().unwrap() - epoch).num_days() as f64
 }
 
-/// Numbers that are no code, month or amount are refused as their text is (decision 84): the
+/// Numbers that are no code, month or amount are refused as their text is (decision 93): the
 /// message names the file, row, column and the number as the spec's text.
 #[test]
 fn numbers_in_a_stata_file_that_are_no_code_month_or_amount_name_row_column_and_value() {
