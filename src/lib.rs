@@ -15,6 +15,7 @@ pub mod diff;
 pub mod disclosure;
 pub mod error;
 pub mod hash;
+pub mod leftovers;
 pub mod load;
 pub mod measure;
 pub mod metrics;

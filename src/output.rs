@@ -5,14 +5,18 @@
 //! temporary name (same folder, so on the same file system), flushes it to disk and renames it
 //! over the target only when complete: on a full disk, a killed run or any error, the target is
 //! either the previous file, untouched, or the new one, never a truncated one. An uncommitted
-//! temporary file is removed when dropped. What is not a regular file (`/dev/null`, a pipe) cannot
-//! be replaced by a rename and is written directly.
+//! temporary file is removed when dropped; one a killed process left (SIGKILL runs no drop) is
+//! removed by the next write to the same target once abandoned ([`crate::leftovers`]). What is
+//! not a regular file (`/dev/null`, a pipe) cannot be replaced by a rename and is written
+//! directly.
 
+use crate::leftovers::{abandoned, host, process_alive, Owner};
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 /// Writes to the file (atomically, see [`write_file`]), or to stdout for `None` and `-`.
 pub fn write(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
@@ -59,8 +63,9 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Creates the temporary file `.<name>.<pid>-<n>.udfald-tmp` in the target's folder, with the
-    /// permissions of the file it will replace (when there is one).
+    /// Creates the temporary file `.<name>.<host>@<pid>-<n>.udfald-tmp` in the target's folder,
+    /// with the permissions of the file it will replace (when there is one), after removing the
+    /// abandoned temporary files of earlier writes to the same target.
     pub fn create(target: &Path) -> Result<AtomicFile> {
         let cannot = || format!("cannot write {}", target.display());
         let target = match std::fs::symlink_metadata(target) {
@@ -86,9 +91,11 @@ impl AtomicFile {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        let name = name.to_string_lossy();
+        remove_abandoned_temps(&folder, &name);
         let temp = folder.join(format!(
-            ".{}.{}-{}.udfald-tmp",
-            name.to_string_lossy(),
+            ".{name}.{}@{}-{}{TEMP_SUFFIX}",
+            temp_host(),
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
@@ -134,6 +141,53 @@ impl AtomicFile {
             let _ = std::fs::remove_file(&temp);
         }
         Ok(done?)
+    }
+}
+
+const TEMP_SUFFIX: &str = ".udfald-tmp";
+
+/// This host's name in temporary files' names: without dots, so that a write to `result` never
+/// takes `.result.csv.<host>@…` for one of its own.
+fn temp_host() -> String {
+    host().replace('.', "_")
+}
+
+/// The host and process a temporary file's name gives, when it is one of a write to `name`.
+fn temp_owner(file: &str, name: &str) -> Option<Owner> {
+    let rest = file
+        .strip_prefix('.')?
+        .strip_prefix(name)?
+        .strip_prefix('.')?
+        .strip_suffix(TEMP_SUFFIX)?;
+    let (host, rest) = rest.rsplit_once('@')?;
+    if host.contains('.') {
+        return None;
+    }
+    let (pid, n) = rest.split_once('-')?;
+    n.parse::<u64>().ok()?;
+    Some(Owner {
+        pid: pid.parse().ok()?,
+        host: host.to_string(),
+    })
+}
+
+/// Removes the temporary files of writes to `name` in `folder` that killed processes left (see
+/// [`abandoned`]). Anything it cannot judge or remove is left.
+fn remove_abandoned_temps(folder: &Path, name: &str) {
+    let now = SystemTime::now();
+    let this_host = temp_host();
+    for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        let Some(owner) = entry
+            .file_name()
+            .to_str()
+            .and_then(|file| temp_owner(file, name))
+        else {
+            continue;
+        };
+        let written = entry.metadata().and_then(|m| m.modified()).ok();
+        if abandoned(&owner, written, now, &this_host, process_alive) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -193,6 +247,43 @@ mod tests {
         let fresh = dir.path().join("fresh.csv");
         assert!(write_with(&fresh, failing_after(0)).is_err());
         assert_eq!(names(dir.path()), ["result.csv"]);
+    }
+
+    #[test]
+    fn temporary_files_of_killed_writes_are_removed_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let here = temp_host();
+        // A process id no process can have (above any pid_max): gone.
+        let gone = format!(".result.csv.{here}@2000000000-0.udfald-tmp");
+        let mine = format!(".result.csv.{here}@{}-999.udfald-tmp", std::process::id());
+        let elsewhere = ".result.csv.other-host@2000000000-0.udfald-tmp";
+        let other_target = format!(".other.csv.{here}@2000000000-0.udfald-tmp");
+        for leftover in [gone.as_str(), &mine, elsewhere, &other_target] {
+            std::fs::write(dir.path().join(leftover), "half a resu").unwrap();
+        }
+        write_file(&dir.path().join("result.csv"), b"whole\n").unwrap();
+        // The dead process's is gone; this process's own, another host's recent one and
+        // another target's are left.
+        let mut kept = vec![
+            mine.clone(),
+            elsewhere.to_string(),
+            other_target.clone(),
+            "result.csv".to_string(),
+        ];
+        kept.sort();
+        assert_eq!(names(dir.path()), kept);
+        assert_eq!(
+            temp_owner(&gone, "result.csv"),
+            Some(Owner {
+                pid: 2_000_000_000,
+                host: here
+            })
+        );
+        assert_eq!(temp_owner(&gone, "result"), None);
+        assert_eq!(
+            temp_owner(".result.csv.h@12.udfald-tmp", "result.csv"),
+            None
+        );
     }
 
     #[cfg(unix)]

@@ -143,6 +143,44 @@ fn vary_twice_is_the_cross_product_in_order() {
 }
 
 #[test]
+fn an_unset_parameter_can_be_varied() {
+    // share_at without `at` averages over the window; `at` is unset, so explain cannot print
+    // it, yet it is the metric's parameter: each variant is the plain run with `at` set.
+    let work = Workdir::empty();
+    work.write(
+        "at.toml",
+        "name = \"q\"\ntitle = \"Q\"\nmetric = \"share_at\"\ngroup_by = [\"arm\"]\n[window]\nfrom = 0\nto = 3\n",
+    );
+    let query = work.file("at.toml").display().to_string();
+    let diff = diff_json(&query, &["--vary", "params.at=0,2", "--no-suppress"]);
+    for (v, at) in ["0", "2"].iter().enumerate() {
+        work.write(
+            "plain.toml",
+            &format!("name = \"q\"\ntitle = \"Q\"\nmetric = \"share_at\"\ngroup_by = [\"arm\"]\n[window]\nfrom = 0\nto = 3\n[params]\nat = {at}\n"),
+        );
+        let plain = run_json(
+            work.file("plain.toml").to_str().unwrap(),
+            &["--no-suppress"],
+        );
+        let variant = &diff["variants"][v]["result"];
+        for arm in ["treatment", "control"] {
+            assert_eq!(count(variant, arm), count(&plain, arm), "at = {at}, {arm}");
+        }
+    }
+    // A parameter the metric does not have is still refused, by name.
+    udfald(&[
+        "diff",
+        &query,
+        "--data",
+        "data-samples/tiny",
+        "--vary",
+        "params.att=1",
+    ])
+    .expect_status(2)
+    .stderr_has(&["--vary params.att: query q has no such key"]);
+}
+
+#[test]
 fn the_table_sets_figures_side_by_side_with_differences() {
     let work = Workdir::empty();
     let query = work.query(BY_ARM);

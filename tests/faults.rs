@@ -246,6 +246,52 @@ fn temporaries(dir: &Path) -> Vec<String> {
 }
 
 #[test]
+fn temporary_files_of_a_killed_run_are_removed_by_the_next() {
+    // A generation killed by SIGKILL, which runs no cleanup, while its files are half written;
+    // then the same command again.
+    let work = Workdir::empty();
+    let out = work.file("synth");
+    let args = [
+        "synth",
+        "--persons",
+        "20000",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !out.exists() || temporaries(&out).is_empty() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the generation ended before a temporary file was seen"
+        );
+        assert!(started.elapsed().as_secs() < 60);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = temporaries(&out);
+    assert!(!left.is_empty());
+    let pid = child.id().to_string();
+    assert!(
+        left.iter().all(|name| name.contains(&format!("@{pid}-"))),
+        "{left:?}"
+    );
+    crate::harness::udfald(&args).expect_status(0);
+    assert_eq!(temporaries(&out), Vec::<String>::new());
+    for file in ["cohort.csv", "dream.csv", "income.csv", "dataset.toml"] {
+        assert!(out.join(file).is_file(), "{file}");
+    }
+}
+
+#[test]
 fn a_failed_write_leaves_the_previous_output_whole() {
     let work = Workdir::with_sample("tiny");
     let query = work.query("group_by = [\"arm\"]\n[params]\nfollowup = \"available\"\n");

@@ -309,7 +309,7 @@ fn followup_end_date_follows_each_person_while_in_the_project() {
         .stdout_has(&["\"followup_end\": \"end_date\""]);
     udfald(&["explain", &query])
         .expect_status(0)
-        .stdout_has(&["  rolling = 1 (default)\n  followup_end = \"end_date\" (given)\n"]);
+        .stdout_has(&["  rolling = 1 (default)\n  rolling_share = \"touched\" (default)\n  followup_end = \"end_date\" (given)\n"]);
     // The default reads no end_date: the table is tiny's without the column (8 observed from
     // month 1), and neither results nor provenance name the key.
     work.write("q.toml", curve);

@@ -68,6 +68,38 @@ fn shipped_scenario_runs() {
 }
 
 #[test]
+fn sizes_nobody_can_mean_are_refused_before_anything_is_written() {
+    let work = Workdir::empty();
+    let out = work.file("out");
+    synth(&["--persons", "20000001"], &out).expect_error(
+        2,
+        "--persons 20000001: at most 20000000 persons (about 1.5 GB of files a million persons)",
+    );
+    synth(&["--persons", "0"], &out)
+        .expect_error(2, "--persons 0: a dataset needs at least 1 person");
+    // A scenario's own size, and projects whose sizes would overflow when summed.
+    for (text, key, value) in [
+        ("persons = 30000000\n", "persons", "30000000"),
+        (
+            "[[projects]]\nname = \"A\"\npersons = 9223372036854775807\n[[projects]]\nname = \"B\"\npersons = 9223372036854775807\n[[projects]]\nname = \"C\"\npersons = 5\n",
+            "projects.persons (their sum)",
+            "18446744073709551615",
+        ),
+    ] {
+        work.write("big.toml", text);
+        let scenario = work.file("big.toml");
+        synth(&["--scenario", scenario.to_str().unwrap()], &out).expect_error(
+            2,
+            &format!(
+                "scenario file {}: {key} = {value}: at most 20000000 persons (about 1.5 GB of files a million persons)",
+                scenario.display()
+            ),
+        );
+    }
+    assert!(!out.exists());
+}
+
+#[test]
 fn scenario_with_unknown_key_is_refused() {
     let work = Workdir::empty();
     work.write("bad.toml", "treatment_efect = 2.0\n");

@@ -54,6 +54,9 @@ pub fn run(args: &SynthArgs, progress: &Progress) -> Result<i32> {
             .into())
         }
     };
+    if let Some(n) = args.persons {
+        synth::check_persons(n).map_err(|err| DataError::Usage(format!("--persons {n}: {err}")))?;
+    }
     let generating = progress.step(format!("simulating {persons} persons"));
     let summary = synth::generate(&SynthOptions {
         persons,

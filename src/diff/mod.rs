@@ -179,12 +179,22 @@ fn usage(path: &Path, message: impl std::fmt::Display) -> anyhow::Error {
     DataError::Usage(format!("{}: {message}", path.display())).into()
 }
 
-/// Whether `--vary` may set `key` on `query`: a resolved key, a window key or
-/// `params.followup_end` the metric reads, a population column, or a status definition.
-fn settable(query: &Query, key: &str) -> bool {
+/// Whether `--vary` may set `key` to `value` on `query`: a resolved key, a window key or
+/// `params.followup_end` the metric reads, a population column, a status definition, or a
+/// parameter of the metric that is unset (`at`), which `explain` cannot print.
+fn settable(query: &Query, key: &str, value: &toml::Value) -> bool {
     resolved_keys(query).iter().any(|(k, _)| k == key)
         || key.starts_with("population.")
         || key.starts_with("statuses.")
+        || key.strip_prefix("params.").is_some_and(|name| {
+            // Alone, the key can only be refused as unknown or for its value's type; a bad
+            // value is named later, by the variant's own check.
+            let one = toml::Table::from_iter([(name.to_string(), value.clone())]);
+            match (query.metric_def.resolve)(&one) {
+                Ok(_) => true,
+                Err(err) => !err.contains("unknown field"),
+            }
+        })
 }
 
 /// The variants of `query` (read from `path`, text `text`), one per combination of the values of
@@ -203,7 +213,7 @@ pub fn vary(path: &Path, text: &str, varies: &[Vary]) -> anyhow::Result<Vec<Vari
                 ),
             ));
         }
-        if !settable(&query, &vary.key) {
+        if !settable(&query, &vary.key, &vary.values[0]) {
             let keys: Vec<String> = resolved_keys(&query).into_iter().map(|(k, _)| k).collect();
             return Err(usage(
                 path,

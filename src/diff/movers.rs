@@ -72,9 +72,14 @@ pub fn movers(
     if let Some(relation) = groups_sum_to_total(group_by, &["from", "to"], &["in", "out"]) {
         t.relation(relation);
     }
+    // Varying the status changes what is counted: then no one variant's label describes it.
+    let counted = if outcomes.iter().all(|o| o.label == first.label) {
+        first.label.as_str()
+    } else {
+        "the outcome as each variant defines it"
+    };
     t.note(format!(
-        "in: persons counted ({}) under the second variant (to) but not the first (from); out: the reverse; in − out is the change in the count",
-        first.label
+        "in: persons counted ({counted}) under the second variant (to) but not the first (from); out: the reverse; in − out is the change in the count"
     ));
     let exact = t.build();
     Some(match threshold {

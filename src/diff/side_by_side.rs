@@ -74,40 +74,44 @@ fn difference_kind(kind: &Kind) -> Option<Kind> {
 }
 
 /// The label cells of a row, as printed: what rows are matched on.
-fn labels(table: &Table, row: &[Value]) -> Vec<(String, String)> {
+fn labels(table: &Table, row: &[Value], label_names: &HashSet<String>) -> Vec<(String, String)> {
     table
         .columns
         .iter()
         .enumerate()
-        .filter(|(_, column)| !is_figure(&column.kind))
+        .filter(|(_, column)| label_names.contains(&column.name))
         .map(|(c, column)| (column.name.clone(), table.format(c, &row[c])))
         .collect()
 }
 
 /// The variants' released tables side by side (`tables[0]` first).
 pub fn side_by_side(tables: &[&Table]) -> Table {
-    // Label columns: the first table's, then any other's it lacks; figures likewise.
+    // Label columns: those every table has that are not figures, in the first table's order;
+    // the rows are matched on them. Every other column is a figure of the tables that have it
+    // (e.g. `months`, a number only one reading prints), the first table's first.
+    let everywhere = |name: &str| tables.iter().all(|t| t.column_index(name).is_some());
     let mut label_columns: Vec<Column> = Vec::new();
     let mut figures: Vec<Column> = Vec::new();
     for table in tables {
         for column in &table.columns {
-            let list = if is_figure(&column.kind) {
-                &mut figures
-            } else {
+            let list = if !is_figure(&column.kind) && everywhere(&column.name) {
                 &mut label_columns
+            } else {
+                &mut figures
             };
             if !list.iter().any(|c| c.name == column.name) {
                 list.push(column.clone());
             }
         }
     }
+    let label_names: HashSet<String> = label_columns.iter().map(|c| c.name.clone()).collect();
     // Rows: the first table's in order, then the rows only a later one has.
     let mut keys: Vec<Vec<(String, String)>> = Vec::new();
     let mut seen: HashSet<Vec<(String, String)>> = HashSet::new();
     let mut label_cells: Vec<Vec<Value>> = Vec::new();
     for table in tables {
         for row in &table.rows {
-            let key = labels(table, row);
+            let key = labels(table, row, &label_names);
             if seen.insert(key.clone()) {
                 label_cells.push(
                     label_columns
@@ -149,7 +153,7 @@ pub fn side_by_side(tables: &[&Table]) -> Table {
         .map(|table| {
             let mut index = HashMap::new();
             for (r, row) in table.rows.iter().enumerate() {
-                index.entry(labels(table, row)).or_insert(r);
+                index.entry(labels(table, row, &label_names)).or_insert(r);
             }
             index
         })

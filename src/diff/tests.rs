@@ -101,6 +101,48 @@ fn figures_are_set_side_by_side_with_their_differences() {
     );
 }
 
+#[test]
+fn a_column_only_one_variant_has_is_its_figure_not_a_label() {
+    // The second reading prints a number of months the first lacks (a moving average's
+    // `months`): rows are still matched on `arm`, and the months sit in the second block.
+    let first = shares(&[("control", 10, 40), ("(all)", 30, 80)]);
+    let mut second = shares(&[("control", 12, 40), ("(all)", 33, 80)]);
+    second.columns.push(crate::table::Column {
+        name: "months".into(),
+        kind: crate::table::Kind::Number { decimals: 0 },
+    });
+    for row in &mut second.rows {
+        row.push(Value::Int(3));
+    }
+    let table = side_by_side(&[&first, &second]);
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "arm",
+            "n [1]",
+            "count [1]",
+            "share [1]",
+            "months [1]",
+            "n [2]",
+            "count [2]",
+            "share [2]",
+            "months [2]",
+            "Δ n [2]",
+            "Δ count [2]",
+            "Δ share [2]"
+        ]
+    );
+    assert_eq!(table.rows.len(), 2);
+    let control: Vec<String> = (0..table.columns.len())
+        .map(|c| table.format(c, &table.rows[0][c]))
+        .collect();
+    assert_eq!(
+        control,
+        ["control", "40", "10", "25.0", "", "40", "12", "30.0", "3", "0", "2", "5.0"]
+    );
+}
+
 /// Outcomes of persons 0..counted.len() in groups `groups`.
 fn outcomes(groups: &[&str], counted: &[bool]) -> Outcomes {
     Outcomes {
@@ -160,6 +202,14 @@ fn movers_are_counted_per_group_and_hidden_in_pairs() {
         ranges.iter().all(|range| !range.too_narrow(5)),
         "{ranges:?}"
     );
+    assert!(exact.notes[0].starts_with("in: persons counted (paid_hours ever) under"));
+    // Another status under [2]: the note names no one variant's.
+    let other = Outcomes {
+        label: "employment ever".into(),
+        ..after.clone()
+    };
+    let notes = movers(&[&before, &other], &group_by, None).unwrap().notes;
+    assert!(notes[0].starts_with("in: persons counted (the outcome as each variant defines it)"));
     // Different persons: no movers.
     let fewer = outcomes(&arms[..11], &[false; 11]);
     assert!(movers(&[&before, &fewer], &group_by, None).is_none());

@@ -11,7 +11,7 @@
 //! counted as "not in the status". Months before a person's observation begins are simply not
 //! counted. With w = 1 this is the plain monthly share, and nobody is censored.
 
-use super::common::{group_exprs, ints, person_index, texts};
+use super::common::{group_exprs, ints, person_index, smallest_count, texts};
 use super::persons::Persons;
 use super::{MetricInput, Window};
 use crate::calendar::Month;
@@ -101,6 +101,32 @@ impl Curve {
             None => 1..=0,
         }
     }
+}
+
+/// The unweighted mean of monthly shares, over the months with anyone observed.
+pub struct MeanOfShares {
+    /// Months with n > 0.
+    pub months: i64,
+    /// The smallest non-zero monthly n, count or n − count the mean rests on: a zero protects
+    /// nobody, and would let a small count beside it through. It carries suppression.
+    pub min_cell: i64,
+    pub n_mean: f64,
+    pub share: f64,
+}
+
+/// The mean of the shares of monthly `(n, count)` cells; `None` when nobody is observed in any.
+pub fn mean_of_shares(cells: impl IntoIterator<Item = (i64, i64)>) -> Option<MeanOfShares> {
+    let cells: Vec<(i64, i64)> = cells.into_iter().filter(|&(n, _)| n > 0).collect();
+    if cells.is_empty() {
+        return None;
+    }
+    let months = cells.len() as f64;
+    Some(MeanOfShares {
+        months: cells.len() as i64,
+        min_cell: smallest_count(cells.iter().flat_map(|&(n, c)| [n, c, n - c])),
+        n_mean: cells.iter().map(|&(n, _)| n as f64).sum::<f64>() / months,
+        share: cells.iter().map(|&(n, c)| c as f64 / n as f64).sum::<f64>() / months,
+    })
 }
 
 /// An index as printed: a calendar month as `YYYY-MM`, a `rel_month` as its number.

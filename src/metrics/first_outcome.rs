@@ -49,6 +49,18 @@ pub struct FirstOutcome {
     pub goal: Vec<String>,
     /// The routes towards the goal, in the order their rows are reported.
     pub routes: Vec<String>,
+    /// Who is `simultaneous` (004's "samtidigt", which it leaves out): two or more routes in the
+    /// first month (`"first_month"`), or in any month from the first up to the goal
+    /// (`"any_overlap"`).
+    pub simultaneous: Simultaneous,
+}
+
+/// [`FirstOutcome::simultaneous`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Simultaneous {
+    FirstMonth,
+    AnyOverlap,
 }
 
 impl Default for FirstOutcome {
@@ -56,6 +68,7 @@ impl Default for FirstOutcome {
         FirstOutcome {
             goal: vec!["employment".into(), "flexjob".into()],
             routes: vec!["paid_hours_on_benefit".into(), "internship".into()],
+            simultaneous: Simultaneous::FirstMonth,
         }
     }
 }
@@ -153,9 +166,14 @@ impl Compute for FirstOutcome {
         let mut table = self.table(&result, input.group_by)?;
         let range = input.window.range();
         table.notes.push(format!(
-            "first_outcome: the first month with rel_month {range} in the goal ({goal}: \"direct\", outranking the routes) or a route ({routes}); two routes at once: simultaneous; no such month: none; no observed month: unobserved. reached_goal_later: the goal in a later month; via_other_route: of those, a month in another route before it. Shares are of n, all persons of the group",
+            "first_outcome: the first month with rel_month {range} in the goal ({goal}: \"direct\", outranking the routes) or a route ({routes}); {simultaneous}; no such month: none; no observed month: unobserved. reached_goal_later: the goal in a later month; via_other_route: of those, a month in another route before it. Shares are of n, all persons of the group",
             goal = self.goal.join(" or "),
             routes = self.routes.join(", "),
+            simultaneous = match self.simultaneous {
+                Simultaneous::FirstMonth => "two routes at once: simultaneous",
+                Simultaneous::AnyOverlap =>
+                    "two routes in one month, from the first month up to the goal: simultaneous",
+            },
         ));
         Ok(table)
     }
@@ -215,7 +233,13 @@ impl FirstOutcome {
         }
         let goal_later = (first + 1..rows.end).find(|&row| goal[row]);
         let first_routes = routes_at(first);
-        if first_routes.len() > 1 {
+        let overlap = match self.simultaneous {
+            Simultaneous::FirstMonth => first_routes.len() > 1,
+            Simultaneous::AnyOverlap => {
+                (first..goal_later.unwrap_or(rows.end)).any(|row| routes_at(row).len() > 1)
+            }
+        };
+        if overlap {
             return Path {
                 outcome: n_routes + 1,
                 reached_goal_later: Some(goal_later.is_some()),
@@ -421,6 +445,19 @@ mod tests {
         assert_eq!(counts(&table, &[], "simultaneous"), [1, 1, -1]);
         assert_eq!(counts(&table, &[], "none"), [2, -1, -1]);
         assert_eq!(counts(&table, &[], "unobserved"), [2, -1, -1]);
+    }
+
+    #[test]
+    fn simultaneous_as_any_overlap() {
+        // From rel_month 0, P01's first route is internship (1), but in 3 internship and paid
+        // hours on benefit overlap before the goal (6): simultaneous, reached later. Nobody else
+        // has two routes in one month before their goal, so only P01 moves.
+        let table = run(&DEF, "simultaneous = \"any_overlap\"", &[], window(0, None));
+        assert_eq!(counts(&table, &[], "internship"), [0, 0, 0]);
+        assert_eq!(counts(&table, &[], "simultaneous"), [1, 1, -1]);
+        assert_eq!(counts(&table, &[], "paid_hours_on_benefit"), [4, 2, 0]);
+        assert_eq!(counts(&table, &[], "direct"), [3, -1, -1]);
+        assert!(table.notes[0].contains("up to the goal: simultaneous"));
     }
 
     #[test]

@@ -12,17 +12,21 @@
 //! `n_no_weeks`.
 
 use super::{resolve, Compute, MetricDef, MetricInput};
+use crate::calendar::Week;
 use crate::measure::check_weeks;
 use crate::measure::common::{
     by_group, group, groups_sum_to_total, mean, mean_bounding, persons, polars, row_sum, share_of,
-    stable_mean, to_table, Spec,
+    stable_mean, texts, to_table, Spec,
 };
-use crate::measure::weeks::{category_index, person_rows, require_columns, runs, MonthFlags};
+use crate::measure::weeks::{
+    category_index, person_rows, require_columns, runs, MonthFlags, PersonRow,
+};
 use crate::table::chart::{plain, Bars};
 use crate::table::{Chart, Relation, Table};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 pub const DEF: MetricDef = MetricDef {
     name: "history",
@@ -55,6 +59,18 @@ pub struct History {
     pub employment_status: String,
     /// The DREAM category whose runs of consecutive weeks are counted as spells.
     pub spell_category: String,
+    /// Where the window ends: at each person's start week (`"start"`), or at the first start week
+    /// of the person's group (`"first_start"`: the weeks before the project began, one window
+    /// for everyone of a `group_by` group).
+    pub anchor: Anchor,
+}
+
+/// [`History::anchor`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anchor {
+    Start,
+    FirstStart,
 }
 
 impl Default for History {
@@ -64,6 +80,7 @@ impl Default for History {
             unit: Unit::Degree,
             employment_status: "paid_hours".into(),
             spell_category: "internship".into(),
+            anchor: Anchor::Start,
         }
     }
 }
@@ -84,6 +101,28 @@ impl History {
         }
         check_weeks("weeks_before", self.weeks_before)?;
         category_index(&self.spell_category, "spell_category")
+    }
+
+    /// The week each person's window ends before: their start week, or their group's first.
+    fn anchors(&self, input: &MetricInput<'_>, people: &[PersonRow]) -> Result<Vec<Week>> {
+        let starts = people.iter().map(|p| p.start_week);
+        if self.anchor == Anchor::Start {
+            return Ok(starts.collect());
+        }
+        let columns: Vec<Vec<String>> = input
+            .group_by
+            .iter()
+            .map(|g| texts(&input.persons, g))
+            .collect::<Result<_>>()?;
+        let key = |i: usize| -> Vec<&str> { columns.iter().map(|c| c[i].as_str()).collect() };
+        let mut first: HashMap<Vec<&str>, Week> = HashMap::new();
+        for (i, start) in starts.enumerate() {
+            first
+                .entry(key(i))
+                .and_modify(|w| *w = (*w).min(start))
+                .or_insert(start);
+        }
+        Ok((0..people.len()).map(|i| first[&key(i)]).collect())
     }
 
     fn value_column(&self, measure: &str) -> String {
@@ -127,11 +166,13 @@ impl Compute for History {
             category_index("sickness", "sickness").map_err(|e| anyhow!("internal: {e}"))?;
         let before = self.weeks_before as i32;
         let people = person_rows(input, DEF.name)?;
+        let anchors = self.anchors(input, &people)?;
         // The window's months run from the month of its first week up to the start month (the
         // week before the start week has its Thursday before the start date).
         let lo = people
             .iter()
-            .map(|p| p.start_week.offset(-before).month().since(p.start_month))
+            .zip(&anchors)
+            .map(|(p, anchor)| anchor.offset(-before).month().since(p.start_month))
             .min()
             .unwrap_or(0);
         let flags = MonthFlags::build(
@@ -147,9 +188,10 @@ impl Compute for History {
 
         let counts: Vec<Counts> = people
             .iter()
-            .map(|p| {
+            .zip(&anchors)
+            .map(|(p, anchor)| {
                 let mut c = Counts::default();
-                let first = p.start_week.offset(-before);
+                let first = anchor.offset(-before);
                 let mut month = first.month();
                 let mut month_end = month.weeks().end().index();
                 let mut spell_weeks = Vec::with_capacity(self.weeks_before as usize);
@@ -360,8 +402,12 @@ impl Compute for History {
         }
 
         table.notes.push(format!(
-            "window: the {} ISO weeks before each person's start week; a week counts when inside DREAM's coverage and its month (Thursday rule) is a panel month; {}: {} over those weeks; public_support: a public-support code; self_support: none; employment: self-supporting in a month with {}; sickness and social_assistance: a code of that category; touched: at least one such week; spells: maximal runs of consecutive {} weeks",
+            "window: the {} ISO weeks before {}; a week counts when inside DREAM's coverage and its month (Thursday rule) is a panel month; {}: {} over those weeks; public_support: a public-support code; self_support: none; employment: self-supporting in a month with {}; sickness and social_assistance: a code of that category; touched: at least one such week; spells: maximal runs of consecutive {} weeks",
             self.weeks_before,
+            match self.anchor {
+                Anchor::Start => "each person's start week",
+                Anchor::FirstStart => "the first start week of the person's group",
+            },
             match self.unit {
                 Unit::Degree => "mean_degree_*",
                 Unit::Weeks => "mean_weeks_*",
@@ -509,6 +555,32 @@ mod tests {
         // Social assistance: P06 1, P01 1, P09 7/10, P11 1 → 3.7 / 10.
         assert_close(float(&table, &[], "mean_degree_social_assistance"), 0.37);
         assert_close(float(&table, &[], "mean_degree_employment"), 0.1);
+    }
+
+    #[test]
+    fn windows_before_the_groups_first_start() {
+        // anchor = first_start, 10 weeks, by arm. Control (P07, P04, P02, P09, P11) first starts
+        // with P07 in 2020-W41, so every control window is W31–W40, all covered: P07 740 ×10,
+        // P04 no code but paid Jul–Oct (10 employed), P02 111 ×10, P09 111 ×5 then 881 ×5,
+        // P11 730 ×10 (social assistance). Treatment first starts with P10 in 2019-W45: its
+        // window 2019-W35..W44 is before DREAM, so nobody of treatment has a covered week.
+        let table = run(
+            &DEF,
+            "weeks_before = 10\nanchor = \"first_start\"",
+            &["arm"],
+            Window::default(),
+        );
+        let int = |group: &str, name: &str| table.cell(&[group], name).cloned();
+        assert_eq!(int("control", "n"), Some(Value::Int(5)));
+        assert_eq!(int("control", "n_short"), Some(Value::Int(0)));
+        assert_eq!(int("treatment", "n"), Some(Value::Int(0)));
+        assert_eq!(int("treatment", "n_no_weeks"), Some(Value::Int(6)));
+        assert_close(float(&table, &["control"], "mean_degree_employment"), 0.2);
+        assert_close(
+            float(&table, &["control"], "mean_degree_social_assistance"),
+            0.2,
+        );
+        assert!(table.notes[0].contains("the first start week of the person's group"));
     }
 
     #[test]

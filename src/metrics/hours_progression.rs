@@ -42,6 +42,17 @@ pub struct HoursProgression {
     pub status: String,
     /// Hours of change (either way) that still count as unchanged.
     pub unchanged_tolerance: f64,
+    /// What a person with one month in the status is: `"unchanged"` (their first month is their
+    /// last) or `"excluded"` (left out of `n`, as a reading of 004 that compares two months).
+    pub one_month: OneMonth,
+}
+
+/// [`HoursProgression::one_month`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OneMonth {
+    Unchanged,
+    Excluded,
 }
 
 impl Default for HoursProgression {
@@ -49,6 +60,7 @@ impl Default for HoursProgression {
         HoursProgression {
             status: "paid_hours".into(),
             unchanged_tolerance: 0.0,
+            one_month: OneMonth::Unchanged,
         }
     }
 }
@@ -80,8 +92,18 @@ impl Compute for HoursProgression {
                 len().cast(DataType::Int64).alias("months_in_status"),
             ]);
         // Every person of the population, so that a group where nobody has paid hours shows n 0.
-        let frame = every_person(input, per_person)
-            .with_column((col("last_hours") - col("first_hours")).alias("change"));
+        let mut frame = every_person(input, per_person);
+        if self.one_month == OneMonth::Excluded {
+            // Left out of n and of every mean, but still counted in n_one_month.
+            let kept = |name: &str| {
+                when(col("months_in_status").gt(lit(1i64)))
+                    .then(col(name))
+                    .otherwise(lit(NULL))
+                    .alias(name)
+            };
+            frame = frame.with_columns([kept("first_hours"), kept("last_hours")]);
+        }
+        let frame = frame.with_column((col("last_hours") - col("first_hours")).alias("change"));
         let tolerance = self.unchanged_tolerance + PRECISION;
         let count = |flag: Expr, name: &str| flag.cast(DataType::Int64).sum().alias(name);
         let aggs = [
@@ -154,9 +176,14 @@ impl Compute for HoursProgression {
         ));
         let range = input.window.range();
         table.notes.push(format!(
-            "n: persons with a month in {status} with rel_month {range}; mean_first / mean_last: mean monthly hours in their first / last such month; relative_change = mean_last / mean_first - 1; rose / unchanged / fell: last - first hours > {tol}, within ±{tol}, < -{tol} (one such month: unchanged)",
+            "n: persons with a month in {status} with rel_month {range}; mean_first / mean_last: mean monthly hours in their first / last such month; relative_change = mean_last / mean_first - 1; rose / unchanged / fell: last - first hours > {tol}, within ±{tol}, < -{tol} ({one_month})",
             status = self.status,
             tol = self.unchanged_tolerance,
+            one_month = match self.one_month {
+                OneMonth::Unchanged => "one such month: unchanged",
+                OneMonth::Excluded =>
+                    "persons with one such month are left out of n and counted in n_one_month",
+            },
         ));
         Ok(table.with_chart(Chart::Bars(
             Bars::shares(
@@ -207,6 +234,19 @@ mod tests {
             table.cell(&[], "share_fell"),
             Some(&Value::Float(3.0 / 8.0))
         );
+    }
+
+    #[test]
+    fn one_month_persons_left_out() {
+        // As above, without P09 (25 h in one month): n 7, n_one_month still 1; first 428.5 / 7,
+        // last 674.83 / 7; rose 4, unchanged 0, fell 3.
+        let table = run(&DEF, "one_month = \"excluded\"", &[], window(0, None));
+        assert_eq!(ints(&table, &[], &["n", "n_one_month"]), [7, 1]);
+        assert_close(float(&table, &[], "mean_first"), 428.5 / 7.0);
+        assert_close(float(&table, &[], "mean_last"), 674.83 / 7.0);
+        assert_eq!(ints(&table, &[], &CHANGES), [4, 0, 3]);
+        assert!(table.notes[0].contains("left out of n"));
+        assert!(resolve_err(&DEF, "one_month = \"dropped\"").contains("unknown variant"));
     }
 
     #[test]

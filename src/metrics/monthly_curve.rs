@@ -9,12 +9,15 @@
 //! over the months m-w+1..m: n is the persons whose follow-up reaches the end of that period (m,
 //! or their last counted month by `window.to` if sooner), count those of them in the status in at
 //! least one of their counted months of it; `n_censored` counts the persons whose follow-up ends
-//! inside the period (spec §3.3).
+//! inside the period (spec §3.3). With `rolling_share = "mean"` the point is instead the mean of
+//! the period's monthly shares (a moving average, one reading of 004 Figure 6's BIR line).
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::check_months;
 use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
-use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest};
+use crate::measure::curve::{
+    check_calendar_window, curve, index_label, mean_of_shares, CurveRequest,
+};
 use crate::table::chart::{plain, Curve};
 use crate::table::{share, Chart, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
@@ -49,6 +52,17 @@ pub struct MonthlyCurve {
     /// Months per point: 1 is the month itself; w > 1 counts a person as in S at month m when in
     /// S in any of their counted months m-w+1..m, among the persons observed to the period's end.
     pub rolling: u32,
+    /// What a rolling point is: the share of persons in S in any month of the period
+    /// (`"touched"`), or the mean of the period's monthly shares (`"mean"`, a moving average).
+    pub rolling_share: RollingShare,
+}
+
+/// [`MonthlyCurve::rolling_share`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RollingShare {
+    Touched,
+    Mean,
 }
 
 impl Default for MonthlyCurve {
@@ -58,6 +72,7 @@ impl Default for MonthlyCurve {
             baseline: Baseline::None,
             calendar: false,
             rolling: 1,
+            rolling_share: RollingShare::Touched,
         }
     }
 }
@@ -77,6 +92,9 @@ impl Compute for MonthlyCurve {
                 "baseline = \"subtract_month0\" needs rel_month indexing (calendar = false)".into(),
             );
         }
+        if self.rolling_share == RollingShare::Mean && self.baseline != Baseline::None {
+            return Err("rolling_share = \"mean\" has no baseline: a mean of monthly shares is not shifted by month 0's (use rolling_share = \"touched\")".into());
+        }
         check_calendar_window(window, self.calendar)?;
         if let Some(to) = window.to {
             if to < window.from() {
@@ -88,6 +106,9 @@ impl Compute for MonthlyCurve {
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         self.check(input.window).map_err(|e| anyhow!(e))?;
+        if self.rolling > 1 && self.rolling_share == RollingShare::Mean {
+            return self.moving_average(input);
+        }
         let window = input.window;
         let counts = curve(
             input,
@@ -207,21 +228,94 @@ impl Compute for MonthlyCurve {
         if baseline.is_some() {
             t.note("share_corrected: share minus the group's share at rel_month 0 (share_month0), the curve shifted to start at 0 (001 Figure 15); min_cell: the smallest non-zero count it rests on (n, count and n - count, then and at rel_month 0), carrying suppression");
         }
-        let x_label = if self.calendar {
+        t.chart(self.chart(true));
+        Ok(t.build())
+    }
+}
+
+impl MonthlyCurve {
+    /// `rolling_share = "mean"`: the point at m is the mean of the monthly shares of the months
+    /// m-w+1..m with anyone observed, each month's share among the persons observed that month.
+    fn moving_average(&self, input: &MetricInput<'_>) -> Result<Table> {
+        let window = input.window;
+        let back = self.rolling as i32 - 1;
+        let mut request = CurveRequest::for_window(&self.status, self.calendar, 1, window)?;
+        let reported_from = request.first;
+        // The months before the first point feed its period, as with "touched".
+        request.first = request.first.map(|first| first - back);
+        let counts = curve(input, &request)?;
+        let mut t = TableBuilder::new();
+        let group_cols: Vec<Col> = t.groups(input.group_by);
+        let index_name = if self.calendar { "month" } else { "rel_month" };
+        let index_col = if self.calendar {
+            t.text(index_name)
+        } else {
+            t.number(index_name, 0)
+        };
+        let months_col = t.number("months", 0);
+        let min_cell_col = t.persons("min_cell");
+        let n_mean_col = t.mean("n_mean", min_cell_col, 1);
+        let share_col = t.mean("share", min_cell_col, 4);
+        let indices = counts.indices();
+        let first = reported_from.unwrap_or(*indices.start());
+        for (g, key) in counts.groups.iter().enumerate() {
+            for index in first.max(*indices.start())..=*indices.end() {
+                let mut row = t.row();
+                set_groups(&mut row, &group_cols, key);
+                if self.calendar {
+                    row.text(index_col, index_label(true, index));
+                } else {
+                    row.int(index_col, index as i64);
+                }
+                let period = (index - back).max(*indices.start())..=index;
+                match mean_of_shares(period.map(|k| counts.cell(g, k))) {
+                    None => {
+                        row.int(months_col, 0).int(min_cell_col, 0);
+                    }
+                    Some(mean) => {
+                        row.int(months_col, mean.months)
+                            .int(min_cell_col, mean.min_cell)
+                            .set(n_mean_col, Value::Float(mean.n_mean))
+                            .set(share_col, Value::Float(mean.share));
+                    }
+                }
+            }
+        }
+        // min_cell and the means are not sums: no relation between the groups and the total.
+        let index = if self.calendar {
             "calendar month"
         } else {
-            "months after start (0 = the start month)"
+            "rel_month"
         };
-        t.chart(Chart::Curve(
-            Curve::new(
-                index_name,
-                "share",
-                x_label,
-                &format!("persons with {} (%)", plain(&self.status)),
-            )
-            .persons("n", "persons observed"),
+        t.note(format!(
+            "share: per {index} m, the unweighted mean over the months m-{}..m with anyone observed (months) of the share with {} among the persons observed that month (counting only months with rel_month {}..{}); n_mean: the mean monthly n; min_cell: the smallest non-zero monthly n, count or n - count the mean rests on (it carries suppression)",
+            self.rolling - 1,
+            self.status,
+            window.from(),
+            window.to.map_or(String::new(), |to| to.to_string())
         ));
+        t.chart(self.chart(false));
         Ok(t.build())
+    }
+
+    /// The curve of `share`, with the persons observed under the axis when there is an `n`.
+    fn chart(&self, with_n: bool) -> Chart {
+        let (index_name, x_label) = if self.calendar {
+            ("month", "calendar month")
+        } else {
+            ("rel_month", "months after start (0 = the start month)")
+        };
+        let curve = Curve::new(
+            index_name,
+            "share",
+            x_label,
+            &format!("persons with {} (%)", plain(&self.status)),
+        );
+        Chart::Curve(if with_n {
+            curve.persons("n", "persons observed")
+        } else {
+            curve
+        })
     }
 }
 
@@ -393,6 +487,31 @@ mod tests {
         assert_n_count(&december, &[], "2020-12", 8, 6);
         let plain = run(&DEF, CALENDAR, &[], months("2020-12", "2020-12"));
         assert_eq!(value(&plain, &[], "2020-12", "count"), &Value::Int(4));
+    }
+
+    #[test]
+    fn rolling_mean_is_the_mean_of_the_monthly_shares() {
+        // As above, 2021-01 over 2020-11..2021-01 as a moving average: the monthly shares are
+        // November 4/8 (P06, P05, P07, P04 of the 8 observed), December 4/8, January 2/9;
+        // mean (1/2 + 1/2 + 2/9) / 3 = 11/27, n_mean 25/3, min_cell 2 (January's count).
+        let params = "calendar = true\nrolling = 3\nrolling_share = \"mean\"";
+        let table = run(&DEF, params, &[], months("2021-01", "2021-01"));
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(value(&table, &[], "2021-01", "months"), &Value::Int(3));
+        assert_eq!(value(&table, &[], "2021-01", "min_cell"), &Value::Int(2));
+        let float = |name| value(&table, &[], "2021-01", name).as_f64().unwrap();
+        assert!((float("share") - 11.0 / 27.0).abs() < 1e-12);
+        assert!((float("n_mean") - 25.0 / 3.0).abs() < 1e-12);
+        assert!(table.notes[0].contains("unweighted mean over the months m-2..m"));
+        let err = check_err(
+            &DEF,
+            "rolling = 2\nrolling_share = \"mean\"\nbaseline = \"subtract_month0\"",
+            &window(0, Some(3)),
+        );
+        assert!(
+            err.contains("rolling_share = \"mean\" has no baseline"),
+            "{err}"
+        );
     }
 
     #[test]

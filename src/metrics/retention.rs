@@ -13,7 +13,7 @@
 //! Employers are the income register's rows of the month with hours > 0 and >=
 //! `min_hours_per_employer` (the panel's option), the same rule as the panel's `employers`.
 
-use super::{resolve, Compute, MetricDef, MetricInput, Window};
+use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::calendar::Month;
 use crate::load::Job;
 use crate::measure::check_months;
@@ -33,7 +33,10 @@ pub const DEF: MetricDef = MetricDef {
     summary:
         "status k months after the first month in a status: still in it, with the same employer",
     resolve: resolve::<Retention>,
-    outcome: None,
+    outcome: Some(super::OutcomeDef {
+        kind: super::OutcomeKind::Share,
+        needs_at: false,
+    }),
     window: super::WindowKeys::Rel,
     followup_end: true,
     example: "[window]\nto = 6\n[params]\nstatus = \"paid_hours\"\nk = 2\n",
@@ -82,73 +85,46 @@ impl Compute for Retention {
         check_months("k", self.k.into())
     }
 
+    fn person_outcome(&self, input: &MetricInput<'_>) -> Result<Option<PersonOutcome>> {
+        // Counted persons carry whether they are still in S; persons with no first month in S
+        // (or one preceded) are outside the outcome (a null); the censored have no row.
+        let frame = self
+            .persons_frame(input)?
+            .lazy()
+            .filter(col("counted").or(col("qualifies").not()))
+            .select([
+                col("person"),
+                when(col("counted"))
+                    .then(col("still"))
+                    .otherwise(lit(NULL).cast(DataType::Boolean))
+                    .alias("value"),
+            ])
+            .collect()
+            .map_err(|e| polars(DEF.name, e))?;
+        let preceded = if self.not_preceded_by.is_empty() {
+            String::new()
+        } else {
+            format!(" not preceded by {}", self.not_preceded_by.join(" or "))
+        };
+        Ok(Some(PersonOutcome {
+            frame,
+            among: Some(format!(
+                "a first month in {} in the window{preceded}",
+                self.status
+            )),
+            kind: OutcomeKind::Share,
+            label: format!(
+                "{status} {k} months after the first month in {status}",
+                status = self.status,
+                k = self.k
+            ),
+        }))
+    }
+
     fn compute(&self, input: &MetricInput<'_>) -> Result<Table> {
         let failed = |err| polars(DEF.name, err);
         let status = self.status.as_str();
-        let window_months = in_window(input.months.clone().lazy(), input.window);
-        let firsts = window_months
-            .clone()
-            .filter(col(status))
-            .group_by([col("person")])
-            .agg([
-                col("rel_month").min().alias("first"),
-                col("month").min().alias("first_month"),
-            ]);
-        let mut frame = every_person(input, firsts);
-        let preceded = match balanced(
-            self.not_preceded_by
-                .iter()
-                .map(|s| col(s.as_str()))
-                .collect(),
-            Expr::or,
-        ) {
-            None => lit(false),
-            Some(prior) => {
-                let priors = window_months
-                    .filter(prior)
-                    .group_by([col("person")])
-                    .agg([col("rel_month").min().alias("first_prior")]);
-                frame = left_join(frame, priors);
-                col("first_prior").lt(col("first")).fill_null(lit(false))
-            }
-        };
-        // The person's month k after the first one, if observed (any month of the panel, not only
-        // the window's). The months are sorted by person and month, so each person's rows are one
-        // run: the status k months on is read by position, not by a join over every
-        // person-month (a join hashed gigabytes for a million persons).
-        let base = frame
-            .with_column((col("first") + lit(self.k)).alias("later"))
-            .collect()
-            .map_err(failed)?;
-        let later_status = status_at(&input.months, status, &base)?;
-        let frame = base
-            .lazy()
-            .with_column(lit(Series::new("later_status".into(), later_status)))
-            .with_column(preceded.alias("preceded"))
-            .with_columns([
-                col("first")
-                    .is_not_null()
-                    .and(col("preceded").not())
-                    .alias("qualifies"),
-                col("later_status").is_not_null().alias("observed_later"),
-            ])
-            .with_columns([
-                col("qualifies").and(col("observed_later")).alias("counted"),
-                col("qualifies")
-                    .and(col("observed_later").not())
-                    .alias("censored"),
-                col("first")
-                    .is_not_null()
-                    .and(col("preceded"))
-                    .alias("left_out"),
-            ])
-            .with_column(
-                col("counted")
-                    .and(col("later_status").fill_null(lit(false)))
-                    .alias("still"),
-            )
-            .collect()
-            .map_err(failed)?;
+        let frame = self.persons_frame(input)?;
         let same = same_employer(
             &frame,
             self.k,
@@ -220,6 +196,79 @@ impl Compute for Retention {
                 plain(&self.status)
             ),
         ))))
+    }
+}
+
+impl Retention {
+    /// Every person of the population with whether they count (`counted`: a first month in S in
+    /// the window, not preceded, observed k months later), are `censored` or `left_out`, and are
+    /// `still` in S then; with `first_month` for the employers.
+    fn persons_frame(&self, input: &MetricInput<'_>) -> Result<DataFrame> {
+        let failed = |err| polars(DEF.name, err);
+        let status = self.status.as_str();
+        let window_months = in_window(input.months.clone().lazy(), input.window);
+        let firsts = window_months
+            .clone()
+            .filter(col(status))
+            .group_by([col("person")])
+            .agg([
+                col("rel_month").min().alias("first"),
+                col("month").min().alias("first_month"),
+            ]);
+        let mut frame = every_person(input, firsts);
+        let preceded = match balanced(
+            self.not_preceded_by
+                .iter()
+                .map(|s| col(s.as_str()))
+                .collect(),
+            Expr::or,
+        ) {
+            None => lit(false),
+            Some(prior) => {
+                let priors = window_months
+                    .filter(prior)
+                    .group_by([col("person")])
+                    .agg([col("rel_month").min().alias("first_prior")]);
+                frame = left_join(frame, priors);
+                col("first_prior").lt(col("first")).fill_null(lit(false))
+            }
+        };
+        // The person's month k after the first one, if observed (any month of the panel, not only
+        // the window's). The months are sorted by person and month, so each person's rows are one
+        // run: the status k months on is read by position, not by a join over every
+        // person-month (a join hashed gigabytes for a million persons).
+        let base = frame
+            .with_column((col("first") + lit(self.k)).alias("later"))
+            .collect()
+            .map_err(failed)?;
+        let later_status = status_at(&input.months, status, &base)?;
+        base.lazy()
+            .with_column(lit(Series::new("later_status".into(), later_status)))
+            .with_column(preceded.alias("preceded"))
+            .with_columns([
+                col("first")
+                    .is_not_null()
+                    .and(col("preceded").not())
+                    .alias("qualifies"),
+                col("later_status").is_not_null().alias("observed_later"),
+            ])
+            .with_columns([
+                col("qualifies").and(col("observed_later")).alias("counted"),
+                col("qualifies")
+                    .and(col("observed_later").not())
+                    .alias("censored"),
+                col("first")
+                    .is_not_null()
+                    .and(col("preceded"))
+                    .alias("left_out"),
+            ])
+            .with_column(
+                col("counted")
+                    .and(col("later_status").fill_null(lit(false)))
+                    .alias("still"),
+            )
+            .collect()
+            .map_err(failed)
     }
 }
 

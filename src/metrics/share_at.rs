@@ -8,8 +8,8 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::check_rel_month;
-use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
-use crate::measure::curve::{curve, Curve, CurveRequest};
+use crate::measure::common::{groups_sum_to_total, set_groups};
+use crate::measure::curve::{curve, mean_of_shares, Curve, CurveRequest};
 use crate::table::chart::{plain, Bars};
 use crate::table::{share, Chart, Col, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
@@ -186,25 +186,18 @@ impl ShareAt {
         let share_col = t.mean("share", min_cell_col, 4);
         let censored_col = t.persons("n_censored");
         for (g, key) in counts.groups.iter().enumerate() {
-            let cells: Vec<(i64, i64)> = counts
-                .indices()
-                .map(|k| counts.cell(g, k))
-                .filter(|&(n, _)| n > 0)
-                .collect();
-            let months = cells.len();
             let mut row = t.row();
             set_groups(&mut row, &group_cols, key);
-            if months == 0 {
-                row.int(months_col, 0).int(min_cell_col, 0);
-            } else {
-                let min_cell = smallest_count(cells.iter().flat_map(|&(n, c)| [n, c, n - c]));
-                let n_mean = cells.iter().map(|&(n, _)| n as f64).sum::<f64>() / months as f64;
-                let share_mean =
-                    cells.iter().map(|&(n, c)| c as f64 / n as f64).sum::<f64>() / months as f64;
-                row.int(months_col, months as i64)
-                    .int(min_cell_col, min_cell)
-                    .set(n_mean_col, Value::Float(n_mean))
-                    .set(share_col, Value::Float(share_mean));
+            match mean_of_shares(counts.indices().map(|k| counts.cell(g, k))) {
+                None => {
+                    row.int(months_col, 0).int(min_cell_col, 0);
+                }
+                Some(mean) => {
+                    row.int(months_col, mean.months)
+                        .int(min_cell_col, mean.min_cell)
+                        .set(n_mean_col, Value::Float(mean.n_mean))
+                        .set(share_col, Value::Float(mean.share));
+                }
             }
             row.int(censored_col, counts.population[g] - counts.observed[g]);
         }

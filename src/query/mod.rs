@@ -325,6 +325,12 @@ impl Query {
                     format!("[statuses] key {name}: a panel column of that name exists already"),
                 ));
             }
+            if name == expr::BEGAN_AFTER {
+                return Err(usage(
+                    path,
+                    format!("[statuses] key {name}: that is the name of a function of expressions; name the status otherwise"),
+                ));
+            }
             let expr = expr::parse(text, &known, &numeric)
                 .map_err(|err| usage(path, format!("[statuses] key {name}: {err}")))?;
             statuses.push(CustomStatus {
@@ -740,6 +746,16 @@ mod tests {
         let err = parse(&format!("{BASE}[params]\nfollowup = \"available\"\n[statuses]\nb = \"a and paid_hours\"\na = \"paid_hours\"\n")).err().unwrap();
         assert!(
             err.contains("[statuses] key b: unknown column `a`"),
+            "{err}"
+        );
+        // A status named as the function would be shadowed by it: refused, naming the key.
+        let err = parse(&format!(
+            "{BASE}[params]\nfollowup = \"available\"\n[statuses]\nbegan_after = \"paid_hours\"\n"
+        ))
+        .err()
+        .unwrap();
+        assert!(
+            err.contains("[statuses] key began_after: that is the name of a function of expressions; name the status otherwise"),
             "{err}"
         );
     }

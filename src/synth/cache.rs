@@ -10,13 +10,15 @@
 //!   note) when one differs or is missing.
 //! - **Leftovers.** A generation writes into a partial folder named after its host and process
 //!   and renames it into place when complete; partial folders whose process is gone (on this
-//!   host) or that nobody has written to for [`PARTIAL_IDLE`] are removed by the next run.
+//!   host) or that nobody has written to for an hour are removed by the next run
+//!   ([`crate::leftovers`]).
 //!
 //! Owns nothing outside the cache folder.
 
 use super::{generate, simulate, Scenario, SynthFormat, SynthOptions};
 use crate::error::DataError;
 use crate::hash::file_hash;
+use crate::leftovers::{abandoned, host, process_alive, Owner};
 use crate::progress::Progress;
 use anyhow::{Context, Result};
 use std::fs::File;
@@ -29,10 +31,6 @@ pub const RECORD: &str = "cache.sha256";
 
 /// How long a cached dataset is spared after its last use.
 const CACHE_GRACE: Duration = Duration::from_secs(600);
-
-/// How long a partial folder may go unwritten before it counts as abandoned, whichever host or
-/// process made it: far longer than any pause in a generation's writing.
-pub const PARTIAL_IDLE: Duration = Duration::from_secs(3600);
 
 /// The dataset a scenario file describes, for a query whose `dataset` is the scenario: the
 /// scenario must fix its persons (and may fix its seed, default 1). It is generated once into
@@ -325,13 +323,6 @@ fn remove_abandoned_partials(cache: &Path) {
     }
 }
 
-/// The process and host a partial or discarded folder's name gives.
-#[derive(Debug, PartialEq, Eq)]
-struct Owner {
-    pid: u32,
-    host: String,
-}
-
 fn partial_owner(name: &str) -> Option<Owner> {
     let rest = name.strip_prefix('.')?;
     let rest = rest
@@ -345,24 +336,6 @@ fn partial_owner(name: &str) -> Option<Owner> {
     })
 }
 
-/// A partial folder is abandoned when its process, on this host, is gone (a process id reused
-/// since only delays this), or when nothing in it has been written for [`PARTIAL_IDLE`]
-/// (a folder of another host, whose processes cannot be seen from here). One that is being
-/// written is never abandoned: a live process on this host keeps it, and a generation writes
-/// its files continuously.
-fn abandoned(
-    owner: &Owner,
-    last_written: Option<SystemTime>,
-    now: SystemTime,
-    this_host: &str,
-    alive: impl Fn(u32) -> bool,
-) -> bool {
-    let idle = last_written
-        .and_then(|t| now.duration_since(t).ok())
-        .is_some_and(|idle| idle >= PARTIAL_IDLE);
-    idle || (owner.host == this_host && owner.pid != std::process::id() && !alive(owner.pid))
-}
-
 /// The latest modification time of a folder and the files in it.
 fn last_written(dir: &Path) -> Option<SystemTime> {
     let own = std::fs::metadata(dir).and_then(|m| m.modified()).ok();
@@ -373,54 +346,6 @@ fn last_written(dir: &Path) -> Option<SystemTime> {
         .filter_map(|entry| entry.metadata().and_then(|m| m.modified()).ok())
         .chain(own)
         .max()
-}
-
-#[cfg(unix)]
-fn process_alive(pid: u32) -> bool {
-    let Some(pid) = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-    else {
-        return false;
-    };
-    // Signal 0 only asks: "not permitted" means a process of another user, alive.
-    match rustix::process::test_kill_process(pid) {
-        Ok(()) => true,
-        Err(err) => err == rustix::io::Errno::PERM,
-    }
-}
-
-#[cfg(not(unix))]
-fn process_alive(_pid: u32) -> bool {
-    // Cannot tell: the idle rule alone applies.
-    true
-}
-
-/// This machine's name, as partial folders record it (`-` when unknown). `@` and `/` are
-/// replaced, so the name parses back.
-fn host() -> String {
-    #[cfg(unix)]
-    let name = rustix::system::uname()
-        .nodename()
-        .to_string_lossy()
-        .into_owned();
-    #[cfg(not(unix))]
-    let name = std::env::var("COMPUTERNAME").unwrap_or_default();
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if matches!(c, '@' | '/' | '\\') {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if name.is_empty() {
-        "-".into()
-    } else {
-        name
-    }
 }
 
 /// Records a use of a cached dataset in its manifest's modification time (its content, and so
@@ -506,38 +431,6 @@ mod tests {
         ] {
             assert_eq!(partial_owner(other), None, "{other}");
         }
-    }
-
-    #[test]
-    fn a_partial_is_abandoned_when_its_process_is_gone_or_it_lies_idle() {
-        let now = SystemTime::now();
-        let here = Owner {
-            pid: 42,
-            host: "here".into(),
-        };
-        let elsewhere = Owner {
-            pid: 42,
-            host: "there".into(),
-        };
-        let recent = Some(now - Duration::from_secs(5));
-        let idle = Some(now - PARTIAL_IDLE - Duration::from_secs(1));
-        let (alive, gone) = (|_| true, |_| false);
-        // Being written by a live process on this host: kept, however long it has run.
-        assert!(!abandoned(&here, recent, now, "here", alive));
-        // Its process is gone: removed at once.
-        assert!(abandoned(&here, recent, now, "here", gone));
-        // Another host's: only its idleness can be seen.
-        assert!(!abandoned(&elsewhere, recent, now, "here", gone));
-        assert!(abandoned(&elsewhere, idle, now, "here", alive));
-        // Idle for an hour: abandoned even if a process has the id now.
-        assert!(abandoned(&here, idle, now, "here", alive));
-        // This very process's own partial is never judged gone.
-        let mine = Owner {
-            pid: std::process::id(),
-            host: "here".into(),
-        };
-        assert!(!abandoned(&mine, recent, now, "here", gone));
-        assert!(process_alive(std::process::id()));
     }
 
     #[test]

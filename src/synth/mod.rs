@@ -47,6 +47,24 @@ pub struct SynthSummary {
     pub files: Vec<PathBuf>,
 }
 
+/// The most persons a synthetic dataset may have: over three times Denmark's population, about
+/// 30 GB of CSV. A mistyped `--persons` would otherwise fill the disk of a shared server before
+/// anyone noticed.
+pub const MAX_PERSONS: u64 = 20_000_000;
+
+/// Refuses no persons, or more than [`MAX_PERSONS`]; the caller names where the number came from.
+pub fn check_persons(persons: u64) -> Result<(), String> {
+    if persons == 0 {
+        return Err("a dataset needs at least 1 person".into());
+    }
+    if persons > MAX_PERSONS {
+        return Err(format!(
+            "at most {MAX_PERSONS} persons (about 1.5 GB of files a million persons)"
+        ));
+    }
+    Ok(())
+}
+
 /// Writes `dataset.toml`, `cohort.csv`, `dream.csv` and `income.csv` into `options.out`
 /// (created if missing; existing files of those names are replaced).
 pub fn generate(options: &SynthOptions) -> Result<SynthSummary> {
@@ -56,7 +74,7 @@ pub fn generate(options: &SynthOptions) -> Result<SynthSummary> {
 
 fn generate_with_threads(options: &SynthOptions, threads: usize) -> Result<SynthSummary> {
     if let Some(fixed) = options.scenario.project_persons() {
-        let sum: u64 = fixed.iter().sum();
+        let sum = fixed.iter().fold(0u64, |sum, &n| sum.saturating_add(n));
         if sum != options.persons {
             anyhow::bail!(
                 "the scenario's projects fix the cohort at {sum} persons, not {}",
@@ -350,6 +368,98 @@ mod tests {
             with > without + 0.05,
             "paid hours {without:.3} -> {with:.3}"
         );
+    }
+
+    /// Project exits draw from a stream of their own (decision 87): switching them on adds the
+    /// `end_date` column and changes nothing else, not a cohort cell, DREAM week or income row.
+    #[test]
+    fn exits_add_end_date_and_change_no_other_byte() {
+        let off = Scenario::default();
+        let mut on = Scenario::default();
+        on.exit.hazard = 0.01;
+        on.exit.without_work_hazard = 0.01;
+        on.exit.at_clarification = true;
+        let (cohort_off, dream_off, income_off) = generate_in_memory(&off, 1500, 7, 2);
+        let (cohort_on, dream_on, income_on) = generate_in_memory(&on, 1500, 7, 2);
+        assert!(dream_off == dream_on, "exits changed DREAM");
+        assert!(income_off == income_on, "exits changed the income register");
+        let (header_off, rows_off) = rows(&cohort_off);
+        let (header_on, rows_on) = rows(&cohort_on);
+        assert_eq!(header_on.last().unwrap(), "end_date");
+        assert_eq!(header_on[..header_on.len() - 1], header_off[..]);
+        let mut left = 0;
+        for (with, without) in rows_on.iter().zip(&rows_off) {
+            assert_eq!(with[..with.len() - 1], without[..]);
+            let end = with.last().unwrap();
+            if end.is_empty() {
+                continue;
+            }
+            left += 1;
+            let (start, end) = (
+                crate::calendar::parse_date(&with[1]).unwrap(),
+                crate::calendar::parse_date(end).unwrap(),
+            );
+            // The Thursday of a week after the start week.
+            assert_eq!(end, Week::of_date(end).thursday(), "{with:?}");
+            assert!(Week::of_date(end) > Week::of_date(start), "{with:?}");
+        }
+        // The last start (2021-06-30) has 52 weeks in the data after it: at 1% a week or more,
+        // each person leaves with a probability of at least 1 - 0.99^52 = 41%.
+        assert!(left > 600, "{left} of 1500 left");
+    }
+
+    /// With a weekly hazard of 1 everyone leaves in the first week after their start week: its
+    /// Thursday. The first person starts on Friday 2020-01-17 (ISO week 2020-W03, Monday 13 to
+    /// Sunday 19 January), so leaves on Thursday 2020-01-23 (2020-W04).
+    #[test]
+    fn a_certain_exit_is_the_thursday_after_the_start_week() {
+        let mut scenario = Scenario::default();
+        scenario.exit.hazard = 1.0;
+        let (cohort, _, _) = generate_in_memory(&scenario, 200, 5, 1);
+        let (_, rows) = rows(&cohort);
+        for row in &rows {
+            let start = crate::calendar::parse_date(&row[1]).unwrap();
+            let want = Week::of_date(start).next().thursday().to_string();
+            assert_eq!(row.last().unwrap(), &want, "{row:?}");
+        }
+        assert_eq!(
+            (rows[0][1].as_str(), rows[0].last().unwrap().as_str()),
+            ("2020-01-17", "2020-01-23")
+        );
+    }
+
+    /// `at_clarification`: nobody is still in the project after a week on disability pension or
+    /// early retirement (DREAM 781, 621) that follows their start week.
+    #[test]
+    fn clarified_persons_leave_the_project() {
+        let mut scenario = Scenario::default();
+        scenario.exit.at_clarification = true;
+        scenario.clarification.disability_hazard = 0.01;
+        let (cohort, dream, _) = generate_in_memory(&scenario, 600, 3, 1);
+        let (_, cohort) = rows(&cohort);
+        let (header, dream) = rows(&dream);
+        let weeks: Vec<Week> = header[1..]
+            .iter()
+            .map(|c| Week::parse(c.strip_prefix("y_").unwrap()).unwrap())
+            .collect();
+        let dream: BTreeMap<&str, &Vec<String>> =
+            dream.iter().map(|r| (r[0].as_str(), r)).collect();
+        let mut clarified = 0;
+        for person in &cohort {
+            let Some(codes) = dream.get(person[0].as_str()) else {
+                continue;
+            };
+            let start = Week::of_date(crate::calendar::parse_date(&person[1]).unwrap());
+            let first = weeks.iter().zip(&codes[1..]).find(|(week, code)| {
+                **week > start && (code.as_str() == "781" || code.as_str() == "621")
+            });
+            if let Some((week, _)) = first {
+                clarified += 1;
+                let end = crate::calendar::parse_date(person.last().unwrap()).unwrap();
+                assert!(end <= week.thursday(), "{person:?}: {week} on {end}");
+            }
+        }
+        assert!(clarified > 50, "{clarified} clarified");
     }
 
     #[test]

@@ -18,7 +18,11 @@ use std::sync::mpsc;
 pub(crate) fn cohort_header(plan: &Plan) -> Vec<u8> {
     let mut header = b"person_id,start_date,arm,".to_vec();
     header.extend_from_slice(&csv_field(&plan.scenario.project_column));
-    header.extend_from_slice(b",municipality,sex,birth_year,origin,benefit_group\n");
+    header.extend_from_slice(b",municipality,sex,birth_year,origin,benefit_group");
+    if plan.scenario.has_exits() {
+        header.extend_from_slice(b",end_date");
+    }
+    header.push(b'\n');
     header
 }
 pub(crate) const INCOME_HEADER: &[u8] = b"person_id,month,employer_id,hours,wage\n";
@@ -150,9 +154,10 @@ impl Batch {
         let n = (persons.end - persons.start) as usize;
         self.cohort.reserve(n * 80);
         self.dream.reserve(n * (10 + 4 * plan.dream_weeks));
+        let end_dates = plan.scenario.has_exits();
         for index in persons {
             simulate(plan, seed, index, trajectory);
-            push_cohort_row(&mut self.cohort, names, trajectory);
+            push_cohort_row(&mut self.cohort, names, trajectory, end_dates);
             if trajectory.in_dream {
                 push_dream_row(&mut self.dream, trajectory);
             }
@@ -171,7 +176,8 @@ impl Batch {
     }
 }
 
-fn push_cohort_row(buf: &mut Vec<u8>, names: &Names, t: &Trajectory) {
+/// One cohort row; with `end_dates`, the `end_date` column last (empty for a person who stayed).
+fn push_cohort_row(buf: &mut Vec<u8>, names: &Names, t: &Trajectory, end_dates: bool) {
     push_person_id(buf, t.index);
     buf.push(b',');
     push_date(buf, t.start_date);
@@ -189,6 +195,12 @@ fn push_cohort_row(buf: &mut Vec<u8>, names: &Names, t: &Trajectory) {
     buf.extend_from_slice(&names.origins[t.origin]);
     buf.push(b',');
     buf.extend_from_slice(t.benefit_group.map_or("none", Category::name).as_bytes());
+    if end_dates {
+        buf.push(b',');
+        if let Some(date) = t.end_date {
+            push_date(buf, date);
+        }
+    }
     buf.push(b'\n');
 }
 

@@ -173,9 +173,14 @@ impl Effect {
         ));
         t.note("n_*: persons of the arm the outcome counts; censored_*: persons of the arm it leaves out (not observed long enough), never counted as without the outcome; min_cell: the smallest non-zero count the comparison rests on (the difference, its interval and test are suppressed with it)".to_string());
         if let Some(status) = &outcome.among {
-            t.note(format!(
-                "not_in_status_*: persons of the arm observed then but without {status}, outside the mean (not censored)"
-            ));
+            t.note(match self.kind {
+                OutcomeKind::Mean => format!(
+                    "not_in_status_*: persons of the arm observed then but without {status}, outside the mean (not censored)"
+                ),
+                OutcomeKind::Share => format!(
+                    "not_in_status_*: persons of the arm without {status}, outside the share (not censored)"
+                ),
+            });
         }
         if neither > 0 {
             t.note(format!(

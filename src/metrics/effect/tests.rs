@@ -235,6 +235,28 @@ fn mean_among_a_status_counts_the_unobserved_as_censored_and_the_rest_apart() {
 }
 
 #[test]
+fn retention_still_in_the_status_k_months_later() {
+    // retention's three_months_after_and_by_arm: paid hours 3 months after the first paid month
+    // from rel_month 0. treatment n 4 (P10, P06, P05, P01), still 2 (P05, P01); P08 and P03
+    // never paid: outside the share. control n 3 (P07, P04, P02), still 2 (P04, P02); P09
+    // censored (not observed 3 months on); P11 has no month from start: outside.
+    // difference 2/4 - 2/3 = -1/6 → -16.67 pp.
+    let params = outcome("retention", "k = 3");
+    let table = run(&DEF, &params, &[], window(0, None));
+    assert_eq!(ints(&table, &[], &SHARE_COUNTS), [4, 2, 3, 2]);
+    assert_eq!(ints(&table, &[], &CENSORED), [0, 1]);
+    let outside = ["not_in_status_treatment", "not_in_status_control"];
+    assert_eq!(ints(&table, &[], &outside), [2, 1]);
+    assert_close(float(&table, &[], "difference_pp"), -100.0 / 6.0);
+    assert!(
+        table.notes.iter().any(|n| n
+            == "not_in_status_*: persons of the arm without a first month in paid_hours in the window, outside the share (not censored)"),
+        "{:?}",
+        table.notes
+    );
+}
+
+#[test]
 fn by_municipality_with_an_empty_arm_and_the_spread() {
     // share_ever paid hours from rel_month 0, available (see share_ever_treatment_minus_control):
     // Aalborg: treatment P06 yes, P05 yes → 2/2; control P07 yes → 1/1 → 0 pp.
@@ -585,8 +607,7 @@ fn bad_outcomes_are_refused_with_the_alternatives() {
         "{e}"
     );
     assert!(
-        e.ends_with("metrics with one: share_ever, share_at, mean_hours, spell, outcome_payment")
-            || e.ends_with("outcome: share_ever, share_at, mean_hours, spell, outcome_payment"),
+        e.ends_with("outcome: share_ever, share_at, mean_hours, retention, spell, outcome_payment"),
         "{e}"
     );
     let e = err("outcome = \"monthly_curve\"");
@@ -595,8 +616,9 @@ fn bad_outcomes_are_refused_with_the_alternatives() {
         "{e}"
     );
     assert!(
-        e.ends_with("metrics with one: share_ever, share_at, mean_hours, spell, outcome_payment")
-            || e.ends_with("outcome: share_ever, share_at, mean_hours, spell, outcome_payment"),
+        e.ends_with(
+            "metrics with one: share_ever, share_at, mean_hours, retention, spell, outcome_payment"
+        ),
         "{e}"
     );
     let e = err("outcome = \"effect\"");

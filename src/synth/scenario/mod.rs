@@ -114,6 +114,7 @@ pub struct Scenario {
     pub jobs: Jobs,
     pub income: Income,
     pub programme: Programme,
+    pub exit: Exit,
     /// Per project with `overrides`: the whole scenario with the overrides merged in.
     #[serde(skip)]
     pub(crate) project_scenarios: Vec<(usize, Scenario)>,
@@ -121,7 +122,7 @@ pub struct Scenario {
 
 /// Top-level keys a project's `overrides` may set. The data window, the burn-in, the projects and
 /// the population's names stay common: they shape the files every project shares.
-const OVERRIDABLE: [&str; 11] = [
+const OVERRIDABLE: [&str; 12] = [
     "start_from",
     "start_through",
     "start_burst_share",
@@ -133,6 +134,7 @@ const OVERRIDABLE: [&str; 11] = [
     "jobs",
     "income",
     "programme",
+    "exit",
 ];
 
 /// `population` keys a project's `overrides` may set.
@@ -168,6 +170,7 @@ impl Default for Scenario {
             jobs: Jobs::default(),
             income: Income::default(),
             programme: Programme::default(),
+            exit: Exit::default(),
             project_scenarios: Vec::new(),
         }
     }
@@ -206,10 +209,15 @@ impl Scenario {
         self.projects.iter().map(|p| p.persons).collect()
     }
 
+    /// Whether any project simulates project exits (the cohort then has an `end_date` column).
+    pub fn has_exits(&self) -> bool {
+        (0..self.projects.len()).any(|i| self.for_project(i).exit.is_on()) || self.exit.is_on()
+    }
+
     /// Persons to simulate: the projects' sum, else `persons`.
     pub fn total_persons(&self) -> Option<u64> {
         self.project_persons()
-            .map(|counts| counts.iter().sum())
+            .map(|counts| counts.iter().fold(0u64, |sum, &n| sum.saturating_add(n)))
             .or(self.persons)
     }
 

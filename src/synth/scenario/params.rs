@@ -469,6 +469,31 @@ impl Default for Programme {
     }
 }
 
+/// Leaving the project after start (its `end_date` in the cohort): exemptions, moves, a
+/// clarification to another benefit that takes the person out of the target group. Off (no
+/// `end_date` column, no random draws) unless one of the keys is set.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Exit {
+    /// Weekly hazard of leaving the project, in any week after the start week.
+    pub hazard: f64,
+    /// Further weekly hazard of leaving in a week after the start week without paid hours (no
+    /// job and no wage-subsidy job): exemption from the intervention mostly meets persons far
+    /// from work.
+    pub without_work_hazard: f64,
+    /// Leave the project in the first week after the start week in which the person is
+    /// clarified to another benefit: disability pension, early retirement, or resource course
+    /// for a person who was not on it in the start week.
+    pub at_clarification: bool,
+}
+
+impl Exit {
+    /// Whether any project exit is simulated.
+    pub fn is_on(&self) -> bool {
+        self.hazard > 0.0 || self.without_work_hazard > 0.0 || self.at_clarification
+    }
+}
+
 /// The scenario's window, parsed. Validation guarantees these parse.
 pub(crate) struct Window {
     pub data_from: Month,

@@ -113,9 +113,33 @@ fn new_mechanisms_name_bad_values() {
             "[jobs]\nfinding_by_benefit = { resource_course = -1.0 }",
             "jobs.finding_by_benefit.resource_course",
         ),
+        (
+            "[exit]\nhazard = 1.5",
+            "exit.hazard must be a probability in 0 .. 1 (got 1.5)",
+        ),
+        (
+            "[[projects]]\nname = \"A\"\n[projects.overrides.exit]\nwithout_work_hazard = -0.1",
+            "projects[A].overrides: exit.without_work_hazard must be a probability in 0 .. 1 (got -0.1)",
+        ),
     ] {
         assert_rejected(text, fragment);
     }
+}
+
+/// Exits are off unless a key is set, for the scenario or any one project: only then does the
+/// cohort get an `end_date` column.
+#[test]
+fn exits_are_on_only_when_a_key_is_set() {
+    assert!(!Scenario::default().has_exits());
+    let project = "[[projects]]\nname = \"A\"\n[[projects]]\nname = \"B\"\n";
+    let off = Scenario::from_toml_str(&format!("{project}[exit]\nat_clarification = false\n"));
+    assert!(!off.unwrap().has_exits());
+    let b = Scenario::from_toml_str(&format!(
+        "{project}[projects.overrides.exit]\nat_clarification = true\n"
+    ))
+    .unwrap();
+    assert!(b.has_exits());
+    assert!(!b.for_project(0).exit.is_on() && b.for_project(1).exit.is_on());
 }
 
 #[test]

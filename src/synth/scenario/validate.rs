@@ -91,8 +91,16 @@ impl Scenario {
                 self.projects.len()
             );
         }
-        if let (Some(counts), Some(persons)) = (self.project_persons(), self.persons) {
-            let sum: u64 = counts.iter().sum();
+        if let Some(total) = self.total_persons() {
+            let key = if self.project_persons().is_some() {
+                "projects.persons (their sum)"
+            } else {
+                "persons"
+            };
+            crate::synth::check_persons(total)
+                .map_err(|err| anyhow::anyhow!("{key} = {total}: {err}"))?;
+        }
+        if let (Some(sum), Some(persons)) = (self.total_persons(), self.persons) {
             if sum != persons {
                 bail!(
                     "persons = {persons} disagrees with the projects' persons, which sum to {sum}"
@@ -292,6 +300,8 @@ impl Scenario {
             non_negative(key, value)?;
         }
         probability("programme.control_activation", g.control_activation)?;
+        probability("exit.hazard", self.exit.hazard)?;
+        probability("exit.without_work_hazard", self.exit.without_work_hazard)?;
         Ok(())
     }
 }

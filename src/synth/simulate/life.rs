@@ -8,6 +8,38 @@ impl Life<'_> {
         self.jobs[..self.n_jobs].iter().map(|j| j.hours).sum()
     }
 
+    /// Whether the person leaves the project this week (a week after the start week), by the
+    /// scenario's `[exit]`; `base_at_start` is the base benefit in the start week. Draws from
+    /// `rng` only for the hazards that are on.
+    pub(super) fn leaves_project(
+        &self,
+        exit: &crate::synth::scenario::Exit,
+        rng: &mut Rng,
+        base_at_start: Option<Category>,
+    ) -> bool {
+        if exit.at_clarification {
+            let clarified = match self.status {
+                Status::Disability | Status::EarlyRetirement => true,
+                Status::Ordinary => {
+                    self.base == Category::ResourceCourse
+                        && base_at_start != Some(Category::ResourceCourse)
+                }
+                Status::Flexjob => false,
+            };
+            if clarified {
+                return true;
+            }
+        }
+        if exit.hazard > 0.0 && rng.bernoulli(exit.hazard) {
+            return true;
+        }
+        let working = self.n_jobs > 0
+            || self
+                .activity
+                .is_some_and(|a| a.kind == Category::WageSubsidy);
+        exit.without_work_hazard > 0.0 && !working && rng.bernoulli(exit.without_work_hazard)
+    }
+
     /// Referral: the person is on their base benefit; what contradicts it ends.
     pub(super) fn select_at_start(&mut self) {
         if self.status != Status::Ordinary {

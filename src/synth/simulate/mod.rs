@@ -20,6 +20,8 @@ mod life;
 const DOMAIN_LIFE: u64 = 1;
 const DOMAIN_INCOME: u64 = 2;
 const DOMAIN_MUNICIPALITY: u64 = 3;
+/// Project exits draw from their own stream, so switching them on changes no other draw.
+const DOMAIN_EXIT: u64 = 4;
 
 /// Activity spells, in the order of `Hazards::activity`. The first three need the person to be
 /// on benefit: they are jobcentre offers.
@@ -240,6 +242,8 @@ pub(crate) struct Trajectory {
     pub origin: usize,
     /// The benefit the person was on in the start week (`None`: none).
     pub benefit_group: Option<Category>,
+    /// When the person left the project (the Thursday of the week), with `[exit]` on.
+    pub end_date: Option<NaiveDate>,
     /// False for persons who never had a benefit and so have no DREAM row.
     pub in_dream: bool,
     /// One DREAM code per data week, 0 for no benefit.
@@ -388,6 +392,10 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
     };
     out.in_dream = !never_benefit;
     out.benefit_group = None;
+    out.end_date = None;
+    let exit = &s.exit;
+    let mut exit_rng = exit.is_on().then(|| Rng::stream(seed, DOMAIN_EXIT, index));
+    let mut base_at_start = None;
     out.codes.clear();
     out.income.clear();
     out.month_hours.clear();
@@ -408,6 +416,16 @@ pub(crate) fn simulate(plan: &Plan, seed: u64, index: u64, out: &mut Trajectory)
                 life.select_at_start();
             }
             out.benefit_group = life.benefit_category();
+            base_at_start = Some(life.base);
+        }
+        if let Some(rng) = exit_rng.as_mut() {
+            if week > start
+                && out.end_date.is_none()
+                && life.leaves_project(exit, rng, base_at_start)
+            {
+                let thursday = plan.sim_first.offset(week as i32).thursday();
+                out.end_date = Some(thursday);
+            }
         }
         if week >= plan.burn_in {
             out.codes.push(life.code());
