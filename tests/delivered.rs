@@ -322,7 +322,7 @@ fn day_count(date: &str) -> f64 {
     (date.parse::<chrono::NaiveDate>().unwrap() - epoch).num_days() as f64
 }
 
-/// Numbers that are no code, month or amount are refused as their text is (decision 93): the
+/// Numbers that are no code, month or amount are refused as their text is (decision 96): the
 /// message names the file, row, column and the number as the spec's text.
 #[test]
 fn numbers_in_a_stata_file_that_are_no_code_month_or_amount_name_row_column_and_value() {

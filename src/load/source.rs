@@ -170,7 +170,7 @@ pub struct Table {
 
 /// What a reader reads of a table. CSV and Parquet are read as text whatever it says; a SAS or
 /// Stata file decodes only what is read or can be bad input on its own, and hands the columns
-/// read as numbers over without text in between (decision 93).
+/// read as numbers over without text in between (decision 96).
 #[derive(Debug, Clone, Default)]
 pub struct Reading {
     /// Columns read with [`Record::get`] or [`Record::text`].

@@ -1,5 +1,5 @@
 //! The typed path reads a SAS or Stata number exactly as the text path reads its text: the
-//! readers' checks and messages must not depend on which path a cell took (decision 93).
+//! readers' checks and messages must not depend on which path a cell took (decision 96).
 
 use super::*;
 
