@@ -165,6 +165,16 @@ fn parquet_inputs_give_the_same_panel() {
     assert_same_panel(&panel(&work, &[]), &expected());
 }
 
+/// Tiny's SAS and Stata twins (`tests/fixtures/delivered/`: register names, day-count dates,
+/// numeric codes, yyyymm months, income one file per year) give its panel, cell by cell.
+#[test]
+fn sas_and_stata_inputs_give_the_same_panel() {
+    for extension in ["sas7bdat", "dta"] {
+        let work = crate::delivered::binary_tiny(extension);
+        assert_same_panel(&panel(&work, &[]), &expected());
+    }
+}
+
 #[test]
 fn parquet_output_holds_the_same_panel() {
     let work = Workdir::with_sample("tiny");

@@ -3,8 +3,8 @@
 //! are delivered"). This module only reads: it says what the file holds (a number, a text, a
 //! missing value) and leaves what a cell means (a code, an id, a date) to the loaders.
 //!
-//! Both formats are streamed: a SAS file through the `sas7bdat` crate (memory-mapped, decoding only
-//! the columns asked for), a Stata file through the `dta` crate one record at a time. A malformed
+//! Both formats are streamed: a SAS file through the `sas7bdat` crate (page by page with plain
+//! reads, decoding only the columns asked for), a Stata file through the `dta` crate one record at a time. A malformed
 //! file is a problem naming the file, never a panic: a panic inside either crate is caught and
 //! reported as a damaged file.
 
@@ -81,6 +81,37 @@ enum Kind {
 struct SasFile {
     dataset: sas7bdat::Dataset,
     text: Text,
+}
+
+/// Where a wanted column's cells sit in a SAS row.
+struct SasPlace {
+    start: usize,
+    end: usize,
+    numeric: bool,
+}
+
+/// A SAS numeric cell: an IEEE double in the file's byte order, of which a column narrower than 8
+/// bytes keeps only the leading (most significant) bytes. Every missing value (`.`, `._`,
+/// `.A`–`.Z`) is a NaN.
+fn sas_number(bytes: &[u8], endianness: sas7bdat::Endianness) -> Cell {
+    if bytes.is_empty() {
+        return Cell::Missing;
+    }
+    let mut word = [0u8; 8];
+    let bits = match endianness {
+        sas7bdat::Endianness::Little => {
+            word[8 - bytes.len()..].copy_from_slice(bytes);
+            u64::from_le_bytes(word)
+        }
+        sas7bdat::Endianness::Big => {
+            word[..bytes.len()].copy_from_slice(bytes);
+            u64::from_be_bytes(word)
+        }
+    };
+    match f64::from_bits(bits) {
+        number if number.is_nan() => Cell::Missing,
+        number => Cell::Number(number),
+    }
 }
 
 struct StataFile {
@@ -239,64 +270,69 @@ impl BinaryFile {
         visit: &mut dyn FnMut(u64, &[Cell]) -> Result<()>,
     ) -> Result<u64> {
         let dataset = &sas.dataset;
-        // The crate's projection keeps each column once and reads an empty one as "all columns",
-        // so it is given the distinct wanted columns, and each wanted slot finds its place in it.
-        let mut distinct: Vec<usize> = Vec::with_capacity(wanted.len());
-        for &index in wanted {
-            if !distinct.contains(&index) {
-                distinct.push(index);
-            }
-        }
-        if distinct.is_empty() && !self.columns.is_empty() {
-            // Rows must still be counted; the narrowest projection is one column, unused.
-            distinct.push(0);
-        }
-        let places: Vec<usize> = wanted
+        let endianness = dataset.metadata().endianness;
+        let places: Vec<SasPlace> = wanted
             .iter()
-            .map(|index| distinct.iter().position(|d| d == index).unwrap_or(0))
-            .collect();
-        let projection = if distinct.is_empty() {
-            None
-        } else {
-            let builder = distinct
-                .iter()
-                .fold(dataset.projection(), |builder, &index| {
-                    builder.column_idx(index)
-                });
-            Some(
-                builder
-                    .build()
-                    .map_err(|err| self.problem(Location::Header, err.to_string()))?,
-            )
-        };
-        // Lossless decoding hands over text as the file's bytes and numbers as the stored double:
-        // the text is decoded here so a bad byte can name its row and column (the crate's own
-        // strict mode names neither), and no number is reinterpreted as a date by its format.
-        let mut scan = dataset
-            .scan()
-            .with_decode_mode(sas7bdat::DecodeMode::TypedLossless)
-            .with_parallelism(sas7bdat::Parallelism::None);
-        if let Some(projection) = &projection {
-            scan = scan.with_projection(projection);
-        }
+            .map(|&index| {
+                let column = &dataset.columns()[index];
+                let place = SasPlace {
+                    start: column.offset as usize,
+                    end: column.offset as usize + column.physical_width as usize,
+                    numeric: column.logical_type.is_numeric(),
+                };
+                // A SAS number is a double cut to 3–8 bytes; a wider one is no number.
+                if place.numeric && place.end - place.start > 8 {
+                    return Err(self.problem(
+                        Location::Header,
+                        format!(
+                            "the file is damaged: numeric column {} is {} bytes wide (at most 8)",
+                            column.name, column.physical_width
+                        ),
+                    ));
+                }
+                Ok(place)
+            })
+            .collect::<Result<_>>()?;
+        // The crate finds the rows (page types, compression, deleted rows) and hands over each
+        // row's bytes; a cell is read here at the offset and width the file declares. Its own
+        // row decoding builds two vectors of every cell a row, which was a third of the time a
+        // DREAM file took (`docs/performance.md`). Text is decoded here so a bad byte can name
+        // its row and column (the crate's strict mode names neither).
         let mut row = 0u64;
         let mut failure: Option<anyhow::Error> = None;
-        let scanned = scan.visit_rows(|view| {
-            row += 1;
-            for ((cell, &place), &index) in cells.iter_mut().zip(&places).zip(wanted) {
-                if let Err(err) = self.sas_cell(&sas.text, view.get(place), cell, row, index) {
-                    failure = Some(err);
-                    return Ok(ControlFlow::Break(()));
+        let scanned = dataset
+            .scan()
+            .with_parallelism(sas7bdat::Parallelism::None)
+            .visit_raw_rows(|raw| {
+                row += 1;
+                for ((cell, place), &index) in cells.iter_mut().zip(&places).zip(wanted) {
+                    let Some(bytes) = raw.bytes.get(place.start..place.end) else {
+                        failure = Some(self.problem_at(
+                            row,
+                            index,
+                            "the file is damaged: the row is shorter than its columns",
+                        ));
+                        return Ok(ControlFlow::Break(()));
+                    };
+                    let read = if place.numeric {
+                        *cell = sas_number(bytes, endianness);
+                        Ok(())
+                    } else {
+                        self.sas_text(&sas.text, bytes, cell, row, index)
+                    };
+                    if let Err(err) = read {
+                        failure = Some(err);
+                        return Ok(ControlFlow::Break(()));
+                    }
                 }
-            }
-            match visit(row, cells) {
-                Ok(()) => Ok(ControlFlow::Continue(())),
-                Err(err) => {
-                    failure = Some(err);
-                    Ok(ControlFlow::Break(()))
+                match visit(row, cells) {
+                    Ok(()) => Ok(ControlFlow::Continue(())),
+                    Err(err) => {
+                        failure = Some(err);
+                        Ok(ControlFlow::Break(()))
+                    }
                 }
-            }
-        });
+            });
         if let Some(err) = failure {
             return Err(err);
         }
@@ -309,44 +345,25 @@ impl BinaryFile {
         Ok(row)
     }
 
-    /// Puts the crate's value for one SAS cell into `cell`.
-    fn sas_cell(
+    /// Puts the text of one SAS character cell into `cell`.
+    fn sas_text(
         &self,
         text: &Text,
-        value: Option<&sas7bdat::CellValue<'_>>,
+        bytes: &[u8],
         cell: &mut Cell,
         row: u64,
         index: usize,
     ) -> Result<()> {
-        use sas7bdat::CellValue;
-        *cell = match value {
-            None | Some(CellValue::Null) => Cell::Missing,
-            // SAS keeps every missing value (`.`, `._`, `.A`–`.Z`) as a NaN.
-            Some(CellValue::Float64(number)) if number.is_nan() => Cell::Missing,
-            Some(CellValue::Float64(number)) => Cell::Number(*number),
-            Some(CellValue::Int32(number)) => Cell::Number(f64::from(*number)),
-            Some(CellValue::Int64(number)) => Cell::Number(*number as f64),
-            Some(CellValue::Date(date)) => Cell::Number(f64::from(date.days_since_sas_epoch)),
-            Some(CellValue::DateTime(time)) => Cell::Number(time.seconds_since_sas_epoch as f64),
-            Some(CellValue::Time(time)) => Cell::Number(f64::from(time.seconds_since_midnight)),
-            Some(CellValue::Str(decoded)) => {
-                set_text(cell, decoded);
-                return Ok(());
-            }
-            Some(CellValue::Bytes(bytes)) => {
-                // SAS pads text to the column's width, with blanks (SAS) or NULs (other writers).
-                let end = bytes
-                    .iter()
-                    .rposition(|&byte| byte != b' ' && byte != 0)
-                    .map_or(0, |last| last + 1);
-                let bytes = &bytes[..end];
-                let decoded = text
-                    .decode(bytes)
-                    .map_err(|message| self.cell_problem(row, index, bytes, message))?;
-                set_text(cell, &decoded);
-                return Ok(());
-            }
-        };
+        // SAS pads text to the column's width, with blanks (SAS) or NULs (other writers).
+        let end = bytes
+            .iter()
+            .rposition(|&byte| byte != b' ' && byte != 0)
+            .map_or(0, |last| last + 1);
+        let bytes = &bytes[..end];
+        let decoded = text
+            .decode(bytes)
+            .map_err(|message| self.cell_problem(row, index, bytes, message))?;
+        set_text(cell, &decoded);
         Ok(())
     }
 
@@ -569,7 +586,13 @@ impl BinaryFile {
 }
 
 fn open_sas(path: &Path, name: String, fallback: &'static Encoding) -> Result<BinaryFile> {
-    let dataset = catch(&name, || sas7bdat::Dataset::open(path))?.map_err(|err| {
+    // Read, not memory-mapped: a mapped file's pages count towards the process's memory as they
+    // are touched (an 819 MB DREAM file put the peak at 1.33 GiB against CSV's 0.56 GiB), and the
+    // rows are read once, in order, which plain reads serve as fast.
+    let options = sas7bdat::OpenOptions::builder()
+        .io_backend(sas7bdat::IoBackendPreference::Buffered)
+        .build();
+    let dataset = catch(&name, || sas7bdat::Dataset::open_with(path, options))?.map_err(|err| {
         invalid(Problem::new(
             &name,
             Location::File,

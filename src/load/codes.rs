@@ -5,7 +5,8 @@
 //! The default table is a data file (`default_codes.csv` beside this file), built in; a dataset may
 //! name its own.
 
-use crate::dataset::DataFile;
+use super::source::Table;
+use crate::dataset::{DataFile, Format, Source};
 use crate::error::{DataError, Location, Problem, Problems};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
@@ -113,124 +114,66 @@ impl CodeTable {
             .expect("the built-in code table is valid")
     }
 
-    /// The dataset's own table, or the built-in one.
-    pub fn load(file: Option<&DataFile>) -> Result<CodeTable> {
-        match file {
-            None => Ok(CodeTable::builtin()),
-            Some(file) => {
-                let bytes = std::fs::read(&file.path)
-                    .with_context(|| format!("cannot read {}", file.path.display()))?;
-                Ok(CodeTable::parse(&file.name, &bytes)?)
-            }
+    /// The dataset's own table, or the built-in one. A CSV table is read as it always was; a
+    /// Parquet, SAS or Stata table is read through the same row walk as the registers (spec
+    /// `data-formats.md`: every role is read from every format), in `encoding` where its file
+    /// declares none, and checked row by row alike.
+    pub fn load(
+        file: Option<&DataFile>,
+        encoding: &'static encoding_rs::Encoding,
+    ) -> Result<CodeTable> {
+        let Some(file) = file else {
+            return Ok(CodeTable::builtin());
+        };
+        if file.format == Format::Csv {
+            let bytes = std::fs::read(&file.path)
+                .with_context(|| format!("cannot read {}", file.path.display()))?;
+            return Ok(CodeTable::parse(&file.name, &bytes)?);
         }
+        let source = Source {
+            role: "codes",
+            files: vec![file.clone()],
+            columns: Vec::new(),
+            encoding,
+            name: file.name.clone(),
+        };
+        let table = Table::open(&source)?;
+        let mut rows = Rows::new(&file.name, &table.headers)?;
+        table.for_each_row(|location, record| {
+            let problems = record.problems();
+            if problems.is_empty() {
+                rows.row(location, |c| record.get(c));
+            }
+            for problem in problems {
+                rows.problems.push(problem);
+            }
+            Ok(())
+        })?;
+        Ok(rows.finish()?)
     }
 
+    /// A code table from CSV text (the built-in table, a dataset's `.csv` table).
     pub fn parse(name: &str, bytes: &[u8]) -> Result<CodeTable, DataError> {
-        let mut problems = Problems::default();
         let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
         let headers: Vec<String> = match reader.headers() {
-            Ok(headers) => headers.iter().map(|h| h.trim().to_string()).collect(),
+            Ok(headers) => headers.iter().map(|h| h.to_string()).collect(),
             Err(err) => {
+                let mut problems = Problems::default();
                 problems.push(Problem::new(name, Location::File, err.to_string()));
                 return Err(DataError::Invalid(problems));
             }
         };
-        let find = |column: &str| headers.iter().position(|h| h == column);
-        let (Some(code_col), Some(category_col)) = (find("code"), find("category")) else {
-            problems.push(Problem::new(
-                name,
-                Location::Header,
-                format!(
-                    "a code table needs columns code and category (optional: public_support, label, source); found {}",
-                    headers.join(", ")
-                ),
-            ));
-            return Err(DataError::Invalid(problems));
-        };
-        let (public_col, label_col, source_col) =
-            (find("public_support"), find("label"), find("source"));
-        let mut entries = Vec::new();
-        let mut seen: HashMap<u16, u64> = HashMap::new();
+        let mut rows = Rows::new(name, &headers)?;
         for (index, record) in reader.records().enumerate() {
-            let line = index as u64 + 2;
-            let record = match record {
-                Ok(record) => record,
-                Err(err) => {
-                    problems.push(Problem::new(name, Location::Line(line), err.to_string()));
-                    continue;
-                }
-            };
-            let cell = |col: Option<usize>| col.and_then(|c| record.get(c)).unwrap_or("").trim();
-            let at = |column: &str, value: &str, message: String| {
-                Problem::new(name, Location::Line(line), message)
-                    .column(column)
-                    .value(value)
-            };
-            let code = match parse_code(cell(Some(code_col))) {
-                Ok(Some(code)) => code,
-                _ => {
-                    problems.push(at(
-                        "code",
-                        cell(Some(code_col)),
-                        "expected a DREAM code (a number of at most 3 digits)".into(),
-                    ));
-                    continue;
-                }
-            };
-            if let Some(first) = seen.insert(code, line) {
-                problems.push(at(
-                    "code",
-                    cell(Some(code_col)),
-                    format!(
-                        "code {code} appears twice (first on line {first}); a code may appear once"
-                    ),
-                ));
-                continue;
+            let line = Location::Line(index as u64 + 2);
+            match record {
+                Ok(record) => rows.row(line, |c| record.get(c).unwrap_or("")),
+                Err(err) => rows
+                    .problems
+                    .push(Problem::new(name, line, err.to_string())),
             }
-            let category_text = cell(Some(category_col));
-            let Some(category) = category_index(category_text) else {
-                problems.push(at(
-                    "category",
-                    category_text,
-                    format!(
-                        "unknown category; expected one of {}",
-                        CATEGORIES.join(", ")
-                    ),
-                ));
-                continue;
-            };
-            let public_support = match cell(public_col).to_ascii_lowercase().as_str() {
-                "" => default_public_support(category),
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                other => {
-                    problems.push(at(
-                        "public_support",
-                        other,
-                        "expected true, false or empty (the category's default)".into(),
-                    ));
-                    continue;
-                }
-            };
-            entries.push(CodeEntry {
-                code,
-                category,
-                public_support,
-                label: cell(label_col).to_string(),
-                source: cell(source_col).to_string(),
-            });
         }
-        problems.into_result()?;
-        let mut lookup = vec![None; CODE_SPACE];
-        for entry in &entries {
-            lookup[entry.code as usize] =
-                Some(WeekState::benefit(entry.category, entry.public_support));
-        }
-        Ok(CodeTable {
-            name: name.to_string(),
-            entries,
-            lookup,
-        })
+        rows.finish()
     }
 
     /// The week state of a code, `None` when the table lacks it.
@@ -245,6 +188,133 @@ impl CodeTable {
             .iter()
             .find(|entry| entry.category == category)
             .map(|entry| entry.code)
+    }
+}
+
+/// A code table being read row by row, whatever the file's format: the checks of every row and
+/// the problems found, so a CSV and a SAS or Stata table are held to the same rules.
+struct Rows<'a> {
+    name: &'a str,
+    code: usize,
+    category: usize,
+    public_support: Option<usize>,
+    label: Option<usize>,
+    source: Option<usize>,
+    entries: Vec<CodeEntry>,
+    /// Where each code was first seen, for a code that appears twice.
+    seen: HashMap<u16, Location>,
+    problems: Problems,
+}
+
+impl<'a> Rows<'a> {
+    /// The table's columns found by name, or a problem listing the ones it has.
+    fn new(name: &'a str, headers: &[String]) -> Result<Rows<'a>, DataError> {
+        let find = |column: &str| headers.iter().position(|h| h.trim() == column);
+        let (Some(code), Some(category)) = (find("code"), find("category")) else {
+            let mut problems = Problems::default();
+            let found: Vec<&str> = headers.iter().map(|h| h.trim()).collect();
+            problems.push(Problem::new(
+                name,
+                Location::Header,
+                format!(
+                    "a code table needs columns code and category (optional: public_support, label, source); found {}",
+                    found.join(", ")
+                ),
+            ));
+            return Err(DataError::Invalid(problems));
+        };
+        Ok(Rows {
+            name,
+            code,
+            category,
+            public_support: find("public_support"),
+            label: find("label"),
+            source: find("source"),
+            entries: Vec::new(),
+            seen: HashMap::new(),
+            problems: Problems::default(),
+        })
+    }
+
+    /// Checks one row, whose column `c` holds `cell(c)`, and keeps its entry or its problem.
+    fn row<'r>(&mut self, location: Location, cell: impl Fn(usize) -> &'r str) {
+        let cell = |col: Option<usize>| col.map_or("", &cell).trim();
+        let at = |column: &str, value: &str, message: String| {
+            Problem::new(self.name, location.clone(), message)
+                .column(column)
+                .value(value)
+        };
+        let code_text = cell(Some(self.code));
+        let code = match parse_code(code_text) {
+            Ok(Some(code)) => code,
+            _ => {
+                let problem = at(
+                    "code",
+                    code_text,
+                    "expected a DREAM code (a number of at most 3 digits)".into(),
+                );
+                self.problems.push(problem);
+                return;
+            }
+        };
+        if let Some(first) = self.seen.get(&code) {
+            let problem = at(
+                "code",
+                code_text,
+                format!("code {code} appears twice (first on {first}); a code may appear once"),
+            );
+            self.problems.push(problem);
+            return;
+        }
+        self.seen.insert(code, location.clone());
+        let category_text = cell(Some(self.category));
+        let Some(category) = category_index(category_text) else {
+            let problem = at(
+                "category",
+                category_text,
+                format!(
+                    "unknown category; expected one of {}",
+                    CATEGORIES.join(", ")
+                ),
+            );
+            self.problems.push(problem);
+            return;
+        };
+        let public_support = match cell(self.public_support).to_ascii_lowercase().as_str() {
+            "" => default_public_support(category),
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            other => {
+                let problem = at(
+                    "public_support",
+                    other,
+                    "expected true, false or empty (the category's default)".into(),
+                );
+                self.problems.push(problem);
+                return;
+            }
+        };
+        self.entries.push(CodeEntry {
+            code,
+            category,
+            public_support,
+            label: cell(self.label).to_string(),
+            source: cell(self.source).to_string(),
+        });
+    }
+
+    fn finish(self) -> Result<CodeTable, DataError> {
+        self.problems.into_result()?;
+        let mut lookup = vec![None; CODE_SPACE];
+        for entry in &self.entries {
+            lookup[entry.code as usize] =
+                Some(WeekState::benefit(entry.category, entry.public_support));
+        }
+        Ok(CodeTable {
+            name: self.name.to_string(),
+            entries: self.entries,
+            lookup,
+        })
     }
 }
 

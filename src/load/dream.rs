@@ -4,8 +4,8 @@
 //! over five years fit in a few hundred MB and every later stage can ask "what was person p on in
 //! week w" without touching codes again.
 
-use super::codes::{parse_code, WeekState};
-use super::source::Table;
+use super::codes::WeekState;
+use super::source::{Reading, Table};
 use super::LoadContext;
 use crate::calendar::{Month, Week, WeekError};
 use crate::error::{Location, Problem};
@@ -187,7 +187,11 @@ fn read_wide(
     let mut seen = PersonLines::new(cohort.len());
     let mut unknown = UnknownCodes::new();
     let mut row_states = vec![WeekState::NO_BENEFIT; weeks.len()];
-    let rows = table.for_each_row(|location, record| {
+    let reading = Reading {
+        text: vec![id_col],
+        numbers: weeks.iter().map(|&(_, c)| c).collect(),
+    };
+    let rows = table.for_each_row_reading(Some(&reading), |location, record| {
         let mut row_problems = record.problems();
         let person_id = record.get(id_col).trim();
         let person = cohort.person(person_id);
@@ -201,8 +205,7 @@ fn read_wide(
             row_problems.push(problem);
         }
         for (offset, &(week, c)) in weeks.iter().enumerate() {
-            let cell = record.get(c);
-            row_states[offset] = match parse_code(cell) {
+            row_states[offset] = match record.code(c) {
                 Ok(None) => WeekState::NO_BENEFIT,
                 Ok(Some(code)) => match codes.state(code) {
                     Some(state) => state,
@@ -221,7 +224,7 @@ fn read_wide(
                             "expected a DREAM code (a number of at most 3 digits) or an empty cell",
                         )
                         .column(&table.headers[c])
-                        .value(cell),
+                        .value(record.text(c)),
                     );
                     WeekState::NO_BENEFIT
                 }
@@ -290,18 +293,21 @@ fn read_long(
                 .column(&table.headers[week_col])
                 .value(week_text)
         })?;
-        let code_text = record.get(code_col);
-        match parse_code(code_text) {
+        match record.code(code_col) {
             Ok(Some(code)) => Ok((week, code)),
             _ => Err(Problem::new(record.file(), location.clone(), "expected a DREAM code (a number of at most 3 digits); the long layout has a row only for weeks with a code")
                 .column(&table.headers[code_col])
-                .value(code_text)),
+                .value(record.text(code_col))),
         }
+    };
+    let reading = Reading {
+        text: vec![id_col, week_col],
+        numbers: vec![code_col],
     };
     // Pass 1: validate, and find the coverage.
     let mut span: Option<(Week, Week)> = None;
     let mut bad_lines = std::collections::HashSet::new();
-    table.for_each_row(|location, record| {
+    table.for_each_row_reading(Some(&reading), |location, record| {
         let conversion = record.problems();
         if !conversion.is_empty() {
             bad_lines.insert((table.file_index(record.file()), location.clone()));
@@ -339,7 +345,7 @@ fn read_long(
     let mut persons_seen = vec![false; cohort.len()];
     let mut others_seen = std::collections::HashSet::new();
     let mut first_line: HashMap<(u32, Week), Location> = HashMap::new();
-    report.rows = table.for_each_row(|location, record| {
+    report.rows = table.for_each_row_reading(Some(&reading), |location, record| {
         if bad_lines.contains(&(table.file_index(record.file()), location.clone())) {
             return Ok(());
         }

@@ -2,7 +2,7 @@
 //! and employer. Rows of cohort persons are kept as [`Job`]s sorted by person, month and employer,
 //! which is what the panel walks; rows of other persons are counted and reported.
 
-use super::source::Table;
+use super::source::{Reading, Table};
 use super::LoadContext;
 use crate::calendar::Month;
 use crate::error::{Location, Problem};
@@ -89,7 +89,11 @@ pub fn read(
     let mut others: HashSet<String> = HashSet::new();
     // Where each kept row is, for duplicate messages: (file, line or row).
     let mut lines: Vec<(u16, Location)> = Vec::new();
-    report.rows = table.for_each_row(|location, record| {
+    let reading = Reading {
+        text: vec![id_col, employer_col],
+        numbers: [month_col, hours_col].into_iter().chain(wage_col).collect(),
+    };
+    report.rows = table.for_each_row_reading(Some(&reading), |location, record| {
         let mut row_problems = record.problems();
         let at = |column: &str, value: &str, message: &str| {
             Problem::new(record.file(), location.clone(), message)
@@ -100,16 +104,15 @@ pub fn read(
         if person_id.is_empty() {
             row_problems.push(at(&table.headers[id_col], "", "person key is empty"));
         }
-        let month_text = record.get(month_col);
-        let month = Month::parse(month_text);
+        let month = record.month(month_col);
         match month {
-            None => row_problems.push(at(&table.headers[month_col], month_text, "expected a month YYYY-MM")),
+            None => row_problems.push(at(&table.headers[month_col], &record.text(month_col), "expected a month YYYY-MM")),
             Some(month) => {
                 if let Some(through) = declared.through.filter(|&t| month > t) {
-                    row_problems.push(at(&table.headers[month_col], month_text, &format!("month outside coverage: the manifest says the register covers months through {through} (income_through)")));
+                    row_problems.push(at(&table.headers[month_col], &record.text(month_col), &format!("month outside coverage: the manifest says the register covers months through {through} (income_through)")));
                 }
                 if let Some(from) = declared.from.filter(|&f| month < f) {
-                    row_problems.push(at(&table.headers[month_col], month_text, &format!("month outside coverage: the manifest says the register covers months from {from} (income_from)")));
+                    row_problems.push(at(&table.headers[month_col], &record.text(month_col), &format!("month outside coverage: the manifest says the register covers months from {from} (income_from)")));
                 }
             }
         }
@@ -117,17 +120,16 @@ pub fn read(
         if employer.is_empty() {
             row_problems.push(at(&table.headers[employer_col], "", "employer id is empty"));
         }
-        let hours_text = record.get(hours_col);
-        let hours = parse_amount(hours_text);
+        let hours = record.amount(hours_col);
         if hours.is_none() {
-            row_problems.push(at(&table.headers[hours_col], hours_text, "expected paid hours as a number >= 0"));
+            row_problems.push(at(&table.headers[hours_col], &record.text(hours_col), "expected paid hours as a number >= 0"));
         }
         let wage = match wage_col {
             None => Some(f64::NAN),
             Some(c) => {
-                let wage = parse_amount(record.get(c));
+                let wage = record.amount(c);
                 if wage.is_none() {
-                    row_problems.push(at(&table.headers[c], record.get(c), "expected a wage in DKK as a number >= 0"));
+                    row_problems.push(at(&table.headers[c], &record.text(c), "expected a wage in DKK as a number >= 0"));
                 }
                 wage
             }
@@ -242,7 +244,7 @@ fn merge_duplicates(
 }
 
 /// A non-negative finite number; spaces around it are ignored.
-fn parse_amount(text: &str) -> Option<f64> {
+pub(super) fn parse_amount(text: &str) -> Option<f64> {
     text.trim()
         .parse::<f64>()
         .ok()

@@ -153,7 +153,7 @@ pub fn load(dataset: &Dataset, options: &LoadOptions, progress: &Progress) -> Re
         problems: Problems::with_cap(options.max_problems),
         report: LoadReport::default(),
     };
-    let codes = CodeTable::load(dataset.codes.as_ref())?;
+    let codes = CodeTable::load(dataset.codes.as_ref(), dataset.cohort.encoding)?;
     let tables = [&dataset.cohort, &dataset.dream, &dataset.income]
         .map(|source| source::Table::open(source).map(|table| table.reporting(progress)));
     let [cohort_table, dream_table, income_table] = tables;

@@ -6,11 +6,16 @@
 //! time, which keeps the text copy small.
 
 use super::binary::{BinaryFile, Cell};
+use super::codes::{parse_code, NotACode};
+use super::income::parse_amount;
+use crate::calendar::Month;
 use crate::dataset::{DataFile, DateDigits, Format, Source};
 use crate::error::{DataError, Location, Problem};
 use crate::progress::Progress;
 use anyhow::{Context, Result};
 use polars::prelude::*;
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// Bytes that are not UTF-8 where UTF-8 is declared: every byte sequence is valid Windows-1252,
 /// the usual encoding of files written on Danish Windows machines, so the hint always applies.
@@ -34,6 +39,35 @@ enum Cells<'a> {
     },
     /// Cells decoded or converted (another encoding, a date held as digits).
     Owned(&'a [String]),
+    /// A SAS or Stata row, one slot a column of the file.
+    Binary(&'a [Slot]),
+}
+
+/// A cell of a SAS or Stata row as a reader takes it. A number a reader reads as a number stays
+/// one: turning 86 million DREAM codes into text only to parse them again was most of the time
+/// reading these formats took (`docs/performance.md`).
+#[derive(Debug, Clone)]
+enum Slot {
+    /// Text, or a number in the spec's text form (a key, a date, any column read as text).
+    Text(String),
+    /// A number read through [`Record::code`] or [`Record::amount`].
+    Number(f64),
+    /// A day count read through [`Record::month`].
+    Month(Month),
+}
+
+impl Slot {
+    /// The slot's text buffer, emptied, keeping its allocation from the row before.
+    fn text_buffer(&mut self) -> &mut String {
+        if !matches!(self, Slot::Text(_)) {
+            *self = Slot::Text(String::new());
+        }
+        let Slot::Text(text) = self else {
+            unreachable!("made text above")
+        };
+        text.clear();
+        text
+    }
 }
 
 impl Record<'_> {
@@ -43,6 +77,68 @@ impl Record<'_> {
             Cells::Csv(record) => record.get(index).unwrap_or(""),
             Cells::Columns { columns, row } => columns[index].get(*row).unwrap_or(""),
             Cells::Owned(cells) => cells.get(index).map_or("", |c| c.as_str()),
+            // A reader reads a column it declared as numbers through the typed accessors only.
+            Cells::Binary(slots) => match slots.get(index) {
+                Some(Slot::Text(text)) => text,
+                _ => "",
+            },
+        }
+    }
+
+    /// The cell of column `index` as text, also where a reader reads it as a number: what a
+    /// problem names as the value.
+    pub fn text(&self, index: usize) -> Cow<'_, str> {
+        match &self.cells {
+            Cells::Binary(slots) => match slots.get(index) {
+                Some(Slot::Number(number)) => Cow::Owned(plain_number(*number)),
+                Some(Slot::Month(month)) => Cow::Owned(month.to_string()),
+                _ => Cow::Borrowed(self.get(index)),
+            },
+            _ => Cow::Borrowed(self.get(index)),
+        }
+    }
+
+    /// The cell of column `index` as a DREAM code, as [`parse_code`] reads its text.
+    pub fn code(&self, index: usize) -> Result<Option<u16>, NotACode> {
+        match self.number(index) {
+            // The text of a number is its digits when whole, else has a point, sign or exponent.
+            Some(number) if is_integral(number) => match number as i64 {
+                code @ 0..=999 => Ok(Some(code as u16)),
+                _ => Err(NotACode),
+            },
+            Some(_) => Err(NotACode),
+            None => parse_code(&self.text(index)),
+        }
+    }
+
+    /// The cell of column `index` as an amount (hours, a wage): a non-negative finite number,
+    /// as [`parse_amount`] reads its text.
+    pub fn amount(&self, index: usize) -> Option<f64> {
+        match self.number(index) {
+            // Text drops the sign of -0.0 ("0"), so this does too.
+            Some(number) => (number.is_finite() && number >= 0.0).then_some(number + 0.0),
+            None => parse_amount(&self.text(index)),
+        }
+    }
+
+    /// The cell of column `index` as a month `YYYY-MM` (or a day count in a SAS or Stata file).
+    pub fn month(&self, index: usize) -> Option<Month> {
+        match &self.cells {
+            Cells::Binary(slots) => match slots.get(index) {
+                Some(Slot::Month(month)) => Some(*month),
+                _ => Month::parse(&self.text(index)),
+            },
+            _ => Month::parse(self.get(index)),
+        }
+    }
+
+    fn number(&self, index: usize) -> Option<f64> {
+        match &self.cells {
+            Cells::Binary(slots) => match slots.get(index) {
+                Some(Slot::Number(number)) => Some(*number),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -70,6 +166,23 @@ pub struct Table {
     pub names: Vec<String>,
     /// Where reading its rows is counted (no bar unless [`Table::reporting`] says).
     progress: Progress,
+}
+
+/// What a reader reads of a table. CSV and Parquet are read as text whatever it says; a SAS or
+/// Stata file decodes only what is read or can be bad input on its own, and hands the columns
+/// read as numbers over without text in between (decision 96).
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// Columns read with [`Record::get`] or [`Record::text`].
+    pub text: Vec<usize>,
+    /// Columns read with [`Record::code`], [`Record::amount`] or [`Record::month`].
+    pub numbers: Vec<usize>,
+}
+
+impl Reading {
+    fn reads(&self, c: usize) -> bool {
+        self.text.contains(&c) || self.numbers.contains(&c)
+    }
 }
 
 impl Table {
@@ -214,10 +327,20 @@ impl Table {
             })
     }
 
-    /// Calls `visit` for every row, file by file in order, and returns the number of rows. Each
-    /// file's rows are counted on the table's progress.
+    /// Calls `visit` for every row, file by file in order, with every column read as text, and
+    /// returns the number of rows. Each file's rows are counted on the table's progress.
     pub fn for_each_row(
         &self,
+        visit: impl FnMut(Location, &Record<'_>) -> Result<()>,
+    ) -> Result<u64> {
+        self.for_each_row_reading(None, visit)
+    }
+
+    /// [`Table::for_each_row`] for a reader that reads only the columns `reading` names, some of
+    /// them as numbers.
+    pub fn for_each_row_reading(
+        &self,
+        reading: Option<&Reading>,
         mut visit: impl FnMut(Location, &Record<'_>) -> Result<()>,
     ) -> Result<u64> {
         let converted: Vec<(usize, DateDigits)> = self
@@ -229,7 +352,7 @@ impl Table {
         let mut rows = 0;
         for file in &self.source.files {
             let mut read = self.progress.rows(format!("reading {}", file.name), None);
-            rows += self.file_rows(file, &converted, &mut |location, record| {
+            rows += self.file_rows(file, reading, &converted, &mut |location, record| {
                 read.tick();
                 visit(location, record)
             })?;
@@ -240,6 +363,7 @@ impl Table {
     fn file_rows(
         &self,
         file: &DataFile,
+        reading: Option<&Reading>,
         converted: &[(usize, DateDigits)],
         visit: &mut impl FnMut(Location, &Record<'_>) -> Result<()>,
     ) -> Result<u64> {
@@ -323,48 +447,7 @@ impl Table {
                 check_complete(file, last_line)?;
                 Ok(rows)
             }
-            Format::Sas | Format::Stata => {
-                let mut binary = BinaryFile::open(&file.path, self.source.encoding)?;
-                let kinds: Vec<NumberKind> = binary
-                    .columns()
-                    .iter()
-                    .enumerate()
-                    .map(|(c, column)| self.number_kind(c, &column.format))
-                    .collect();
-                let wanted: Vec<usize> = (0..kinds.len()).collect();
-                binary.for_each_row(&wanted, |row, cells| {
-                    let location = Location::Row(row);
-                    owned.clear();
-                    problems.clear();
-                    for (c, cell) in cells.iter().enumerate() {
-                        let text = match cell {
-                            Cell::Missing => String::new(),
-                            Cell::Text(text) => text.trim().to_string(),
-                            Cell::Number(number) => match number_text(*number, kinds[c]) {
-                                Ok(text) => text,
-                                Err(message) => {
-                                    problems.push(
-                                        Problem::new(&file.name, location.clone(), message)
-                                            .column(&self.headers[c])
-                                            .value(number.to_string()),
-                                    );
-                                    number.to_string()
-                                }
-                            },
-                        };
-                        owned.push(text);
-                    }
-                    let mut converted_problems = Vec::new();
-                    convert(&location, &mut owned, &mut converted_problems);
-                    problems.extend(converted_problems);
-                    let record = Record {
-                        file: &file.name,
-                        cells: Cells::Owned(&owned),
-                        problems: &problems,
-                    };
-                    visit(location, &record)
-                })
-            }
+            Format::Sas | Format::Stata => self.binary_rows(file, reading, converted, visit),
             Format::Parquet => {
                 let frame = parquet_guarded(file, || {
                     scan_parquet(file)?
@@ -422,6 +505,102 @@ impl Table {
                 Ok(frame.height() as u64)
             }
         }
+    }
+}
+
+impl Table {
+    fn binary_rows(
+        &self,
+        file: &DataFile,
+        reading: Option<&Reading>,
+        converted: &[(usize, DateDigits)],
+        visit: &mut impl FnMut(Location, &Record<'_>) -> Result<()>,
+    ) -> Result<u64> {
+        let mut binary = BinaryFile::open(&file.path, self.source.encoding)?;
+        let columns = binary.columns().to_vec();
+        let kinds: Vec<NumberKind> = columns
+            .iter()
+            .enumerate()
+            .map(|(c, column)| self.number_kind(c, &column.format))
+            .collect();
+        let held_as_digits = |c: usize| converted.iter().any(|&(d, _)| d == c);
+        // A column nobody reads is still decoded when its cells can be bad input on their own:
+        // text must be valid in its encoding, keys and dates must convert. Only numbers that
+        // convert to any text whatever they hold are skipped, so a file is refused as before.
+        let wanted: Vec<usize> = (0..columns.len())
+            .filter(|&c| {
+                reading.is_none_or(|reading| {
+                    reading.reads(c)
+                        || !columns[c].numeric
+                        || kinds[c] != NumberKind::Plain
+                        || held_as_digits(c)
+                })
+            })
+            .collect();
+        let as_number: Vec<bool> = (0..columns.len())
+            .map(|c| {
+                reading.is_some_and(|reading| reading.numbers.contains(&c)) && !held_as_digits(c)
+            })
+            .collect();
+        let mut slots: Vec<Slot> = vec![Slot::Text(String::new()); columns.len()];
+        let mut problems: Vec<Problem> = Vec::new();
+        binary.for_each_row(&wanted, |row, cells| {
+            let location = Location::Row(row);
+            problems.clear();
+            for (cell, &c) in cells.iter().zip(&wanted) {
+                let slot = &mut slots[c];
+                let number = match cell {
+                    Cell::Missing => {
+                        slot.text_buffer();
+                        continue;
+                    }
+                    Cell::Text(text) => {
+                        slot.text_buffer().push_str(text.trim());
+                        continue;
+                    }
+                    Cell::Number(number) => *number,
+                };
+                let converted = match (as_number[c], kinds[c]) {
+                    (true, NumberKind::Plain) => {
+                        *slot = Slot::Number(number);
+                        continue;
+                    }
+                    (true, NumberKind::Month { seconds }) => {
+                        day_count_date(number, seconds).map(|date| {
+                            *slot = Slot::Month(Month::of_date(date));
+                        })
+                    }
+                    (_, kind) => number_text(number, kind, slot.text_buffer()),
+                };
+                if let Err(message) = converted {
+                    problems.push(
+                        Problem::new(&file.name, location.clone(), message)
+                            .column(&self.headers[c])
+                            .value(number.to_string()),
+                    );
+                    let text = slot.text_buffer();
+                    write!(text, "{number}").expect("writing to a String");
+                }
+            }
+            for &(c, digits) in converted {
+                if let Some(Slot::Text(cell)) = slots.get_mut(c) {
+                    match from_digits(cell, digits) {
+                        Ok(text) => *cell = text,
+                        Err(message) => problems.push(
+                            Problem::new(&file.name, location.clone(), message)
+                                .column(&self.headers[c])
+                                .value(cell.as_str()),
+                        ),
+                    }
+                }
+            }
+            let record = Record {
+                file: &file.name,
+                cells: Cells::Binary(&slots),
+                problems: &problems,
+            };
+            visit(location, &record)
+        })
     }
 }
 
@@ -499,38 +678,67 @@ enum NumberKind {
     Plain,
 }
 
-/// A number from a SAS or Stata file as the spec's text: `651.0` is `651`, a day count is its
-/// date (SAS and Stata count days from 1960-01-01), `37.5` stays `37.5`.
-fn number_text(number: f64, kind: NumberKind) -> Result<String, String> {
-    let integral = number.fract() == 0.0 && number.abs() < 1e15;
-    let date = |seconds: bool| -> Result<chrono::NaiveDate, String> {
-        let days = if seconds { number / 86_400.0 } else { number };
-        let rule = if seconds {
-            "seconds since 1960-01-01 (a SAS/Stata datetime)"
-        } else {
-            "days since 1960-01-01 (the SAS/Stata convention)"
-        };
-        let epoch = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).expect("a date");
-        let date = (days.is_finite() && days.abs() < 1e7)
-            .then(|| epoch.checked_add_signed(chrono::Duration::days(days.floor() as i64)))
-            .flatten();
-        match date {
-            Some(date) if (1900..=2100).contains(&chrono::Datelike::year(&date)) => Ok(date),
-            Some(date) => Err(format!(
-                "read as {rule} this is {date}, outside 1900–2100; if the column holds digits like 20210315, give it format = \"yyyymmdd\" (or \"yyyymm\") in [columns] of dataset.toml"
-            )),
-            None => Err(format!("not a date read as {rule}")),
-        }
+/// Whether a number's text is its digits: whole, and small enough to print without an exponent.
+fn is_integral(number: f64) -> bool {
+    number.fract() == 0.0 && number.abs() < 1e15
+}
+
+/// A number read as plain text: `651.0` is `651`, `37.5` stays `37.5`.
+fn plain_number(number: f64) -> String {
+    let mut text = String::new();
+    number_text(number, NumberKind::Plain, &mut text).expect("plain numbers always convert");
+    text
+}
+
+/// The date a day count (or, with `seconds`, a count of seconds) since 1960-01-01 stands for, the
+/// SAS/Stata convention, or why it stands for none a register can hold.
+fn day_count_date(number: f64, seconds: bool) -> Result<chrono::NaiveDate, String> {
+    let days = if seconds { number / 86_400.0 } else { number };
+    let rule = if seconds {
+        "seconds since 1960-01-01 (a SAS/Stata datetime)"
+    } else {
+        "days since 1960-01-01 (the SAS/Stata convention)"
     };
-    match kind {
-        NumberKind::Date { seconds } => Ok(date(seconds)?.format("%Y-%m-%d").to_string()),
-        NumberKind::Month { seconds } => Ok(date(seconds)?.format("%Y-%m").to_string()),
-        NumberKind::Key if !integral => {
-            Err("expected a whole number as a key (a key with decimals is no key)".into())
-        }
-        _ if integral => Ok(format!("{}", number as i64)),
-        _ => Ok(format!("{number}")),
+    let epoch = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).expect("a date");
+    let date = (days.is_finite() && days.abs() < 1e7)
+        .then(|| epoch.checked_add_signed(chrono::Duration::days(days.floor() as i64)))
+        .flatten();
+    match date {
+        Some(date) if (1900..=2100).contains(&chrono::Datelike::year(&date)) => Ok(date),
+        Some(date) => Err(format!(
+            "read as {rule} this is {date}, outside 1900–2100; if the column holds digits like 20210315, give it format = \"yyyymmdd\" (or \"yyyymm\") in [columns] of dataset.toml"
+        )),
+        None => Err(format!("not a date read as {rule}")),
     }
+}
+
+/// A number from a SAS or Stata file as the spec's text, written into `text`: `651.0` is `651`, a
+/// day count is its date (SAS and Stata count days from 1960-01-01), `37.5` stays `37.5`.
+fn number_text(number: f64, kind: NumberKind, text: &mut String) -> Result<(), String> {
+    use chrono::Datelike;
+    let written = match kind {
+        NumberKind::Date { seconds } => {
+            let date = day_count_date(number, seconds)?;
+            write!(
+                text,
+                "{:04}-{:02}-{:02}",
+                date.year(),
+                date.month(),
+                date.day()
+            )
+        }
+        NumberKind::Month { seconds } => {
+            let date = day_count_date(number, seconds)?;
+            write!(text, "{:04}-{:02}", date.year(), date.month())
+        }
+        NumberKind::Key if !is_integral(number) => {
+            return Err("expected a whole number as a key (a key with decimals is no key)".into())
+        }
+        _ if is_integral(number) => write!(text, "{}", number as i64),
+        _ => write!(text, "{number}"),
+    };
+    written.expect("writing to a String");
+    Ok(())
 }
 
 /// A date or month held as digits (`20210315`, `202103`, also as a number `20210315.0`) in the
@@ -706,3 +914,6 @@ fn csv_problem(file: &DataFile, err: csv::Error) -> anyhow::Error {
 pub fn polars_error(file: &DataFile, err: PolarsError) -> anyhow::Error {
     anyhow::anyhow!("cannot read {}: {err}", file.path.display())
 }
+
+#[cfg(test)]
+mod tests;
