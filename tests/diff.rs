@@ -5,40 +5,34 @@
 use crate::harness::{udfald, Run, Workdir, BY_ARM};
 use serde_json::Value as Json;
 
-/// `diff QUERY --data tiny EXTRA --format json`, parsed.
-fn diff_json(query: &str, extra: &[&str]) -> Json {
-    let mut args = vec![
-        "diff",
-        query,
-        "--data",
-        "data-samples/tiny",
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    serde_json::from_str(&udfald(&args).expect_status(0).stdout).expect("JSON")
-}
-
-/// `diff QUERY --data tiny EXTRA`.
-fn diff_on_tiny(query: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["diff", query, "--data", "data-samples/tiny"];
+/// `COMMAND QUERY --data tiny EXTRA`.
+fn on_tiny(command: &str, query: &str, extra: &[&str]) -> Run {
+    let mut args = vec![command, query, "--data", "data-samples/tiny"];
     args.extend_from_slice(extra);
     udfald(&args)
 }
 
+/// `COMMAND QUERY --data tiny EXTRA --format json`, parsed.
+fn json_on_tiny(command: &str, query: &str, extra: &[&str]) -> Json {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    let run = on_tiny(command, query, &args).expect_status(0);
+    serde_json::from_str(&run.stdout).expect("JSON")
+}
+
+/// `diff QUERY --data tiny EXTRA --format json`, parsed.
+fn diff_json(query: &str, extra: &[&str]) -> Json {
+    json_on_tiny("diff", query, extra)
+}
+
+/// `diff QUERY --data tiny EXTRA`.
+fn diff_on_tiny(query: &str, extra: &[&str]) -> Run {
+    on_tiny("diff", query, extra)
+}
+
 /// `run QUERY --data tiny EXTRA --format json`'s one result.
 fn run_json(query: &str, extra: &[&str]) -> Json {
-    let mut args = vec![
-        "run",
-        query,
-        "--data",
-        "data-samples/tiny",
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let json: Json = serde_json::from_str(&udfald(&args).expect_status(0).stdout).expect("JSON");
-    json["results"][0].clone()
+    json_on_tiny("run", query, extra)["results"][0].clone()
 }
 
 /// The `count` of the row whose `arm` is `arm`.
