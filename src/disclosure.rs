@@ -4,7 +4,7 @@
 //! persons are one system, so a count one of them hides must not be shown by another.
 
 use crate::error::DataError;
-use crate::table::{Kind, Table, Value, ALL};
+use crate::table::{joint_audit, JointRange, Kind, Table, Value, ALL};
 
 /// The populations of a run's queries on one dataset, as sets of panel person indices.
 pub struct Populations {
@@ -33,6 +33,11 @@ impl Populations {
             }
         }
         self.members.push((name.to_string(), bits, size));
+    }
+
+    /// The name of the `i`-th query added.
+    pub fn name(&self, i: usize) -> &str {
+        &self.members[i].0
     }
 
     /// The queries (by the order they were added) in groups of identical populations, each group
@@ -98,18 +103,26 @@ pub fn check_fineness(
 
 /// The released tables of one dataset's queries: `exact` are their tables before suppression,
 /// in the order their populations were added to `populations`. Each is suppressed, and those of
-/// the same persons together ([`hide_alike`], whose marks stay on `exact`).
-pub fn release(exact: &mut [Table], populations: &Populations, threshold: u64) -> Vec<Table> {
+/// the same persons together ([`hide_jointly`], whose marks stay on `exact`). An error is a
+/// joint system no further hiding protects: a bug, reported, never written.
+pub fn release(
+    exact: &mut [Table],
+    populations: &Populations,
+    threshold: u64,
+) -> Result<Vec<Table>, String> {
     let mut released: Vec<Option<Table>> = vec![None; exact.len()];
     for alike in populations.alike() {
         let mut tables: Vec<Table> = alike.iter().map(|&i| exact[i].clone()).collect();
-        let suppressed = hide_alike(&mut tables, threshold);
+        let suppressed = hide_jointly(&mut tables, threshold).map_err(|err| {
+            let names: Vec<&str> = alike.iter().map(|&i| populations.name(i)).collect();
+            format!("queries {}: {err}", names.join(", "))
+        })?;
         for ((&i, marked), suppressed) in alike.iter().zip(tables).zip(suppressed) {
             exact[i] = marked;
             released[i] = Some(suppressed);
         }
     }
-    exact
+    Ok(exact
         .iter()
         .zip(released)
         .map(|(table, released)| {
@@ -119,7 +132,74 @@ pub fn release(exact: &mut [Table], populations: &Populations, threshold: u64) -
                 table
             })
         })
-        .collect()
+        .collect())
+}
+
+/// Tables of the same persons suppressed as one system: [`hide_alike`], then the joint audit
+/// ([`joint_audit`]), which reads the tables together with each group's persons as one unknown
+/// they share; while it finds a hidden count narrower than the threshold allows, the shown
+/// counts that pin that group's persons are marked to be hidden too ([`mark_linked`]), and all
+/// is suppressed again. Each round marks a cell more, so this ends.
+pub fn hide_jointly(exact: &mut [Table], threshold: u64) -> Result<Vec<Table>, String> {
+    loop {
+        let released = hide_alike(exact, threshold);
+        let narrow = joint_audit(&released, threshold)?;
+        let Some(first) = narrow.first() else {
+            return Ok(released);
+        };
+        let mut marked = false;
+        for joint in &narrow {
+            marked |= mark_linked(exact, &released, joint);
+        }
+        if !marked {
+            return Err(format!(
+                "the disclosure audit of the tables of the same persons found table {}'s {} narrowed to {}, with nothing left to hide; nothing was written. This is a bug in udfald's suppression: please report it with the queries",
+                first.table + 1,
+                released[first.table].describe_cell(first.range.row, first.range.column),
+                first.range
+            ));
+        }
+    }
+}
+
+/// Marks to be hidden ([`Table::sensitive`]) the shown counts through which the persons of
+/// `joint`'s groups pin its count: those in the count's own row, or failing that in its table,
+/// or failing that in the other table with the fewest of them. False when every such count is
+/// hidden or marked.
+fn mark_linked(exact: &mut [Table], released: &[Table], joint: &JointRange) -> bool {
+    let linked = |t: usize, row: Option<usize>| -> Vec<(usize, usize)> {
+        released[t]
+            .population_instances()
+            .into_iter()
+            .filter(|i| joint.persons.contains(&i.persons) && row.is_none_or(|r| i.row == r))
+            .flat_map(|i| i.columns.into_iter().map(move |c| (i.row, c)))
+            .filter(|&(r, c)| {
+                released[t].rows[r][c].as_f64().is_some() && !exact[t].sensitive.contains(&(r, c))
+            })
+            .collect()
+    };
+    let own = joint.table;
+    // Another table: the one that hides least to do it (the next round sees whether it did).
+    let other = (0..released.len())
+        .filter(|&t| t != own)
+        .map(|t| (t, linked(t, None)))
+        .filter(|(_, cells)| !cells.is_empty())
+        .min_by_key(|(_, cells)| cells.len());
+    let step = [
+        Some((own, linked(own, Some(joint.range.row)))),
+        Some((own, linked(own, None))),
+        other,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|(_, cells)| !cells.is_empty());
+    match step {
+        Some((t, cells)) => {
+            exact[t].sensitive.extend(cells);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Tables of the same persons (spec `disclosure.md` §3: "a curve and a share table of the same
@@ -327,5 +407,82 @@ mod tests {
             released[0].rows[r][c] = Value::Suppressed;
         }
         assert_eq!(same_counts(&exact, &released), [((0, 1, 1), (1, 1, 2))]);
+    }
+
+    /// A table by arm of person counts `columns`, which add up to each arm's persons and, over
+    /// the arms, to `(all)`.
+    fn persons_by_arm(columns: &[&str], rows: &[(&str, &[i64])]) -> Table {
+        let mut t = crate::table::TableBuilder::new();
+        let arm = t.group("arm");
+        let cols: Vec<_> = columns.iter().map(|&c| t.persons(c)).collect();
+        let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        t.relation(crate::table::Relation::GroupsSumToTotal {
+            group: "arm".into(),
+            keys: vec![],
+            columns: names.clone(),
+        });
+        t.relation(crate::table::Relation::Population {
+            columns: names,
+            rows: None,
+            arm: None,
+        });
+        for &(group, values) in rows {
+            let mut row = t.row();
+            row.text(arm, group);
+            for (&col, &value) in cols.iter().zip(values) {
+                row.int(col, value);
+            }
+        }
+        t.build()
+    }
+
+    #[test]
+    fn tables_of_the_same_persons_are_suppressed_until_read_together_they_hide_enough() {
+        // Alone, the share table hides control's n_censored (2) and, so that it is not 22 − 20,
+        // treatment's: each passes its own audit. But the characteristics table shows each
+        // arm's persons, and n + n_censored is those persons: 50 − 48 = 2. Suppressed together,
+        // the share table hides the n beside the small count as well.
+        let mut exact = vec![
+            persons_by_arm(
+                &["n", "n_censored"],
+                &[
+                    ("control", &[48, 2]),
+                    ("treatment", &[30, 20]),
+                    (ALL, &[78, 22]),
+                ],
+            ),
+            persons_by_arm(
+                &["n"],
+                &[("control", &[50]), ("treatment", &[50]), (ALL, &[100])],
+            ),
+        ];
+        let alone: Vec<Table> = exact
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                t.suppress(5);
+                t
+            })
+            .collect();
+        assert_eq!(
+            joint_audit(&alone, 5).unwrap()[0].range.to_string(),
+            "exactly 2"
+        );
+        let released = hide_jointly(&mut exact, 5).unwrap();
+        assert!(joint_audit(&released, 5).unwrap().is_empty());
+        for table in &released {
+            assert!(table.audit().unwrap().iter().all(|r| !r.too_narrow(5)));
+        }
+        let shown = |t: usize| -> Vec<String> {
+            released[t]
+                .rows
+                .iter()
+                .flat_map(|row| (1..row.len()).map(|c| released[t].format(c, &row[c])))
+                .collect()
+        };
+        assert_eq!(shown(0), [".", ".", ".", ".", "78", "22"]);
+        assert_eq!(shown(1), ["50", "50", "100"]);
+        // Marked: each arm's n, beside its hidden n_censored (treatment's 20 was pinned too).
+        assert_eq!(exact[0].sensitive, [(0, 1), (1, 1)]);
     }
 }

@@ -21,6 +21,10 @@ pub struct QueryResult {
     /// Each person's outcome, kept only when the run asks for it (`diff` counts the persons who
     /// change outcome between variants) and the metric has a yes/no one. Never rendered.
     pub outcomes: Option<Outcomes>,
+    /// A label shared by the results of one run whose populations are the same persons (spec
+    /// `disclosure.md` §3: their tables are one system, which `udfald audit` then audits
+    /// together); `None` for a population no other query of the run has.
+    pub population: Option<String>,
 }
 
 /// A yes/no person-level outcome over a query's population: for each person (by panel index),

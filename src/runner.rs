@@ -9,6 +9,7 @@ use crate::load::{self, source::Table as FileTable, LoadOptions};
 use crate::measure::common::person_index;
 use crate::measure::input::{prepare, Scope};
 use crate::measure::persons::Persons;
+use crate::measure::population::population_violations;
 use crate::measure::FollowupEnd;
 use crate::metrics::OutcomeKind;
 use crate::panel::{self, PanelOptions};
@@ -301,6 +302,16 @@ pub fn run_recorded(
                 .metric
                 .compute(&input)
                 .with_context(|| query.path.display().to_string())?;
+            // The counts that link this table to others of the same persons must be what the
+            // metric declares, or the joint audit reasons from a falsehood.
+            let violations = population_violations(&table, &input)?;
+            if let Some(first) = violations.first() {
+                anyhow::bail!(
+                    "query {}: the table's declared population identity does not hold ({first}); this is a bug in udfald's metric {}: please report it with the query",
+                    query.name,
+                    query.metric_def.name
+                );
+            }
             if empty {
                 table.notes.insert(0, empty_note(&dataset.name));
             }
@@ -338,6 +349,7 @@ pub fn run_recorded(
             Some(threshold) => {
                 populations.check(threshold)?;
                 release(&mut computed, &populations, threshold)
+                    .map_err(|err| anyhow::anyhow!(err))?
                     .into_iter()
                     .map(Some)
                     .collect()
@@ -345,15 +357,23 @@ pub fn run_recorded(
             None => vec![None; computed.len()],
         };
         outcomes.resize(indices.len(), None);
-        for (((index, exact), released), outcomes) in indices
+        let mut same_persons: Vec<Option<String>> = vec![None; indices.len()];
+        for (k, alike) in populations.alike().into_iter().enumerate() {
+            for i in alike {
+                same_persons[i] = Some(format!("{}#{}", dataset.name, k + 1));
+            }
+        }
+        for ((((index, exact), released), outcomes), population) in indices
             .into_iter()
             .zip(computed)
             .zip(released)
             .zip(outcomes)
+            .zip(same_persons)
         {
             let query = &queries[index];
             let mut result = finish(query, &dataset.name, exact, released, options)?;
             result.outcomes = outcomes;
+            result.population = population;
             results[index] = Some(result);
         }
     }
@@ -418,6 +438,7 @@ fn finish(
         table,
         exact,
         outcomes: None,
+        population: None,
     })
 }
 

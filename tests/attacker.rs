@@ -176,6 +176,9 @@ enum Hidden {
     Flag,
     /// Any other figure (a mean, a total of weeks): free, used only through relations.
     Other,
+    /// The persons of a group, which no table need print but tables of the same persons share
+    /// (their `population` relations): >= 0, used only through them.
+    Group,
 }
 
 struct Cell {
@@ -460,6 +463,8 @@ impl<'a> Attack<'a> {
                         ordered(self, row, larger, smaller);
                     }
                 }
+                // Relates the table to others of the same persons: read by `joint`.
+                "population" => {}
                 other => panic!("relation {other} is unknown to the attacker"),
             }
         }
@@ -542,6 +547,7 @@ impl<'a> Attack<'a> {
                 Hidden::Persons => variable().min(0.0),
                 Hidden::Flag => variable().integer().clamp(0, 1),
                 Hidden::Other => variable(),
+                Hidden::Group => variable().min(0.0),
             };
             vars.insert(v, problem.add(definition));
         }
@@ -1219,17 +1225,21 @@ fn check_sound(attack: &Attack, truth: &[f64], data: &str) {
             Sense::Zero => value.abs() <= 1e-7 * scale,
             Sense::NonNegative => value >= -1e-7 * scale,
         };
+        if holds {
+            continue;
+        }
+        // In a joint attack a cell may be of another table than `attack.table` (`why` names it).
         let cells: Vec<String> = expression
             .terms
             .iter()
             .map(|(v, c)| {
                 let cell = &attack.cells[*v];
-                format!(
-                    "{c} × [{}] {} (true {})",
-                    attack.table.row_label(cell.row),
-                    cell.column,
-                    truth[*v]
-                )
+                let row = if cell.row < attack.table.rows.len() {
+                    attack.table.row_label(cell.row)
+                } else {
+                    format!("row {}", cell.row + 1)
+                };
+                format!("{c} × [{row}] {} (true {})", cell.column, truth[*v])
             })
             .collect();
         assert!(
@@ -1450,6 +1460,293 @@ fn tiny_result(work: &Workdir, extra: &[&str]) -> String {
     ];
     args.extend_from_slice(extra);
     udfald(&args).expect_status(0).stdout
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables of the same persons, read together (spec `disclosure.md` §3: "a curve and a share
+// table of the same persons are one system").
+
+/// Whose persons: (column, value) pairs, sorted.
+type PersonsKey = Vec<(String, String)>;
+
+/// A row's persons as a `population` relation says: its group cells not at `(all)`, and the
+/// arm the counts are of.
+fn persons_of(table: &Released, row: usize, arm: Option<&Value>) -> PersonsKey {
+    let mut key: PersonsKey = table
+        .columns
+        .iter()
+        .filter(|(_, kind)| kind["kind"] == "group")
+        .filter_map(|(name, _)| match &table.rows[row][name] {
+            Value::String(v) if v != "(all)" => Some((name.clone(), v.clone())),
+            _ => None,
+        })
+        .collect();
+    if let Some(arm) = arm {
+        key.push((
+            arm["column"].as_str().unwrap().to_string(),
+            arm["value"].as_str().unwrap().to_string(),
+        ));
+    }
+    key.sort();
+    key
+}
+
+/// The attacks on tables of the same persons merged into one system: every table's hidden
+/// cells and constraints, and one unknown per group of persons that a table's `population`
+/// relation names, which that table's counts add up to; a table lists every group, so the
+/// groups' persons add up to the total's. Also returns, per merged cell, its table.
+fn joint<'a>(attacks: &[Attack<'a>]) -> (Attack<'a>, Vec<usize>) {
+    let mut merged = Attack {
+        table: attacks[0].table,
+        cells: vec![],
+        index: BTreeMap::new(),
+        constraints: vec![],
+    };
+    let mut table_of = vec![];
+    let mut offsets = vec![];
+    for (t, attack) in attacks.iter().enumerate() {
+        let offset = merged.cells.len();
+        offsets.push(offset);
+        for cell in &attack.cells {
+            merged.cells.push(Cell {
+                row: cell.row,
+                column: cell.column.clone(),
+                hidden: cell.hidden,
+            });
+            table_of.push(t);
+        }
+        for (expression, sense, why) in &attack.constraints {
+            let mut moved = expression.clone();
+            moved.terms.iter_mut().for_each(|(v, _)| *v += offset);
+            merged
+                .constraints
+                .push((moved, *sense, format!("{}: {why}", attack.table.query)));
+        }
+    }
+    let mut groups: BTreeMap<PersonsKey, usize> = BTreeMap::new();
+    let mut group = |merged: &mut Attack, table_of: &mut Vec<usize>, key: PersonsKey| {
+        *groups.entry(key).or_insert_with(|| {
+            merged.cells.push(Cell {
+                row: 0,
+                column: "(persons of a group)".into(),
+                hidden: Hidden::Group,
+            });
+            table_of.push(usize::MAX);
+            merged.cells.len() - 1
+        })
+    };
+    for (t, attack) in attacks.iter().enumerate() {
+        let table = attack.table;
+        let mut keys = vec![];
+        for relation in table
+            .relations
+            .iter()
+            .filter(|r| r["relation"] == "population")
+        {
+            let columns = strings(&relation["columns"]);
+            for row in 0..table.rows.len() {
+                if let Some(rows) = relation.get("rows") {
+                    let label = rows["column"].as_str().unwrap();
+                    if table.text(row, label) != rows["value"].as_str() {
+                        continue;
+                    }
+                }
+                let key = persons_of(table, row, relation.get("arm"));
+                keys.push(key.clone());
+                let Some(terms) = columns
+                    .iter()
+                    .map(|c| attack.cell(row, c))
+                    .collect::<Option<Vec<Affine>>>()
+                else {
+                    continue;
+                };
+                let mut sum = Affine::sum(&terms);
+                sum.terms.iter_mut().for_each(|(v, _)| *v += offsets[t]);
+                let g = group(&mut merged, &mut table_of, key);
+                let persons = Affine {
+                    terms: vec![(g, 1.0)],
+                    constant: 0.0,
+                };
+                merged.equal(sum, &persons, format!("{}: population", table.query));
+            }
+        }
+        // The groups of a table add up to its total, per arm.
+        let groups_of_table = group_columns(table).len();
+        if groups_of_table == 0 {
+            continue;
+        }
+        let mut by_arm: BTreeMap<PersonsKey, (bool, Vec<PersonsKey>)> = BTreeMap::new();
+        for key in keys {
+            let (groups_part, arm): (Vec<_>, Vec<_>) = key
+                .iter()
+                .cloned()
+                .partition(|(c, _)| group_columns(table).contains(c));
+            let entry = by_arm.entry(arm).or_default();
+            if groups_part.is_empty() {
+                entry.0 = true;
+            } else if groups_part.len() == groups_of_table && !entry.1.contains(&key) {
+                entry.1.push(key);
+            }
+        }
+        for (arm, (whole, parts)) in by_arm {
+            if !whole || parts.is_empty() {
+                continue;
+            }
+            let total = group(&mut merged, &mut table_of, arm);
+            let parts: Vec<Affine> = parts
+                .into_iter()
+                .map(|key| Affine {
+                    terms: vec![(group(&mut merged, &mut table_of, key), 1.0)],
+                    constant: 0.0,
+                })
+                .collect();
+            let whole = Affine {
+                terms: vec![(total, 1.0)],
+                constant: 0.0,
+            };
+            merged.equal(
+                Affine::sum(&parts),
+                &whole,
+                format!("{}: groups' persons", table.query),
+            );
+        }
+    }
+    (merged, table_of)
+}
+
+/// Runs `queries` (name, TOML body) together on every dataset; attacks the tables of the same
+/// persons as one system ([`joint`]) and fails listing each hidden person count narrowed below
+/// T − 1 values. Fails too when no hidden count is linked to another table, since then the test
+/// proves nothing.
+fn assert_protected_jointly(queries: &[(&str, &str)], datasets: &[Data]) {
+    let mut linked = 0;
+    let mut leaks: Vec<String> = vec![];
+    for &data in datasets {
+        let (work, command) = data.make();
+        let mut files = vec![];
+        for (name, body) in queries {
+            let file = format!("{name}.toml");
+            work.write(
+                &file,
+                &format!("name = \"{name}\"\ntitle = \"attacked\"\n{body}"),
+            );
+            files.push(work.file(&file).display().to_string());
+        }
+        let dir = work.path().display().to_string();
+        let run = |extra: &[&str]| -> Value {
+            let mut args = vec!["run"];
+            args.extend(files.iter().map(String::as_str));
+            args.extend(["--data", dir.as_str(), "--format", "json"]);
+            args.extend_from_slice(extra);
+            serde_json::from_str(&udfald(&args).expect_status(0).stdout).expect("JSON output")
+        };
+        let released = run(&[]);
+        let truth = run(&["--no-suppress"]);
+        let results = released["results"].as_array().unwrap();
+        let tables: Vec<Released> = results.iter().map(Released::from_json).collect();
+        let mut labels: Vec<&str> = results
+            .iter()
+            .filter_map(|r| r["population"].as_str())
+            .collect();
+        labels.sort();
+        labels.dedup();
+        assert!(
+            !labels.is_empty(),
+            "no tables of the same persons on {command}"
+        );
+        for label in labels {
+            let members: Vec<usize> = (0..results.len())
+                .filter(|&i| results[i]["population"] == label)
+                .collect();
+            let mut attacks = vec![];
+            let mut truth_values = vec![];
+            for &i in &members {
+                let mut attack = Attack::new(&tables[i]);
+                attack.shares();
+                attack.relations();
+                metric_knowledge(&mut attack, &results[i]["params"], &Value::Null);
+                truth_values.extend(true_cells(&attack, &truth["results"][i]));
+                attacks.push(attack);
+            }
+            let (merged, table_of) = joint(&attacks);
+            // A group's true persons: from the first of its equations whose cells are all known.
+            truth_values.resize(merged.cells.len(), f64::NAN);
+            for (expression, _, why) in &merged.constraints {
+                if !why.ends_with(": population") {
+                    continue;
+                }
+                let g = expression.terms.last().unwrap().0;
+                let rest = &expression.terms[..expression.terms.len() - 1];
+                if truth_values[g].is_nan() && rest.iter().all(|(v, _)| !truth_values[*v].is_nan())
+                {
+                    truth_values[g] = expression.constant
+                        + rest.iter().map(|(v, c)| c * truth_values[*v]).sum::<f64>();
+                }
+            }
+            check_sound(&merged, &truth_values, &command);
+            let components = merged.components();
+            for (v, lo, hi) in merged.ranges() {
+                let reaches = components
+                    .iter()
+                    .find(|c| c.contains(&v))
+                    .is_some_and(|c| c.iter().any(|&u| merged.cells[u].hidden == Hidden::Group));
+                linked += usize::from(reaches);
+                if hi.is_some_and(|hi| hi - lo < THRESHOLD - 2.0) {
+                    let cell = &merged.cells[v];
+                    let table = attacks[table_of[v]].table;
+                    leaks.push(format!(
+                        "  {} on {command}: row [{}] column {}: consistent values {lo}..={} (true {})",
+                        table.query,
+                        table.row_label(cell.row),
+                        cell.column,
+                        hi.unwrap(),
+                        truth_values[v]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        linked > 0,
+        "no hidden count is linked to another table: the joint attack proves nothing"
+    );
+    assert!(
+        leaks.is_empty(),
+        "{} hidden counts recovered to fewer than {} values from the tables read together:\n{}",
+        leaks.len(),
+        THRESHOLD - 1.0,
+        leaks.join("\n")
+    );
+}
+
+#[test]
+fn tables_of_the_same_persons_read_together() {
+    // Everyone, by arm: a characteristics table prints each arm's persons, which the other
+    // tables' counts (n with n_censored, n with n_not_observed, ...) add up to.
+    let by_arm = "group_by = [\"arm\"]\n";
+    let queries = [
+        (
+            "characteristics",
+            &*format!("metric = \"describe\"\n{by_arm}[params]\ncategorical = [\"sex\"]\n"),
+        ),
+        (
+            "paid_at_12",
+            &*format!("metric = \"share_at\"\n{by_arm}[params]\nstatus = \"paid_hours\"\nat = 12\n"),
+        ),
+        (
+            "paid_ever",
+            &*format!("metric = \"share_ever\"\n{by_arm}[window]\nto = 18\n[params]\nstatus = \"paid_hours\"\nfollowup = \"complete\"\n"),
+        ),
+        (
+            "to_employment",
+            &*format!("metric = \"time_to_event\"\n{by_arm}[params]\nstatus = \"employment\"\nhorizon = 12\n"),
+        ),
+        (
+            "effect_at_12",
+            "metric = \"effect\"\n[params]\noutcome = \"share_at\"\n[params.outcome_params]\nstatus = \"paid_hours\"\nat = 12\n",
+        ),
+    ];
+    assert_protected_jointly(&queries, SMALL);
 }
 
 #[test]

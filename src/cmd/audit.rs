@@ -7,7 +7,7 @@ use crate::cmd::args::min_cell;
 use crate::error::{DataError, EXIT_DATA, EXIT_OK};
 use crate::output;
 use crate::runner::SMALL_CELL;
-use crate::table::{Column, Kind, Relation, Table, Value};
+use crate::table::{joint_audit, Column, Kind, Relation, Table, Value};
 use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::Value as Json;
@@ -42,6 +42,8 @@ struct Released {
     /// The threshold it was made with, if its provenance says.
     threshold: Option<u64>,
     tables: Vec<(String, Table)>,
+    /// Each table's `population` label: tables with one are of the same persons.
+    populations: Vec<Option<String>>,
 }
 
 impl Released {
@@ -65,7 +67,14 @@ impl Released {
             .and_then(Json::as_array)
             .ok_or_else(|| bad("no \"results\" list".into()))?;
         let mut tables = Vec::new();
+        let mut populations = Vec::new();
         for (i, result) in results.iter().enumerate() {
+            populations.push(
+                result
+                    .get("population")
+                    .and_then(Json::as_str)
+                    .map(String::from),
+            );
             let name = result
                 .get("name")
                 .and_then(Json::as_str)
@@ -79,6 +88,7 @@ impl Released {
             release,
             threshold,
             tables,
+            populations,
         })
     }
 
@@ -120,6 +130,7 @@ impl Released {
                 );
             }
         }
+        passed &= self.audit_jointly(threshold, &mut out)?;
         let _ = writeln!(
             out,
             "audit: {} table(s), {hidden_counts} hidden count(s), threshold {threshold}: {}",
@@ -127,6 +138,52 @@ impl Released {
             if passed { "passed" } else { "FAILED" }
         );
         Ok((out, passed))
+    }
+}
+
+impl Released {
+    /// The audit of each set of tables of the same persons as one system (the result's
+    /// `population` labels say which), written to `out`; whether it passed.
+    fn audit_jointly(&self, threshold: u64, out: &mut String) -> Result<bool> {
+        let mut labels: Vec<&String> = self.populations.iter().flatten().collect();
+        labels.sort();
+        labels.dedup();
+        let mut passed = true;
+        for label in labels {
+            let members: Vec<usize> = (0..self.tables.len())
+                .filter(|&i| self.populations[i].as_ref() == Some(label))
+                .collect();
+            let names: Vec<&str> = members.iter().map(|&i| self.tables[i].0.as_str()).collect();
+            let tables: Vec<Table> = members.iter().map(|&i| self.tables[i].1.clone()).collect();
+            let narrow = joint_audit(&tables, threshold).map_err(|err| {
+                anyhow::anyhow!("tables of the same persons ({}): {err}", names.join(", "))
+            })?;
+            passed &= narrow.is_empty();
+            let verdict = if narrow.is_empty() {
+                "passed".to_string()
+            } else {
+                format!(
+                    "FAILED: {} hidden count(s) narrower than {} values",
+                    narrow.len(),
+                    threshold - 1
+                )
+            };
+            let _ = writeln!(
+                out,
+                "tables of the same persons ({}), read together: {verdict}",
+                names.join(", ")
+            );
+            for joint in &narrow {
+                let (name, table) = &self.tables[members[joint.table]];
+                let _ = writeln!(
+                    out,
+                    "  {name}: {}: {}  <- too narrow",
+                    table.describe_cell(joint.range.row, joint.range.column),
+                    joint.range
+                );
+            }
+        }
+        Ok(passed)
     }
 }
 

@@ -153,6 +153,7 @@ pub fn run(args: &DiffArgs, progress: &Progress) -> Result<i32> {
             table: figures,
             exact: None,
             outcomes: None,
+            population: None,
         }];
         match movers {
             Some(table) => results.push(QueryResult {
@@ -162,6 +163,7 @@ pub fn run(args: &DiffArgs, progress: &Progress) -> Result<i32> {
                 params: toml::Table::new(),
                 exact: None,
                 outcomes: None,
+                population: None,
                 ..results[0].clone()
             }),
             None => results[0].table.notes.push(movers_absent(&ran.results)),

@@ -267,6 +267,16 @@ pub fn groups_sum_to_total(
     })
 }
 
+/// In each row, `columns` add up to the persons of the population in the row's groups
+/// ([`Relation::Population`]).
+pub fn population(columns: &[&str]) -> Relation {
+    Relation::Population {
+        columns: names(columns),
+        rows: None,
+        arm: None,
+    }
+}
+
 /// Within each row, `parts` add up to `whole`.
 pub fn row_sum(parts: &[&str], whole: &str) -> Relation {
     Relation::Sum {

@@ -8,6 +8,7 @@ pub mod common;
 pub mod curve;
 pub mod input;
 pub mod persons;
+pub mod population;
 pub mod weeks;
 
 use crate::calendar::Month;

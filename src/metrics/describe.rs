@@ -15,7 +15,7 @@
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::calendar::Month;
 use crate::disclosure::check_fineness;
-use crate::measure::common::{groups_sum_to_total, parts_sum_to_whole, set_groups};
+use crate::measure::common::{self, groups_sum_to_total, parts_sum_to_whole, set_groups};
 use crate::measure::persons::{cohort_text, Persons};
 use crate::table::{share, Col, Table, TableBuilder, Value, MISSING};
 use anyhow::{anyhow, Result};
@@ -421,6 +421,8 @@ impl Compute for Describe {
                 t.relation(relation);
             }
         }
+        // n is the group's persons, less those without a value of a numeric variable.
+        t.relation(common::population(&["n", "n_missing"]));
         t.note(
             "categories: count and share of the group's n persons in each category of a categorical variable ((missing): an empty cell); means: a numeric variable's mean over the n persons with a value, n_missing without",
         );

@@ -18,7 +18,7 @@
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::{
     balanced, by_group, every_person, groups_sum_to_total, in_window, ints, parts_sum_to_whole,
-    polars, set_groups, texts,
+    polars, population, set_groups, texts,
 };
 use crate::table::chart::Bars;
 use crate::table::{share, Chart, Col, Table, TableBuilder};
@@ -316,6 +316,8 @@ impl FirstOutcome {
         // every person is in one group, so per outcome the groups add up to the total.
         let keys: Vec<&str> = group_by.iter().map(|g| g.as_str()).collect();
         t.relation(parts_sum_to_whole(&keys, "count", "n"));
+        // Unobserved persons are a first outcome too: n is the group.
+        t.relation(population(&["n"]));
         if let Some(relation) = groups_sum_to_total(
             group_by,
             &["first_outcome"],

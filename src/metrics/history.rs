@@ -15,8 +15,8 @@ use super::{resolve, Compute, MetricDef, MetricInput};
 use crate::calendar::Week;
 use crate::measure::check_weeks;
 use crate::measure::common::{
-    by_group, group, groups_sum_to_total, mean, mean_bounding, persons, polars, row_sum, share_of,
-    stable_mean, texts, to_table, Spec,
+    by_group, group, groups_sum_to_total, mean, mean_bounding, persons, polars, population,
+    row_sum, share_of, stable_mean, texts, to_table, Spec,
 };
 use crate::measure::weeks::{
     category_index, person_rows, require_columns, runs, MonthFlags, PersonRow,
@@ -400,6 +400,8 @@ impl Compute for History {
         if !table.relation_violations().is_empty() {
             table.relations.pop();
         }
+        // A person without covered weeks is left out of n, into n_no_weeks.
+        table.relations.push(population(&["n", "n_no_weeks"]));
 
         table.notes.push(format!(
             "window: the {} ISO weeks before {}; a week counts when inside DREAM's coverage and its month (Thursday rule) is a panel month; {}: {} over those weeks; public_support: a public-support code; self_support: none; employment: self-supporting in a month with {}; sickness and social_assistance: a code of that category; touched: at least one such week; spells: maximal runs of consecutive {} weeks",

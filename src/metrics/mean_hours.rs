@@ -13,7 +13,7 @@ use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome
 use crate::measure::check_rel_month;
 use crate::measure::common::{
     by_group, every_person, group, groups_sum_to_total, mark_dominated, mean, persons, polars,
-    stable_sum, to_table, top_share, Spec,
+    population, stable_sum, to_table, top_share, Spec,
 };
 use crate::table::chart::Bars;
 use crate::table::{Chart, Table};
@@ -185,6 +185,13 @@ impl Compute for MeanHours {
             &[],
             &["n_persons", "n_person_months", "n_censored"],
         ));
+        // Among all months, a person observed in the window is among n_persons, and one not
+        // observed among n_censored; among a status, those observed only outside it are neither.
+        if self.among == "all" {
+            table
+                .relations
+                .push(population(&["n_persons", "n_censored"]));
+        }
         let unit = match self.unit {
             Unit::Month => "hours per month",
             Unit::Week => "hours per week (monthly hours × 12 / 52)",

@@ -20,8 +20,8 @@
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::check_weeks;
 use crate::measure::common::{
-    by_group, group, groups_sum_to_total, mark_dominated, mean, persons, polars, to_table,
-    top_share, Spec,
+    by_group, group, groups_sum_to_total, mark_dominated, mean, persons, polars, population,
+    to_table, top_share, Spec,
 };
 use crate::measure::weeks::{category_index, person_rows, require_columns, MonthFlags, PersonRow};
 use crate::table::chart::Bars;
@@ -340,6 +340,8 @@ impl Compute for OutcomePayment {
                 "payment",
             ],
         ));
+        // A person with no observed week of the horizon is left out of n.
+        table.relations.push(population(&["n", "n_not_observed"]));
         table.notes.push(format!(
             "per person, the ISO weeks 1..{horizon} from the start week whose month (Thursday rule) is observed: full self-support = no public-support code{}; partial (when not full) = a week of {} or in a month with {}; payment = {} DKK × weeks_full + {} DKK × weeks_partial (totals over the group's persons)",
             self.full_month_status

@@ -8,7 +8,7 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::check_rel_month;
-use crate::measure::common::{groups_sum_to_total, set_groups};
+use crate::measure::common::{groups_sum_to_total, population, set_groups};
 use crate::measure::curve::{curve, Curve, CurveRequest, MeanColumns};
 use crate::table::chart::{plain, Bars};
 use crate::table::{share, Chart, Col, Table, TableBuilder};
@@ -157,13 +157,13 @@ impl ShareAt {
                 .set(share_col, share(count as u64, n as u64))
                 .int(censored_col, counts.population[g] - n);
         }
-        // Every person is in one group. (n + n_censored is the group's population, which is
-        // not a column.)
+        // Every person is in one group, and is counted in n or n_censored.
         if let Some(relation) =
             groups_sum_to_total(input.group_by, &[], &["n", "count", "n_censored"])
         {
             t.relation(relation);
         }
+        t.relation(population(&["n", "n_censored"]));
         t.note(format!(
             "share: persons with {} at rel_month {at}, of n, the persons observed at rel_month {at}; n_censored: persons not observed at rel_month {at}",
             self.status

@@ -10,7 +10,8 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::common::{
-    any_in_window, by_group, groups_sum_to_total, polars, share_aggs, share_specs, to_table,
+    any_in_window, by_group, groups_sum_to_total, polars, population, share_aggs, share_specs,
+    to_table,
 };
 use crate::table::chart::{plain, Bars};
 use crate::table::{Chart, Table};
@@ -91,12 +92,13 @@ impl Compute for ShareEver {
         let result = by_group(frame, input.group_by, &aggs).map_err(|e| polars(DEF.name, e))?;
         let specs = share_specs(input.group_by);
         let mut table = to_table(&result, &specs)?;
-        // Every person is in one group. (n + n_censored is the group's population, not a column.)
+        // Every person is in one group, and is counted in n or n_censored.
         table.relations.extend(groups_sum_to_total(
             input.group_by,
             &[],
             &["n", "count", "n_censored"],
         ));
+        table.relations.push(population(&["n", "n_censored"]));
         let range = input.window.range();
         table.notes.push(format!(
             "share: persons with {} in at least one month of rel_month {range}, of n ({} follow-up); n_censored: persons not counted for lack of follow-up",

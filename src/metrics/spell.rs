@@ -12,7 +12,8 @@
 use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
 use crate::measure::check_weeks;
 use crate::measure::common::{
-    balanced, by_group, groups_sum_to_total, mean, polars, share_aggs, share_specs, to_table,
+    balanced, by_group, groups_sum_to_total, mean, polars, population, share_aggs, share_specs,
+    to_table,
 };
 use crate::measure::weeks::{category_index, person_rows, require_columns, runs, MonthFlags};
 use crate::table::chart::Bars;
@@ -171,12 +172,13 @@ impl Compute for Spell {
         // would bound it (runs of L weeks or more against runs shorter).
         specs.push(mean("mean_longest_run", "count", 1));
         let mut table = to_table(&result, &specs)?;
-        // Every person is in one group. (n + n_censored is the group's population, not a column.)
+        // Every person is in one group, and is counted in n or n_censored.
         table.relations.extend(groups_sum_to_total(
             input.group_by,
             &[],
             &["n", "count", "n_censored"],
         ));
+        table.relations.push(population(&["n", "n_censored"]));
         let mut set: Vec<String> = self
             .categories
             .iter()

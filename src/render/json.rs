@@ -49,6 +49,9 @@ pub fn result(result: &QueryResult) -> Json {
     if !table.parts.is_empty() {
         object["parts"] = json!(table.parts);
     }
+    if let Some(population) = &result.population {
+        object["population"] = json!(population);
+    }
     object
 }
 

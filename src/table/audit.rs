@@ -53,6 +53,15 @@ impl std::fmt::Display for HiddenRange {
 impl Table {
     /// A cell by its row's group values (or number) and column name, for messages.
     pub fn describe_cell(&self, row: usize, column: usize) -> String {
+        format!(
+            "{}, column {}",
+            self.describe_row(row),
+            self.columns[column].name
+        )
+    }
+
+    /// A row by its group and label values (or its number), for messages.
+    pub fn describe_row(&self, row: usize) -> String {
         let groups: Vec<String> = self
             .columns
             .iter()
@@ -64,21 +73,117 @@ impl Table {
                 _ => None,
             })
             .collect();
-        let row = if groups.is_empty() {
+        if groups.is_empty() {
             format!("row {}", row + 1)
         } else {
             format!("row {} ({})", row + 1, groups.join(", "))
-        };
-        format!("{row}, column {}", self.columns[column].name)
+        }
     }
 }
 
-/// A linear constraint over hidden cells: `low ≤ Σ coefficient × cell ≤ high` (`low` may be
-/// minus infinity).
-struct Constraint {
-    terms: Vec<(Cell, f64)>,
-    low: f64,
-    high: f64,
+/// A linear constraint over unknowns (a table's hidden cells, or more): `low ≤ Σ coefficient ×
+/// unknown ≤ high` (`low` may be minus infinity).
+pub(crate) struct Constraint<V = Cell> {
+    pub terms: Vec<(V, f64)>,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// What a reader knows of an unknown before any constraint: a count is not negative, a share
+/// lies in [0, 1], anything else may be any number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Bound {
+    Count,
+    Share,
+    Free,
+}
+
+/// Why a linear programme has no answer.
+pub(crate) enum Unsolved {
+    /// No values satisfy the constraints: the shown cells contradict the relations.
+    Infeasible,
+    /// The solver failed, in words.
+    Failed(String),
+}
+
+impl Bound {
+    /// The bound of a hidden cell of a column of `kind`.
+    pub(crate) fn of(kind: &Kind) -> Bound {
+        match kind {
+            Kind::Persons => Bound::Count,
+            Kind::Share { .. } => Bound::Share,
+            _ => Bound::Free,
+        }
+    }
+}
+
+/// The whole-number range `[low, high]` of a count whose least and greatest real values under
+/// the reader's constraints are these (`None`: unbounded), rounded inward.
+pub(crate) fn whole_range(low: Option<f64>, high: Option<f64>) -> (u64, Option<u64>) {
+    (
+        (low.unwrap_or(0.0) - 1e-6).ceil().max(0.0) as u64,
+        high.map(|h| (h + 1e-6).floor().max(0.0) as u64),
+    )
+}
+
+/// The least (or greatest) value of `target` under `constraints`, each unknown bounded as
+/// `bound` says; `None` when unbounded.
+pub(crate) fn extreme<V: Copy + Ord>(
+    constraints: &[&Constraint<V>],
+    target: V,
+    greatest: bool,
+    bound: impl Fn(V) -> Bound,
+) -> Result<Option<f64>, Unsolved> {
+    let mut unknowns: Vec<V> = constraints
+        .iter()
+        .flat_map(|c| c.terms.iter().map(|&(v, _)| v))
+        .chain([target])
+        .collect();
+    unknowns.sort_unstable();
+    unknowns.dedup();
+    let mut problem = ProblemVariables::new();
+    let variables: Vec<Variable> = unknowns
+        .iter()
+        .map(|&v| match bound(v) {
+            Bound::Count => problem.add(variable().min(0.0)),
+            Bound::Share => problem.add(variable().min(0.0).max(1.0)),
+            Bound::Free => problem.add(variable()),
+        })
+        .collect();
+    let variable_of = |v: V| variables[unknowns.binary_search(&v).unwrap_or(0)];
+    let objective = variable_of(target);
+    let mut model = if greatest {
+        problem.maximise(objective)
+    } else {
+        problem.minimise(objective)
+    }
+    .using(microlp);
+    for constraint in constraints {
+        let sum: Expression = constraint
+            .terms
+            .iter()
+            .map(|&(v, coefficient)| coefficient * variable_of(v))
+            .sum();
+        if constraint.low == constraint.high {
+            model = model.with(constraint!(sum == constraint.low));
+        } else {
+            if constraint.low.is_finite() {
+                model = model.with(constraint!(sum.clone() >= constraint.low));
+            }
+            model = model.with(constraint!(sum <= constraint.high));
+        }
+    }
+    // The solver is young: a panic in it is an audit failure, reported, not a crash.
+    let solved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve()))
+        .map_err(|_| Unsolved::Failed("the linear-programme solver failed".into()))?;
+    match solved {
+        Ok(solution) => Ok(Some(solution.value(objective))),
+        Err(ResolutionError::Unbounded) => Ok(None),
+        Err(ResolutionError::Infeasible) => Err(Unsolved::Infeasible),
+        Err(err) => Err(Unsolved::Failed(format!(
+            "the linear-programme solver failed: {err}"
+        ))),
+    }
 }
 
 /// A shown share is exact in JSON; this much slack keeps floating-point error from making the
@@ -111,17 +216,18 @@ impl Table {
                 .map(|(c, _)| c)
                 .collect();
             let (low, high) = if members.is_empty() {
-                (0.0, None)
+                (None, None)
             } else {
                 let low = self.solve(&members, (row, column), false)?;
                 let high = self.solve(&members, (row, column), true)?;
-                (low.unwrap_or(0.0), high)
+                (low, high)
             };
+            let (low, high) = whole_range(low, high);
             ranges.push(HiddenRange {
                 row,
                 column,
-                low: (low - 1e-6).ceil().max(0.0) as u64,
-                high: high.map(|h| (h + 1e-6).floor().max(0.0) as u64),
+                low,
+                high,
             });
         }
         Ok(ranges)
@@ -139,7 +245,7 @@ impl Table {
     }
 
     /// What a reader of the released table knows, as constraints over its hidden cells.
-    fn reader_constraints(&self) -> Vec<Constraint> {
+    pub(crate) fn reader_constraints(&self) -> Vec<Constraint> {
         let mut constraints = Vec::new();
         for equation in self.equations() {
             if let Some(constraint) = self.fold_shown(&equation) {
@@ -207,58 +313,17 @@ impl Table {
         target: Cell,
         greatest: bool,
     ) -> Result<Option<f64>, String> {
-        let mut cells: Vec<Cell> = constraints
-            .iter()
-            .flat_map(|c| c.terms.iter().map(|&(cell, _)| cell))
-            .chain([target])
-            .collect();
-        cells.sort_unstable();
-        cells.dedup();
-        let mut problem = ProblemVariables::new();
-        let variables: Vec<Variable> = cells
-            .iter()
-            .map(|&(_, c)| match self.columns[c].kind {
-                Kind::Persons => problem.add(variable().min(0.0)),
-                Kind::Share { .. } => problem.add(variable().min(0.0).max(1.0)),
-                _ => problem.add(variable()),
-            })
-            .collect();
-        let variable_of = |cell: Cell| variables[cells.binary_search(&cell).unwrap_or(0)];
-        let objective = variable_of(target);
-        let mut model = if greatest {
-            problem.maximise(objective)
-        } else {
-            problem.minimise(objective)
-        }
-        .using(microlp);
-        for constraint in constraints {
-            let sum: Expression = constraint
-                .terms
-                .iter()
-                .map(|&(cell, coefficient)| coefficient * variable_of(cell))
-                .sum();
-            if constraint.low == constraint.high {
-                model = model.with(constraint!(sum == constraint.low));
-            } else {
-                if constraint.low.is_finite() {
-                    model = model.with(constraint!(sum.clone() >= constraint.low));
-                }
-                model = model.with(constraint!(sum <= constraint.high));
-            }
-        }
-        // The solver is young: a panic in it is an audit failure, reported, not a crash.
-        let solved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.solve()))
-            .map_err(|_| "the linear-programme solver failed".to_string())?;
-        match solved {
-            Ok(solution) => Ok(Some(solution.value(objective))),
-            Err(ResolutionError::Unbounded) => Ok(None),
-            Err(ResolutionError::Infeasible) => Err(format!(
+        extreme(constraints, target, greatest, |(_, c)| {
+            Bound::of(&self.columns[c].kind)
+        })
+        .map_err(|unsolved| match unsolved {
+            Unsolved::Infeasible => format!(
                 "row {}, column {}: no values of the hidden cells agree with the shown ones",
                 target.0 + 1,
                 self.columns[target.1].name
-            )),
-            Err(err) => Err(format!("the linear-programme solver failed: {err}")),
-        }
+            ),
+            Unsolved::Failed(why) => why,
+        })
     }
 }
 

@@ -11,15 +11,17 @@ use serde::{Deserialize, Serialize};
 mod audit;
 mod builder;
 pub mod chart;
+mod joint;
 mod parts;
 mod relations;
 
 pub use audit::HiddenRange;
 pub use builder::{Col, Row, TableBuilder};
 pub use chart::Chart;
+pub use joint::{joint_audit, JointRange};
 pub use parts::{Condition, Part};
 use relations::Equation;
-pub use relations::Relation;
+pub use relations::{CellIs, PersonsOf, PopulationInstance, Relation};
 
 /// What a column holds; decides suppression and printing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

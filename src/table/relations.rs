@@ -58,6 +58,26 @@ pub enum Relation {
     /// definitions (persons with social assistance are among those with public support; those
     /// with the same employer among those still employed).
     AtMost { smaller: String, larger: String },
+    /// In each row (of those whose `rows` column reads its value, when given), `columns` add up
+    /// to the persons of the query's population in the row's groups (and of `arm`'s value, when
+    /// given): a count no column prints, but the same in every table of the same persons, so it
+    /// links them (spec `disclosure.md` §3: "a curve and a share table of the same persons are
+    /// one system"). It relates no two cells of one table; the joint audit of a run's tables
+    /// reads it (`disclosure::release`), and the runner checks it against the population.
+    Population {
+        columns: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rows: Option<CellIs>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        arm: Option<CellIs>,
+    },
+}
+
+/// A column and a value: the rows whose label reads it, or the arm a count is of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellIs {
+    pub column: String,
+    pub value: String,
 }
 
 impl Relation {
@@ -79,6 +99,7 @@ impl Relation {
                 ..
             } => vec![column, whole_column],
             Relation::AtMost { smaller, larger } => vec![smaller, larger],
+            Relation::Population { columns, .. } => columns.iter().collect(),
         }
     }
 
@@ -87,6 +108,7 @@ impl Relation {
         let mut columns = self.related();
         match self {
             Relation::Sum { .. } | Relation::AtMost { .. } => {}
+            Relation::Population { rows, .. } => columns.extend(rows.iter().map(|r| &r.column)),
             Relation::GroupsSumToTotal { group, keys, .. } => {
                 columns.extend(keys.iter().chain([group]));
             }
@@ -100,6 +122,18 @@ impl Relation {
         }
         columns
     }
+}
+
+/// The persons a count is of: (column, value) pairs, sorted; empty: the whole population.
+pub type PersonsOf = Vec<(String, String)>;
+
+/// One row's instance of a [`Relation::Population`]: its `columns` add up to the persons of
+/// the query's population that `persons` says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationInstance {
+    pub row: usize,
+    pub columns: Vec<usize>,
+    pub persons: PersonsOf,
 }
 
 /// A cell by (row, column).
@@ -279,10 +313,56 @@ impl Table {
                         }
                     }
                 }
-                Relation::AtMost { .. } => {}
+                Relation::AtMost { .. } | Relation::Population { .. } => {}
             }
         }
         equations
+    }
+
+    /// Every instance of every declared [`Relation::Population`]: a row, the columns that add
+    /// up to its persons, and whose persons they are.
+    pub fn population_instances(&self) -> Vec<PopulationInstance> {
+        let mut instances = Vec::new();
+        for relation in &self.relations {
+            let Relation::Population { columns, rows, arm } = relation else {
+                continue;
+            };
+            let columns: Vec<usize> = columns.iter().map(|c| self.relation_column(c)).collect();
+            let label = rows
+                .as_ref()
+                .map(|rows| (self.relation_column(&rows.column), rows.value.as_str()));
+            for (r, row) in self.rows.iter().enumerate() {
+                if label.is_some_and(|(l, want)| !matches!(&row[l], Value::Text(t) if t == want)) {
+                    continue;
+                }
+                instances.push(PopulationInstance {
+                    row: r,
+                    columns: columns.clone(),
+                    persons: self.persons_of(r, arm.as_ref()),
+                });
+            }
+        }
+        instances
+    }
+
+    /// Whose persons a row's counts are: its groups' values, leaving out those at `(all)` (a row
+    /// by `arm` at `municipality = (all)` is the row of a table by `arm` alone), with `arm`'s.
+    fn persons_of(&self, row: usize, arm: Option<&CellIs>) -> PersonsOf {
+        let mut of: PersonsOf = self
+            .columns
+            .iter()
+            .zip(&self.rows[row])
+            .filter(|(column, _)| column.kind == super::Kind::Group)
+            .filter_map(|(column, value)| match value {
+                Value::Text(text) if text != ALL => Some((column.name.clone(), text.clone())),
+                _ => None,
+            })
+            .collect();
+        if let Some(arm) = arm {
+            of.push((arm.column.clone(), arm.value.clone()));
+        }
+        of.sort();
+        of
     }
 
     /// Every instance of every declared inequality: the sum of each cell times its coefficient
@@ -418,6 +498,8 @@ impl Table {
                         }
                     }
                 }
+                // Against the population, which the table does not hold: the runner checks it.
+                Relation::Population { .. } => {}
                 Relation::RowsSumToRow {
                     keys,
                     label,

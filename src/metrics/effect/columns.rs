@@ -304,5 +304,24 @@ impl Effect {
                 columns,
             });
         }
+        // An arm's persons in the row's groups are counted (n), censored, or outside the
+        // status: a count no column of this table prints, but a table of the same persons by
+        // the arm may.
+        for (i, value) in [&self.params.treatment, &self.params.control]
+            .into_iter()
+            .enumerate()
+        {
+            let mut columns = vec![t.name(c.n[i])];
+            columns.extend(c.censored.map(|cols| t.name(cols[i])));
+            columns.extend(c.not_in_status.map(|cols| t.name(cols[i])));
+            t.relation(Relation::Population {
+                columns,
+                rows: None,
+                arm: Some(CellIs {
+                    column: self.params.arm.clone(),
+                    value: value.clone(),
+                }),
+            });
+        }
     }
 }

@@ -18,7 +18,9 @@ use super::{find, Compute, Metric, MetricDef, MetricInput, OutcomeKind, PersonOu
 use crate::stats::means::{welch, SampleSummary};
 use crate::stats::proportions::{compare_proportions, DiffInterval, Proportion};
 use crate::table::chart::Forest;
-use crate::table::{Chart, Col, Relation, Row as Cells, Table, TableBuilder, Value, ALL, MISSING};
+use crate::table::{
+    CellIs, Chart, Col, Relation, Row as Cells, Table, TableBuilder, Value, ALL, MISSING,
+};
 use anyhow::{anyhow, bail, Result};
 use polars::prelude::{DataFrame, DataType};
 use serde::{Deserialize, Serialize, Serializer};

@@ -462,6 +462,21 @@ fn the_declared_relations_hold() {
                 columns: strings(columns),
             });
         }
+        // Each arm's persons: counted, censored, or outside the status.
+        for arm in ["treatment", "control"] {
+            let mut counts = vec![format!("n_{arm}"), format!("censored_{arm}")];
+            if columns.contains(&"not_in_status_treatment") {
+                counts.push(format!("not_in_status_{arm}"));
+            }
+            expected.push(Relation::Population {
+                columns: counts,
+                rows: None,
+                arm: Some(crate::table::CellIs {
+                    column: "arm".into(),
+                    value: arm.into(),
+                }),
+            });
+        }
         assert_eq!(table.relations, expected, "{case}");
     }
     // Published figures: none.

@@ -24,7 +24,7 @@ use crate::measure::persons::Persons;
 use crate::stats::km::{kaplan_meier, KaplanMeier, KmQuantile};
 use crate::stats::logrank::logrank;
 use crate::table::chart::{plain, Curve};
-use crate::table::{Chart, Col, Relation, Table, TableBuilder, Value, ALL};
+use crate::table::{CellIs, Chart, Col, Relation, Table, TableBuilder, Value, ALL};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};

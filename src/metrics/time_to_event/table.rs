@@ -140,6 +140,18 @@ impl TimeToEvent {
             parts: vec![name(c.events_total), name(c.censored_total)],
             whole: name(c.n),
         });
+        // A group's persons are in the analysis (n) or left out, as not observed or already
+        // there at month 0.
+        let mut everyone = vec![name(c.n), name(c.n_not_observed)];
+        everyone.extend(c.n_already.map(name));
+        relations.push(Relation::Population {
+            columns: everyone,
+            rows: Some(CellIs {
+                column: name(c.row),
+                value: "summary".into(),
+            }),
+            arm: None,
+        });
         if let Some(&first) = c.groups.first() {
             // With several group columns the rows are their combinations and `(all)` is
             // `(all)` in each: the rows not `(all)` in the first are all the combinations.

@@ -432,6 +432,18 @@ fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation>
             parts: strings(&["events_total", "censored_total"]),
             whole: "n".into(),
         },
+        Relation::Population {
+            columns: strings(if exclude_already {
+                &["n", "n_not_observed", "n_already"]
+            } else {
+                &["n", "n_not_observed"]
+            }),
+            rows: Some(crate::table::CellIs {
+                column: "row".into(),
+                value: "summary".into(),
+            }),
+            arm: None,
+        },
     ];
     if let Some(first) = group_by.first() {
         let mut columns = strings(&[

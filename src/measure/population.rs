@@ -1,0 +1,119 @@
+//! The check that a table's declared [`Relation::Population`] identities hold: each names
+//! columns that add up to the persons of the query's population in a row's groups, a count the
+//! joint audit of a run's tables treats as one unknown shared by every table of the same persons
+//! (spec `disclosure.md` §3). A declaration that is false would let that audit miss what a reader
+//! can compute, or see links that are not there, so the runner checks every table against the
+//! persons it was computed from before anything is suppressed.
+//!
+//! [`Relation::Population`]: crate::table::Relation::Population
+
+use super::common::person_index;
+use super::persons::cohort_text;
+use super::MetricInput;
+use crate::table::{PersonsOf, Table, MISSING};
+use anyhow::{anyhow, Result};
+use std::collections::HashMap;
+
+/// The declared population identities of `table` that the persons of `input` contradict, in
+/// words (empty: all hold). An instance with a cell that is not a number (a share of nobody)
+/// says nothing and is skipped, as the audit skips it.
+pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<Vec<String>> {
+    let instances = table.population_instances();
+    if instances.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The cohort's columns by panel person: an arm need not be a group column.
+    let members: Vec<usize> = person_index(&input.persons)
+        .map_err(|err| anyhow!("internal: the population's persons: {err}"))?
+        .iter()
+        .map(|p| p.map(|p| p as usize))
+        .collect::<Option<_>>()
+        .ok_or_else(|| anyhow!("internal: a person without an index"))?;
+    let mut values: HashMap<String, Vec<String>> = HashMap::new();
+    for (column, _) in instances.iter().flat_map(|i| &i.persons) {
+        if !values.contains_key(column) {
+            let text = cohort_text(&input.panel.persons, column, "group_by")?
+                .into_iter()
+                .map(|v| v.unwrap_or_else(|| MISSING.to_string()))
+                .collect();
+            values.insert(column.clone(), text);
+        }
+    }
+    let mut persons: HashMap<&PersonsOf, i64> = HashMap::new();
+    let mut violations = Vec::new();
+    for instance in &instances {
+        let row = &table.rows[instance.row];
+        let Some(sum) = instance
+            .columns
+            .iter()
+            .map(|&c| row[c].as_f64())
+            .sum::<Option<f64>>()
+        else {
+            continue;
+        };
+        let expected = *persons.entry(&instance.persons).or_insert_with(|| {
+            members
+                .iter()
+                .filter(|&&p| {
+                    instance
+                        .persons
+                        .iter()
+                        .all(|(column, value)| values[column][p] == *value)
+                })
+                .count() as i64
+        });
+        if sum != expected as f64 {
+            let names: Vec<&str> = instance
+                .columns
+                .iter()
+                .map(|&c| table.columns[c].name.as_str())
+                .collect();
+            violations.push(format!(
+                "{}: {} = {sum}, but the population has {expected} persons{}",
+                table.describe_row(instance.row),
+                names.join(" + "),
+                describe_persons(&instance.persons),
+            ));
+        }
+    }
+    Ok(violations)
+}
+
+/// ` with arm = treatment, sex = F`, or nothing for the whole population.
+fn describe_persons(persons: &PersonsOf) -> String {
+    if persons.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> = persons.iter().map(|(c, v)| format!("{c} = {v}")).collect();
+    format!(" with {}", pairs.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::Window;
+    use crate::metrics::share_at::DEF;
+    use crate::metrics::testing::{input, resolve, tiny_panel};
+    use crate::table::Value;
+
+    #[test]
+    fn a_declared_identity_that_does_not_hold_is_named() {
+        // Tiny: 5 persons in control, 6 in treatment, 11 in all.
+        let panel = tiny_panel();
+        let input = input(&panel, &["arm"], Window::default());
+        let mut table = resolve(&DEF, "at = 3").compute(&input).unwrap();
+        assert_eq!(
+            population_violations(&table, &input).unwrap(),
+            Vec::<String>::new()
+        );
+        let n = table.column_index("n").unwrap();
+        let Value::Int(control) = table.rows[0][n] else {
+            panic!("control's n: {:?}", table.rows[0][n]);
+        };
+        table.rows[0][n] = Value::Int(control + 1);
+        assert_eq!(
+            population_violations(&table, &input).unwrap(),
+            ["row 1 (arm=control): n + n_censored = 6, but the population has 5 persons with arm = control"]
+        );
+    }
+}

@@ -1,0 +1,401 @@
+//! The audit of several tables of the same persons as one system (spec `disclosure.md` §3: "a
+//! curve and a share table of the same persons are one system"). Each table declares, by
+//! [`Relation::Population`], which of its counts add up to the persons of a group: a number no
+//! table need print, but the same in all of them. A reader who holds every table of a run knows
+//! it is one number, so a count hidden in one table may be given back by the counts another
+//! shows beside the same group (`describe`'s n of a group against `share_at`'s n and
+//! n_censored). Here each such group's persons are one unknown shared by the tables, beside
+//! each table's own hidden cells and constraints (`Table::reader_constraints`), and a hidden
+//! count whose system reaches another table through one is audited again over all of them.
+//!
+//! [`Relation::Population`]: super::Relation::Population
+
+use super::audit::{extreme, whole_range, Bound, Constraint, HiddenRange, Unsolved};
+use super::relations::PersonsOf;
+use super::{Kind, Table, Value};
+use std::collections::BTreeMap;
+
+/// An unknown of the tables' joint system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Unknown {
+    /// A hidden cell: (table, row, column).
+    Cell(usize, usize, usize),
+    /// The persons of a group (an index into the groups met).
+    Persons(usize),
+}
+
+/// A hidden count the joint system narrows further than its own table does: too narrow, with
+/// the groups whose persons link it to the other tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointRange {
+    pub table: usize,
+    pub range: HiddenRange,
+    /// The groups (as [`PersonsOf`]) in the count's system.
+    pub persons: Vec<PersonsOf>,
+}
+
+/// The hidden counts of `tables` (released, all of the same persons) whose range, with every
+/// table read together, spans fewer than `threshold − 1` values. Counts whose system stays
+/// within one table are that table's own audit's: they are not solved again. An error is a
+/// system no values satisfy, or a solver failure: both bugs.
+pub fn joint_audit(tables: &[Table], threshold: u64) -> Result<Vec<JointRange>, String> {
+    let mut groups: BTreeMap<PersonsOf, usize> = BTreeMap::new();
+    // Each constraint with the table that declares it.
+    let mut constraints: Vec<(usize, Constraint<Unknown>)> = Vec::new();
+    for (t, table) in tables.iter().enumerate() {
+        for constraint in table.reader_constraints() {
+            constraints.push((
+                t,
+                Constraint {
+                    terms: constraint
+                        .terms
+                        .iter()
+                        .map(|&((r, c), k)| (Unknown::Cell(t, r, c), k))
+                        .collect(),
+                    low: constraint.low,
+                    high: constraint.high,
+                },
+            ));
+        }
+        for instance in table.population_instances() {
+            let next = groups.len();
+            let persons = *groups.entry(instance.persons.clone()).or_insert(next);
+            // The shown cells move to the right-hand side; a cell that is no number (a share
+            // of nobody) leaves the instance out, as `Table::fold_shown` does.
+            let mut terms = vec![(Unknown::Persons(persons), -1.0)];
+            let mut shown = 0.0;
+            let mut usable = true;
+            for &c in &instance.columns {
+                match &table.rows[instance.row][c] {
+                    Value::Suppressed => terms.push((Unknown::Cell(t, instance.row, c), 1.0)),
+                    value => match value.as_f64() {
+                        Some(v) => shown += v,
+                        None => usable = false,
+                    },
+                }
+            }
+            if usable {
+                constraints.push((
+                    t,
+                    Constraint {
+                        terms,
+                        low: -shown,
+                        high: -shown,
+                    },
+                ));
+            }
+        }
+        for (persons, parts) in partitions(table) {
+            let index = |groups: &mut BTreeMap<PersonsOf, usize>, key: PersonsOf| {
+                let next = groups.len();
+                *groups.entry(key).or_insert(next)
+            };
+            let whole = index(&mut groups, persons);
+            let mut terms = vec![(Unknown::Persons(whole), -1.0)];
+            for part in parts {
+                terms.push((Unknown::Persons(index(&mut groups, part)), 1.0));
+            }
+            constraints.push((
+                t,
+                Constraint {
+                    terms,
+                    low: 0.0,
+                    high: 0.0,
+                },
+            ));
+        }
+    }
+    // Systems: unknowns linked by constraints; only those that reach a second table through a
+    // group's persons are new.
+    let mut systems = UnionFind::default();
+    for (_, constraint) in &constraints {
+        systems.join(&constraint.terms);
+    }
+    let roots: Vec<Unknown> = constraints
+        .iter()
+        .map(|(_, constraint)| systems.root(constraint.terms[0].0))
+        .collect();
+    let mut tables_of: BTreeMap<Unknown, Vec<usize>> = BTreeMap::new();
+    for ((t, _), root) in constraints.iter().zip(&roots) {
+        let seen = tables_of.entry(*root).or_default();
+        if !seen.contains(t) {
+            seen.push(*t);
+        }
+    }
+    let names: BTreeMap<usize, &PersonsOf> = groups.iter().map(|(k, &i)| (i, k)).collect();
+    let bound = |v: Unknown| match v {
+        Unknown::Cell(t, _, c) => Bound::of(&tables[t].columns[c].kind),
+        Unknown::Persons(_) => Bound::Count,
+    };
+    let mut narrow = Vec::new();
+    for (t, table) in tables.iter().enumerate() {
+        for r in 0..table.rows.len() {
+            for c in 0..table.columns.len() {
+                if table.columns[c].kind != Kind::Persons || table.rows[r][c] != Value::Suppressed {
+                    continue;
+                }
+                let target = Unknown::Cell(t, r, c);
+                let root = systems.root(target);
+                if tables_of.get(&root).is_none_or(|seen| seen.len() < 2) {
+                    continue;
+                }
+                let members: Vec<&Constraint<Unknown>> = constraints
+                    .iter()
+                    .zip(&roots)
+                    .filter(|(_, r)| **r == root)
+                    .map(|((_, constraint), _)| constraint)
+                    .collect();
+                let solve = |greatest| {
+                    extreme(&members, target, greatest, bound).map_err(|unsolved| match unsolved {
+                        Unsolved::Infeasible => format!(
+                            "{}: no values of the hidden cells agree with the shown ones of the tables of the same persons",
+                            table.describe_cell(r, c)
+                        ),
+                        Unsolved::Failed(why) => why,
+                    })
+                };
+                let (low, high) = whole_range(solve(false)?, solve(true)?);
+                let range = HiddenRange {
+                    row: r,
+                    column: c,
+                    low,
+                    high,
+                };
+                if range.too_narrow(threshold) {
+                    let mut persons: Vec<PersonsOf> = members
+                        .iter()
+                        .flat_map(|constraint| &constraint.terms)
+                        .filter_map(|&(v, _)| match v {
+                            Unknown::Persons(g) => Some(names[&g].clone()),
+                            Unknown::Cell(..) => None,
+                        })
+                        .collect();
+                    persons.sort();
+                    persons.dedup();
+                    narrow.push(JointRange {
+                        table: t,
+                        range,
+                        persons,
+                    });
+                }
+            }
+        }
+    }
+    Ok(narrow)
+}
+
+/// What the persons of the groups of one table say of each other: a table lists every group
+/// its population has, so the persons of the rows without `(all)` add up to those of the total
+/// row (and likewise within each arm a count is of). Each as (whole, parts).
+fn partitions(table: &Table) -> Vec<(PersonsOf, Vec<PersonsOf>)> {
+    let group_columns: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|c| c.kind == Kind::Group)
+        .map(|c| c.name.as_str())
+        .collect();
+    if group_columns.is_empty() {
+        return Vec::new();
+    }
+    // By what else than the groups a key says (an arm): the whole and its parts.
+    let mut by_rest: BTreeMap<PersonsOf, (bool, Vec<PersonsOf>)> = BTreeMap::new();
+    for instance in table.population_instances() {
+        let (groups, rest): (PersonsOf, PersonsOf) = instance
+            .persons
+            .iter()
+            .cloned()
+            .partition(|(column, _)| group_columns.contains(&column.as_str()));
+        let entry = by_rest.entry(rest).or_default();
+        if groups.is_empty() {
+            entry.0 = true;
+        } else if groups.len() == group_columns.len() && !entry.1.contains(&instance.persons) {
+            entry.1.push(instance.persons.clone());
+        }
+    }
+    by_rest
+        .into_iter()
+        .filter(|(_, (has_whole, parts))| *has_whole && !parts.is_empty())
+        .map(|(rest, (_, parts))| (rest, parts))
+        .collect()
+}
+
+/// Union–find over unknowns.
+#[derive(Default)]
+struct UnionFind {
+    parent: BTreeMap<Unknown, Unknown>,
+}
+
+impl UnionFind {
+    fn root(&mut self, v: Unknown) -> Unknown {
+        let mut v = v;
+        while let Some(&parent) = self.parent.get(&v) {
+            if parent == v {
+                break;
+            }
+            v = parent;
+        }
+        v
+    }
+
+    fn join(&mut self, terms: &[(Unknown, f64)]) {
+        let first = self.root(terms[0].0);
+        self.parent.entry(first).or_insert(first);
+        for &(v, _) in &terms[1..] {
+            let root = self.root(v);
+            if root != first {
+                self.parent.insert(root, first);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{Relation, TableBuilder, ALL};
+
+    /// A table by arm of `columns` (person counts) whose sum is each arm's persons, with the
+    /// arms adding up to `(all)`; `rows` are (arm, values), `None` for a hidden cell.
+    fn by_arm(columns: &[&str], rows: &[(&str, &[Option<i64>])]) -> Table {
+        by_arm_declaring(columns, rows, true)
+    }
+
+    /// [`by_arm`], declaring that the arms add up to `(all)` only when `sums`.
+    fn by_arm_declaring(columns: &[&str], rows: &[(&str, &[Option<i64>])], sums: bool) -> Table {
+        let mut t = TableBuilder::new();
+        let arm = t.group("arm");
+        let cols: Vec<_> = columns.iter().map(|&c| t.persons(c)).collect();
+        for &(group, values) in rows {
+            let mut row = t.row();
+            row.text(arm, group);
+            for (&col, value) in cols.iter().zip(values) {
+                row.int(col, value.unwrap_or(0));
+            }
+        }
+        if sums {
+            t.relation(Relation::GroupsSumToTotal {
+                group: "arm".into(),
+                keys: vec![],
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+            });
+        }
+        t.relation(Relation::Population {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: None,
+            arm: None,
+        });
+        let mut table = t.build();
+        for (r, &(_, values)) in rows.iter().enumerate() {
+            for (c, value) in values.iter().enumerate() {
+                if value.is_none() {
+                    table.rows[r][c + 1] = Value::Suppressed;
+                }
+            }
+        }
+        table
+    }
+
+    #[test]
+    fn a_count_hidden_in_one_table_is_given_back_by_the_persons_another_shows() {
+        // Alone, control's n_censored (2) ranges over 0..=22 (the total less treatment's, which
+        // is hidden too). The characteristics table shows control's 50 persons: with n = 48
+        // shown, n_censored is 50 − 48 = 2 exactly; treatment's is 50 − 30 = 20.
+        let shares = by_arm(
+            &["n", "n_censored"],
+            &[
+                ("control", &[Some(48), None]),
+                ("treatment", &[Some(30), None]),
+                (ALL, &[Some(78), Some(22)]),
+            ],
+        );
+        let alone = shares.audit().unwrap();
+        assert_eq!(
+            alone.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["0–22", "0–22"]
+        );
+        let persons = by_arm(
+            &["n"],
+            &[
+                ("control", &[Some(50)]),
+                ("treatment", &[Some(50)]),
+                (ALL, &[Some(100)]),
+            ],
+        );
+        let narrow = joint_audit(&[shares.clone(), persons.clone()], 5).unwrap();
+        let found: Vec<(usize, String, String)> = narrow
+            .iter()
+            .map(|j| {
+                (
+                    j.table,
+                    shares.describe_cell(j.range.row, j.range.column),
+                    j.range.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    0,
+                    "row 1 (arm=control), column n_censored".to_string(),
+                    "exactly 2".to_string()
+                ),
+                (
+                    0,
+                    "row 2 (arm=treatment), column n_censored".to_string(),
+                    "exactly 20".to_string()
+                ),
+            ]
+        );
+        // Its system reaches every group's persons: through the arms adding up.
+        let arm = |v: &str| vec![("arm".to_string(), v.to_string())];
+        assert_eq!(
+            narrow[0].persons,
+            [vec![], arm("control"), arm("treatment")]
+        );
+        // With both arms' persons hidden too, control's are 48 to 70 (the total's 100 less
+        // treatment's 30 or more), and its n_censored as wide as the table alone says.
+        let mut hidden = persons.clone();
+        for r in [0, 1] {
+            hidden.rows[r][1] = Value::Suppressed;
+        }
+        assert!(joint_audit(&[shares, hidden], 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_groups_persons_add_up_to_the_total() {
+        // The second table shows only the total's persons (100) and treatment's (50), and
+        // declares no sum of its cells: a reader still knows control's are the other 50, since
+        // a table lists every group.
+        let shares = by_arm(
+            &["n", "n_censored"],
+            &[
+                ("control", &[Some(48), None]),
+                ("treatment", &[Some(30), Some(20)]),
+                (ALL, &[Some(78), None]),
+            ],
+        );
+        let persons = by_arm_declaring(
+            &["n"],
+            &[
+                ("control", &[None]),
+                ("treatment", &[Some(50)]),
+                (ALL, &[Some(100)]),
+            ],
+            false,
+        );
+        assert_eq!(persons.audit().unwrap()[0].to_string(), "0 or more");
+        let narrow = joint_audit(&[shares, persons], 5).unwrap();
+        assert_eq!(
+            narrow
+                .iter()
+                .map(|j| (j.table, j.range.row, j.range.to_string()))
+                .collect::<Vec<_>>(),
+            [
+                (0, 0, "exactly 2".into()),
+                (0, 2, "exactly 22".into()),
+                (1, 0, "exactly 50".into())
+            ]
+        );
+    }
+}
