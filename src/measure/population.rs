@@ -29,15 +29,28 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
         .map(|p| p.map(|p| p as usize))
         .collect::<Option<_>>()
         .ok_or_else(|| anyhow!("internal: a person without an index"))?;
-    let mut values: HashMap<String, Vec<String>> = HashMap::new();
-    for (column, _) in instances.iter().flat_map(|i| &i.persons) {
-        if !values.contains_key(column) {
-            let text = cohort_text(&input.panel.persons, column, "group_by")?
+    // Every column any instance names, read once; then the persons counted once per distinct
+    // combination of their values (few), so that each instance sums a handful of counts rather
+    // than walking every person.
+    let mut columns: Vec<&String> = instances
+        .iter()
+        .flat_map(|i| i.persons.iter().map(|(column, _)| column))
+        .collect();
+    columns.sort();
+    columns.dedup();
+    let values: Vec<Vec<String>> = columns
+        .iter()
+        .map(|column| -> Result<Vec<String>> {
+            Ok(cohort_text(&input.panel.persons, column, "group_by")?
                 .into_iter()
                 .map(|v| v.unwrap_or_else(|| MISSING.to_string()))
-                .collect();
-            values.insert(column.clone(), text);
-        }
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    let mut combinations: HashMap<Vec<&str>, i64> = HashMap::new();
+    for &p in &members {
+        let combination: Vec<&str> = values.iter().map(|v| v[p].as_str()).collect();
+        *combinations.entry(combination).or_default() += 1;
     }
     let mut persons: HashMap<&PersonsOf, i64> = HashMap::new();
     let mut violations = Vec::new();
@@ -52,15 +65,19 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
             continue;
         };
         let expected = *persons.entry(&instance.persons).or_insert_with(|| {
-            members
+            let wanted: Vec<(usize, &str)> = instance
+                .persons
                 .iter()
-                .filter(|&&p| {
-                    instance
-                        .persons
-                        .iter()
-                        .all(|(column, value)| values[column][p] == *value)
+                .map(|(column, value)| {
+                    let at = columns.binary_search(&column).unwrap_or(0);
+                    (at, value.as_str())
                 })
-                .count() as i64
+                .collect();
+            combinations
+                .iter()
+                .filter(|(combination, _)| wanted.iter().all(|&(at, v)| combination[at] == v))
+                .map(|(_, count)| count)
+                .sum()
         });
         if sum != expected as f64 {
             let names: Vec<&str> = instance
