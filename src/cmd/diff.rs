@@ -2,14 +2,14 @@
 //! product), or two queries of one metric; the figures side by side with their differences, and
 //! for a yes/no outcome the persons who change outcome between the variants.
 
-use crate::cmd::args::{OutputArgs, QueryDataArgs};
+use crate::cmd::args::{FormatArgs, OutputArgs, QueryDataArgs};
 use crate::diff::{self, movers::movers, side_by_side::side_by_side, Vary};
 use crate::error::{DataError, EXIT_OK};
 use crate::output;
 use crate::progress::Progress;
-use crate::provenance::{Manifest, RunSpec};
+use crate::provenance::Manifest;
 use crate::query::{explain, Query};
-use crate::render::{self, CsvDialect, Format};
+use crate::render::{self, Format};
 use crate::result::QueryResult;
 use crate::runner::{self, RunOptions};
 use anyhow::Result;
@@ -28,11 +28,8 @@ pub struct DiffArgs {
     pub vary: Vec<Vary>,
     #[command(flatten)]
     pub data: QueryDataArgs,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// With --format csv: `danish` writes `;`, a decimal comma and a byte-order mark.
-    #[arg(long, value_enum, value_name = "DIALECT")]
-    pub csv_dialect: Option<CsvDialect>,
+    #[command(flatten)]
+    pub print: FormatArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -62,20 +59,7 @@ fn variants(args: &DiffArgs) -> Result<Vec<diff::Variant>> {
 }
 
 pub fn run(args: &DiffArgs, progress: &Progress) -> Result<i32> {
-    let to_stdout = args
-        .output
-        .out
-        .as_deref()
-        .is_none_or(|o| o.as_os_str() == "-");
-    if args.format.is_binary() && to_stdout {
-        return Err(DataError::Usage(
-            "--format xlsx writes a workbook, not text: give --out FILE.xlsx".into(),
-        )
-        .into());
-    }
-    if args.csv_dialect.is_some() && args.format != Format::Csv {
-        return Err(DataError::Usage("--csv-dialect applies to --format csv only".into()).into());
-    }
+    args.print.check(&args.output)?;
     let variants = variants(args)?;
     let suppress_below = args.output.suppress_below();
     let (queries, varies): (Vec<Query>, Vec<Vec<(String, toml::Value)>>) =
@@ -88,17 +72,7 @@ pub fn run(args: &DiffArgs, progress: &Progress) -> Result<i32> {
         keep_outcomes: true,
     };
     let ran = runner::run_recorded(&queries, &options, progress)?;
-    let spec = RunSpec {
-        csv_dialect: args
-            .csv_dialect
-            .filter(|d| *d != CsvDialect::Default)
-            .map(|_| "danish".to_string()),
-        data: args.data.data.clone(),
-        drop_invalid: args.data.load.drop_invalid,
-        format: format!("{:?}", args.format).to_lowercase(),
-        queries: args.queries.clone(),
-        suppress_below,
-    };
+    let spec = args.print.run_spec(&args.queries, &args.data, &args.output);
     let manifest = Manifest::new(&queries, &ran.datasets, spec)?;
     let first = &queries[0];
     let outcomes: Option<Vec<_>> = ran.results.iter().map(|r| r.outcomes.as_ref()).collect();
@@ -106,7 +80,7 @@ pub fn run(args: &DiffArgs, progress: &Progress) -> Result<i32> {
     if let (Some(table), Some(threshold)) = (&movers, suppress_below) {
         runner::self_audit(&format!("{} (movers)", first.name), table, threshold)?;
     }
-    let bytes = if args.format == Format::Json {
+    let bytes = if args.print.format == Format::Json {
         let pairs: Vec<(Vec<(String, toml::Value)>, &QueryResult)> =
             varies.iter().cloned().zip(&ran.results).collect();
         render::diff_json(&pairs, movers.as_ref(), &manifest)
@@ -172,8 +146,14 @@ pub fn run(args: &DiffArgs, progress: &Progress) -> Result<i32> {
             .iter()
             .map(|query| explain(query, suppress_below))
             .collect();
-        let dialect = args.csv_dialect.unwrap_or_default();
-        render::render(args.format, dialect, &results, &manifest, &definitions)?
+        let dialect = args.print.csv_dialect.unwrap_or_default();
+        render::render(
+            args.print.format,
+            dialect,
+            &results,
+            &manifest,
+            &definitions,
+        )?
     };
     output::write(args.output.out.as_deref(), &bytes)?;
     Ok(EXIT_OK)

@@ -1,13 +1,11 @@
 //! `udfald run`: run one query, several, or a folder of them, and print or write the tables;
 //! `--provenance` writes the manifest that `udfald reproduce` re-runs.
 
-use crate::cmd::args::{OutputArgs, QueryDataArgs};
-use crate::error::{DataError, EXIT_OK};
+use crate::cmd::args::{FormatArgs, OutputArgs, QueryDataArgs};
+use crate::error::EXIT_OK;
 use crate::hash::sha256;
 use crate::output;
 use crate::progress::Progress;
-use crate::provenance::RunSpec;
-use crate::render::{CsvDialect, Format};
 use crate::session::{self, Executed};
 use anyhow::Result;
 use clap::Args;
@@ -20,12 +18,8 @@ pub struct RunArgs {
     pub queries: Vec<PathBuf>,
     #[command(flatten)]
     pub data: QueryDataArgs,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// With --format csv: `danish` writes `;` between fields, a decimal comma and a byte-order
-    /// mark, for Excel on a Danish machine [default: default].
-    #[arg(long, value_enum, value_name = "DIALECT")]
-    pub csv_dialect: Option<CsvDialect>,
+    #[command(flatten)]
+    pub print: FormatArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Also write the run's provenance manifest (inputs, hashes, parameters, start time) here.
@@ -33,49 +27,10 @@ pub struct RunArgs {
     pub provenance: Option<PathBuf>,
 }
 
-/// Refuses, before any data is read, what the format cannot do: a workbook for a terminal or a
-/// pipe, a CSV dialect for another format.
-fn check_format(args: &RunArgs) -> Result<(), DataError> {
-    let to_stdout = args
-        .output
-        .out
-        .as_deref()
-        .is_none_or(|out| out.as_os_str() == "-");
-    if args.format.is_binary() && to_stdout {
-        return Err(DataError::Usage(
-            "--format xlsx writes a workbook, not text: give --out FILE.xlsx".into(),
-        ));
-    }
-    if args.csv_dialect.is_some() && args.format != Format::Csv {
-        return Err(DataError::Usage(
-            "--csv-dialect applies to --format csv only".into(),
-        ));
-    }
-    Ok(())
-}
-
-fn name<T: clap::ValueEnum>(value: &T) -> String {
-    value
-        .to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default()
-}
-
 pub fn run(args: &RunArgs, progress: &Progress) -> Result<i32> {
-    check_format(args)?;
+    args.print.check(&args.output)?;
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let spec = RunSpec {
-        // The default dialect is not recorded, so manifests stay as they were before the choice.
-        csv_dialect: args
-            .csv_dialect
-            .filter(|dialect| *dialect != CsvDialect::Default)
-            .map(|dialect| name(&dialect)),
-        data: args.data.data.clone(),
-        drop_invalid: args.data.load.drop_invalid,
-        format: name(&args.format),
-        queries: args.queries.clone(),
-        suppress_below: args.output.suppress_below(),
-    };
+    let spec = args.print.run_spec(&args.queries, &args.data, &args.output);
     let Executed {
         output,
         mut manifest,
