@@ -37,8 +37,8 @@ mod risk_ratio;
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::check_level;
-use crate::measure::MAX_MONTHS;
 use crate::measure::persons::{cohort_text, Persons};
+use crate::measure::MAX_MONTHS;
 use crate::stats::cox::hazard_ratio;
 use crate::table::chart::{plain, Forest};
 use crate::table::{Chart, Relation, Table, TableBuilder, Value};
