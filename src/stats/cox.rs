@@ -498,16 +498,16 @@ impl Data {
         let (mut s0, mut s1) = (0.0, vec![0.0; p]);
         for (b, &(start, end, d)) in self.blocks.iter().enumerate() {
             let (mut d0, mut d1) = (0.0, vec![0.0; p]);
-            for i in start..end {
+            for (i, &r) in risk.iter().enumerate().take(end).skip(start) {
                 let xi = &self.x[i * p..(i + 1) * p];
-                s0 += risk[i];
+                s0 += r;
                 for k in 0..p {
-                    s1[k] += risk[i] * xi[k];
+                    s1[k] += r * xi[k];
                 }
                 if i < start + d {
-                    d0 += risk[i];
+                    d0 += r;
                     for k in 0..p {
-                        d1[k] += risk[i] * xi[k];
+                        d1[k] += r * xi[k];
                     }
                 }
             }
