@@ -326,3 +326,37 @@ fn a_csv_cut_short_is_bad_input_naming_its_last_line() {
         "cohort.csv, line 12: the file ends inside this line, without a line break: the file looks cut short",
     ]);
 }
+
+/// hazard_ratio's risk ratio has no default horizon (the report gives none): a query without one,
+/// or with one below a month, is refused by name with exit 2 before any register is read.
+#[test]
+fn a_risk_ratio_without_a_horizon_is_refused_by_name() {
+    let work = Workdir::with_sample("tiny");
+    let query = work.file("q.toml").display().to_string();
+    let write = |params: &str| {
+        work.write(
+            "q.toml",
+            &format!(
+                "name = \"q\"\ntitle = \"Q\"\nmetric = \"hazard_ratio\"\n[params]\n{params}\n"
+            ),
+        )
+    };
+    write("estimate = \"risk_ratio\"");
+    work.run(&["run", &query]).expect_status(2).stderr_has(&[
+        "q.toml: [params] of metric hazard_ratio: horizon: estimate = \"risk_ratio\" needs horizon",
+    ]);
+    write("estimate = \"risk_ratio\"\nhorizon = -1");
+    work.run(&["run", &query]).expect_status(2).stderr_has(&[
+        "q.toml: [params] of metric hazard_ratio: horizon = -1: must be at least 1 month",
+    ]);
+    write("horizon = 6");
+    work.run(&["run", &query])
+        .expect_status(2)
+        .stderr_has(&["horizon: only estimate = \"risk_ratio\" reads it"]);
+    write("estimate = \"risk_ratio\"\nhorizon = 2\nspells = \"all\"");
+    work.run(&["run", &query]).expect_status(2).stderr_has(&[
+        "spells = \"all\": estimate = \"risk_ratio\" compares each person's first spell",
+    ]);
+    write("estimate = \"risk_ratio\"\nhorizon = 2");
+    work.run(&["run", &query]).expect_status(0);
+}

@@ -81,6 +81,22 @@ pub fn cox_ph(
     covariates: &[&[f64]],
     options: &CoxOptions,
 ) -> Result<CoxFit, StatsError> {
+    fit_model(time, event, covariates, options).map(|fitted| fitted.fit)
+}
+
+/// A fit with what the robust variance needs besides it: the sorted data and the estimate.
+struct Fitted {
+    fit: CoxFit,
+    data: Data,
+    beta: Vec<f64>,
+}
+
+fn fit_model(
+    time: &[f64],
+    event: &[bool],
+    covariates: &[&[f64]],
+    options: &CoxOptions,
+) -> Result<Fitted, StatsError> {
     check_lengths("event", time.len(), event.len())?;
     for x in covariates {
         check_lengths("covariate", time.len(), x.len())?;
@@ -174,8 +190,43 @@ pub fn cox_ph(
     let chol =
         linalg::cholesky(&cur.info, p).ok_or(StatsError::Singular("the information matrix"))?;
     let covariance = linalg::inverse(&chol, p);
-    let z = z_for_level(options.level)?;
-    let coefficients = (0..p)
+    let coefficients = wald_coefficients(&beta, &covariance, options.level)?;
+
+    // Wald: βᵀ I(β̂) β. Score: U(0)ᵀ I(0)⁻¹ U(0).
+    let i_beta: Vec<f64> = (0..p)
+        .map(|r| linalg::dot(&cur.info[r * p..(r + 1) * p], &beta))
+        .collect();
+    let wald = linalg::dot(&beta, &i_beta);
+    let null_chol = linalg::cholesky(&null.info, p)
+        .ok_or(StatsError::Singular("the information matrix at 0"))?;
+    let score = linalg::dot(&null.score, &linalg::solve(&null_chol, p, &null.score));
+
+    let fit = CoxFit {
+        level: options.level,
+        n: time.len(),
+        n_events,
+        coefficients,
+        covariance,
+        log_likelihood: cur.loglik,
+        log_likelihood_null: null.loglik,
+        likelihood_ratio: ChiSquareTest::new(2.0 * (cur.loglik - null.loglik), p),
+        wald: ChiSquareTest::new(wald, p),
+        score: ChiSquareTest::new(score, p),
+        iterations,
+    };
+    Ok(Fitted { fit, data, beta })
+}
+
+/// Each coefficient with its standard error from `covariance` (row-major p × p), the hazard
+/// ratio, its Wald interval at `level` and the two-sided Wald p-value.
+fn wald_coefficients(
+    beta: &[f64],
+    covariance: &[f64],
+    level: f64,
+) -> Result<Vec<CoxCoefficient>, StatsError> {
+    let p = beta.len();
+    let z = z_for_level(level)?;
+    Ok((0..p)
         .map(|k| {
             let se = covariance[k * p + k].sqrt();
             let zk = beta[k] / se;
@@ -189,30 +240,7 @@ pub fn cox_ph(
                 p_value: normal_two_sided_p(zk),
             }
         })
-        .collect();
-
-    // Wald: βᵀ I(β̂) β. Score: U(0)ᵀ I(0)⁻¹ U(0).
-    let i_beta: Vec<f64> = (0..p)
-        .map(|r| linalg::dot(&cur.info[r * p..(r + 1) * p], &beta))
-        .collect();
-    let wald = linalg::dot(&beta, &i_beta);
-    let null_chol = linalg::cholesky(&null.info, p)
-        .ok_or(StatsError::Singular("the information matrix at 0"))?;
-    let score = linalg::dot(&null.score, &linalg::solve(&null_chol, p, &null.score));
-
-    Ok(CoxFit {
-        level: options.level,
-        n: time.len(),
-        n_events,
-        coefficients,
-        covariance,
-        log_likelihood: cur.loglik,
-        log_likelihood_null: null.loglik,
-        likelihood_ratio: ChiSquareTest::new(2.0 * (cur.loglik - null.loglik), p),
-        wald: ChiSquareTest::new(wald, p),
-        score: ChiSquareTest::new(score, p),
-        iterations,
-    })
+        .collect())
 }
 
 /// The hazard ratio of treatment (`treated[i]` true) against control: a one-covariate model.
@@ -232,6 +260,138 @@ pub fn hazard_ratio(
             ..CoxOptions::default()
         },
     )
+}
+
+/// A fit whose variance is clustered: observations of one cluster (the spells of one person)
+/// may be dependent, so the variance is Lin and Wei's (1989) robust sandwich rather than the
+/// inverse information.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusteredCoxFit {
+    /// The ordinary fit: the estimate, likelihood and tests, with the naive (model-based)
+    /// covariance and standard errors.
+    pub fit: CoxFit,
+    /// Clusters with at least one observation.
+    pub clusters: usize,
+    /// V = I⁻¹ (Σ_c U_c U_cᵀ) I⁻¹ (row-major p × p), U_c the sum of cluster c's score
+    /// residuals, I the observed information at the estimate. No small-sample factor, as R's
+    /// `coxph(... + cluster(id))` and statsmodels' `PHReg.fit(groups=)`.
+    pub robust_covariance: Vec<f64>,
+    /// Each coefficient with its robust standard error, Wald interval and p-value.
+    pub coefficients: Vec<CoxCoefficient>,
+    /// The global Wald test with the robust covariance: βᵀ V⁻¹ β.
+    pub robust_wald: ChiSquareTest,
+}
+
+/// Fits the model and clusters the variance by `cluster` (one label per observation, as long
+/// as `time`): the Lin–Wei robust variance with Efron score residuals, the residuals of the
+/// likelihood that was maximised (they sum to its score, 0 at the estimate). This is R's
+/// `coxph(Surv(time, event) ~ x + cluster(id), ties = "efron")`; statsmodels' `PHReg` with
+/// `groups` uses Breslow's residuals even with Efron ties, which differ where event times tie
+/// (`docs/statistics.md`).
+pub fn cox_ph_clustered(
+    time: &[f64],
+    event: &[bool],
+    covariates: &[&[f64]],
+    cluster: &[u64],
+    options: &CoxOptions,
+) -> Result<ClusteredCoxFit, StatsError> {
+    clustered(time, event, covariates, cluster, options, Residuals::Efron)
+}
+
+/// The hazard ratio of treatment against control, its variance clustered by `cluster`.
+pub fn hazard_ratio_clustered(
+    time: &[f64],
+    event: &[bool],
+    treated: &[bool],
+    cluster: &[u64],
+    level: f64,
+) -> Result<ClusteredCoxFit, StatsError> {
+    let arm: Vec<f64> = treated.iter().map(|&t| if t { 1.0 } else { 0.0 }).collect();
+    cox_ph_clustered(
+        time,
+        event,
+        &[&arm],
+        cluster,
+        &CoxOptions {
+            level,
+            ..CoxOptions::default()
+        },
+    )
+}
+
+/// How score residuals treat tied events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Residuals {
+    /// Each of d tied events counts 1/d at each of Efron's d sub-steps, where it is at risk
+    /// with weight 1 − l/d (R's `coxscore`): consistent with Efron's likelihood.
+    Efron,
+    /// One step per time over the whole risk set (statsmodels' `score_residuals`); the same as
+    /// Efron's where no event times tie. Only the tests use it, to check the sandwich against
+    /// statsmodels on tied data.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Breslow,
+}
+
+fn clustered(
+    time: &[f64],
+    event: &[bool],
+    covariates: &[&[f64]],
+    cluster: &[u64],
+    options: &CoxOptions,
+    residuals: Residuals,
+) -> Result<ClusteredCoxFit, StatsError> {
+    check_lengths("cluster", time.len(), cluster.len())?;
+    let Fitted { fit, data, beta } = fit_model(time, event, covariates, options)?;
+    let p = data.p;
+    // Σ_c U_c U_cᵀ over the clusters' summed residuals (BTreeMap: the sum's order, and so its
+    // last bits, does not depend on hashing).
+    let mut sums: std::collections::BTreeMap<u64, Vec<f64>> = Default::default();
+    let res = data.score_residuals(&beta, residuals);
+    for (row, &i) in data.order.iter().enumerate() {
+        let u = sums.entry(cluster[i]).or_insert_with(|| vec![0.0; p]);
+        for k in 0..p {
+            u[k] += res[row * p + k];
+        }
+    }
+    if sums.len() < 2 {
+        return Err(StatsError::TooFewObservations {
+            what: "clusters (persons)",
+            n: sums.len(),
+            needed: 2,
+        });
+    }
+    let mut meat = vec![0.0; p * p];
+    for u in sums.values() {
+        for j in 0..p {
+            for k in 0..p {
+                meat[j * p + k] += u[j] * u[k];
+            }
+        }
+    }
+    let bread = &fit.covariance;
+    let mut half = vec![0.0; p * p];
+    let mut robust = vec![0.0; p * p];
+    for j in 0..p {
+        for k in 0..p {
+            half[j * p + k] = (0..p).map(|m| bread[j * p + m] * meat[m * p + k]).sum();
+        }
+    }
+    for j in 0..p {
+        for k in 0..p {
+            robust[j * p + k] = (0..p).map(|m| half[j * p + m] * bread[m * p + k]).sum();
+        }
+    }
+    let chol = linalg::cholesky(&robust, p)
+        .ok_or(StatsError::ZeroVariance("the robust (clustered) variance"))?;
+    let wald = linalg::dot(&beta, &linalg::solve(&chol, p, &beta));
+    let coefficients = wald_coefficients(&beta, &robust, options.level)?;
+    Ok(ClusteredCoxFit {
+        clusters: sums.len(),
+        robust_covariance: robust,
+        coefficients,
+        robust_wald: ChiSquareTest::new(wald, p),
+        fit,
+    })
 }
 
 fn newton_step(e: &Evaluation, p: usize, beta: &[f64]) -> Result<Vec<f64>, StatsError> {
@@ -260,6 +420,8 @@ struct Data {
     /// (first row, end row, number of events) for each distinct time, descending; within a time
     /// the events come first.
     blocks: Vec<(usize, usize, usize)>,
+    /// The input index of each sorted row.
+    order: Vec<usize>,
 }
 
 #[derive(Clone)]
@@ -302,7 +464,92 @@ impl Data {
             blocks.push((start, end, d));
             start = end;
         }
-        Data { p, x, blocks }
+        Data {
+            p,
+            x,
+            blocks,
+            order,
+        }
+    }
+
+    /// Each sorted row's score residual at `beta` (row-major n × p): its own term of the score,
+    /// Σ over the event times it is at risk at of (x_i − x̄(t)) (dN_i(t) − r_i dΛ(t)). With
+    /// Efron's ties a time of d tied events is d sub-steps l = 0..d−1; at each, every tied event
+    /// has dN = 1/d and is at risk with weight 1 − l/d, the rest of the risk set with weight 1,
+    /// and x̄, dΛ are taken over that weighted risk set (φ_l = S0 − (l/d)·D0). The residuals
+    /// add up to the score `evaluate` returns.
+    fn score_residuals(&self, beta: &[f64], residuals: Residuals) -> Vec<f64> {
+        let p = self.p;
+        let n = self.x.len() / p.max(1);
+        let eta: Vec<f64> = (0..n)
+            .map(|i| linalg::dot(&self.x[i * p..(i + 1) * p], beta))
+            .collect();
+        let top = eta.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let risk: Vec<f64> = eta.iter().map(|e| (e - top).exp()).collect();
+        let nb = self.blocks.len();
+        // Per block: Σ_l 1/φ_l and Σ_l x̄_l/φ_l over its sub-steps (the compensator at weight
+        // 1), Σ_l f_l/φ_l and Σ_l f_l x̄_l/φ_l (what a tied event's weight 1 − f_l takes back),
+        // and Σ_l x̄_l / d (the events' own mean).
+        let mut c0 = vec![0.0; nb];
+        let mut c1 = vec![0.0; nb * p];
+        let mut g0 = vec![0.0; nb];
+        let mut g1 = vec![0.0; nb * p];
+        let mut mean = vec![0.0; nb * p];
+        let (mut s0, mut s1) = (0.0, vec![0.0; p]);
+        for (b, &(start, end, d)) in self.blocks.iter().enumerate() {
+            let (mut d0, mut d1) = (0.0, vec![0.0; p]);
+            for (i, &r) in risk.iter().enumerate().take(end).skip(start) {
+                let xi = &self.x[i * p..(i + 1) * p];
+                s0 += r;
+                for k in 0..p {
+                    s1[k] += r * xi[k];
+                }
+                if i < start + d {
+                    d0 += r;
+                    for k in 0..p {
+                        d1[k] += r * xi[k];
+                    }
+                }
+            }
+            for l in 0..d {
+                let f = match residuals {
+                    Residuals::Efron => l as f64 / d as f64,
+                    Residuals::Breslow => 0.0,
+                };
+                let phi = s0 - f * d0;
+                c0[b] += 1.0 / phi;
+                g0[b] += f / phi;
+                for k in 0..p {
+                    let xbar = (s1[k] - f * d1[k]) / phi;
+                    c1[b * p + k] += xbar / phi;
+                    g1[b * p + k] += f * xbar / phi;
+                    mean[b * p + k] += xbar / d as f64;
+                }
+            }
+        }
+        // Blocks are in descending time: a row is at risk at its own block's time and every
+        // earlier one, the blocks after it here. Running sums from the end give that.
+        for b in (0..nb.saturating_sub(1)).rev() {
+            c0[b] += c0[b + 1];
+            for k in 0..p {
+                c1[b * p + k] += c1[(b + 1) * p + k];
+            }
+        }
+        let mut out = vec![0.0; n * p];
+        for (b, &(start, end, d)) in self.blocks.iter().enumerate() {
+            for i in start..end {
+                let xi = &self.x[i * p..(i + 1) * p];
+                let r = risk[i];
+                for k in 0..p {
+                    let mut u = -r * (xi[k] * c0[b] - c1[b * p + k]);
+                    if i < start + d {
+                        u += xi[k] - mean[b * p + k] + r * (xi[k] * g0[b] - g1[b * p + k]);
+                    }
+                    out[i * p + k] = u;
+                }
+            }
+        }
+        out
     }
 
     /// Efron's partial log-likelihood, its gradient and the observed information at `beta`.
@@ -383,7 +630,7 @@ impl Data {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reference::{assert_close, bools, f, fixture, floats};
+    use super::super::reference::{assert_close, bools, cluster_fixture, f, fixture, floats};
     use super::*;
 
     #[test]
@@ -445,6 +692,152 @@ mod tests {
                 assert_close(test.p_value, f(&r["p_value"]), &format!("{name} {key} p"));
             }
         }
+    }
+
+    /// The clustered cases of `tests/fixtures/cox_cluster_reference.json` with their covariates
+    /// and clusters.
+    fn clustered_case(case: &serde_json::Value) -> (Vec<f64>, Vec<bool>, Vec<Vec<f64>>, Vec<u64>) {
+        let cols = case["covariates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(floats)
+            .collect();
+        let cluster = case["cluster"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect();
+        (floats(&case["time"]), bools(&case["event"]), cols, cluster)
+    }
+
+    fn assert_matrix(actual: &[f64], expected: &serde_json::Value, what: &str) {
+        let p = expected.as_array().unwrap().len();
+        for r in 0..p {
+            for c in 0..p {
+                assert_close(
+                    actual[r * p + c],
+                    f(&expected[r][c]),
+                    &format!("{what} {r},{c}"),
+                );
+            }
+        }
+    }
+
+    /// The robust variance against R's `coxph(... + cluster(id), ties = "efron")` (Efron score
+    /// residuals); with no tied events the script has checked that statsmodels agrees.
+    #[test]
+    fn clustered_variance_matches_r_survival() {
+        let cases = cluster_fixture()["cox_clustered"].as_array().unwrap();
+        assert_eq!(cases.len(), 3);
+        for case in cases {
+            let name = case["dataset"].as_str().unwrap();
+            let (time, event, cols, cluster) = clustered_case(case);
+            let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+            let fit =
+                cox_ph_clustered(&time, &event, &refs, &cluster, &CoxOptions::default()).unwrap();
+            for (k, c) in fit.coefficients.iter().enumerate() {
+                assert_close(c.coef, f(&case["coef"][k]), &format!("{name} coef {k}"));
+                let var = f(&case["robust_covariance"][k][k]);
+                assert_close(c.std_err, var.sqrt(), &format!("{name} robust se {k}"));
+                let z = c.coef / var.sqrt();
+                assert_close(c.z, z, &format!("{name} z {k}"));
+                let half = 1.959_963_984_540_054 * var.sqrt();
+                assert_close(c.lower, (c.coef - half).exp(), &format!("{name} lower {k}"));
+                assert_close(c.upper, (c.coef + half).exp(), &format!("{name} upper {k}"));
+                // The ordinary fit is untouched: its se is the naive one.
+                let naive = f(&case["naive_covariance"][k][k]).sqrt();
+                assert_close(
+                    fit.fit.coefficients[k].std_err,
+                    naive,
+                    &format!("{name} naive se"),
+                );
+            }
+            assert_matrix(&fit.robust_covariance, &case["robust_covariance"], name);
+            assert_matrix(&fit.fit.covariance, &case["naive_covariance"], name);
+            assert_close(fit.fit.log_likelihood, f(&case["log_likelihood"]), name);
+            let clusters: std::collections::BTreeSet<u64> = cluster.iter().copied().collect();
+            assert_eq!(fit.clusters, clusters.len());
+        }
+    }
+
+    /// statsmodels' `PHReg(ties="efron").fit(groups=)` takes Breslow's score residuals; the same
+    /// sandwich with those residuals matches it on the tied data too, which checks the
+    /// clustering and the sandwich through a second program.
+    #[test]
+    fn clustered_variance_with_breslow_residuals_matches_statsmodels() {
+        for case in cluster_fixture()["cox_clustered"].as_array().unwrap() {
+            let name = case["dataset"].as_str().unwrap();
+            let (time, event, cols, cluster) = clustered_case(case);
+            let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+            let fit = clustered(
+                &time,
+                &event,
+                &refs,
+                &cluster,
+                &CoxOptions::default(),
+                Residuals::Breslow,
+            )
+            .unwrap();
+            let reference = &case["breslow_residuals"]["robust_covariance"];
+            assert_matrix(
+                &fit.robust_covariance,
+                reference,
+                &format!("{name} statsmodels"),
+            );
+            if !case["tied_events"].as_bool().unwrap() {
+                assert_matrix(&fit.robust_covariance, &case["robust_covariance"], name);
+            }
+        }
+    }
+
+    /// The residuals add up to the score at any β (so to 0 at the estimate); one cluster per
+    /// observation with no ties gives the plain Lin–Wei sandwich; one cluster is refused.
+    #[test]
+    fn clustered_residuals_and_degenerate_clusters() {
+        let case = &cluster_fixture()["cox_clustered"][2];
+        let (time, event, cols, cluster) = clustered_case(case);
+        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+        let data = Data::new(&time, &event, &refs);
+        for beta in [[0.0, 0.0], [0.3, -0.7], [-1.2, 0.4]] {
+            let score = data.evaluate(&beta).score;
+            let res = data.score_residuals(&beta, Residuals::Efron);
+            for k in 0..2 {
+                let sum: f64 = (0..time.len()).map(|i| res[i * 2 + k]).sum();
+                assert!(
+                    (sum - score[k]).abs() < 1e-12,
+                    "{beta:?} {k}: {sum} vs {}",
+                    score[k]
+                );
+            }
+        }
+        let opts = CoxOptions::default();
+        assert_eq!(
+            cox_ph_clustered(&time, &event, &refs, &vec![7; time.len()], &opts),
+            Err(StatsError::TooFewObservations {
+                what: "clusters (persons)",
+                n: 1,
+                needed: 2
+            })
+        );
+        assert!(matches!(
+            cox_ph_clustered(&time, &event, &refs, &cluster[1..], &opts),
+            Err(StatsError::LengthMismatch { .. })
+        ));
+        // Clusters of one: still a sandwich (not the naive variance), and the labels' values
+        // do not matter, only which observations share one.
+        let singletons: Vec<u64> = (0..time.len() as u64).map(|i| 1000 - i).collect();
+        let fit = cox_ph_clustered(&time, &event, &refs, &singletons, &opts).unwrap();
+        assert_eq!(fit.clusters, time.len());
+        let relabelled: Vec<u64> = cluster.iter().map(|c| c * 31 + 5).collect();
+        let a = cox_ph_clustered(&time, &event, &refs, &cluster, &opts).unwrap();
+        let b = cox_ph_clustered(&time, &event, &refs, &relabelled, &opts).unwrap();
+        assert_eq!(a.robust_covariance, b.robust_covariance);
+        let treated: Vec<bool> = cols[0].iter().map(|v| *v == 1.0).collect();
+        let one = hazard_ratio_clustered(&time, &event, &treated, &cluster, 0.9).unwrap();
+        assert_eq!(one.fit.level, 0.9);
+        assert_eq!(one.coefficients.len(), 1);
     }
 
     #[test]

@@ -266,6 +266,18 @@ pub(crate) mod reference {
         })
     }
 
+    /// The clustered Cox and risk-ratio references (`tests/reference/cox_cluster_reference.py`:
+    /// R survival and statsmodels).
+    pub fn cluster_fixture() -> &'static Value {
+        static FIXTURE: OnceLock<Value> = OnceLock::new();
+        FIXTURE.get_or_init(|| {
+            serde_json::from_str(include_str!(
+                "../../tests/fixtures/cox_cluster_reference.json"
+            ))
+            .expect("the clustered reference fixture is valid JSON")
+        })
+    }
+
     pub fn f(v: &Value) -> f64 {
         v.as_f64()
             .unwrap_or_else(|| panic!("expected a number, got {v}"))

@@ -1,6 +1,7 @@
 //! Shares and the difference between two: Wilson's score interval for one share (Wilson 1927),
 //! Newcombe's hybrid score interval for a difference (Newcombe 1998, method 10) or the Wald
-//! interval on request, the pooled two-proportion z-test and the relative difference.
+//! interval on request, the pooled two-proportion z-test and the relative difference; and the
+//! ratio of two shares (a risk ratio) with its log-scale Wald interval and test.
 //!
 //! No continuity corrections anywhere. Counts may be fractional: a report that publishes a share
 //! and an n (not a count) gives successes = share × n, and every formula here is defined for it.
@@ -189,10 +190,112 @@ pub fn compare_proportions(
     })
 }
 
+/// Treatment's share over control's (a risk ratio) with the Wald interval and test on the log
+/// scale (the delta method): var log(p₁/p₂) = 1/x₁ − 1/n₁ + 1/x₂ − 1/n₂, as statsmodels'
+/// `confint_proportions_2indep(compare="ratio", method="log")`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RiskRatio {
+    pub level: f64,
+    /// p₁ / p₂.
+    pub ratio: f64,
+    /// The standard error of log(ratio).
+    pub log_se: f64,
+    /// exp(log(ratio) ± z·log_se).
+    pub ci: Interval,
+    /// log(ratio) / log_se.
+    pub z: f64,
+    /// Two-sided Wald p-value of ratio = 1.
+    pub p_value: f64,
+}
+
+/// The risk ratio of `treatment` against `control`. Refused (a value, not a panic) when either
+/// share is 0 (the log ratio is infinite) or both are 1 (no variance: nothing to test).
+pub fn risk_ratio(
+    treatment: Proportion,
+    control: Proportion,
+    level: f64,
+) -> Result<RiskRatio, StatsError> {
+    let z = z_for_level(level)?;
+    if treatment.successes == 0.0 || control.successes == 0.0 {
+        let arm = if treatment.successes == 0.0 {
+            "treatment"
+        } else {
+            "control"
+        };
+        return Err(StatsError::InvalidInput(format!(
+            "no events in the {arm} arm: the log risk ratio is infinite"
+        )));
+    }
+    let var =
+        1.0 / treatment.successes - 1.0 / treatment.n + 1.0 / control.successes - 1.0 / control.n;
+    // Rounding can leave a hair below 0 when both shares are 1.
+    if var <= 1e-15 {
+        return Err(StatsError::ZeroVariance("the log risk ratio"));
+    }
+    let ratio = treatment.share() / control.share();
+    let log_se = var.sqrt();
+    let zstat = ratio.ln() / log_se;
+    Ok(RiskRatio {
+        level,
+        ratio,
+        log_se,
+        ci: Interval {
+            lower: (ratio.ln() - z * log_se).exp(),
+            upper: (ratio.ln() + z * log_se).exp(),
+        },
+        z: zstat,
+        p_value: normal_two_sided_p(zstat),
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::reference::{assert_close, assert_close_opt, f, fixture, opt};
+    use super::super::reference::{
+        assert_close, assert_close_opt, cluster_fixture, f, fixture, opt,
+    };
     use super::*;
+
+    /// Against statsmodels' `confint_proportions_2indep` / `test_proportions_2indep` with
+    /// `compare="ratio", method="log"` (`tests/reference/cox_cluster_reference.py`).
+    #[test]
+    fn risk_ratio_matches_statsmodels() {
+        let cases = cluster_fixture()["risk_ratio"].as_array().unwrap();
+        assert_eq!(cases.len(), 4);
+        for case in cases {
+            let name = case["case"].as_str().unwrap();
+            let arm = |v: &serde_json::Value| Proportion::new(f(&v[0]), f(&v[1])).unwrap();
+            let r = risk_ratio(arm(&case["treatment"]), arm(&case["control"]), 0.95).unwrap();
+            assert_close(r.ratio, f(&case["ratio"]), &format!("{name} ratio"));
+            assert_close(r.ci.lower, f(&case["lower"]), &format!("{name} lower"));
+            assert_close(r.ci.upper, f(&case["upper"]), &format!("{name} upper"));
+            assert_close(r.z, f(&case["z"]), &format!("{name} z"));
+            assert_close(r.p_value, f(&case["p_value"]), &format!("{name} p"));
+        }
+    }
+
+    #[test]
+    fn risk_ratio_refuses_zero_shares_and_no_variance() {
+        let p = |x: u64, n: u64| Proportion::from_counts(x, n).unwrap();
+        let err = risk_ratio(p(0, 5), p(2, 5), 0.95).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "no events in the treatment arm: the log risk ratio is infinite"
+        );
+        let err = risk_ratio(p(3, 5), p(0, 5), 0.95).unwrap_err().to_string();
+        assert!(err.contains("control arm"), "{err}");
+        assert_eq!(
+            risk_ratio(p(4, 4), p(7, 7), 0.95),
+            Err(StatsError::ZeroVariance("the log risk ratio"))
+        );
+        assert_eq!(
+            risk_ratio(p(1, 4), p(1, 7), 1.0),
+            Err(StatsError::InvalidLevel(1.0))
+        );
+        // By hand: 1 of 2 vs 1 of 4: ratio 2, var 1 - 1/2 + 1 - 1/4 = 1.25.
+        let r = risk_ratio(p(1, 2), p(1, 4), 0.95).unwrap();
+        assert_eq!(r.ratio, 2.0);
+        assert!((r.log_se - 1.25f64.sqrt()).abs() < 1e-15);
+    }
 
     fn arm(v: &serde_json::Value) -> Proportion {
         Proportion::new(f(&v["successes"]), f(&v["n"])).unwrap()
