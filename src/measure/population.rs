@@ -52,7 +52,21 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
         let combination: Vec<&str> = values.iter().map(|v| v[p].as_str()).collect();
         *combinations.entry(combination).or_default() += 1;
     }
-    let mut persons: HashMap<&PersonsOf, i64> = HashMap::new();
+    // The persons of `of`: the combinations that have its values.
+    let count_of = |of: &PersonsOf| -> i64 {
+        let wanted: Vec<(usize, &str)> = of
+            .iter()
+            .map(|(column, value)| {
+                let at = columns.binary_search(&column).unwrap_or(0);
+                (at, value.as_str())
+            })
+            .collect();
+        combinations
+            .iter()
+            .filter(|(combination, _)| wanted.iter().all(|&(at, v)| combination[at] == v))
+            .map(|(_, count)| count)
+            .sum()
+    };
     let mut violations = Vec::new();
     for instance in &instances {
         let row = &table.rows[instance.row];
@@ -64,21 +78,7 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
         else {
             continue;
         };
-        let expected = *persons.entry(&instance.persons).or_insert_with(|| {
-            let wanted: Vec<(usize, &str)> = instance
-                .persons
-                .iter()
-                .map(|(column, value)| {
-                    let at = columns.binary_search(&column).unwrap_or(0);
-                    (at, value.as_str())
-                })
-                .collect();
-            combinations
-                .iter()
-                .filter(|(combination, _)| wanted.iter().all(|&(at, v)| combination[at] == v))
-                .map(|(_, count)| count)
-                .sum()
-        });
+        let expected = count_of(&instance.persons);
         if sum != expected as f64 {
             let names: Vec<&str> = instance
                 .columns
@@ -90,6 +90,17 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
                 table.describe_row(instance.row),
                 names.join(" + "),
                 describe_persons(&instance.persons),
+            ));
+        }
+    }
+    // The joint audit also reads that the groups a table lists are all its population has.
+    for (whole, parts) in table.population_partitions() {
+        let listed: i64 = parts.iter().map(&count_of).sum();
+        let everyone = count_of(&whole);
+        if listed != everyone {
+            violations.push(format!(
+                "its groups hold {listed} of the {everyone} persons{}: a group is missing",
+                describe_persons(&whole)
             ));
         }
     }
@@ -131,6 +142,13 @@ mod tests {
         assert_eq!(
             population_violations(&table, &input).unwrap(),
             ["row 1 (arm=control): n + n_censored = 6, but the population has 5 persons with arm = control"]
+        );
+        // A table that leaves a group out no longer lists all of its population's persons.
+        table.rows[0][n] = Value::Int(control);
+        table.rows.remove(0);
+        assert_eq!(
+            population_violations(&table, &input).unwrap(),
+            ["its groups hold 6 of the 11 persons: a group is missing"]
         );
     }
 }

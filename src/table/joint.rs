@@ -85,7 +85,7 @@ pub fn joint_audit(tables: &[Table], threshold: u64) -> Result<Vec<JointRange>, 
                 ));
             }
         }
-        for (persons, parts) in partitions(table) {
+        for (persons, parts) in table.population_partitions() {
             let index = |groups: &mut BTreeMap<PersonsOf, usize>, key: PersonsOf| {
                 let next = groups.len();
                 *groups.entry(key).or_insert(next)
@@ -182,41 +182,6 @@ pub fn joint_audit(tables: &[Table], threshold: u64) -> Result<Vec<JointRange>, 
         }
     }
     Ok(narrow)
-}
-
-/// What the persons of the groups of one table say of each other: a table lists every group
-/// its population has, so the persons of the rows without `(all)` add up to those of the total
-/// row (and likewise within each arm a count is of). Each as (whole, parts).
-fn partitions(table: &Table) -> Vec<(PersonsOf, Vec<PersonsOf>)> {
-    let group_columns: Vec<&str> = table
-        .columns
-        .iter()
-        .filter(|c| c.kind == Kind::Group)
-        .map(|c| c.name.as_str())
-        .collect();
-    if group_columns.is_empty() {
-        return Vec::new();
-    }
-    // By what else than the groups a key says (an arm): the whole and its parts.
-    let mut by_rest: BTreeMap<PersonsOf, (bool, Vec<PersonsOf>)> = BTreeMap::new();
-    for instance in table.population_instances() {
-        let (groups, rest): (PersonsOf, PersonsOf) = instance
-            .persons
-            .iter()
-            .cloned()
-            .partition(|(column, _)| group_columns.contains(&column.as_str()));
-        let entry = by_rest.entry(rest).or_default();
-        if groups.is_empty() {
-            entry.0 = true;
-        } else if groups.len() == group_columns.len() && !entry.1.contains(&instance.persons) {
-            entry.1.push(instance.persons.clone());
-        }
-    }
-    by_rest
-        .into_iter()
-        .filter(|(_, (has_whole, parts))| *has_whole && !parts.is_empty())
-        .map(|(rest, (_, parts))| (rest, parts))
-        .collect()
 }
 
 /// Union–find over unknowns.

@@ -2,6 +2,7 @@
 
 use super::{Table, Value, ALL};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A linear relation among a table's cells, by column name. Rows are matched on `keys`: the
 /// relation holds within each set of rows with equal values in those columns.
@@ -343,6 +344,41 @@ impl Table {
             }
         }
         instances
+    }
+
+    /// What the persons of the groups of one table say of each other: a table lists every group
+    /// its population has, so the persons of the rows without `(all)` add up to those of the total
+    /// row (and likewise within each arm a count is of). Each as (whole, parts).
+    pub fn population_partitions(&self) -> Vec<(PersonsOf, Vec<PersonsOf>)> {
+        let group_columns: Vec<&str> = self
+            .columns
+            .iter()
+            .filter(|c| c.kind == super::Kind::Group)
+            .map(|c| c.name.as_str())
+            .collect();
+        if group_columns.is_empty() {
+            return Vec::new();
+        }
+        // By what else than the groups a key says (an arm): the whole and its parts.
+        let mut by_rest: BTreeMap<PersonsOf, (bool, Vec<PersonsOf>)> = BTreeMap::new();
+        for instance in self.population_instances() {
+            let (groups, rest): (PersonsOf, PersonsOf) = instance
+                .persons
+                .iter()
+                .cloned()
+                .partition(|(column, _)| group_columns.contains(&column.as_str()));
+            let entry = by_rest.entry(rest).or_default();
+            if groups.is_empty() {
+                entry.0 = true;
+            } else if groups.len() == group_columns.len() && !entry.1.contains(&instance.persons) {
+                entry.1.push(instance.persons.clone());
+            }
+        }
+        by_rest
+            .into_iter()
+            .filter(|(_, (has_whole, parts))| *has_whole && !parts.is_empty())
+            .map(|(rest, (_, parts))| (rest, parts))
+            .collect()
     }
 
     /// Whose persons a row's counts are: its groups' values, leaving out those at `(all)` (a row
