@@ -254,17 +254,15 @@ fn populations_a_few_persons_apart_are_refused() {
 /// have none.
 fn tiny_with_end_dates() -> Workdir {
     let work = Workdir::with_sample("tiny");
-    let ends = [
-        ("P10", "2020-05-31"),
-        ("P08", "2020-12-15"),
-        ("P05", "2020-09-20"),
-        ("P01", "2021-01-10"),
-        ("P07", "2021-12-31"),
-        ("P03", "2021-02-28"),
-        ("P04", "2021-01-31"),
-        ("P02", "2021-03-01"),
-        ("P11", "2021-07-01"),
-    ];
+    let ends = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_end_dates.csv"),
+    )
+    .unwrap();
+    let ends: Vec<(&str, &str)> = ends
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(','))
+        .collect();
     let cohort: String = work
         .read("cohort.csv")
         .lines()

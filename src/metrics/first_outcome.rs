@@ -589,7 +589,7 @@ mod tests {
     #[test]
     fn follow_up_to_the_end_date() {
         use crate::metrics::testing::run_to_end_date;
-        // The default paths from rel_month 0 with `testing::TINY_END_DATES`:
+        // The default paths from rel_month 0 with `testing::tiny_end_dates`:
         // direct: P06 (3), P07 (0), P04 (0), as to coverage.
         // paid_hours_on_benefit: P05 (0; ended in its start month, so its employment at 1 is
         //   not followed: not reached), P02 (0; employment at 1, before its end at 2: reached),

@@ -349,7 +349,7 @@ mod tests {
     #[test]
     fn follow_up_to_the_end_date() {
         use crate::metrics::testing::run_to_end_date;
-        // Paid months from rel_month 0 with `testing::TINY_END_DATES`, first → last:
+        // Paid months from rel_month 0 with `testing::tiny_end_dates`, first → last:
         // P06 (no end_date) 40 (3) → 20 (7) fell; P05 8.5 (0) only: its end month; P01 80 (3)
         // → 120 (4, its end) rose; P07 45 → 72.5 (7; its end_date is after coverage) rose; P04
         // 155 (0) only (end at 2, before its paid month 3); P02 70 (0) → 160.33 (2, its end)

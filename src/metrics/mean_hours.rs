@@ -468,7 +468,7 @@ mod tests {
     #[test]
     fn follow_up_to_the_end_date() {
         use crate::metrics::testing::{int, run_to_end_date};
-        // rel_month 2 with `testing::TINY_END_DATES`: P08 0, P06 0, P01 0, P07 70, P03 0, P04 0
+        // rel_month 2 with `testing::tiny_end_dates`: P08 0, P06 0, P01 0, P07 70, P03 0, P04 0
         // (its end month), P02 160.33 (its end month) → 230.33 / 7; P05 (ended at 0), P10, P09,
         // P11 censored. To coverage P05's 100 h count too: 330.33 / 8, 3 censored.
         let table = run_to_end_date(&DEF, "at = 2", &[], Window::default());

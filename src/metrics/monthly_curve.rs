@@ -671,7 +671,7 @@ mod tests {
     #[test]
     fn end_date_makes_n_the_persons_still_in_the_project() {
         use crate::metrics::testing::run_to_end_date;
-        // `testing::TINY_END_DATES`, paid_hours, rel_month 0..4. Still in the project:
+        // `testing::tiny_end_dates`, paid_hours, rel_month 0..4. Still in the project:
         // 0: P08 P06 P05 P01 P07 P03 P04 P02 P09 (9) → paid P05 P07 P04 P02 P09: 5
         // 1: P05 ended in its start month, P09's coverage ends at 0: P08 P06 P01 P07 P03 P04
         //    P02 (7) → paid P07 P02: 2

@@ -514,7 +514,7 @@ mod tests {
     #[test]
     fn follow_up_to_the_end_date() {
         use crate::metrics::testing::run_to_end_date;
-        // paid_hours by rel_month 0..4, by arm, threshold 55%, with `testing::TINY_END_DATES`.
+        // paid_hours by rel_month 0..4, by arm, threshold 55%, with `testing::tiny_end_dates`.
         // Treatment (P10, P08, P06, P05, P01, P03; P10 followed in no month):
         //   0: P08 P06 P05 P01 P03 → P05: 1/5; 1, 2: P08 P06 P01 P03 → 0/4;
         //   3: the same 4 → P06 P01: 2/4 ← best; 4: → P01: 1/4. 50% misses 55%.

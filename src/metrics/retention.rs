@@ -536,7 +536,7 @@ mod tests {
     fn follow_up_to_the_end_date() {
         use crate::metrics::testing::run_to_end_date;
         // paid_hours one month after the first paid month from rel_month 0, with
-        // `testing::TINY_END_DATES`:
+        // `testing::tiny_end_dates`:
         // P06 3 → 4 not paid: counted; P01 3 → 4 (its end month) paid at E500: still, same;
         // P07 0 → 1 paid at E700: still, same; P04 0 → 1 (end at 2) not paid: counted;
         // P02 0 → 1 paid at E210: still, same. Censored: P05 (ended at 0; to coverage it is

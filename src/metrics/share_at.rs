@@ -417,7 +417,7 @@ mod tests {
     #[test]
     fn follow_up_to_the_end_date() {
         use crate::metrics::testing::{ints, run_to_end_date};
-        // rel_month 2 with `testing::TINY_END_DATES`: followed then are P08, P06, P01, P07, P03,
+        // rel_month 2 with `testing::tiny_end_dates`: followed then are P08, P06, P01, P07, P03,
         // P04 (its end month, 2021-01) and P02 (its end month, 2021-03) → 7; paid hours: P07
         // (70 h), P02 (160.33 h) → 2. P05 (ended in its start month) joins P10, P09 and P11 as
         // censored: 4. To coverage: P05 is observed with 100 h: 3 of 8, 3 censored.

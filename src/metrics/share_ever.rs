@@ -211,7 +211,7 @@ mod tests {
     #[test]
     fn follow_up_to_the_end_date() {
         use crate::metrics::testing::{ints, run_to_end_date};
-        // End dates of `testing::TINY_END_DATES`; persons followed from rel_month 0 through:
+        // End dates of `testing::tiny_end_dates`; persons followed from rel_month 0 through:
         // P08 4, P06 9, P05 0, P01 4, P07 7, P03 4, P04 2, P02 2, P09 0; P10 and P11 in no month.
         // Available follow-up, paid hours: P06 (3), P05 (0, its only month), P01 (3), P07 (0),
         // P04 (0), P02 (0), P09 (0) → 7 of 9; P08 and P03 never; P10 (whose paid months 13 and

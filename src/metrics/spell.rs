@@ -442,7 +442,7 @@ mod tests {
     fn follow_up_to_the_end_date() {
         use crate::metrics::testing::{int, run_to_end_date};
         // Runs of internship, wage-subsidy or paid-hours-month weeks over rel_month 0..2, at
-        // least 6 weeks, with `testing::TINY_END_DATES`. Followed through 2: P08, P06, P01, P07,
+        // least 6 weeks, with `testing::tiny_end_dates`. Followed through 2: P08, P06, P01, P07,
         // P03, P04 and P02 (both end at 2) → 7; censored: P05 (ended at 0), P10, P09, P11.
         // Longest runs: P08 0, P06 0, P01 6 (internship W43..W48), P07 14 (paid Oct..Dec 2020:
         // 5 + 4 + 5 weeks), P03 0, P04 4 (paid Nov 2020 only), P02 12 (paid Jan..Mar 2021)

@@ -34,17 +34,14 @@ pub fn tiny_panel() -> Panel {
 /// | P02 | 2021-01 | 4 | 2021-03-01 | 2 | 0..2 |
 /// | P09 | 2021-05 | 0 | (none) | | 0 |
 /// | P11 | 2021-06 | -1 | 2021-07-01 | 1 | none: coverage ends before its start |
-pub const TINY_END_DATES: [(&str, &str); 9] = [
-    ("P10", "2020-05-31"),
-    ("P08", "2020-12-15"),
-    ("P05", "2020-09-20"),
-    ("P01", "2021-01-10"),
-    ("P07", "2021-12-31"),
-    ("P03", "2021-02-28"),
-    ("P04", "2021-01-31"),
-    ("P02", "2021-03-01"),
-    ("P11", "2021-07-01"),
-];
+/// (The dates are in `tests/fixtures/tiny_end_dates.csv`, which the integration tests read too.)
+pub fn tiny_end_dates() -> Vec<(&'static str, &'static str)> {
+    include_str!("../../tests/fixtures/tiny_end_dates.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(','))
+        .collect()
+}
 
 /// The panel's `person_id`s, by person index.
 pub fn person_ids(panel: &Panel) -> Vec<String> {
@@ -75,12 +72,12 @@ pub fn tiny_panel_ending(ends: &[(&str, &str)]) -> Panel {
     panel
 }
 
-/// Runs a metric on the tiny panel with [`TINY_END_DATES`] and `followup_end = "end_date"`, and
+/// Runs a metric on the tiny panel with [`tiny_end_dates`] and `followup_end = "end_date"`, and
 /// returns its table; first asserts that with the default (`"coverage"`) the end dates change
 /// nothing: the table is the one tiny gives without them.
 #[track_caller]
 pub fn run_to_end_date(def: &MetricDef, params: &str, group_by: &[&str], window: Window) -> Table {
-    let panel = tiny_panel_ending(&TINY_END_DATES);
+    let panel = tiny_panel_ending(&tiny_end_dates());
     let groups = strings(group_by);
     let statuses = StatusParams::default();
     let scope = |followup_end| Scope {

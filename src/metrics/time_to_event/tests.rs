@@ -664,7 +664,7 @@ fn a_suppressing_run_pools_months_into_safe_periods() {
 #[test]
 fn follow_up_to_the_end_date() {
     use crate::metrics::testing::run_to_end_date;
-    // paid_hours with `testing::TINY_END_DATES`. Left out: P10 (its end, rel 6, comes before
+    // paid_hours with `testing::tiny_end_dates`. Left out: P10 (its end, rel 6, comes before
     // coverage begins at its rel 8) and P11: n_not_observed 2. Events as to coverage: P05 0 (its
     // end month), P07 0, P04 0, P02 0, P09 0, then P06 3 (no end_date) and P01 3; but P03 and
     // P08 are censored at their end, 4, not at coverage's 7 and 9.
