@@ -243,6 +243,11 @@ fn wald_coefficients(
         .collect())
 }
 
+/// The arm as a covariate: 1 for treatment, 0 for control.
+fn arm_covariate(treated: &[bool]) -> Vec<f64> {
+    treated.iter().map(|&t| if t { 1.0 } else { 0.0 }).collect()
+}
+
 /// The hazard ratio of treatment (`treated[i]` true) against control: a one-covariate model.
 pub fn hazard_ratio(
     time: &[f64],
@@ -250,7 +255,7 @@ pub fn hazard_ratio(
     treated: &[bool],
     level: f64,
 ) -> Result<CoxFit, StatsError> {
-    let arm: Vec<f64> = treated.iter().map(|&t| if t { 1.0 } else { 0.0 }).collect();
+    let arm = arm_covariate(treated);
     cox_ph(
         time,
         event,
@@ -306,7 +311,7 @@ pub fn hazard_ratio_clustered(
     cluster: &[u64],
     level: f64,
 ) -> Result<ClusteredCoxFit, StatsError> {
-    let arm: Vec<f64> = treated.iter().map(|&t| if t { 1.0 } else { 0.0 }).collect();
+    let arm = arm_covariate(treated);
     cox_ph_clustered(
         time,
         event,

@@ -2,12 +2,12 @@
 //! each, with the variance clustered by person (the rule for where a spell begins is in the
 //! module doc of `hazard_ratio`).
 
-use super::{HazardRatio, Spell, DEF};
+use super::{EstimateColumns, HazardRatio, Spell, DEF};
 use crate::measure::persons::{cohort_text, Persons};
 use crate::metrics::MetricInput;
 use crate::stats::cox::hazard_ratio_clustered;
-use crate::table::chart::{plain, Forest};
-use crate::table::{Chart, Relation, Table, TableBuilder, Value};
+use crate::table::chart::plain;
+use crate::table::{Relation, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 
@@ -94,9 +94,7 @@ impl HazardRatio {
         let control = declare(&mut t, "_control");
         let n_other_arm = t.persons("n_other_arm");
         let min_cell = t.persons("min_cell");
-        let [hr, lower, upper] =
-            ["hazard_ratio", "lower", "upper"].map(|name| t.mean(name, min_cell, 3));
-        let p_value = t.mean("p_value", min_cell, 4);
+        let mut estimate = EstimateColumns::declare(&mut t, "hazard_ratio", min_cell);
         // Each of the four counts of both arms is the two arms' sum; every person (with their
         // spells) is in one group, so the groups add up to (all). min_cell is in no relation.
         for k in 0..4 {
@@ -118,7 +116,6 @@ impl HazardRatio {
                 columns,
             });
         }
-        let mut failures = Vec::new();
         let keys = persons.groups.keys();
         for (key, members) in keys.iter().zip(persons.groups.members()) {
             let (mut time, mut lost, mut treated, mut cluster) =
@@ -157,54 +154,32 @@ impl HazardRatio {
                     .int(control[k], c[k]);
             }
             row.int(n_other_arm, other).int(min_cell, tr[2].min(c[2]));
-            let label = if key.is_empty() {
-                "everyone".to_string()
-            } else {
-                key.join(" × ")
-            };
             let fit = if time.is_empty() {
                 Err("nobody with a spell in the status in either arm".to_string())
             } else {
                 hazard_ratio_clustered(&time, &lost, &treated, &cluster, self.level)
+                    .map(|fit| fit.coefficients[0].into())
                     .map_err(|err| err.to_string())
             };
-            match fit {
-                Ok(fit) => {
-                    let c = fit.coefficients[0];
-                    row.set(hr, Value::Float(c.hazard_ratio))
-                        .set(lower, Value::Float(c.lower))
-                        .set(upper, Value::Float(c.upper))
-                        .set(p_value, Value::Float(c.p_value));
-                }
-                Err(err) => failures.push(format!("{label}: no hazard ratio: {err}")),
-            }
+            estimate.set(&mut row, key, fit);
         }
         let range = input.window.range();
         let status = &self.status;
-        t.note(format!(
+        let about = format!(
             "every spell of {status} beginning at rel_month {range}: a spell begins in a month in {status} whose previous observed month is not in {status}, is before the window or does not exist; time 0 = its first month; event = the first later month not in {status}, at its distance in months (the spell's length); the last spell censored at the last observed month while still in {status}; each spell one observation on its own clock"
-        ));
-        t.note(format!(
+        );
+        let method = format!(
             "hazard_ratio of losing {status}, treatment ({arm} = {t}) vs control ({arm} = {c}): Cox proportional hazards with the arm as the only covariate, Efron's method for tied times; variance robust to a person's spells being alike, clustered by person (Lin & Wei 1989 sandwich from Efron score residuals, no small-sample factor); {pct}% Wald interval exp(beta ± z·se) and two-sided Wald p_value from it; n_persons, n_spells: persons with a spell and their spells; persons_lost: persons who lost {status} at least once; events: spells that ended; min_cell (the smaller arm's persons_lost) carries suppression; n_other_arm: persons with another {arm}, left out",
             arm = self.arm,
             t = self.treatment,
             c = self.control,
             pct = self.level * 100.0,
-        ));
-        for failure in failures {
-            t.note(failure);
-        }
-        t.chart(Chart::Forest(Forest::new(
-            "hazard_ratio",
-            "lower",
-            "upper",
-            1.0,
-            &format!(
-                "hazard ratio of losing {}, every spell, treatment vs control ({}% interval)",
-                plain(&self.status),
-                self.level * 100.0
-            ),
-        )));
-        Ok(t.build())
+        );
+        let title = format!(
+            "hazard ratio of losing {}, every spell, treatment vs control ({}% interval)",
+            plain(&self.status),
+            self.level * 100.0
+        );
+        Ok(estimate.finish(t, [about, method], &title))
     }
 }

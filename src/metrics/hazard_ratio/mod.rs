@@ -39,9 +39,9 @@ use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::common::check_level;
 use crate::measure::persons::{cohort_text, Persons};
 use crate::measure::MAX_MONTHS;
-use crate::stats::cox::hazard_ratio;
+use crate::stats::cox::{hazard_ratio, CoxCoefficient};
 use crate::table::chart::{plain, Forest};
-use crate::table::{Chart, Relation, Table, TableBuilder, Value};
+use crate::table::{Chart, Col, Relation, Row, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -295,9 +295,7 @@ impl HazardRatio {
                 "min_cell",
             ]
             .map(|name| t.persons(name));
-        let [hr, lower, upper] =
-            ["hazard_ratio", "lower", "upper"].map(|name| t.mean(name, min_cell, 3));
-        let p_value = t.mean("p_value", min_cell, 4);
+        let mut estimate = EstimateColumns::declare(&mut t, "hazard_ratio", min_cell);
         // n and events are the two arms' (persons of another arm are apart, in n_other_arm);
         // every person is in one group, so the groups' counts add up to (all)'s. (min_cell, the
         // smaller arm's events, is in no linear relation.)
@@ -328,7 +326,6 @@ impl HazardRatio {
                 .collect(),
             });
         }
-        let mut failures = Vec::new();
         let keys = persons.groups.keys();
         for (key, members) in keys.iter().zip(persons.groups.members()) {
             let (mut time, mut lost, mut treated) = (Vec::new(), Vec::new(), Vec::new());
@@ -362,54 +359,109 @@ impl HazardRatio {
                 .int(events_control, control[1])
                 .int(n_other_arm, other)
                 .int(min_cell, treatment[1].min(control[1]));
-            let label = if key.is_empty() {
-                "everyone".to_string()
-            } else {
-                key.join(" × ")
-            };
             let fit = if time.is_empty() {
                 Err("nobody with a first month in the status in either arm".to_string())
             } else {
-                hazard_ratio(&time, &lost, &treated, self.level).map_err(|err| err.to_string())
+                hazard_ratio(&time, &lost, &treated, self.level)
+                    .map(|fit| fit.coefficients[0].into())
+                    .map_err(|err| err.to_string())
             };
-            match fit {
-                Ok(fit) => {
-                    let c = fit.coefficients[0];
-                    row.set(hr, Value::Float(c.hazard_ratio))
-                        .set(lower, Value::Float(c.lower))
-                        .set(upper, Value::Float(c.upper))
-                        .set(p_value, Value::Float(c.p_value));
-                }
-                Err(err) => failures.push(format!("{label}: no hazard ratio: {err}")),
-            }
+            estimate.set(&mut row, key, fit);
         }
         let range = input.window.range();
         let status = &self.status;
-        t.note(format!(
+        let about = format!(
             "persons whose first month in {status} has rel_month {range}; time 0 = that month; event = the first later month not in {status}, at its distance in months (the spell's length); censored at the last observed month while still in {status}"
-        ));
-        t.note(format!(
+        );
+        let method = format!(
             "hazard_ratio of losing {status}, treatment ({arm} = {t}) vs control ({arm} = {c}): Cox proportional hazards with the arm as the only covariate, Efron's method for tied times; {pct}% Wald interval exp(beta ± z·se) and two-sided Wald p_value; below 1: the treatment arm loses {status} less often; min_cell (the smaller arm's events) carries suppression; n_other_arm: persons with another {arm}, left out",
             arm = self.arm,
             t = self.treatment,
             c = self.control,
             pct = self.level * 100.0,
-        ));
-        for failure in failures {
-            t.note(failure);
+        );
+        let title = format!(
+            "hazard ratio of losing {}, treatment vs control ({}% interval)",
+            plain(&self.status),
+            self.level * 100.0
+        );
+        Ok(estimate.finish(t, [about, method], &title))
+    }
+}
+
+/// An estimate with its interval and test: the value, the interval's ends and the p-value.
+pub(super) struct Fit {
+    pub value: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub p_value: f64,
+}
+
+impl From<CoxCoefficient> for Fit {
+    fn from(c: CoxCoefficient) -> Fit {
+        Fit {
+            value: c.hazard_ratio,
+            lower: c.lower,
+            upper: c.upper,
+            p_value: c.p_value,
+        }
+    }
+}
+
+/// The columns every reading ends with, resting on `min_cell`: its estimate (a hazard or risk
+/// ratio), the interval's ends and the p-value; and, per group without an estimate, why.
+pub(super) struct EstimateColumns {
+    name: &'static str,
+    columns: [Col; 4],
+    failures: Vec<String>,
+}
+
+impl EstimateColumns {
+    pub(super) fn declare(
+        t: &mut TableBuilder,
+        name: &'static str,
+        min_cell: Col,
+    ) -> EstimateColumns {
+        let [value, lower, upper] = [name, "lower", "upper"].map(|n| t.mean(n, min_cell, 3));
+        let p_value = t.mean("p_value", min_cell, 4);
+        EstimateColumns {
+            name,
+            columns: [value, lower, upper, p_value],
+            failures: Vec::new(),
+        }
+    }
+
+    /// Sets the estimate of the group `key` in its `row`, or notes why there is none.
+    pub(super) fn set(&mut self, row: &mut Row<'_>, key: &[String], fit: Result<Fit, String>) {
+        match fit {
+            Ok(fit) => {
+                let values = [fit.value, fit.lower, fit.upper, fit.p_value];
+                for (&col, value) in self.columns.iter().zip(values) {
+                    row.set(col, Value::Float(value));
+                }
+            }
+            Err(err) => {
+                let label = if key.is_empty() {
+                    "everyone".to_string()
+                } else {
+                    key.join(" × ")
+                };
+                let what = self.name.replace('_', " ");
+                self.failures.push(format!("{label}: no {what}: {err}"));
+            }
+        }
+    }
+
+    /// The table, with `notes`, then a note per group without an estimate, and the estimate's
+    /// forest plot titled `title`.
+    pub(super) fn finish(self, mut t: TableBuilder, notes: [String; 2], title: &str) -> Table {
+        for note in notes.into_iter().chain(self.failures) {
+            t.note(note);
         }
         t.chart(Chart::Forest(Forest::new(
-            "hazard_ratio",
-            "lower",
-            "upper",
-            1.0,
-            &format!(
-                "hazard ratio of losing {}, treatment vs control ({}% interval)",
-                plain(&self.status),
-                self.level * 100.0
-            ),
+            self.name, "lower", "upper", 1.0, title,
         )));
-        Ok(t.build())
+        t.build()
     }
 }
 

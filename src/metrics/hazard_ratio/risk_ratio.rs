@@ -1,12 +1,12 @@
 //! `estimate = "risk_ratio"`: the share who lost the status within `horizon` months of their
 //! first month in it, treatment over control (the rule is in the module doc of `hazard_ratio`).
 
-use super::HazardRatio;
+use super::{EstimateColumns, Fit, HazardRatio};
 use crate::measure::persons::Persons;
 use crate::metrics::MetricInput;
 use crate::stats::proportions::{risk_ratio, Proportion};
-use crate::table::chart::{plain, Forest};
-use crate::table::{share, Chart, Relation, Table, TableBuilder, Value};
+use crate::table::chart::plain;
+use crate::table::{share, Relation, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 
 impl HazardRatio {
@@ -33,9 +33,7 @@ impl HazardRatio {
         let n_short = t.persons("n_short");
         let n_other_arm = t.persons("n_other_arm");
         let min_cell = t.persons("min_cell");
-        let [rr, lower, upper] =
-            ["risk_ratio", "lower", "upper"].map(|name| t.mean(name, min_cell, 3));
-        let p_value = t.mean("p_value", min_cell, 4);
+        let mut estimate = EstimateColumns::declare(&mut t, "risk_ratio", min_cell);
         // The arms add up to both; the persons who lost S are among n (so n - lost, who kept
         // it, is a count the audit sees too); every person is in one group.
         for (whole, parts) in [
@@ -78,7 +76,6 @@ impl HazardRatio {
         }
         let horizon_months = u32::try_from(horizon)
             .map_err(|_| anyhow!("horizon = {horizon}: must be at least 1 month"))?;
-        let mut failures = Vec::new();
         let keys = persons.groups.keys();
         for (key, members) in keys.iter().zip(persons.groups.members()) {
             // [control, treatment] × [n, lost]
@@ -116,59 +113,42 @@ impl HazardRatio {
                 .int(n_short, short)
                 .int(n_other_arm, other)
                 .int(min_cell, int(tr[1].min(c[1])));
-            let label = if key.is_empty() {
-                "everyone".to_string()
-            } else {
-                key.join(" × ")
-            };
             let fit = match (
                 Proportion::from_counts(tr[1], tr[0]),
                 Proportion::from_counts(c[1], c[0]),
             ) {
-                (Ok(treatment), Ok(control)) => {
-                    risk_ratio(treatment, control, self.level).map_err(|err| err.to_string())
-                }
+                (Ok(treatment), Ok(control)) => risk_ratio(treatment, control, self.level)
+                    .map(|fit| Fit {
+                        value: fit.ratio,
+                        lower: fit.ci.lower,
+                        upper: fit.ci.upper,
+                        p_value: fit.p_value,
+                    })
+                    .map_err(|err| err.to_string()),
                 _ => Err(format!(
                     "nobody in the {} arm followed {horizon} months",
                     if tr[0] == 0 { "treatment" } else { "control" }
                 )),
             };
-            match fit {
-                Ok(fit) => {
-                    row.set(rr, Value::Float(fit.ratio))
-                        .set(lower, Value::Float(fit.ci.lower))
-                        .set(upper, Value::Float(fit.ci.upper))
-                        .set(p_value, Value::Float(fit.p_value));
-                }
-                Err(err) => failures.push(format!("{label}: no risk ratio: {err}")),
-            }
+            estimate.set(&mut row, key, fit);
         }
         let range = input.window.range();
         let status = &self.status;
-        t.note(format!(
+        let about = format!(
             "persons whose first month in {status} has rel_month {range} and who are observed at least {horizon} months after it; lost: the first later month not in {status} is at most {horizon} months after the first month in it; n_short: persons with such a first month observed fewer than {horizon} months after it, left out whether or not they lost {status}"
-        ));
-        t.note(format!(
+        );
+        let method = format!(
             "risk_ratio of losing {status} within {horizon} months, treatment ({arm} = {t}) vs control ({arm} = {c}): share_treatment / share_control; {pct}% Wald interval on the log scale exp(log(risk_ratio) ± z·se), se² = 1/lost_treatment - 1/n_treatment + 1/lost_control - 1/n_control, and two-sided Wald p_value; below 1: the treatment arm loses {status} less often; min_cell (the smaller arm's lost) carries suppression; n_other_arm: persons with a first month in {status} and another {arm}, left out",
             arm = self.arm,
             t = self.treatment,
             c = self.control,
             pct = self.level * 100.0,
-        ));
-        for failure in failures {
-            t.note(failure);
-        }
-        t.chart(Chart::Forest(Forest::new(
-            "risk_ratio",
-            "lower",
-            "upper",
-            1.0,
-            &format!(
-                "risk ratio of losing {} within {horizon} months, treatment vs control ({}% interval)",
-                plain(&self.status),
-                self.level * 100.0
-            ),
-        )));
-        Ok(t.build())
+        );
+        let title = format!(
+            "risk ratio of losing {} within {horizon} months, treatment vs control ({}% interval)",
+            plain(&self.status),
+            self.level * 100.0
+        );
+        Ok(estimate.finish(t, [about, method], &title))
     }
 }
