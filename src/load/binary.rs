@@ -4,7 +4,8 @@
 //! missing value) and leaves what a cell means (a code, an id, a date) to the loaders.
 //!
 //! Both formats are streamed: a SAS file through the `sas7bdat` crate (page by page with plain
-//! reads, decoding only the columns asked for), a Stata file through the `dta` crate one record at a time. A malformed
+//! reads, decoding only the columns asked for, and numbers a reader reads as plain numbers only
+//! when it reads them: [`InPlace`]), a Stata file through the `dta` crate one record at a time. A malformed
 //! file is a problem naming the file, never a panic: a panic inside either crate is caught and
 //! reported as a damaged file.
 
@@ -32,6 +33,10 @@ use dta::stata::stata_double::StataDouble;
 use dta::stata::stata_float::StataFloat;
 use dta::stata::stata_int::StataInt;
 use dta::stata::stata_long::StataLong;
+
+/// What is called with each row: its number (1-based), the decoded cells, the numbers read in
+/// place.
+type VisitRow<'a> = dyn FnMut(u64, &[Cell], InPlace<'_>) -> Result<()> + 'a;
 
 /// A cell as the file holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -373,7 +378,7 @@ impl BinaryFile {
         wanted: &[usize],
         in_place: &[usize],
         cells: &mut [Cell],
-        visit: &mut dyn FnMut(u64, &[Cell], InPlace<'_>) -> Result<()>,
+        visit: &mut VisitRow<'_>,
     ) -> Result<u64> {
         let dataset = &sas.dataset;
         let endianness = dataset.metadata().endianness;
