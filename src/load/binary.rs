@@ -4,7 +4,8 @@
 //! missing value) and leaves what a cell means (a code, an id, a date) to the loaders.
 //!
 //! Both formats are streamed: a SAS file through the `sas7bdat` crate (page by page with plain
-//! reads, decoding only the columns asked for), a Stata file through the `dta` crate one record at a time. A malformed
+//! reads, decoding only the columns asked for, and numbers a reader reads as plain numbers only
+//! when it reads them: [`InPlace`]), a Stata file through the `dta` crate one record at a time. A malformed
 //! file is a problem naming the file, never a panic: a panic inside either crate is caught and
 //! reported as a damaged file.
 
@@ -32,6 +33,10 @@ use dta::stata::stata_double::StataDouble;
 use dta::stata::stata_float::StataFloat;
 use dta::stata::stata_int::StataInt;
 use dta::stata::stata_long::StataLong;
+
+/// What is called with each row: its number (1-based), the decoded cells, the numbers read in
+/// place.
+type VisitRow<'a> = dyn FnMut(u64, &[Cell], InPlace<'_>) -> Result<()> + 'a;
 
 /// A cell as the file holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,30 +93,101 @@ struct SasPlace {
     start: usize,
     end: usize,
     numeric: bool,
+    /// Read where it sits when a reader asks ([`InPlace`]), not copied into a [`Cell`].
+    in_place: bool,
+}
+
+/// Where a number read in place sits in a SAS row: `width` bytes from `start`, 0 for a column
+/// that is not read in place.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct NumberPlace {
+    pub(crate) start: usize,
+    pub(crate) width: usize,
+}
+
+/// The numbers of one row that are read where they sit in the row's bytes, decoded only when a
+/// reader asks for one (a SAS DREAM row is some 300 codes: copying each into a [`Cell`] and then
+/// into the reader's slot was most of the time a SAS DREAM file took, `docs/performance.md`).
+/// A number is decoded exactly as [`BinaryFile::for_each_row`] decodes it into a [`Cell`].
+#[derive(Clone, Copy)]
+pub struct InPlace<'a> {
+    bytes: &'a [u8],
+    /// By column index; columns past its end are not read in place.
+    places: &'a [NumberPlace],
+    endianness: sas7bdat::Endianness,
+}
+
+impl InPlace<'static> {
+    /// No column read in place (a Stata file, a CSV or Parquet row).
+    pub const NONE: InPlace<'static> = InPlace {
+        bytes: &[],
+        places: &[],
+        endianness: sas7bdat::Endianness::Little,
+    };
+}
+
+impl<'a> InPlace<'a> {
+    /// A row of `bytes` whose column `c` is read in place at `places[c]`, for tests.
+    #[cfg(test)]
+    pub(crate) fn test_row(
+        bytes: &'a [u8],
+        places: &'a [NumberPlace],
+        endianness: sas7bdat::Endianness,
+    ) -> InPlace<'a> {
+        InPlace {
+            bytes,
+            places,
+            endianness,
+        }
+    }
+
+    /// The number in column `column`: `None` when the column is not read in place, `Some(None)`
+    /// for a missing value.
+    #[inline]
+    pub fn number(&self, column: usize) -> Option<Option<f64>> {
+        let place = self.places.get(column)?;
+        if place.width == 0 {
+            return None;
+        }
+        // The row's length was checked against every place before the row was handed over, so
+        // this always finds the bytes; a short row would be missing values, never a panic.
+        let bytes = self.bytes.get(place.start..place.start + place.width)?;
+        Some(sas_number_value(bytes, self.endianness))
+    }
 }
 
 /// A SAS numeric cell: an IEEE double in the file's byte order, of which a column narrower than 8
 /// bytes keeps only the leading (most significant) bytes. Every missing value (`.`, `._`,
 /// `.A`–`.Z`) is a NaN.
 fn sas_number(bytes: &[u8], endianness: sas7bdat::Endianness) -> Cell {
-    if bytes.is_empty() {
-        return Cell::Missing;
+    match sas_number_value(bytes, endianness) {
+        Some(number) => Cell::Number(number),
+        None => Cell::Missing,
     }
-    let mut word = [0u8; 8];
-    let bits = match endianness {
-        sas7bdat::Endianness::Little => {
-            word[8 - bytes.len()..].copy_from_slice(bytes);
+}
+
+/// [`sas_number`] as a number, `None` for a missing value. `bytes` is at most 8 long (checked
+/// when the file's columns are placed).
+#[inline]
+fn sas_number_value(bytes: &[u8], endianness: sas7bdat::Endianness) -> Option<f64> {
+    let bits = match (bytes.len(), endianness) {
+        (0, _) => return None,
+        // The usual width, without the copy into a word.
+        (8, sas7bdat::Endianness::Little) => u64::from_le_bytes(bytes.try_into().ok()?),
+        (8, sas7bdat::Endianness::Big) => u64::from_be_bytes(bytes.try_into().ok()?),
+        (width, sas7bdat::Endianness::Little) => {
+            let mut word = [0u8; 8];
+            word[8usize.checked_sub(width)?..].copy_from_slice(bytes);
             u64::from_le_bytes(word)
         }
-        sas7bdat::Endianness::Big => {
-            word[..bytes.len()].copy_from_slice(bytes);
+        (width, sas7bdat::Endianness::Big) => {
+            let mut word = [0u8; 8];
+            word.get_mut(..width)?.copy_from_slice(bytes);
             u64::from_be_bytes(word)
         }
     };
-    match f64::from_bits(bits) {
-        number if number.is_nan() => Cell::Missing,
-        number => Cell::Number(number),
-    }
+    let number = f64::from_bits(bits);
+    (!number.is_nan()).then_some(number)
 }
 
 struct StataFile {
@@ -228,6 +304,25 @@ impl BinaryFile {
         wanted: &[usize],
         mut visit: impl FnMut(u64, &[Cell]) -> Result<()>,
     ) -> Result<u64> {
+        self.for_each_row_in_place(wanted, &[], |row, cells, _| visit(row, cells))
+    }
+
+    /// Whether [`BinaryFile::for_each_row_in_place`] can read numbers in place (a SAS file).
+    pub fn reads_in_place(&self) -> bool {
+        matches!(self.kind, Kind::Sas(_))
+    }
+
+    /// [`BinaryFile::for_each_row`] where the numeric columns `in_place` (of `wanted`) are not
+    /// decoded into cells but read from the row's bytes when the caller asks ([`InPlace`]):
+    /// `cells` holds the other wanted columns, in order. Only a SAS file reads in place
+    /// ([`BinaryFile::reads_in_place`]). A row is checked as in `for_each_row`, every wanted
+    /// column in order, so the same file gives the same problem either way.
+    pub fn for_each_row_in_place(
+        &mut self,
+        wanted: &[usize],
+        in_place: &[usize],
+        mut visit: impl FnMut(u64, &[Cell], InPlace<'_>) -> Result<()>,
+    ) -> Result<u64> {
         if let Some(&index) = wanted.iter().find(|&&index| index >= self.columns.len()) {
             anyhow::bail!(
                 "{}: column index {index} asked for, but the file has {} columns",
@@ -235,19 +330,34 @@ impl BinaryFile {
                 self.columns.len()
             );
         }
-        let mut cells = vec![Cell::Missing; wanted.len()];
+        if let Some(&index) = in_place
+            .iter()
+            .find(|&&index| !wanted.contains(&index) || !self.columns[index].numeric)
+        {
+            anyhow::bail!(
+                "{}: column {index} asked for in place, but it is not a wanted numeric column",
+                self.name
+            );
+        }
+        if !in_place.is_empty() && !self.reads_in_place() {
+            anyhow::bail!("{}: only a SAS file reads numbers in place", self.name);
+        }
+        let eager = wanted.iter().filter(|c| !in_place.contains(c)).count();
+        let mut cells = vec![Cell::Missing; eager];
         // A panic in the caller's `visit` is the caller's and must go on unwinding; only one from
         // inside a crate means a damaged file. This records which side the unwinding started on.
         let mut in_visit = false;
-        let mut counted = |row: u64, cells: &[Cell]| {
+        let mut counted = |row: u64, cells: &[Cell], numbers: InPlace<'_>| {
             in_visit = true;
-            let outcome = visit(row, cells);
+            let outcome = visit(row, cells, numbers);
             in_visit = false;
             outcome
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &self.kind {
-            Kind::Sas(sas) => self.sas_rows(sas, wanted, &mut cells, &mut counted),
-            Kind::Stata(stata) => self.stata_rows(stata, wanted, &mut cells, &mut counted),
+            Kind::Sas(sas) => self.sas_rows(sas, wanted, in_place, &mut cells, &mut counted),
+            Kind::Stata(stata) => self.stata_rows(stata, wanted, &mut cells, &mut |row, cells| {
+                counted(row, cells, InPlace::NONE)
+            }),
         }));
         match outcome {
             Ok(result) => result,
@@ -266,8 +376,9 @@ impl BinaryFile {
         &self,
         sas: &SasFile,
         wanted: &[usize],
+        in_place: &[usize],
         cells: &mut [Cell],
-        visit: &mut dyn FnMut(u64, &[Cell]) -> Result<()>,
+        visit: &mut VisitRow<'_>,
     ) -> Result<u64> {
         let dataset = &sas.dataset;
         let endianness = dataset.metadata().endianness;
@@ -279,6 +390,7 @@ impl BinaryFile {
                     start: column.offset as usize,
                     end: column.offset as usize + column.physical_width as usize,
                     numeric: column.logical_type.is_numeric(),
+                    in_place: in_place.contains(&index),
                 };
                 // A SAS number is a double cut to 3–8 bytes; a wider one is no number.
                 if place.numeric && place.end - place.start > 8 {
@@ -293,6 +405,24 @@ impl BinaryFile {
                 Ok(place)
             })
             .collect::<Result<_>>()?;
+        // The columns decoded into cells, with the index of each.
+        let eager: Vec<(&SasPlace, usize)> = places
+            .iter()
+            .zip(wanted.iter().copied())
+            .filter(|(place, _)| !place.in_place)
+            .collect();
+        let mut numbers = vec![NumberPlace::default(); self.columns.len()];
+        for (place, &index) in places.iter().zip(wanted) {
+            if place.in_place {
+                numbers[index] = NumberPlace {
+                    start: place.start,
+                    width: place.end - place.start,
+                };
+            }
+        }
+        // A row at least this long holds every wanted cell: checked once a row instead of once a
+        // cell.
+        let needed = places.iter().map(|place| place.end).max().unwrap_or(0);
         // The crate finds the rows (page types, compression, deleted rows) and hands over each
         // row's bytes; a cell is read here at the offset and width the file declares. Its own
         // row decoding builds two vectors of every cell a row, which was a third of the time a
@@ -305,27 +435,21 @@ impl BinaryFile {
             .with_parallelism(sas7bdat::Parallelism::None)
             .visit_raw_rows(|raw| {
                 row += 1;
-                for ((cell, place), &index) in cells.iter_mut().zip(&places).zip(wanted) {
-                    let Some(bytes) = raw.bytes.get(place.start..place.end) else {
-                        failure = Some(self.problem_at(
-                            row,
-                            index,
-                            "the file is damaged: the row is shorter than its columns",
-                        ));
-                        return Ok(ControlFlow::Break(()));
-                    };
-                    let read = if place.numeric {
-                        *cell = sas_number(bytes, endianness);
-                        Ok(())
-                    } else {
-                        self.sas_text(&sas.text, bytes, cell, row, index)
-                    };
-                    if let Err(err) = read {
-                        failure = Some(err);
-                        return Ok(ControlFlow::Break(()));
-                    }
+                let read = if raw.bytes.len() >= needed {
+                    self.sas_cells(sas, &eager, raw.bytes, cells, row)
+                } else {
+                    self.short_sas_row(sas, &places, wanted, raw.bytes, cells, row)
+                };
+                if let Err(err) = read {
+                    failure = Some(err);
+                    return Ok(ControlFlow::Break(()));
                 }
-                match visit(row, cells) {
+                let numbers = InPlace {
+                    bytes: raw.bytes,
+                    places: &numbers,
+                    endianness,
+                };
+                match visit(row, cells, numbers) {
                     Ok(()) => Ok(ControlFlow::Continue(())),
                     Err(err) => {
                         failure = Some(err);
@@ -343,6 +467,65 @@ impl BinaryFile {
             return Err(self.cut_short(row, ""));
         }
         Ok(row)
+    }
+
+    /// Decodes the cells of the columns not read in place from a row that holds every wanted
+    /// column.
+    fn sas_cells(
+        &self,
+        sas: &SasFile,
+        eager: &[(&SasPlace, usize)],
+        bytes: &[u8],
+        cells: &mut [Cell],
+        row: u64,
+    ) -> Result<()> {
+        let endianness = sas.dataset.metadata().endianness;
+        for (cell, &(place, index)) in cells.iter_mut().zip(eager) {
+            let bytes = bytes.get(place.start..place.end).unwrap_or_default();
+            if place.numeric {
+                *cell = sas_number(bytes, endianness);
+            } else {
+                self.sas_text(&sas.text, bytes, cell, row, index)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A row shorter than its wanted columns (a damaged file): the first problem in column
+    /// order, a cell that cannot be read or the first column the row does not reach, as when
+    /// every cell was read in turn.
+    fn short_sas_row(
+        &self,
+        sas: &SasFile,
+        places: &[SasPlace],
+        wanted: &[usize],
+        bytes: &[u8],
+        cells: &mut [Cell],
+        row: u64,
+    ) -> Result<()> {
+        let endianness = sas.dataset.metadata().endianness;
+        let mut cells = cells.iter_mut();
+        for (place, &index) in places.iter().zip(wanted) {
+            let Some(bytes) = bytes.get(place.start..place.end) else {
+                return Err(self.problem_at(
+                    row,
+                    index,
+                    "the file is damaged: the row is shorter than its columns",
+                ));
+            };
+            if place.in_place {
+                continue;
+            }
+            let Some(cell) = cells.next() else {
+                break;
+            };
+            if place.numeric {
+                *cell = sas_number(bytes, endianness);
+            } else {
+                self.sas_text(&sas.text, bytes, cell, row, index)?;
+            }
+        }
+        Ok(())
     }
 
     /// Puts the text of one SAS character cell into `cell`.

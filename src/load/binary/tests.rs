@@ -128,6 +128,87 @@ fn dream_codes_are_numbers_and_weeks_without_a_code_are_missing() {
 }
 
 #[test]
+fn numbers_read_in_place_are_the_cells_read_in_turn() {
+    for name in ["dream.sas7bdat", "income.sas7bdat", "cohort.sas7bdat"] {
+        let path = fixture(name);
+        let cells = all_rows(&path);
+        let mut file = BinaryFile::open(&path, encoding_rs::UTF_8).unwrap();
+        assert!(file.reads_in_place());
+        let wanted: Vec<usize> = (0..file.columns().len()).collect();
+        let in_place: Vec<usize> = wanted
+            .iter()
+            .copied()
+            .filter(|&c| file.columns()[c].numeric)
+            .collect();
+        assert!(!in_place.is_empty(), "{name}");
+        let mut rows = Vec::new();
+        file.for_each_row_in_place(&wanted, &in_place, |_, decoded, numbers| {
+            let mut decoded = decoded.iter();
+            let row: Vec<Cell> = wanted
+                .iter()
+                .map(|&c| match numbers.number(c) {
+                    Some(Some(number)) => Cell::Number(number),
+                    Some(None) => Cell::Missing,
+                    None => decoded.next().expect("a decoded cell").clone(),
+                })
+                .collect();
+            assert!(decoded.next().is_none());
+            rows.push(row);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows, cells, "{name}");
+    }
+}
+
+#[test]
+fn a_narrow_sas_number_reads_alike_in_place_and_as_a_cell() {
+    // SAS keeps a number narrower than 8 bytes as its double's leading bytes.
+    for number in [730.0, 1998.0, 37.5, -2.5, 0.0] {
+        for width in 3..=8 {
+            for endianness in [sas7bdat::Endianness::Little, sas7bdat::Endianness::Big] {
+                let bytes = match endianness {
+                    sas7bdat::Endianness::Little => f64::to_le_bytes(number)[8 - width..].to_vec(),
+                    sas7bdat::Endianness::Big => f64::to_be_bytes(number)[..width].to_vec(),
+                };
+                let places = [NumberPlace { start: 0, width }];
+                let in_place = InPlace::test_row(&bytes, &places, endianness).number(0);
+                let cell = sas_number(&bytes, endianness);
+                assert_eq!(in_place, Some(Some(number)), "{number} in {width} bytes");
+                assert_eq!(cell, Cell::Number(number), "{number} in {width} bytes");
+            }
+        }
+    }
+    let missing = f64::NAN.to_le_bytes();
+    let places = [NumberPlace { start: 0, width: 8 }];
+    let numbers = InPlace::test_row(&missing, &places, sas7bdat::Endianness::Little);
+    assert_eq!(numbers.number(0), Some(None));
+    assert_eq!(numbers.number(1), None, "a column not read in place");
+    assert_eq!(InPlace::NONE.number(0), None);
+}
+
+#[test]
+fn only_wanted_numeric_sas_columns_are_read_in_place() {
+    let mut sas = BinaryFile::open(&fixture("dream.sas7bdat"), encoding_rs::UTF_8).unwrap();
+    // Column 0 is PNR, text; column 1 is not wanted.
+    for (wanted, in_place) in [(&[0usize, 1][..], &[0usize][..]), (&[0, 2][..], &[1][..])] {
+        let err = sas
+            .for_each_row_in_place(wanted, in_place, |_, _, _| Ok(()))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("not a wanted numeric column"),
+            "{err}"
+        );
+    }
+    let mut stata = BinaryFile::open(&fixture("dream.dta"), encoding_rs::UTF_8).unwrap();
+    assert!(!stata.reads_in_place());
+    let err = stata
+        .for_each_row_in_place(&[1], &[1], |_, _, _| Ok(()))
+        .unwrap_err();
+    assert!(err.to_string().contains("only a SAS file"), "{err}");
+}
+
+#[test]
 fn income_months_are_yyyymm_numbers_and_the_years_split_into_files_add_up() {
     for format in ["sas7bdat", "dta"] {
         let path = fixture(&format!("income.{format}"));

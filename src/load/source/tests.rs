@@ -2,11 +2,15 @@
 //! readers' checks and messages must not depend on which path a cell took (decision 96).
 
 use super::*;
+use crate::load::binary::NumberPlace;
 
 fn record(slots: &[Slot]) -> Record<'_> {
     Record {
         file: "register.sas7bdat",
-        cells: Cells::Binary(slots),
+        cells: Cells::Binary {
+            slots,
+            numbers: InPlace::NONE,
+        },
         problems: &[],
     }
 }
@@ -56,6 +60,42 @@ fn a_number_read_as_a_number_reads_as_its_text() {
             "amount from {number}"
         );
         assert_eq!(typed.month(0), text.month(0), "month from {number}");
+    }
+}
+
+#[test]
+fn a_sas_number_read_in_place_reads_as_its_text() {
+    let places = [NumberPlace { start: 0, width: 8 }];
+    for &number in EDGES {
+        for (bytes, endianness) in [
+            (number.to_le_bytes(), sas7bdat::Endianness::Little),
+            (number.to_be_bytes(), sas7bdat::Endianness::Big),
+        ] {
+            let slots = [Slot::Text(String::new())];
+            let in_place = Record {
+                file: "register.sas7bdat",
+                cells: Cells::Binary {
+                    slots: &slots,
+                    numbers: InPlace::test_row(&bytes, &places, endianness),
+                },
+                problems: &[],
+            };
+            // Every NaN is SAS's missing value, an empty cell.
+            let text = match number.is_nan() {
+                true => [Slot::Text(String::new())],
+                false => [Slot::Text(plain_number(number))],
+            };
+            let text = record(&text);
+            assert_eq!(in_place.text(0), text.get(0), "{number}");
+            assert_eq!(in_place.get(0), "", "{number}");
+            assert_eq!(in_place.code(0).ok(), text.code(0).ok(), "code {number}");
+            assert_eq!(
+                in_place.amount(0).map(f64::to_bits),
+                text.amount(0).map(f64::to_bits),
+                "amount from {number}"
+            );
+            assert_eq!(in_place.month(0), text.month(0), "month from {number}");
+        }
     }
 }
 
