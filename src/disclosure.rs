@@ -102,16 +102,18 @@ pub fn check_fineness(
 }
 
 /// The released tables of one dataset's queries: `exact` are their tables before suppression,
-/// in the order their populations were added to `populations`. Each is suppressed, and those of
-/// the same persons together ([`hide_jointly`], whose marks stay on `exact`). An error is a
-/// joint system no further hiding protects: a bug, reported, never written.
+/// in the order their populations were added to `populations`, and `alike` the sets of them of
+/// the same persons ([`Populations::alike`]). Each is suppressed, and those of the same persons
+/// together ([`hide_jointly`], whose marks stay on `exact`). An error is a joint system no
+/// further hiding protects: a bug, reported, never written.
 pub fn release(
     exact: &mut [Table],
     populations: &Populations,
+    alike: &[Vec<usize>],
     threshold: u64,
 ) -> Result<Vec<Table>, String> {
     let mut released: Vec<Option<Table>> = vec![None; exact.len()];
-    for alike in populations.alike() {
+    for alike in alike {
         let mut tables: Vec<Table> = alike.iter().map(|&i| exact[i].clone()).collect();
         let suppressed = hide_jointly(&mut tables, threshold).map_err(|err| {
             let names: Vec<&str> = alike.iter().map(|&i| populations.name(i)).collect();

@@ -344,11 +344,12 @@ pub fn run_recorded(
             }
         }
         // Before any output is written: no two populations may differ by a few persons, and
-        // tables of the same persons hide alike.
+        // tables of the same persons are suppressed as one system.
+        let alike = populations.alike();
         let released: Vec<Option<Table>> = match options.suppress_below {
             Some(threshold) => {
                 populations.check(threshold)?;
-                release(&mut computed, &populations, threshold)
+                release(&mut computed, &populations, &alike, threshold)
                     .map_err(|err| anyhow::anyhow!(err))?
                     .into_iter()
                     .map(Some)
@@ -358,8 +359,8 @@ pub fn run_recorded(
         };
         outcomes.resize(indices.len(), None);
         let mut same_persons: Vec<Option<String>> = vec![None; indices.len()];
-        for (k, alike) in populations.alike().into_iter().enumerate() {
-            for i in alike {
+        for (k, members) in alike.iter().enumerate() {
+            for &i in members {
                 same_persons[i] = Some(format!("{}#{}", dataset.name, k + 1));
             }
         }
