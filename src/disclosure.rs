@@ -4,7 +4,7 @@
 //! persons are one system, so a count one of them hides must not be shown by another.
 
 use crate::error::DataError;
-use crate::table::{joint_audit, JointRange, Kind, Table, Value, ALL};
+use crate::table::{joint_audit, joint_range, JointRange, Kind, Table, Value, ALL};
 
 /// The populations of a run's queries on one dataset, as sets of panel person indices.
 pub struct Populations {
@@ -139,9 +139,9 @@ pub fn release(
 
 /// Tables of the same persons suppressed as one system: [`hide_alike`], then the joint audit
 /// ([`joint_audit`]), which reads the tables together with each group's persons as one unknown
-/// they share; while it finds a hidden count narrower than the threshold allows, the shown
-/// counts that pin that group's persons are marked to be hidden too ([`mark_linked`]), and all
-/// is suppressed again. Each round marks a cell more, so this ends.
+/// they share; while it finds a hidden count narrower than the threshold allows, shown counts
+/// that pin that group's persons are marked to be hidden too ([`mark_linked`]), and all is
+/// suppressed again. Each round marks a cell more, so this ends.
 pub fn hide_jointly(exact: &mut [Table], threshold: u64) -> Result<Vec<Table>, String> {
     loop {
         let released = hide_alike(exact, threshold);
@@ -149,11 +149,8 @@ pub fn hide_jointly(exact: &mut [Table], threshold: u64) -> Result<Vec<Table>, S
         let Some(first) = narrow.first() else {
             return Ok(released);
         };
-        let mut marked = false;
-        for joint in &narrow {
-            marked |= mark_linked(exact, &released, joint);
-        }
-        if !marked {
+        // One count at a time: a mark that widens one may widen the others.
+        if !mark_linked(exact, &released, first, threshold)? {
             return Err(format!(
                 "the disclosure audit of the tables of the same persons found table {}'s {} narrowed to {}, with nothing left to hide; nothing was written. This is a bug in udfald's suppression: please report it with the queries",
                 first.table + 1,
@@ -164,13 +161,20 @@ pub fn hide_jointly(exact: &mut [Table], threshold: u64) -> Result<Vec<Table>, S
     }
 }
 
-/// Marks to be hidden ([`Table::sensitive`]) the shown counts through which the persons of
-/// `joint`'s groups pin its count: those in the count's own row, or failing that in its table,
-/// or failing that in the other table with the fewest of them. False when every such count is
-/// hidden or marked.
-fn mark_linked(exact: &mut [Table], released: &[Table], joint: &JointRange) -> bool {
+/// Marks to be hidden ([`Table::sensitive`]) shown counts through which the persons of
+/// `joint`'s groups pin its count. The candidates are those in the count's own row, then in its
+/// table, then in the other tables (the one with the fewest first); the first whose hiding
+/// alone widens the count enough is marked. When none does, all of the first place that has any
+/// are (the next round sees whether that did). False when every such count is hidden or
+/// marked.
+fn mark_linked(
+    exact: &mut [Table],
+    released: &[Table],
+    joint: &JointRange,
+    threshold: u64,
+) -> Result<bool, String> {
     let linked = |t: usize, row: Option<usize>| -> Vec<(usize, usize)> {
-        released[t]
+        let mut cells: Vec<(usize, usize)> = released[t]
             .population_instances()
             .into_iter()
             .filter(|i| joint.persons.contains(&i.persons) && row.is_none_or(|r| i.row == r))
@@ -178,29 +182,48 @@ fn mark_linked(exact: &mut [Table], released: &[Table], joint: &JointRange) -> b
             .filter(|&(r, c)| {
                 released[t].rows[r][c].as_f64().is_some() && !exact[t].sensitive.contains(&(r, c))
             })
-            .collect()
+            .collect();
+        cells.sort();
+        cells.dedup();
+        cells
     };
     let own = joint.table;
-    // Another table: the one that hides least to do it (the next round sees whether it did).
-    let other = (0..released.len())
+    let mut others: Vec<(usize, Vec<(usize, usize)>)> = (0..released.len())
         .filter(|&t| t != own)
         .map(|t| (t, linked(t, None)))
         .filter(|(_, cells)| !cells.is_empty())
-        .min_by_key(|(_, cells)| cells.len());
-    let step = [
-        Some((own, linked(own, Some(joint.range.row)))),
-        Some((own, linked(own, None))),
-        other,
+        .collect();
+    others.sort_by_key(|(_, cells)| cells.len());
+    let places: Vec<(usize, Vec<(usize, usize)>)> = [
+        (own, linked(own, Some(joint.range.row))),
+        (own, linked(own, None)),
     ]
     .into_iter()
-    .flatten()
-    .find(|(_, cells)| !cells.is_empty());
-    match step {
+    .chain(others)
+    .filter(|(_, cells)| !cells.is_empty())
+    .collect();
+    let (row, column) = (joint.range.row, joint.range.column);
+    for (t, cells) in &places {
+        for &cell in cells {
+            let mut trial = exact[*t].clone();
+            trial.sensitive.push(cell);
+            trial.suppress(threshold);
+            let mut tables = released.to_vec();
+            tables[*t] = trial;
+            let widened = joint_range(&tables, own, row, column)?
+                .is_none_or(|range| !range.too_narrow(threshold));
+            if widened {
+                exact[*t].sensitive.push(cell);
+                return Ok(true);
+            }
+        }
+    }
+    match places.into_iter().next() {
         Some((t, cells)) => {
             exact[t].sensitive.extend(cells);
-            true
+            Ok(true)
         }
-        None => false,
+        None => Ok(false),
     }
 }
 
@@ -427,6 +450,7 @@ mod tests {
             columns: names,
             rows: None,
             arm: None,
+            subset: None,
         });
         for &(group, values) in rows {
             let mut row = t.row();
@@ -484,7 +508,8 @@ mod tests {
         };
         assert_eq!(shown(0), [".", ".", ".", ".", "78", "22"]);
         assert_eq!(shown(1), ["50", "50", "100"]);
-        // Marked: each arm's n, beside its hidden n_censored (treatment's 20 was pinned too).
-        assert_eq!(exact[0].sensitive, [(0, 1), (1, 1)]);
+        // Marked: control's n, beside its hidden n_censored, the one count whose hiding widens
+        // it; suppression hides treatment's with it, or the arms' n would give it back.
+        assert_eq!(exact[0].sensitive, [(0, 1)]);
     }
 }

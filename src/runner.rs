@@ -312,6 +312,7 @@ pub fn run_recorded(
                     query.metric_def.name
                 );
             }
+            table.define_subsets(|status| query.status_definition(status));
             if empty {
                 table.notes.insert(0, empty_note(&dataset.name));
             }

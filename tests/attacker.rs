@@ -1466,8 +1466,11 @@ fn tiny_result(work: &Workdir, extra: &[&str]) -> String {
 // Tables of the same persons, read together (spec `disclosure.md` §3: "a curve and a share
 // table of the same persons are one system").
 
+/// One pair of a [`PersonsKey`]: a column and its value, or a subset's.
+type KeyPair = (String, String);
+
 /// Whose persons: (column, value) pairs, sorted.
-type PersonsKey = Vec<(String, String)>;
+type PersonsKey = Vec<KeyPair>;
 
 /// A row's persons as a `population` relation says: its group cells not at `(all)`, and the
 /// arm the counts are of.
@@ -1489,6 +1492,34 @@ fn persons_of(table: &Released, row: usize, arm: Option<&Value>) -> PersonsKey {
     }
     key.sort();
     key
+}
+
+/// The subset of a row's persons a `population` relation names, as a key pair: the month
+/// (a number, or read from the row's column), the status with its definition, where follow-up
+/// ends; `None` without a subset. Also the pair of the persons observed that month, which a
+/// status's persons are among. A row without a month has no instance (`Some(None)`).
+fn subset_of(
+    table: &Released,
+    row: usize,
+    relation: &serde_json::Map<String, Value>,
+) -> Option<Option<(KeyPair, KeyPair)>> {
+    let subset = relation.get("subset")?;
+    let month = match &subset["rel_month"] {
+        Value::String(column) => match table.number(row, column) {
+            Some(month) => month,
+            None => return Some(None),
+        },
+        month => month.as_f64().unwrap(),
+    };
+    let text = |key: &str| subset.get(key).map(|v| v.to_string()).unwrap_or_default();
+    let observed = format!("month {month}, follow-up {}", text("followup"));
+    let own = format!(
+        "{observed}, status {} defined {}",
+        text("status"),
+        text("definition")
+    );
+    let pair = |key: String| ("~subset".to_string(), key);
+    Some(Some((pair(own), pair(observed))))
 }
 
 /// The attacks on tables of the same persons merged into one system: every table's hidden
@@ -1551,7 +1582,32 @@ fn joint<'a>(attacks: &[Attack<'a>]) -> (Attack<'a>, Vec<usize>) {
                         continue;
                     }
                 }
-                let key = persons_of(table, row, relation.get("arm"));
+                let mut key = persons_of(table, row, relation.get("arm"));
+                if let Some(subset) = subset_of(table, row, relation) {
+                    let Some((own, observed)) = subset else {
+                        continue;
+                    };
+                    // A subset's persons are among its group's, and a status's among those
+                    // observed that month.
+                    let mut outer = vec![key.clone()];
+                    if relation["subset"].get("status").is_some() {
+                        let mut within = key.clone();
+                        within.push(observed);
+                        within.sort();
+                        outer.push(within);
+                    }
+                    key.push(own);
+                    key.sort();
+                    let g = group(&mut merged, &mut table_of, key.clone());
+                    for outer in outer {
+                        let o = group(&mut merged, &mut table_of, outer);
+                        let persons = |v| Affine {
+                            terms: vec![(v, 1.0)],
+                            constant: 0.0,
+                        };
+                        merged.at_least(persons(o), &persons(g), "subset within its group");
+                    }
+                }
                 keys.push(key.clone());
                 let Some(terms) = columns
                     .iter()
@@ -1744,6 +1800,37 @@ fn tables_of_the_same_persons_read_together() {
         (
             "effect_at_12",
             "metric = \"effect\"\n[params]\noutcome = \"share_at\"\n[params.outcome_params]\nstatus = \"paid_hours\"\nat = 12\n",
+        ),
+    ];
+    assert_protected_jointly(&queries, SMALL);
+}
+
+#[test]
+fn counts_of_the_same_month_read_together() {
+    // The persons observed at a month, and those in a status then, are counted by a curve's
+    // row, a share at that month, a mean of hours then and an effect's arms: one number each,
+    // whatever the table.
+    let by_arm = "group_by = [\"arm\"]\n";
+    let queries = [
+        (
+            "curve",
+            &*format!("metric = \"monthly_curve\"\n{by_arm}[window]\nto = 8\n[params]\nstatus = \"paid_hours\"\n"),
+        ),
+        (
+            "paid_at_6",
+            &*format!("metric = \"share_at\"\n{by_arm}[params]\nstatus = \"paid_hours\"\nat = 6\n"),
+        ),
+        (
+            "hours_at_6",
+            &*format!("metric = \"mean_hours\"\n{by_arm}[params]\nat = 6\n"),
+        ),
+        (
+            "hours_employed_at_6",
+            &*format!("metric = \"mean_hours\"\n{by_arm}[params]\nat = 6\namong = \"paid_hours\"\n"),
+        ),
+        (
+            "effect_at_6",
+            "metric = \"effect\"\n[params]\noutcome = \"share_at\"\n[params.outcome_params]\nstatus = \"paid_hours\"\nat = 6\n",
         ),
     ];
     assert_protected_jointly(&queries, SMALL);

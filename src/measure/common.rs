@@ -1,8 +1,10 @@
 //! Pieces several metrics share: the window filter, per-group aggregation with a total row, and
 //! turning a polars result into a [`Table`] with the right column kinds.
 
-use super::{MetricInput, Window};
-use crate::table::{share, Col, Kind, Relation, Row, Table, TableBuilder, Value, ALL, MISSING};
+use super::{FollowupEnd, MetricInput, Window};
+use crate::table::{
+    share, Col, Kind, MonthOf, Relation, Row, Subset, Table, TableBuilder, Value, ALL, MISSING,
+};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 
@@ -274,6 +276,46 @@ pub fn population(columns: &[&str]) -> Relation {
         columns: names(columns),
         rows: None,
         arm: None,
+        subset: None,
+    }
+}
+
+/// In each row, `columns` add up to the persons of the row's groups in `subset` (observed at a
+/// month, or in a status then): a count a table of other definitions may show too.
+pub fn population_in(columns: &[&str], subset: Subset) -> Relation {
+    Relation::Population {
+        columns: names(columns),
+        rows: None,
+        arm: None,
+        subset: Some(subset),
+    }
+}
+
+/// `n` is the persons observed at `month` and `count` those of them in `status` then (a share
+/// of persons in a status at a month, as `share_at` and a curve count it).
+pub fn observed_and_in_status(
+    input: &MetricInput<'_>,
+    month: MonthOf,
+    [n, count]: [&str; 2],
+    status: &str,
+) -> [Relation; 2] {
+    [
+        population_in(&[n], observed_at(input, month.clone(), None)),
+        population_in(&[count], observed_at(input, month, Some(status))),
+    ]
+}
+
+/// The persons of `input`'s population observed at `rel_month` (a panel month there), or with
+/// `status` then: a [`Subset`] whose follow-up is the query's.
+pub fn observed_at(input: &MetricInput<'_>, rel_month: MonthOf, status: Option<&str>) -> Subset {
+    Subset {
+        rel_month,
+        status: status.map(str::to_string),
+        definition: None,
+        followup: match input.followup_end {
+            FollowupEnd::Coverage => None,
+            FollowupEnd::EndDate => Some(input.followup_end.as_str().to_string()),
+        },
     }
 }
 

@@ -10,9 +10,10 @@
 use super::common::person_index;
 use super::persons::cohort_text;
 use super::MetricInput;
-use crate::table::{PersonsOf, Table, MISSING};
+use crate::table::{is_subset_pair, PersonsOf, PopulationInstance, SubsetAt, Table, MISSING};
 use anyhow::{anyhow, Result};
-use std::collections::HashMap;
+use polars::prelude::{BooleanChunked, DataType, PolarsError};
+use std::collections::{BTreeMap, HashMap};
 
 /// The declared population identities of `table` that the persons of `input` contradict, in
 /// words (empty: all hold). An instance with a cell that is not a number (a share of nobody)
@@ -22,9 +23,10 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
     if instances.is_empty() {
         return Ok(Vec::new());
     }
+    let internal = |err: PolarsError| anyhow!("internal: the population's persons: {err}");
     // The cohort's columns by panel person: an arm need not be a group column.
     let members: Vec<usize> = person_index(&input.persons)
-        .map_err(|err| anyhow!("internal: the population's persons: {err}"))?
+        .map_err(internal)?
         .iter()
         .map(|p| p.map(|p| p as usize))
         .collect::<Option<_>>()
@@ -34,7 +36,9 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
     // than walking every person.
     let mut columns: Vec<&String> = instances
         .iter()
-        .flat_map(|i| i.persons.iter().map(|(column, _)| column))
+        .flat_map(|i| i.persons.iter())
+        .filter(|pair| !is_subset_pair(pair))
+        .map(|(column, _)| column)
         .collect();
     columns.sort();
     columns.dedup();
@@ -47,15 +51,26 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
                 .collect())
         })
         .collect::<Result<_>>()?;
-    let mut combinations: HashMap<Vec<&str>, i64> = HashMap::new();
+    let mut combinations: Vec<(Vec<&str>, i64)> = Vec::new();
+    let mut combination_ids: HashMap<Vec<&str>, usize> = HashMap::new();
+    // Each panel person's combination (usize::MAX: not of the population).
+    let mut combination_of = vec![usize::MAX; input.panel.persons.height()];
     for &p in &members {
         let combination: Vec<&str> = values.iter().map(|v| v[p].as_str()).collect();
-        *combinations.entry(combination).or_default() += 1;
+        let next = combination_ids.len();
+        let id = *combination_ids.entry(combination.clone()).or_insert(next);
+        if id == combinations.len() {
+            combinations.push((combination, 0));
+        }
+        combinations[id].1 += 1;
+        combination_of[p] = id;
     }
-    // The persons of `of`: the combinations that have its values.
-    let count_of = |of: &PersonsOf| -> i64 {
+    let subsets = subset_counts(&instances, input, &combination_of, combinations.len())?;
+    // The persons of `of` (of them, those of `subset`): the combinations that have its values.
+    let count_of = |of: &PersonsOf, subset: Option<&SubsetAt>| -> i64 {
         let wanted: Vec<(usize, &str)> = of
             .iter()
+            .filter(|pair| !is_subset_pair(pair))
             .map(|(column, value)| {
                 let at = columns.binary_search(&column).unwrap_or(0);
                 (at, value.as_str())
@@ -63,8 +78,12 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
             .collect();
         combinations
             .iter()
-            .filter(|(combination, _)| wanted.iter().all(|&(at, v)| combination[at] == v))
-            .map(|(_, count)| count)
+            .enumerate()
+            .filter(|(_, (combination, _))| wanted.iter().all(|&(at, v)| combination[at] == v))
+            .map(|(id, (_, count))| match subset {
+                None => *count,
+                Some(subset) => subsets[subset][id],
+            })
             .sum()
     };
     let mut violations = Vec::new();
@@ -78,7 +97,7 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
         else {
             continue;
         };
-        let expected = count_of(&instance.persons);
+        let expected = count_of(&instance.persons, instance.subset.as_ref());
         if sum != expected as f64 {
             let names: Vec<&str> = instance
                 .columns
@@ -94,9 +113,16 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
         }
     }
     // The joint audit also reads that the groups a table lists are all its population has.
+    let subset_of = |whole: &PersonsOf| {
+        instances
+            .iter()
+            .find(|i| &i.persons == whole)
+            .and_then(|i| i.subset.clone())
+    };
     for (whole, parts) in table.population_partitions() {
-        let listed: i64 = parts.iter().map(&count_of).sum();
-        let everyone = count_of(&whole);
+        let subset = subset_of(&whole);
+        let listed: i64 = parts.iter().map(|p| count_of(p, subset.as_ref())).sum();
+        let everyone = count_of(&whole, subset.as_ref());
         if listed != everyone {
             violations.push(format!(
                 "its groups hold {listed} of the {everyone} persons{}: a group is missing",
@@ -107,13 +133,86 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
     Ok(violations)
 }
 
+/// Per subset the instances name, the persons of each combination in it: one pass over the
+/// population's months, counting a person observed at a month (with the status, when the
+/// subset has one) in the subsets of that month.
+fn subset_counts(
+    instances: &[PopulationInstance],
+    input: &MetricInput<'_>,
+    combination_of: &[usize],
+    combinations: usize,
+) -> Result<HashMap<SubsetAt, Vec<i64>>> {
+    let mut by_month: BTreeMap<i32, Vec<(Option<String>, SubsetAt)>> = BTreeMap::new();
+    for subset in instances.iter().filter_map(|i| i.subset.as_ref()) {
+        let month = by_month.entry(subset.rel_month).or_default();
+        if !month.iter().any(|(_, s)| s == subset) {
+            month.push((subset.status.clone(), subset.clone()));
+        }
+    }
+    let mut counts: HashMap<SubsetAt, Vec<i64>> = by_month
+        .values()
+        .flatten()
+        .map(|(_, subset)| (subset.clone(), vec![0; combinations]))
+        .collect();
+    if counts.is_empty() {
+        return Ok(counts);
+    }
+    let internal = |err: PolarsError| anyhow!("internal: counting the subsets' persons: {err}");
+    let months = &input.months;
+    let persons = person_index(months).map_err(internal)?;
+    let rel_months = months
+        .column("rel_month")
+        .and_then(|c| c.cast(&DataType::Int32))
+        .map_err(internal)?;
+    let rel_months = rel_months.i32().map_err(internal)?;
+    let mut statuses: HashMap<&str, BooleanChunked> = HashMap::new();
+    for status in by_month
+        .values()
+        .flatten()
+        .filter_map(|(s, _)| s.as_deref())
+    {
+        if !statuses.contains_key(status) {
+            let column = months.column(status).map_err(internal)?;
+            statuses.insert(status, column.bool().map_err(internal)?.clone());
+        }
+    }
+    for (row, (person, rel_month)) in persons.iter().zip(rel_months.iter()).enumerate() {
+        let (Some(person), Some(rel_month)) = (person, rel_month) else {
+            continue;
+        };
+        let Some(subsets) = by_month.get(&rel_month) else {
+            continue;
+        };
+        let id = combination_of[person as usize];
+        if id == usize::MAX {
+            continue;
+        }
+        for (status, subset) in subsets {
+            let counted = match status {
+                None => true,
+                Some(status) => statuses[status.as_str()].get(row).unwrap_or(false),
+            };
+            if let (true, Some(counts)) = (counted, counts.get_mut(subset)) {
+                counts[id] += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
 /// ` with arm = treatment, sex = F`, or nothing for the whole population.
 fn describe_persons(persons: &PersonsOf) -> String {
     if persons.is_empty() {
         return String::new();
     }
-    let pairs: Vec<String> = persons.iter().map(|(c, v)| format!("{c} = {v}")).collect();
-    format!(" with {}", pairs.join(", "))
+    let (subsets, columns): (Vec<_>, Vec<_>) = persons.iter().partition(|p| is_subset_pair(p));
+    let mut words: Vec<String> = Vec::new();
+    if !columns.is_empty() {
+        let pairs: Vec<String> = columns.iter().map(|(c, v)| format!("{c} = {v}")).collect();
+        words.push(format!(" with {}", pairs.join(", ")));
+    }
+    words.extend(subsets.iter().map(|(_, subset)| format!(" {subset}")));
+    words.join(",")
 }
 
 #[cfg(test)]
@@ -141,14 +240,31 @@ mod tests {
         table.rows[0][n] = Value::Int(control + 1);
         assert_eq!(
             population_violations(&table, &input).unwrap(),
-            ["row 1 (arm=control): n + n_censored = 6, but the population has 5 persons with arm = control"]
+            [
+                "row 1 (arm=control): n + n_censored = 6, but the population has 5 persons with arm = control",
+                "row 1 (arm=control): n = 4, but the population has 3 persons with arm = control, observed at rel_month 3",
+            ]
         );
+        // The persons in the status at the month: control has 2 with paid hours at 3.
+        table.rows[0][n] = Value::Int(control);
+        let count = table.column_index("count").unwrap();
+        assert_eq!(table.rows[0][count], Value::Int(2));
+        table.rows[0][count] = Value::Int(3);
+        assert_eq!(
+            population_violations(&table, &input).unwrap(),
+            ["row 1 (arm=control): count = 3, but the population has 2 persons with arm = control, observed at rel_month 3 with paid_hours"]
+        );
+        table.rows[0][count] = Value::Int(2);
         // A table that leaves a group out no longer lists all of its population's persons.
         table.rows[0][n] = Value::Int(control);
         table.rows.remove(0);
         assert_eq!(
             population_violations(&table, &input).unwrap(),
-            ["its groups hold 6 of the 11 persons: a group is missing"]
+            [
+                "its groups hold 6 of the 11 persons: a group is missing",
+                "its groups hold 5 of the 8 persons observed at rel_month 3: a group is missing",
+                "its groups hold 3 of the 5 persons observed at rel_month 3 with paid_hours: a group is missing",
+            ]
         );
     }
 }

@@ -9,14 +9,16 @@
 //! distinct persons behind it. Persons with no observed month at k / in the window are
 //! `n_censored`.
 
-use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use super::{
+    resolve, Compute, MetricDef, MetricInput, OutcomeKind, OutcomeSubsets, PersonOutcome, Window,
+};
 use crate::measure::check_rel_month;
 use crate::measure::common::{
-    by_group, every_person, group, groups_sum_to_total, mark_dominated, mean, persons, polars,
-    population, stable_sum, to_table, top_share, Spec,
+    by_group, every_person, group, groups_sum_to_total, mark_dominated, mean, observed_at, persons,
+    polars, population, population_in, stable_sum, to_table, top_share, Spec,
 };
 use crate::table::chart::Bars;
-use crate::table::{Chart, Table};
+use crate::table::{Chart, MonthOf, Table};
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -65,6 +67,13 @@ impl Default for MeanHours {
 }
 
 const WEEKS_PER_MONTH: f64 = 52.0 / 12.0;
+
+impl MeanHours {
+    /// The status the mean is taken among; `None`: every observed month.
+    fn among_status(&self) -> Option<&str> {
+        (self.among != "all").then_some(self.among.as_str())
+    }
+}
 
 impl Compute for MeanHours {
     fn statuses(&self) -> Vec<String> {
@@ -192,6 +201,14 @@ impl Compute for MeanHours {
                 .relations
                 .push(population(&["n_persons", "n_censored"]));
         }
+        // At one month, n_persons are the persons observed then (in `among`'s status): a share
+        // or an effect of the same persons counts them too.
+        if let Some(at) = self.at {
+            table.relations.push(population_in(
+                &["n_persons"],
+                observed_at(input, MonthOf::Fixed(at), self.among_status()),
+            ));
+        }
         let unit = match self.unit {
             Unit::Month => "hours per month",
             Unit::Week => "hours per week (monthly hours × 12 / 52)",
@@ -262,6 +279,11 @@ impl Compute for MeanHours {
             among: (self.among != "all").then(|| self.among.clone()),
             kind: OutcomeKind::Mean,
             label: format!("paid {unit} at rel_month {at}, among {among}"),
+            subsets: OutcomeSubsets {
+                observed: Some(observed_at(input, MonthOf::Fixed(at), None)),
+                valued: Some(observed_at(input, MonthOf::Fixed(at), self.among_status())),
+                positive: None,
+            },
         }))
     }
 }

@@ -165,6 +165,23 @@ pub struct PersonOutcome {
     pub kind: OutcomeKind,
     /// What the value is, in words, e.g. "paid_hours at rel_month 18".
     pub label: String,
+    /// Which persons the frame's rows are, when another table may count them too.
+    pub subsets: OutcomeSubsets,
+}
+
+/// The persons of a [`PersonOutcome`] as [`Subset`]s, where they are ones (persons observed at
+/// a month, or in a status then), so that a table comparing the outcome links to the tables
+/// that count those persons (spec `disclosure.md` §3). `None`: not such a subset.
+///
+/// [`Subset`]: crate::table::Subset
+#[derive(Debug, Clone, Default)]
+pub struct OutcomeSubsets {
+    /// The persons with a row.
+    pub observed: Option<crate::table::Subset>,
+    /// The persons with a value (the rows outside `among` have none).
+    pub valued: Option<crate::table::Subset>,
+    /// The persons whose value is yes (a share).
+    pub positive: Option<crate::table::Subset>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

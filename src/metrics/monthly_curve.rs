@@ -14,10 +14,12 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::check_months;
-use crate::measure::common::{groups_sum_to_total, set_groups, smallest_count};
+use crate::measure::common::{
+    groups_sum_to_total, observed_and_in_status, set_groups, smallest_count,
+};
 use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest, MeanColumns};
 use crate::table::chart::{plain, Curve};
-use crate::table::{share, Chart, Col, Row, Table, TableBuilder, Value};
+use crate::table::{share, Chart, Col, MonthOf, Row, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
 
@@ -192,6 +194,21 @@ impl Compute for MonthlyCurve {
         }
         if let Some(relation) = groups_sum_to_total(input.group_by, &[index_name], &summed) {
             t.relation(relation);
+        }
+        // By rel_month, a month's n and count are the persons observed, and in S, that month
+        // (month 0's too): a share or an effect of the same persons at that month counts them.
+        let mut subsets = Vec::new();
+        if !self.calendar && !rolling {
+            let month = MonthOf::Column(index_name.to_string());
+            subsets.push((month, ["n", "count"]));
+        }
+        if baseline.is_some() {
+            subsets.push((MonthOf::Fixed(0), ["n_month0", "count_month0"]));
+        }
+        for (month, counts) in subsets {
+            for relation in observed_and_in_status(input, month, counts, &self.status) {
+                t.relation(relation);
+            }
         }
         let index = if self.calendar {
             "calendar month"

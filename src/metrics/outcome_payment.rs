@@ -17,7 +17,9 @@
 //! weeks observed, the persons observed over the whole horizon (`n_complete`) and the mean payment
 //! among them beside the mean over everyone observed.
 
-use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use super::{
+    resolve, Compute, MetricDef, MetricInput, OutcomeKind, OutcomeSubsets, PersonOutcome, Window,
+};
 use crate::measure::check_weeks;
 use crate::measure::common::{
     by_group, group, groups_sum_to_total, mark_dominated, mean, persons, polars, population,
@@ -392,6 +394,7 @@ impl Compute for OutcomePayment {
                 "outcome payment (DKK) over {} weeks from the start week, persons observed throughout",
                 self.horizon_weeks
             ),
+            subsets: OutcomeSubsets::default(),
         }))
     }
 }

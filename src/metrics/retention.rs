@@ -13,7 +13,9 @@
 //! Employers are the income register's rows of the month with hours > 0 and >=
 //! `min_hours_per_employer` (the panel's option), the same rule as the panel's `employers`.
 
-use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use super::{
+    resolve, Compute, MetricDef, MetricInput, OutcomeKind, OutcomeSubsets, PersonOutcome, Window,
+};
 use crate::calendar::Month;
 use crate::load::Job;
 use crate::measure::check_months;
@@ -118,6 +120,7 @@ impl Compute for Retention {
                 status = self.status,
                 k = self.k
             ),
+            subsets: OutcomeSubsets::default(),
         }))
     }
 

@@ -6,12 +6,16 @@
 //! Persons not observed at k (follow-up ends before k, or coverage begins after it) are
 //! `n_censored`, never counted as "not in S".
 
-use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use super::{
+    resolve, Compute, MetricDef, MetricInput, OutcomeKind, OutcomeSubsets, PersonOutcome, Window,
+};
 use crate::measure::check_rel_month;
-use crate::measure::common::{groups_sum_to_total, population, set_groups};
+use crate::measure::common::{
+    groups_sum_to_total, observed_and_in_status, observed_at, population, set_groups,
+};
 use crate::measure::curve::{curve, Curve, CurveRequest, MeanColumns};
 use crate::table::chart::{plain, Bars};
-use crate::table::{share, Chart, Col, Table, TableBuilder};
+use crate::table::{share, Chart, Col, MonthOf, Table, TableBuilder};
 use anyhow::{anyhow, Result};
 use polars::prelude::{col, lit, IntoLazy, SortMultipleOptions};
 use serde::{Deserialize, Serialize};
@@ -104,6 +108,11 @@ impl Compute for ShareAt {
             among: None,
             kind: OutcomeKind::Share,
             label: format!("{} at rel_month {at}", self.status),
+            subsets: OutcomeSubsets {
+                observed: Some(observed_at(input, MonthOf::Fixed(at), None)),
+                valued: Some(observed_at(input, MonthOf::Fixed(at), None)),
+                positive: Some(observed_at(input, MonthOf::Fixed(at), Some(&self.status))),
+            },
         }))
     }
 }
@@ -164,6 +173,12 @@ impl ShareAt {
             t.relation(relation);
         }
         t.relation(population(&["n", "n_censored"]));
+        // n and count are the persons observed, and in S, at k: a curve or an effect of the
+        // same persons counts them too.
+        let month = MonthOf::Fixed(at);
+        for relation in observed_and_in_status(input, month, ["n", "count"], &self.status) {
+            t.relation(relation);
+        }
         t.note(format!(
             "share: persons with {} at rel_month {at}, of n, the persons observed at rel_month {at}; n_censored: persons not observed at rel_month {at}",
             self.status

@@ -8,7 +8,9 @@
 //! over the months observed (the reports' "measured until June 2022"); persons with none are
 //! `n_censored`.
 
-use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use super::{
+    resolve, Compute, MetricDef, MetricInput, OutcomeKind, OutcomeSubsets, PersonOutcome, Window,
+};
 use crate::measure::common::{
     any_in_window, by_group, groups_sum_to_total, polars, population, share_aggs, share_specs,
     to_table,
@@ -135,6 +137,7 @@ impl Compute for ShareEver {
                 self.status,
                 input.window.from()
             ),
+            subsets: OutcomeSubsets::default(),
         }))
     }
 }

@@ -9,7 +9,9 @@
 //! `paid_hours`. Denominator: persons observed over the whole window (every month of it in the
 //! panel); the others are `n_censored`.
 
-use super::{resolve, Compute, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use super::{
+    resolve, Compute, MetricDef, MetricInput, OutcomeKind, OutcomeSubsets, PersonOutcome, Window,
+};
 use crate::measure::check_weeks;
 use crate::measure::common::{
     balanced, by_group, groups_sum_to_total, mean, polars, population, share_aggs, share_specs,
@@ -238,6 +240,7 @@ impl Compute for Spell {
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
+            subsets: OutcomeSubsets::default(),
         }))
     }
 }

@@ -457,6 +457,27 @@ impl Query {
         })
     }
 
+    /// A status as this query defines it, in words that are equal only for equal definitions:
+    /// a built-in status with the thresholds it uses; a status of the query's own with its
+    /// expression and every threshold and status of the query it may refer to. Two tables'
+    /// counts of persons in a status are one number only when these agree (the joint audit,
+    /// spec `disclosure.md` §3).
+    pub fn status_definition(&self, status: &str) -> String {
+        let params = self.definitions.resolve();
+        let Some(custom) = self.statuses.iter().find(|s| s.name == status) else {
+            return crate::panel::statuses::definition(status, &params)
+                .unwrap_or_else(|| status.to_string());
+        };
+        let mut words = format!(
+            "{} with min_hours = {}, min_weeks_without_benefit = {}",
+            custom.text, params.min_hours, params.min_weeks_without_benefit
+        );
+        for other in self.statuses.iter().filter(|s| s.name != status) {
+            words.push_str(&format!(", {} = {}", other.name, other.text));
+        }
+        words
+    }
+
     /// The metric's resolved parameters as results and provenance record them, with
     /// `followup_end` when it is not the default: its absence reads "coverage", so results and
     /// manifests of queries that do not end follow-up early keep the bytes they had before

@@ -13,7 +13,7 @@
 use super::audit::{extreme, whole_range, Bound, Constraint, HiddenRange, Unsolved};
 use super::relations::PersonsOf;
 use super::{Kind, Table, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An unknown of the tables' joint system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,99 +34,202 @@ pub struct JointRange {
     pub persons: Vec<PersonsOf>,
 }
 
+/// The tables of the same persons as one linear system: every table's constraints on its
+/// hidden cells, and the groups' persons they share, split into the systems unknowns linked by
+/// constraints form.
+struct Joint<'t> {
+    tables: &'t [Table],
+    /// Each group met, by the unknown of its persons.
+    groups: BTreeMap<PersonsOf, usize>,
+    /// Each constraint with the table that declares it.
+    constraints: Vec<(usize, Constraint<Unknown>)>,
+    /// Each constraint's system (its root unknown).
+    roots: Vec<Unknown>,
+    systems: UnionFind,
+    /// The tables with a constraint in each system.
+    tables_of: BTreeMap<Unknown, Vec<usize>>,
+}
+
+impl<'t> Joint<'t> {
+    fn new(tables: &'t [Table]) -> Joint<'t> {
+        let mut groups: BTreeMap<PersonsOf, usize> = BTreeMap::new();
+        let mut constraints: Vec<(usize, Constraint<Unknown>)> = Vec::new();
+        // The (subset, outer) pairs of groups already constrained.
+        let mut nested: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for (t, table) in tables.iter().enumerate() {
+            for constraint in table.reader_constraints() {
+                constraints.push((
+                    t,
+                    Constraint {
+                        terms: constraint
+                            .terms
+                            .iter()
+                            .map(|&((r, c), k)| (Unknown::Cell(t, r, c), k))
+                            .collect(),
+                        low: constraint.low,
+                        high: constraint.high,
+                    },
+                ));
+            }
+            for instance in table.population_instances() {
+                let next = groups.len();
+                let persons = *groups.entry(instance.persons.clone()).or_insert(next);
+                // A subset's persons are among its group's (and, in a status at a month, among
+                // those observed then): a reader knows that without any table.
+                for outer in &instance.within {
+                    let next = groups.len();
+                    let outer = *groups.entry(outer.clone()).or_insert(next);
+                    if !nested.insert((persons, outer)) {
+                        continue;
+                    }
+                    constraints.push((
+                        t,
+                        Constraint {
+                            terms: vec![
+                                (Unknown::Persons(persons), 1.0),
+                                (Unknown::Persons(outer), -1.0),
+                            ],
+                            low: f64::NEG_INFINITY,
+                            high: 0.0,
+                        },
+                    ));
+                }
+                // The shown cells move to the right-hand side; a cell that is no number (a share
+                // of nobody) leaves the instance out, as `Table::fold_shown` does.
+                let mut terms = vec![(Unknown::Persons(persons), -1.0)];
+                let mut shown = 0.0;
+                let mut usable = true;
+                for &c in &instance.columns {
+                    match &table.rows[instance.row][c] {
+                        Value::Suppressed => terms.push((Unknown::Cell(t, instance.row, c), 1.0)),
+                        value => match value.as_f64() {
+                            Some(v) => shown += v,
+                            None => usable = false,
+                        },
+                    }
+                }
+                if usable {
+                    constraints.push((
+                        t,
+                        Constraint {
+                            terms,
+                            low: -shown,
+                            high: -shown,
+                        },
+                    ));
+                }
+            }
+            for (persons, parts) in table.population_partitions() {
+                let index = |groups: &mut BTreeMap<PersonsOf, usize>, key: PersonsOf| {
+                    let next = groups.len();
+                    *groups.entry(key).or_insert(next)
+                };
+                let whole = index(&mut groups, persons);
+                let mut terms = vec![(Unknown::Persons(whole), -1.0)];
+                for part in parts {
+                    terms.push((Unknown::Persons(index(&mut groups, part)), 1.0));
+                }
+                constraints.push((
+                    t,
+                    Constraint {
+                        terms,
+                        low: 0.0,
+                        high: 0.0,
+                    },
+                ));
+            }
+        }
+        // Systems: unknowns linked by constraints; only those that reach a second table through a
+        // group's persons are new.
+        let mut systems = UnionFind::default();
+        for (_, constraint) in &constraints {
+            systems.join(&constraint.terms);
+        }
+        let roots: Vec<Unknown> = constraints
+            .iter()
+            .map(|(_, constraint)| systems.root(constraint.terms[0].0))
+            .collect();
+        let mut tables_of: BTreeMap<Unknown, Vec<usize>> = BTreeMap::new();
+        for ((t, _), root) in constraints.iter().zip(&roots) {
+            let seen = tables_of.entry(*root).or_default();
+            if !seen.contains(t) {
+                seen.push(*t);
+            }
+        }
+        Joint {
+            tables,
+            groups,
+            constraints,
+            roots,
+            systems,
+            tables_of,
+        }
+    }
+
+    /// The range of hidden count (t, r, c) with every table read together, with the groups in
+    /// its system; `None` when its system stays within its own table (that table's own audit
+    /// reads it). An error is a system no values satisfy, or a solver failure: both bugs.
+    fn range(
+        &mut self,
+        t: usize,
+        r: usize,
+        c: usize,
+    ) -> Result<Option<(HiddenRange, Vec<PersonsOf>)>, String> {
+        let target = Unknown::Cell(t, r, c);
+        let root = self.systems.root(target);
+        if self.tables_of.get(&root).is_none_or(|seen| seen.len() < 2) {
+            return Ok(None);
+        }
+        let members: Vec<&Constraint<Unknown>> = self
+            .constraints
+            .iter()
+            .zip(&self.roots)
+            .filter(|(_, r)| **r == root)
+            .map(|((_, constraint), _)| constraint)
+            .collect();
+        let tables = self.tables;
+        let bound = |v: Unknown| match v {
+            Unknown::Cell(t, _, c) => Bound::of(&tables[t].columns[c].kind),
+            Unknown::Persons(_) => Bound::Count,
+        };
+        let table = &tables[t];
+        let solve = |greatest| {
+            extreme(&members, target, greatest, bound).map_err(|unsolved| match unsolved {
+                Unsolved::Infeasible => format!(
+                    "{}: no values of the hidden cells agree with the shown ones of the tables of the same persons",
+                    table.describe_cell(r, c)
+                ),
+                Unsolved::Failed(why) => why,
+            })
+        };
+        let (low, high) = whole_range(solve(false)?, solve(true)?);
+        let names: BTreeMap<usize, &PersonsOf> = self.groups.iter().map(|(k, &i)| (i, k)).collect();
+        let mut persons: Vec<PersonsOf> = members
+            .iter()
+            .flat_map(|constraint| &constraint.terms)
+            .filter_map(|&(v, _)| match v {
+                Unknown::Persons(g) => Some(names[&g].clone()),
+                Unknown::Cell(..) => None,
+            })
+            .collect();
+        persons.sort();
+        persons.dedup();
+        let range = HiddenRange {
+            row: r,
+            column: c,
+            low,
+            high,
+        };
+        Ok(Some((range, persons)))
+    }
+}
+
 /// The hidden counts of `tables` (released, all of the same persons) whose range, with every
 /// table read together, spans fewer than `threshold − 1` values. Counts whose system stays
 /// within one table are that table's own audit's: they are not solved again. An error is a
 /// system no values satisfy, or a solver failure: both bugs.
 pub fn joint_audit(tables: &[Table], threshold: u64) -> Result<Vec<JointRange>, String> {
-    let mut groups: BTreeMap<PersonsOf, usize> = BTreeMap::new();
-    // Each constraint with the table that declares it.
-    let mut constraints: Vec<(usize, Constraint<Unknown>)> = Vec::new();
-    for (t, table) in tables.iter().enumerate() {
-        for constraint in table.reader_constraints() {
-            constraints.push((
-                t,
-                Constraint {
-                    terms: constraint
-                        .terms
-                        .iter()
-                        .map(|&((r, c), k)| (Unknown::Cell(t, r, c), k))
-                        .collect(),
-                    low: constraint.low,
-                    high: constraint.high,
-                },
-            ));
-        }
-        for instance in table.population_instances() {
-            let next = groups.len();
-            let persons = *groups.entry(instance.persons.clone()).or_insert(next);
-            // The shown cells move to the right-hand side; a cell that is no number (a share
-            // of nobody) leaves the instance out, as `Table::fold_shown` does.
-            let mut terms = vec![(Unknown::Persons(persons), -1.0)];
-            let mut shown = 0.0;
-            let mut usable = true;
-            for &c in &instance.columns {
-                match &table.rows[instance.row][c] {
-                    Value::Suppressed => terms.push((Unknown::Cell(t, instance.row, c), 1.0)),
-                    value => match value.as_f64() {
-                        Some(v) => shown += v,
-                        None => usable = false,
-                    },
-                }
-            }
-            if usable {
-                constraints.push((
-                    t,
-                    Constraint {
-                        terms,
-                        low: -shown,
-                        high: -shown,
-                    },
-                ));
-            }
-        }
-        for (persons, parts) in table.population_partitions() {
-            let index = |groups: &mut BTreeMap<PersonsOf, usize>, key: PersonsOf| {
-                let next = groups.len();
-                *groups.entry(key).or_insert(next)
-            };
-            let whole = index(&mut groups, persons);
-            let mut terms = vec![(Unknown::Persons(whole), -1.0)];
-            for part in parts {
-                terms.push((Unknown::Persons(index(&mut groups, part)), 1.0));
-            }
-            constraints.push((
-                t,
-                Constraint {
-                    terms,
-                    low: 0.0,
-                    high: 0.0,
-                },
-            ));
-        }
-    }
-    // Systems: unknowns linked by constraints; only those that reach a second table through a
-    // group's persons are new.
-    let mut systems = UnionFind::default();
-    for (_, constraint) in &constraints {
-        systems.join(&constraint.terms);
-    }
-    let roots: Vec<Unknown> = constraints
-        .iter()
-        .map(|(_, constraint)| systems.root(constraint.terms[0].0))
-        .collect();
-    let mut tables_of: BTreeMap<Unknown, Vec<usize>> = BTreeMap::new();
-    for ((t, _), root) in constraints.iter().zip(&roots) {
-        let seen = tables_of.entry(*root).or_default();
-        if !seen.contains(t) {
-            seen.push(*t);
-        }
-    }
-    let names: BTreeMap<usize, &PersonsOf> = groups.iter().map(|(k, &i)| (i, k)).collect();
-    let bound = |v: Unknown| match v {
-        Unknown::Cell(t, _, c) => Bound::of(&tables[t].columns[c].kind),
-        Unknown::Persons(_) => Bound::Count,
-    };
+    let mut joint = Joint::new(tables);
     let mut narrow = Vec::new();
     for (t, table) in tables.iter().enumerate() {
         for r in 0..table.rows.len() {
@@ -134,54 +237,32 @@ pub fn joint_audit(tables: &[Table], threshold: u64) -> Result<Vec<JointRange>, 
                 if table.columns[c].kind != Kind::Persons || table.rows[r][c] != Value::Suppressed {
                     continue;
                 }
-                let target = Unknown::Cell(t, r, c);
-                let root = systems.root(target);
-                if tables_of.get(&root).is_none_or(|seen| seen.len() < 2) {
-                    continue;
-                }
-                let members: Vec<&Constraint<Unknown>> = constraints
-                    .iter()
-                    .zip(&roots)
-                    .filter(|(_, r)| **r == root)
-                    .map(|((_, constraint), _)| constraint)
-                    .collect();
-                let solve = |greatest| {
-                    extreme(&members, target, greatest, bound).map_err(|unsolved| match unsolved {
-                        Unsolved::Infeasible => format!(
-                            "{}: no values of the hidden cells agree with the shown ones of the tables of the same persons",
-                            table.describe_cell(r, c)
-                        ),
-                        Unsolved::Failed(why) => why,
-                    })
-                };
-                let (low, high) = whole_range(solve(false)?, solve(true)?);
-                let range = HiddenRange {
-                    row: r,
-                    column: c,
-                    low,
-                    high,
-                };
-                if range.too_narrow(threshold) {
-                    let mut persons: Vec<PersonsOf> = members
-                        .iter()
-                        .flat_map(|constraint| &constraint.terms)
-                        .filter_map(|&(v, _)| match v {
-                            Unknown::Persons(g) => Some(names[&g].clone()),
-                            Unknown::Cell(..) => None,
-                        })
-                        .collect();
-                    persons.sort();
-                    persons.dedup();
-                    narrow.push(JointRange {
-                        table: t,
-                        range,
-                        persons,
-                    });
+                if let Some((range, persons)) = joint.range(t, r, c)? {
+                    if range.too_narrow(threshold) {
+                        narrow.push(JointRange {
+                            table: t,
+                            range,
+                            persons,
+                        });
+                    }
                 }
             }
         }
     }
     Ok(narrow)
+}
+
+/// The range of hidden count (row, column) of table `t` with every table read together; `None`
+/// when no other table reaches it. Errors as [`joint_audit`]'s.
+pub fn joint_range(
+    tables: &[Table],
+    t: usize,
+    row: usize,
+    column: usize,
+) -> Result<Option<HiddenRange>, String> {
+    Ok(Joint::new(tables)
+        .range(t, row, column)?
+        .map(|(range, _)| range))
 }
 
 /// Union–find over unknowns.
@@ -248,6 +329,7 @@ mod tests {
             columns: columns.iter().map(|c| c.to_string()).collect(),
             rows: None,
             arm: None,
+            subset: None,
         });
         let mut table = t.build();
         for (r, &(_, values)) in rows.iter().enumerate() {
@@ -324,6 +406,110 @@ mod tests {
         for r in [0, 1] {
             hidden.rows[r][1] = Value::Suppressed;
         }
+        assert!(joint_audit(&[shares, hidden], 5).unwrap().is_empty());
+    }
+
+    /// Those in paid_hours at rel_month 12.
+    fn paid_at_12() -> crate::table::Subset {
+        crate::table::Subset {
+            rel_month: crate::table::MonthOf::Fixed(12),
+            status: Some("paid_hours".into()),
+            definition: Some("hours >= 1".into()),
+            followup: None,
+        }
+    }
+
+    #[test]
+    fn counts_of_one_subset_in_two_tables_are_one_number() {
+        // A share at month 12 by arm shows the total's count (9) and hides the arms' (3 and 6);
+        // an effect at month 12 shows the treatment arm's count (6). Both are the persons in
+        // paid_hours at month 12, of an arm: control's is 9 − 6 = 3.
+        let mut shares = by_arm(
+            &["count"],
+            &[
+                ("control", &[None]),
+                ("treatment", &[None]),
+                (ALL, &[Some(9)]),
+            ],
+        );
+        shares
+            .relations
+            .retain(|r| !matches!(r, Relation::Population { .. }));
+        shares.relations.push(Relation::Population {
+            columns: vec!["count".into()],
+            rows: None,
+            arm: None,
+            subset: Some(paid_at_12()),
+        });
+        let mut t = TableBuilder::new();
+        let treated = t.persons("count_treatment");
+        let control = t.persons("count_control");
+        t.row().int(treated, 6).int(control, 3);
+        for (column, arm) in [
+            ("count_treatment", "treatment"),
+            ("count_control", "control"),
+        ] {
+            t.relation(Relation::Population {
+                columns: vec![column.into()],
+                rows: None,
+                arm: Some(crate::table::CellIs {
+                    column: "arm".into(),
+                    value: arm.into(),
+                }),
+                subset: Some(paid_at_12()),
+            });
+        }
+        let mut effect = t.build();
+        effect.rows[0][1] = Value::Suppressed;
+        let narrow = joint_audit(&[shares.clone(), effect.clone()], 5).unwrap();
+        let found: Vec<(usize, usize, String)> = narrow
+            .iter()
+            .map(|j| (j.table, j.range.row, j.range.to_string()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (0, 0, "exactly 3".into()),
+                (0, 1, "exactly 6".into()),
+                (1, 0, "exactly 3".into())
+            ]
+        );
+        // The subset's persons are among the arm's: its group appears in the system.
+        let key = |arm: &str| {
+            let mut key = vec![("arm".to_string(), arm.to_string())];
+            key.push((
+                " subset".into(),
+                "observed at rel_month 12 with paid_hours (hours >= 1)".into(),
+            ));
+            key.sort();
+            key
+        };
+        assert!(narrow[0].persons.contains(&key("control")));
+        assert!(narrow[0]
+            .persons
+            .contains(&vec![("arm".into(), "control".into())]));
+        // Another status, or another month, is other persons: nothing links.
+        for other in [
+            crate::table::Subset {
+                status: Some("employment".into()),
+                ..paid_at_12()
+            },
+            crate::table::Subset {
+                rel_month: crate::table::MonthOf::Fixed(6),
+                ..paid_at_12()
+            },
+        ] {
+            let mut apart = effect.clone();
+            for relation in &mut apart.relations {
+                if let Relation::Population { subset, .. } = relation {
+                    *subset = Some(other.clone());
+                }
+            }
+            assert!(joint_audit(&[shares.clone(), apart], 5).unwrap().is_empty());
+        }
+        // Read together with the effect's count hidden too, the share's range is 0 to 9.
+        let mut hidden = effect;
+        hidden.rows[0][0] = Value::Suppressed;
         assert!(joint_audit(&[shares, hidden], 5).unwrap().is_empty());
     }
 

@@ -18,10 +18,12 @@ mod relations;
 pub use audit::HiddenRange;
 pub use builder::{Col, Row, TableBuilder};
 pub use chart::Chart;
-pub use joint::{joint_audit, JointRange};
+pub use joint::{joint_audit, joint_range, JointRange};
 pub use parts::{Condition, Part};
 use relations::Equation;
-pub use relations::{CellIs, PersonsOf, PopulationInstance, Relation};
+pub use relations::{
+    is_subset_pair, CellIs, MonthOf, PersonsOf, PopulationInstance, Relation, Subset, SubsetAt,
+};
 
 /// What a column holds; decides suppression and printing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

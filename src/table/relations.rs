@@ -47,6 +47,9 @@ pub enum Relation {
     /// reads `whole`: categories printed one per row adding up to their total's row (`referred`
     /// = `deregistered` + `not_started` + `active`), or a curve's month rows adding up to its
     /// summary row (`events` of the `month` rows = `events_total` of the `summary` row).
+    /// With `whole_label`, the whole's row is the one whose `whole_label` reads `whole` (a
+    /// curve's first month row against its summary row: `n_at_risk` at `from_month` 0 is `n`).
+    /// A label reads a number as it prints.
     RowsSumToRow {
         keys: Vec<String>,
         label: String,
@@ -54,6 +57,8 @@ pub enum Relation {
         column: String,
         whole: String,
         whole_column: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        whole_label: Option<String>,
     },
     /// Within each row, `smaller` is at most `larger`: an inequality a reader knows from the
     /// definitions (persons with social assistance are among those with public support; those
@@ -65,14 +70,58 @@ pub enum Relation {
     /// links them (spec `disclosure.md` §3: "a curve and a share table of the same persons are
     /// one system"). It relates no two cells of one table; the joint audit of a run's tables
     /// reads it (`disclosure::release`), and the runner checks it against the population.
+    /// With `subset`, the columns add up to those of the persons observed at a month (or in a
+    /// status then): a curve's `n` at month k is `share_at`'s `n` at k.
     Population {
         columns: Vec<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rows: Option<CellIs>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         arm: Option<CellIs>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subset: Option<Subset>,
     },
 }
+
+/// Which of a group's persons a [`Relation::Population`] count is of, when not all: those
+/// observed at a `rel_month` (a panel month there), or those in a status that month. Two
+/// tables' counts of the same subset are one number, so the key says all a reader needs to
+/// know they are: the month, the status with its definition, and where follow-up ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subset {
+    /// The `rel_month`: a number, or the column of the row that holds it (a curve's).
+    pub rel_month: MonthOf,
+    /// The status the persons are in that month; none: every person observed then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The status's definition as the query sets it (built-in thresholds, its own statuses),
+    /// filled by the runner: a status of one name may be defined otherwise in another query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
+    /// Where follow-up ends when not at the data's end (`"end_date"`): it decides who is
+    /// observed at a month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followup: Option<String>,
+}
+
+/// A [`Subset`]'s month: fixed, or read from a column of each row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MonthOf {
+    Fixed(i32),
+    Column(String),
+}
+
+/// A [`Subset`] at one row: the month read, for the runner's check against the months.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubsetAt {
+    pub rel_month: i32,
+    pub status: Option<String>,
+}
+
+/// The key a [`Subset`] adds to the persons it narrows (see [`PersonsOf`]): one pair, after
+/// every column name a cohort may have, since it starts with a space.
+const SUBSET_KEY: &str = " subset";
 
 /// A column and a value: the rows whose label reads it, or the arm a count is of.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,7 +158,16 @@ impl Relation {
         let mut columns = self.related();
         match self {
             Relation::Sum { .. } | Relation::AtMost { .. } => {}
-            Relation::Population { rows, .. } => columns.extend(rows.iter().map(|r| &r.column)),
+            Relation::Population { rows, subset, .. } => {
+                columns.extend(rows.iter().map(|r| &r.column));
+                if let Some(Subset {
+                    rel_month: MonthOf::Column(month),
+                    ..
+                }) = subset
+                {
+                    columns.push(month);
+                }
+            }
             Relation::GroupsSumToTotal { group, keys, .. } => {
                 columns.extend(keys.iter().chain([group]));
             }
@@ -117,24 +175,78 @@ impl Relation {
             Relation::RunningSum { keys, along, .. } | Relation::RiskSet { keys, along, .. } => {
                 columns.extend(keys.iter().chain([along]));
             }
-            Relation::RowsSumToRow { keys, label, .. } => {
-                columns.extend(keys.iter().chain([label]));
+            Relation::RowsSumToRow {
+                keys,
+                label,
+                whole_label,
+                ..
+            } => {
+                columns.extend(keys.iter().chain([label]).chain(whole_label));
             }
         }
         columns
     }
 }
 
-/// The persons a count is of: (column, value) pairs, sorted; empty: the whole population.
+/// The persons a count is of: (column, value) pairs, sorted; empty: the whole population. A
+/// [`Subset`] is one more pair, its key a name no cohort column has.
 pub type PersonsOf = Vec<(String, String)>;
 
 /// One row's instance of a [`Relation::Population`]: its `columns` add up to the persons of
-/// the query's population that `persons` says.
+/// the query's population that `persons` says (of them, those of `subset`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PopulationInstance {
     pub row: usize,
     pub columns: Vec<usize>,
     pub persons: PersonsOf,
+    pub subset: Option<SubsetAt>,
+    /// Persons `persons` are among, as a reader knows: for a subset, the row's groups' persons
+    /// and, for a status at a month, those observed then.
+    pub within: Vec<PersonsOf>,
+}
+
+/// Whether a pair of a [`PersonsOf`] is a subset's rather than a column's.
+pub fn is_subset_pair(pair: &(String, String)) -> bool {
+    pair.0 == SUBSET_KEY
+}
+
+impl Subset {
+    /// This subset at one row, with its key's pair and (for a status) the pair of the persons
+    /// observed then; `None`: the row has no month, so no instance.
+    fn at(&self, table: &Table, row: usize) -> Option<(SubsetAt, Vec<(String, String)>)> {
+        let rel_month = match &self.rel_month {
+            MonthOf::Fixed(month) => *month,
+            MonthOf::Column(column) => match table.rows[row][table.relation_column(column)] {
+                Value::Int(month) => i32::try_from(month).ok()?,
+                _ => return None,
+            },
+        };
+        let followup = match &self.followup {
+            Some(followup) => format!(", follow-up to {followup}"),
+            None => String::new(),
+        };
+        let observed = format!("observed at rel_month {rel_month}{followup}");
+        let mut keys = vec![observed];
+        if let Some(status) = &self.status {
+            let definition = match &self.definition {
+                Some(definition) => format!(" ({definition})"),
+                None => String::new(),
+            };
+            keys.insert(
+                0,
+                format!("observed at rel_month {rel_month} with {status}{definition}{followup}"),
+            );
+        }
+        let at = SubsetAt {
+            rel_month,
+            status: self.status.clone(),
+        };
+        let pairs = keys
+            .into_iter()
+            .map(|key| (SUBSET_KEY.to_string(), key))
+            .collect();
+        Some((at, pairs))
+    }
 }
 
 /// A cell by (row, column).
@@ -194,21 +306,26 @@ impl Table {
     fn labelled(
         &self,
         keys: &[String],
-        label: usize,
-        parts: &[String],
-        whole: &str,
+        (label, parts): (usize, &[String]),
+        (whole_label, whole): (usize, &str),
     ) -> Vec<(Vec<usize>, Vec<usize>)> {
-        let reads =
-            |r: usize, want: &str| matches!(&self.rows[r][label], Value::Text(t) if t == want);
+        let reads = |r: usize, label: usize, want: &str| match &self.rows[r][label] {
+            Value::Text(text) => text == want,
+            Value::Int(number) => number.to_string() == want,
+            _ => false,
+        };
         self.blocks(keys)
             .into_iter()
             .map(|(_, rows)| {
                 let part_rows = rows
                     .iter()
                     .copied()
-                    .filter(|&r| parts.iter().any(|p| reads(r, p)))
+                    .filter(|&r| parts.iter().any(|p| reads(r, label, p)))
                     .collect();
-                let whole_rows = rows.into_iter().filter(|&r| reads(r, whole)).collect();
+                let whole_rows = rows
+                    .into_iter()
+                    .filter(|&r| reads(r, whole_label, whole))
+                    .collect();
                 (part_rows, whole_rows)
             })
             .collect()
@@ -306,9 +423,12 @@ impl Table {
                     column,
                     whole,
                     whole_column,
+                    whole_label,
                 } => {
                     let (c, w) = (index(column), index(whole_column));
-                    for (part_rows, whole_rows) in self.labelled(keys, index(label), parts, whole) {
+                    let whole_label = index(whole_label.as_ref().unwrap_or(label));
+                    let labelled = self.labelled(keys, (index(label), parts), (whole_label, whole));
+                    for (part_rows, whole_rows) in labelled {
                         if let Some(&r) = whole_rows.first() {
                             equations.push(sum(&mut part_rows.iter().map(|&p| (p, c)), (r, w)));
                         }
@@ -320,12 +440,37 @@ impl Table {
         equations
     }
 
+    /// Writes into each declared [`Subset`] with a status that status's definition, as
+    /// `define` gives it (the runner's query knows it; a metric knows only the name).
+    pub fn define_subsets(&mut self, define: impl Fn(&str) -> String) {
+        for relation in &mut self.relations {
+            if let Relation::Population {
+                subset:
+                    Some(Subset {
+                        status: Some(status),
+                        definition,
+                        ..
+                    }),
+                ..
+            } = relation
+            {
+                *definition = Some(define(status));
+            }
+        }
+    }
+
     /// Every instance of every declared [`Relation::Population`]: a row, the columns that add
     /// up to its persons, and whose persons they are.
     pub fn population_instances(&self) -> Vec<PopulationInstance> {
         let mut instances = Vec::new();
         for relation in &self.relations {
-            let Relation::Population { columns, rows, arm } = relation else {
+            let Relation::Population {
+                columns,
+                rows,
+                arm,
+                subset,
+            } = relation
+            else {
                 continue;
             };
             let columns: Vec<usize> = columns.iter().map(|c| self.relation_column(c)).collect();
@@ -336,10 +481,31 @@ impl Table {
                 if label.is_some_and(|(l, want)| !matches!(&row[l], Value::Text(t) if t == want)) {
                     continue;
                 }
+                let group = self.persons_of(r, arm.as_ref());
+                let (persons, subset, within) = match subset {
+                    None => (group, None, Vec::new()),
+                    Some(subset) => {
+                        let Some((at, pairs)) = subset.at(self, r) else {
+                            continue;
+                        };
+                        // The subset's own pair first, then those it lies within.
+                        let with = |pair: &(String, String)| {
+                            let mut persons = group.clone();
+                            persons.push(pair.clone());
+                            persons.sort();
+                            persons
+                        };
+                        let mut within = vec![group.clone()];
+                        within.extend(pairs[1..].iter().map(with));
+                        (with(&pairs[0]), Some(at), within)
+                    }
+                };
                 instances.push(PopulationInstance {
                     row: r,
                     columns: columns.clone(),
-                    persons: self.persons_of(r, arm.as_ref()),
+                    persons,
+                    subset,
+                    within,
                 });
             }
         }
@@ -511,11 +677,13 @@ impl Table {
                 } => {
                     let risk = index(at_risk);
                     let leaving: Vec<usize> = leaving.iter().map(|l| index(l)).collect();
+                    let left = |row: &[Value]| -> Option<f64> {
+                        leaving.iter().map(|&l| number(row, l)).sum()
+                    };
                     for rows in self.ordered_blocks(keys, index(along)) {
                         for pair in rows.windows(2) {
                             let (this, next) = (&self.rows[pair[0]], &self.rows[pair[1]]);
-                            let left: Option<f64> = leaving.iter().map(|&l| number(this, l)).sum();
-                            let expected = number(this, risk).zip(left).map(|(n, l)| n - l);
+                            let expected = number(this, risk).zip(left(this)).map(|(n, l)| n - l);
                             differ(expected, number(next, risk), &|expected, shown| {
                                 format!("row {}: {at_risk} is {shown}, not {expected} (the row before, less those leaving)",
                                         pair[1])
@@ -543,9 +711,12 @@ impl Table {
                     column,
                     whole,
                     whole_column,
+                    whole_label,
                 } => {
                     let (c, w) = (index(column), index(whole_column));
-                    for (part_rows, whole_rows) in self.labelled(keys, index(label), parts, whole) {
+                    let whole_label = index(whole_label.as_ref().unwrap_or(label));
+                    let labelled = self.labelled(keys, (index(label), parts), (whole_label, whole));
+                    for (part_rows, whole_rows) in labelled {
                         let sum: Option<f64> =
                             part_rows.iter().map(|&r| number(&self.rows[r], c)).sum();
                         for r in whole_rows {

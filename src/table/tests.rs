@@ -365,6 +365,7 @@ fn rows_adding_up_to_a_row() {
         column: t.name(count),
         whole: "referred".into(),
         whole_column: t.name(count),
+        whole_label: None,
     });
     t.relation(Relation::RowsSumToRow {
         keys,
@@ -373,6 +374,7 @@ fn rows_adding_up_to_a_row() {
         column: t.name(count),
         whole: "summary".into(),
         whole_column: t.name(total),
+        whole_label: None,
     });
     let mut table = t.build();
     assert_eq!(table.relation_violations(), Vec::<String>::new());

@@ -321,7 +321,44 @@ impl Effect {
                     column: self.params.arm.clone(),
                     value: value.clone(),
                 }),
+                subset: None,
             });
+        }
+    }
+
+    /// The arms' counts of persons another table may count too: observed at the outcome's month
+    /// (or in its status then), where the outcome says its persons are such a subset.
+    pub(super) fn subset_relations(
+        &self,
+        t: &mut TableBuilder,
+        c: &StatCols,
+        subsets: &OutcomeSubsets,
+    ) {
+        for (i, value) in [&self.params.treatment, &self.params.control]
+            .into_iter()
+            .enumerate()
+        {
+            let mut declare = |columns: Vec<Col>, subset: &Option<Subset>| {
+                if let Some(subset) = subset {
+                    t.relation(Relation::Population {
+                        columns: columns.iter().map(|&col| t.name(col)).collect(),
+                        rows: None,
+                        arm: Some(CellIs {
+                            column: self.params.arm.clone(),
+                            value: value.clone(),
+                        }),
+                        subset: Some(subset.clone()),
+                    });
+                }
+            };
+            declare(vec![c.n[i]], &subsets.valued);
+            // Outside the status the persons observed are apart; with no status, n is all.
+            if let Some(outside) = c.not_in_status {
+                declare(vec![c.n[i], outside[i]], &subsets.observed);
+            }
+            if self.kind == OutcomeKind::Share {
+                declare(vec![c.value[i]], &subsets.positive);
+            }
         }
     }
 }

@@ -154,6 +154,7 @@ impl Effect {
         let among = outcome.among.is_some();
         let c = self.stat_columns(&mut t, false, among);
         self.relations(&mut t, &c, &groups, by);
+        self.subset_relations(&mut t, &c, &outcome.subsets);
         for row in &rows {
             let mut cells = t.row();
             for (&g, k) in groups.iter().chain(&by).zip(&row.key) {

@@ -14,12 +14,15 @@
 //! `among`) also reports apart the persons observed but outside it (`not_in_status_*`). The
 //! statistics are `crate::stats`'s.
 
-use super::{find, Compute, Metric, MetricDef, MetricInput, OutcomeKind, PersonOutcome, Window};
+use super::{
+    find, Compute, Metric, MetricDef, MetricInput, OutcomeKind, OutcomeSubsets, PersonOutcome,
+    Window,
+};
 use crate::stats::means::{welch, SampleSummary};
 use crate::stats::proportions::{compare_proportions, DiffInterval, Proportion};
 use crate::table::chart::Forest;
 use crate::table::{
-    CellIs, Chart, Col, Relation, Row as Cells, Table, TableBuilder, Value, ALL, MISSING,
+    CellIs, Chart, Col, Relation, Row as Cells, Subset, Table, TableBuilder, Value, ALL, MISSING,
 };
 use anyhow::{anyhow, bail, Result};
 use polars::prelude::{DataFrame, DataType};

@@ -475,7 +475,44 @@ fn the_declared_relations_hold() {
                     column: "arm".into(),
                     value: arm.into(),
                 }),
+                subset: None,
             });
+        }
+        // At one month, the arms' persons observed (n, or n and those outside the status), in
+        // the status (a mean among it), and with the outcome (a share's count).
+        let at_3 = |status: Option<&str>| crate::table::Subset {
+            rel_month: crate::table::MonthOf::Fixed(3),
+            status: status.map(str::to_string),
+            definition: None,
+            followup: None,
+        };
+        let subsets: Vec<(Vec<&str>, crate::table::Subset)> = if params == SHARE_AT_3 {
+            vec![
+                (vec!["n"], at_3(None)),
+                (vec!["count"], at_3(Some("paid_hours"))),
+            ]
+        } else if params == HOURS_AT_3 {
+            vec![(vec!["n"], at_3(None))]
+        } else if params.ends_with(HOURS_AMONG_PAID_AT_3) {
+            vec![
+                (vec!["n"], at_3(Some("paid_hours"))),
+                (vec!["n", "not_in_status"], at_3(None)),
+            ]
+        } else {
+            Vec::new()
+        };
+        for arm in ["treatment", "control"] {
+            for (counts, subset) in &subsets {
+                expected.push(Relation::Population {
+                    columns: counts.iter().map(|c| format!("{c}_{arm}")).collect(),
+                    rows: None,
+                    arm: Some(crate::table::CellIs {
+                        column: "arm".into(),
+                        value: arm.into(),
+                    }),
+                    subset: Some(subset.clone()),
+                });
+            }
         }
         assert_eq!(table.relations, expected, "{case}");
     }

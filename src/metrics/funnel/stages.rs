@@ -141,6 +141,7 @@ impl Funnel {
                 column: t.name(count),
                 whole: whole.into(),
                 whole_column: t.name(count),
+                whole_label: None,
             });
         }
         if let Some(&first) = groups.first() {

@@ -281,6 +281,7 @@ fn expected_relations(
         column: "count".into(),
         whole: whole.into(),
         whole_column: "count".into(),
+        whole_label: None,
     };
     let mut relations = Vec::new();
     if stages_add_up {

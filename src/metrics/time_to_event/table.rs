@@ -134,11 +134,22 @@ impl TimeToEvent {
                 column: name(month),
                 whole: "summary".into(),
                 whole_column: name(summary),
+                whole_label: None,
             });
         }
         relations.push(Relation::Sum {
             parts: vec![name(c.events_total), name(c.censored_total)],
             whole: name(c.n),
+        });
+        // Everyone in the analysis is at risk at the start of the first period (from month 0).
+        relations.push(Relation::RowsSumToRow {
+            keys: groups.clone(),
+            label: name(c.from_month),
+            parts: vec!["0".into()],
+            column: name(c.n_at_risk),
+            whole: "summary".into(),
+            whole_column: name(c.n),
+            whole_label: Some(name(c.row)),
         });
         // A group's persons are in the analysis (n) or left out, as not observed or already
         // there at month 0.
@@ -151,6 +162,7 @@ impl TimeToEvent {
                 value: "summary".into(),
             }),
             arm: None,
+            subset: None,
         });
         if let Some(&first) = c.groups.first() {
             // With several group columns the rows are their combinations and `(all)` is

@@ -419,6 +419,7 @@ fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation>
             column: "events".into(),
             whole: "summary".into(),
             whole_column: "events_total".into(),
+            whole_label: None,
         },
         Relation::RowsSumToRow {
             keys: strings(group_by),
@@ -427,10 +428,20 @@ fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation>
             column: "censored".into(),
             whole: "summary".into(),
             whole_column: "censored_total".into(),
+            whole_label: None,
         },
         Relation::Sum {
             parts: strings(&["events_total", "censored_total"]),
             whole: "n".into(),
+        },
+        Relation::RowsSumToRow {
+            keys: strings(group_by),
+            label: "from_month".into(),
+            parts: strings(&["0"]),
+            column: "n_at_risk".into(),
+            whole: "summary".into(),
+            whole_column: "n".into(),
+            whole_label: Some("row".into()),
         },
         Relation::Population {
             columns: strings(if exclude_already {
@@ -443,6 +454,7 @@ fn expected_relations(group_by: &[&str], exclude_already: bool) -> Vec<Relation>
                 value: "summary".into(),
             }),
             arm: None,
+            subset: None,
         },
     ];
     if let Some(first) = group_by.first() {
@@ -546,6 +558,7 @@ fn the_declared_relations_hold() {
         set("control", None, "n", 5),
         [
             "row 10: the parts of n add up to 4, not 5",
+            "row 10: n_at_risk of the rows 0 adds up to 4, not n 5",
             "row 32: the groups of n add up to 10, not 9",
         ]
     );
