@@ -1876,6 +1876,65 @@ fn audit_of_a_saved_result_prints_each_hidden_range() {
 }
 
 #[test]
+fn audit_reads_counts_of_one_month_across_tables() {
+    // A share and an effect at month 12 of the same persons (40 synthetic, seed 3: 1 of control's
+    // 15 and 9 of treatment's 25 with paid hours then). The run hides what they would give back
+    // together; shown anyway, the effect's treatment count pins the share table's.
+    let (work, _) = Data::Synth {
+        persons: 40,
+        seed: 3,
+    }
+    .make();
+    let at_12 = "[params]\nstatus = \"paid_hours\"\nat = 12\n";
+    work.write(
+        "share.toml",
+        &format!(
+            "name = \"share\"\ntitle = \"t\"\nmetric = \"share_at\"\ngroup_by = [\"arm\"]\n{at_12}"
+        ),
+    );
+    work.write(
+        "effect.toml",
+        "name = \"effect\"\ntitle = \"t\"\nmetric = \"effect\"\n[params]\noutcome = \"share_at\"\n[params.outcome_params]\nstatus = \"paid_hours\"\nat = 12\n",
+    );
+    let dir = work.path().display().to_string();
+    let (share, effect) = (work.file("share.toml"), work.file("effect.toml"));
+    let run = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "run",
+            share.to_str().unwrap(),
+            effect.to_str().unwrap(),
+            "--data",
+            dir.as_str(),
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&udfald(&args).expect_status(0).stdout).unwrap()
+    };
+    let (mut released, truth) = (run(&[]), run(&["--no-suppress"]));
+    assert_eq!(truth["results"][0]["rows"][0]["count"], 1);
+    assert_eq!(truth["results"][1]["rows"][0]["count_treatment"], 9);
+    work.write("result.json", &released.to_string());
+    let result = work.file("result.json");
+    udfald(&["audit", result.to_str().unwrap()])
+        .expect_status(0)
+        .stdout_has(&["tables of the same persons (share, effect), read together: passed"]);
+    // Every count the run hid in the effect, shown: the share's hidden arms come back.
+    let row = &mut released["results"][1]["rows"][0];
+    for column in ["n_treatment", "count_treatment", "n_control"] {
+        row[column] = truth["results"][1]["rows"][0][column].clone();
+    }
+    work.write("edited.json", &released.to_string());
+    let edited = work.file("edited.json");
+    udfald(&["audit", edited.to_str().unwrap()])
+        .expect_status(1)
+        .stdout_has(&[
+            "read together: FAILED",
+            "share: row 2 (arm=treatment), column count: exactly 9  <- too narrow",
+        ]);
+}
+
+#[test]
 fn audit_refuses_output_marked_not_for_release_and_files_that_are_not_results() {
     let work = Workdir::with_sample("tiny");
     work.write("open.json", &tiny_result(&work, &["--no-suppress"]));
