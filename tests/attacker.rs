@@ -1504,15 +1504,21 @@ fn subset_of(
     relation: &serde_json::Map<String, Value>,
 ) -> Option<Option<(KeyPair, KeyPair)>> {
     let subset = relation.get("subset")?;
+    // A month read from the row: a number, or text (a calendar month, a best month).
     let month = match &subset["rel_month"] {
-        Value::String(column) => match table.number(row, column) {
-            Some(month) => month,
-            None => return Some(None),
+        Value::String(column) => match &table.rows[row][column] {
+            Value::Number(month) => month.to_string(),
+            Value::String(month) => month.clone(),
+            _ => return Some(None),
         },
-        month => month.as_f64().unwrap(),
+        month => month.to_string(),
     };
     let text = |key: &str| subset.get(key).map(|v| v.to_string()).unwrap_or_default();
-    let observed = format!("month {month}, follow-up {}", text("followup"));
+    let observed = format!(
+        "month {month} (calendar: {}), follow-up {}",
+        text("calendar"),
+        text("followup")
+    );
     let own = format!(
         "{observed}, status {} defined {}",
         text("status"),
@@ -1808,9 +1814,10 @@ fn tables_of_the_same_persons_read_together() {
 #[test]
 fn counts_of_the_same_month_read_together() {
     // The persons observed at a month, and those in a status then, are counted by a curve's
-    // row, a share at that month, a mean of hours then and an effect's arms: one number each,
-    // whatever the table.
+    // row, a share at that month, a mean of hours then, an effect's arms and a requirement's
+    // best month: one number each, whatever the table.
     let by_arm = "group_by = [\"arm\"]\n";
+    let calendar = "[window]\nfrom_month = \"2020-06\"\nto_month = \"2021-06\"\n";
     let queries = [
         (
             "curve",
@@ -1831,6 +1838,15 @@ fn counts_of_the_same_month_read_together() {
         (
             "effect_at_6",
             "metric = \"effect\"\n[params]\noutcome = \"share_at\"\n[params.outcome_params]\nstatus = \"paid_hours\"\nat = 6\n",
+        ),
+        // By calendar month: a requirement's best month is a row of the curve.
+        (
+            "curve_calendar",
+            &*format!("metric = \"monthly_curve\"\n{by_arm}{calendar}[params]\nstatus = \"paid_hours\"\ncalendar = true\n"),
+        ),
+        (
+            "requirement",
+            &*format!("metric = \"requirement\"\n{by_arm}{calendar}[params]\nstatus = \"paid_hours\"\ncalendar = true\nthresholds = [0.3]\n"),
         ),
     ];
     assert_protected_jointly(&queries, SMALL);

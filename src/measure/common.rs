@@ -3,7 +3,8 @@
 
 use super::{FollowupEnd, MetricInput, Window};
 use crate::table::{
-    share, Col, Kind, MonthOf, Relation, Row, Subset, Table, TableBuilder, Value, ALL, MISSING,
+    share, Col, Kind, MonthOf, RelWindow, Relation, Row, Subset, Table, TableBuilder, Value, ALL,
+    MISSING,
 };
 use anyhow::{anyhow, Result};
 use polars::prelude::*;
@@ -292,16 +293,21 @@ pub fn population_in(columns: &[&str], subset: Subset) -> Relation {
 }
 
 /// `n` is the persons observed at `month` and `count` those of them in `status` then (a share
-/// of persons in a status at a month, as `share_at` and a curve count it).
+/// of persons in a status at a month, as `share_at` and a curve count it); with `calendar`,
+/// `month` is a calendar month, counting only the months whose `rel_month` lies in the window.
 pub fn observed_and_in_status(
     input: &MetricInput<'_>,
-    month: MonthOf,
+    (month, calendar): (MonthOf, Option<RelWindow>),
     [n, count]: [&str; 2],
     status: &str,
 ) -> [Relation; 2] {
+    let subset = |status: Option<&str>| Subset {
+        calendar,
+        ..observed_at(input, month.clone(), status)
+    };
     [
-        population_in(&[n], observed_at(input, month.clone(), None)),
-        population_in(&[count], observed_at(input, month, Some(status))),
+        population_in(&[n], subset(None)),
+        population_in(&[count], subset(Some(status))),
     ]
 }
 
@@ -310,6 +316,7 @@ pub fn observed_and_in_status(
 pub fn observed_at(input: &MetricInput<'_>, rel_month: MonthOf, status: Option<&str>) -> Subset {
     Subset {
         rel_month,
+        calendar: None,
         status: status.map(str::to_string),
         definition: None,
         followup: match input.followup_end {

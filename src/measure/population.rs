@@ -135,24 +135,28 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
 
 /// Per subset the instances name, the persons of each combination in it: one pass over the
 /// population's months, counting a person observed at a month (with the status, when the
-/// subset has one) in the subsets of that month.
+/// subset has one) in the subsets of that month: of its `rel_month`, and of its calendar month
+/// when the `rel_month` lies in the subset's window.
 fn subset_counts(
     instances: &[PopulationInstance],
     input: &MetricInput<'_>,
     combination_of: &[usize],
     combinations: usize,
 ) -> Result<HashMap<SubsetAt, Vec<i64>>> {
-    let mut by_month: BTreeMap<i32, Vec<(Option<String>, SubsetAt)>> = BTreeMap::new();
+    // By (calendar, month): the rel_month subsets, then the calendar months'.
+    let mut by_month: BTreeMap<(bool, i32), Vec<SubsetAt>> = BTreeMap::new();
     for subset in instances.iter().filter_map(|i| i.subset.as_ref()) {
-        let month = by_month.entry(subset.rel_month).or_default();
-        if !month.iter().any(|(_, s)| s == subset) {
-            month.push((subset.status.clone(), subset.clone()));
+        let month = by_month
+            .entry((subset.calendar.is_some(), subset.month))
+            .or_default();
+        if !month.contains(subset) {
+            month.push(subset.clone());
         }
     }
     let mut counts: HashMap<SubsetAt, Vec<i64>> = by_month
         .values()
         .flatten()
-        .map(|(_, subset)| (subset.clone(), vec![0; combinations]))
+        .map(|subset| (subset.clone(), vec![0; combinations]))
         .collect();
     if counts.is_empty() {
         return Ok(counts);
@@ -165,30 +169,42 @@ fn subset_counts(
         .and_then(|c| c.cast(&DataType::Int32))
         .map_err(internal)?;
     let rel_months = rel_months.i32().map_err(internal)?;
+    let calendar_months = months
+        .column("month")
+        .and_then(|c| c.cast(&DataType::Int32))
+        .map_err(internal)?;
+    let calendar_months = calendar_months.i32().map_err(internal)?;
     let mut statuses: HashMap<&str, BooleanChunked> = HashMap::new();
     for status in by_month
         .values()
         .flatten()
-        .filter_map(|(s, _)| s.as_deref())
+        .filter_map(|s| s.status.as_deref())
     {
         if !statuses.contains_key(status) {
             let column = months.column(status).map_err(internal)?;
             statuses.insert(status, column.bool().map_err(internal)?.clone());
         }
     }
-    for (row, (person, rel_month)) in persons.iter().zip(rel_months.iter()).enumerate() {
+    let rows = persons
+        .iter()
+        .zip(rel_months.iter())
+        .zip(calendar_months.iter());
+    for (row, ((person, rel_month), month)) in rows.enumerate() {
         let (Some(person), Some(rel_month)) = (person, rel_month) else {
-            continue;
-        };
-        let Some(subsets) = by_month.get(&rel_month) else {
             continue;
         };
         let id = combination_of[person as usize];
         if id == usize::MAX {
             continue;
         }
-        for (status, subset) in subsets {
-            let counted = match status {
+        let of_rel_month = by_month.get(&(false, rel_month)).into_iter().flatten();
+        let of_month = month
+            .and_then(|month| by_month.get(&(true, month)))
+            .into_iter()
+            .flatten()
+            .filter(|subset| subset.calendar.is_some_and(|w| w.contains(rel_month)));
+        for subset in of_rel_month.chain(of_month) {
+            let counted = match &subset.status {
                 None => true,
                 Some(status) => statuses[status.as_str()].get(row).unwrap_or(false),
             };

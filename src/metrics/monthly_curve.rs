@@ -19,7 +19,7 @@ use crate::measure::common::{
 };
 use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest, MeanColumns};
 use crate::table::chart::{plain, Curve};
-use crate::table::{share, Chart, Col, MonthOf, Row, Table, TableBuilder, Value};
+use crate::table::{share, Chart, Col, MonthOf, RelWindow, Row, Table, TableBuilder, Value};
 use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
 
@@ -195,15 +195,19 @@ impl Compute for MonthlyCurve {
         if let Some(relation) = groups_sum_to_total(input.group_by, &[index_name], &summed) {
             t.relation(relation);
         }
-        // By rel_month, a month's n and count are the persons observed, and in S, that month
-        // (month 0's too): a share or an effect of the same persons at that month counts them.
+        // A month's n and count are the persons observed, and in S, that month (month 0's too):
+        // a share, a requirement's best month or an effect of the same persons counts them.
         let mut subsets = Vec::new();
-        if !self.calendar && !rolling {
+        if !rolling {
             let month = MonthOf::Column(index_name.to_string());
-            subsets.push((month, ["n", "count"]));
+            let calendar = self.calendar.then_some(RelWindow {
+                from: window.from(),
+                to: window.to,
+            });
+            subsets.push(((month, calendar), ["n", "count"]));
         }
         if baseline.is_some() {
-            subsets.push((MonthOf::Fixed(0), ["n_month0", "count_month0"]));
+            subsets.push(((MonthOf::Fixed(0), None), ["n_month0", "count_month0"]));
         }
         for (month, counts) in subsets {
             for relation in observed_and_in_status(input, month, counts, &self.status) {

@@ -13,10 +13,10 @@
 
 use super::{resolve, Compute, MetricDef, MetricInput, Window};
 use crate::measure::check_months;
-use crate::measure::common::{groups_sum_to_total, set_groups};
+use crate::measure::common::{groups_sum_to_total, observed_and_in_status, set_groups};
 use crate::measure::curve::{check_calendar_window, curve, index_label, CurveRequest};
 use crate::table::chart::{plain, Bars};
-use crate::table::{share, Chart, Col, Table, TableBuilder, Value};
+use crate::table::{share, Chart, Col, MonthOf, RelWindow, Table, TableBuilder, Value};
 use anyhow::{anyhow, bail, Result};
 use serde::{Deserialize, Serialize};
 
@@ -205,6 +205,20 @@ impl Compute for Requirement {
             .collect();
         if let Some(relation) = groups_sum_to_total(input.group_by, &[], &summed) {
             t.relation(relation);
+        }
+        // A group's n and count are its persons observed, and in S, at its best month: a curve
+        // of the same persons prints them in that month's row.
+        if self.rolling == 1 {
+            let month = MonthOf::Column("best_month".into());
+            let calendar = self.calendar.then_some(RelWindow {
+                from: window.from(),
+                to: window.to,
+            });
+            for relation in
+                observed_and_in_status(input, (month, calendar), ["n", "count"], &self.status)
+            {
+                t.relation(relation);
+            }
         }
 
         let period = if self.calendar {

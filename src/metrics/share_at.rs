@@ -176,7 +176,7 @@ impl ShareAt {
         // n and count are the persons observed, and in S, at k: a curve or an effect of the
         // same persons counts them too.
         let month = MonthOf::Fixed(at);
-        for relation in observed_and_in_status(input, month, ["n", "count"], &self.status) {
+        for relation in observed_and_in_status(input, (month, None), ["n", "count"], &self.status) {
             t.relation(relation);
         }
         t.note(format!(

@@ -413,6 +413,7 @@ mod tests {
     fn paid_at_12() -> crate::table::Subset {
         crate::table::Subset {
             rel_month: crate::table::MonthOf::Fixed(12),
+            calendar: None,
             status: Some("paid_hours".into()),
             definition: Some("hours >= 1".into()),
             followup: None,
@@ -511,6 +512,55 @@ mod tests {
         let mut hidden = effect;
         hidden.rows[0][0] = Value::Suppressed;
         assert!(joint_audit(&[shares, hidden], 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_best_month_is_the_curve_row_of_that_calendar_month() {
+        // A requirement's best month (text) and a curve's month column name the same persons
+        // observed in 2021-03, counting rel_month 0..24; a rel_month 3 would be others.
+        let subset = |column: &str| crate::table::Subset {
+            rel_month: crate::table::MonthOf::Column(column.into()),
+            calendar: Some(crate::table::RelWindow {
+                from: 0,
+                to: Some(24),
+            }),
+            ..paid_at_12()
+        };
+        let table = |month: &str, months: &[&str]| {
+            let mut t = TableBuilder::new();
+            let label = t.text(month);
+            let n = t.persons("n");
+            for &m in months {
+                t.row().text(label, m).int(n, 10);
+            }
+            t.relation(Relation::Population {
+                columns: vec!["n".into()],
+                rows: None,
+                arm: None,
+                subset: Some(subset(month)),
+            });
+            t.build()
+        };
+        let keys = |table: &Table| -> Vec<PersonsOf> {
+            table
+                .population_instances()
+                .into_iter()
+                .map(|i| i.persons)
+                .collect()
+        };
+        let requirement = table("best_month", &["2021-03", ""]);
+        let curve = table("month", &["2021-02", "2021-03"]);
+        let found = keys(&requirement);
+        assert_eq!(
+            found,
+            [vec![(
+                " subset".to_string(),
+                "observed in calendar month 2021-03 (counting rel_month 0..24) with paid_hours (hours >= 1)"
+                    .to_string()
+            )]]
+        );
+        assert_eq!(keys(&curve)[1], found[0]);
+        assert_ne!(keys(&curve)[0], found[0]);
     }
 
     #[test]

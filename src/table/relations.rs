@@ -1,6 +1,7 @@
 //! The linear relations among a table's cells, and the check that they hold.
 
 use super::{Table, Value, ALL};
+use crate::calendar::Month;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -84,13 +85,19 @@ pub enum Relation {
 }
 
 /// Which of a group's persons a [`Relation::Population`] count is of, when not all: those
-/// observed at a `rel_month` (a panel month there), or those in a status that month. Two
-/// tables' counts of the same subset are one number, so the key says all a reader needs to
-/// know they are: the month, the status with its definition, and where follow-up ends.
+/// observed at a `rel_month` (a panel month there), or in a calendar month (with a `rel_month`
+/// in a window), or those of them in a status that month. Two tables' counts of the same subset
+/// are one number, so the key says all a reader needs to know they are: the month, the status
+/// with its definition, and where follow-up ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Subset {
-    /// The `rel_month`: a number, or the column of the row that holds it (a curve's).
+    /// The `rel_month` (or, with `calendar`, the calendar month): a number, or the column of the
+    /// row that holds it (a curve's month, a requirement's best month).
     pub rel_month: MonthOf,
+    /// The month is a calendar month (`YYYY-MM` in its column), counting only the panel months
+    /// whose `rel_month` lies in this window, as a curve by calendar month counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<RelWindow>,
     /// The status the persons are in that month; none: every person observed then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -104,6 +111,19 @@ pub struct Subset {
     pub followup: Option<String>,
 }
 
+/// The `rel_month`s a calendar [`Subset`] counts: `from..=to` (`None`: no end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RelWindow {
+    pub from: i32,
+    pub to: Option<i32>,
+}
+
+impl RelWindow {
+    pub fn contains(&self, rel_month: i32) -> bool {
+        rel_month >= self.from && self.to.is_none_or(|to| rel_month <= to)
+    }
+}
+
 /// A [`Subset`]'s month: fixed, or read from a column of each row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -112,10 +132,12 @@ pub enum MonthOf {
     Column(String),
 }
 
-/// A [`Subset`] at one row: the month read, for the runner's check against the months.
+/// A [`Subset`] at one row: the month read (a `rel_month`, or a calendar month's index with
+/// the window of `rel_month`s counted), for the runner's check against the months.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SubsetAt {
-    pub rel_month: i32,
+    pub month: i32,
+    pub calendar: Option<RelWindow>,
     pub status: Option<String>,
 }
 
@@ -214,18 +236,28 @@ impl Subset {
     /// This subset at one row, with its key's pair and (for a status) the pair of the persons
     /// observed then; `None`: the row has no month, so no instance.
     fn at(&self, table: &Table, row: usize) -> Option<(SubsetAt, Vec<(String, String)>)> {
-        let rel_month = match &self.rel_month {
+        let month = match &self.rel_month {
             MonthOf::Fixed(month) => *month,
-            MonthOf::Column(column) => match table.rows[row][table.relation_column(column)] {
-                Value::Int(month) => i32::try_from(month).ok()?,
+            MonthOf::Column(column) => match &table.rows[row][table.relation_column(column)] {
+                Value::Int(month) => i32::try_from(*month).ok()?,
+                Value::Text(text) if self.calendar.is_some() => Month::parse(text)?.index(),
+                Value::Text(text) => text.parse().ok()?,
                 _ => return None,
             },
+        };
+        let when = match self.calendar {
+            None => format!("at rel_month {month}"),
+            Some(RelWindow { from, to }) => format!(
+                "in calendar month {} (counting rel_month {from}..{})",
+                Month::from_index(month),
+                to.map_or(String::new(), |to| to.to_string())
+            ),
         };
         let followup = match &self.followup {
             Some(followup) => format!(", follow-up to {followup}"),
             None => String::new(),
         };
-        let observed = format!("observed at rel_month {rel_month}{followup}");
+        let observed = format!("observed {when}{followup}");
         let mut keys = vec![observed];
         if let Some(status) = &self.status {
             let definition = match &self.definition {
@@ -234,11 +266,12 @@ impl Subset {
             };
             keys.insert(
                 0,
-                format!("observed at rel_month {rel_month} with {status}{definition}{followup}"),
+                format!("observed {when} with {status}{definition}{followup}"),
             );
         }
         let at = SubsetAt {
-            rel_month,
+            month,
+            calendar: self.calendar,
             status: self.status.clone(),
         };
         let pairs = keys

@@ -482,6 +482,7 @@ fn the_declared_relations_hold() {
         // the status (a mean among it), and with the outcome (a share's count).
         let at_3 = |status: Option<&str>| crate::table::Subset {
             rel_month: crate::table::MonthOf::Fixed(3),
+            calendar: None,
             status: status.map(str::to_string),
             definition: None,
             followup: None,
