@@ -12,8 +12,8 @@ use super::persons::cohort_text;
 use super::MetricInput;
 use crate::table::{is_subset_pair, PersonsOf, PopulationInstance, SubsetAt, Table, MISSING};
 use anyhow::{anyhow, Result};
-use polars::prelude::{BooleanChunked, DataType, PolarsError};
-use std::collections::{BTreeMap, HashMap};
+use polars::prelude::{DataType, Int32Chunked, PolarsError};
+use std::collections::HashMap;
 
 /// The declared population identities of `table` that the persons of `input` contradict, in
 /// words (empty: all hold). An instance with a cell that is not a number (a share of nobody)
@@ -143,48 +143,46 @@ fn subset_counts(
     combination_of: &[usize],
     combinations: usize,
 ) -> Result<HashMap<SubsetAt, Vec<i64>>> {
-    // By (calendar, month): the rel_month subsets, then the calendar months'.
-    let mut by_month: BTreeMap<(bool, i32), Vec<SubsetAt>> = BTreeMap::new();
+    let mut subsets: Vec<SubsetAt> = Vec::new();
     for subset in instances.iter().filter_map(|i| i.subset.as_ref()) {
-        let month = by_month
-            .entry((subset.calendar.is_some(), subset.month))
-            .or_default();
-        if !month.contains(subset) {
-            month.push(subset.clone());
+        if !subsets.contains(subset) {
+            subsets.push(subset.clone());
         }
     }
-    let mut counts: HashMap<SubsetAt, Vec<i64>> = by_month
-        .values()
-        .flatten()
-        .map(|subset| (subset.clone(), vec![0; combinations]))
-        .collect();
-    if counts.is_empty() {
-        return Ok(counts);
+    if subsets.is_empty() {
+        return Ok(HashMap::new());
     }
     let internal = |err: PolarsError| anyhow!("internal: counting the subsets' persons: {err}");
     let months = &input.months;
+    let int_column = |name: &str| -> Result<Int32Chunked> {
+        let column = months
+            .column(name)
+            .and_then(|c| c.cast(&DataType::Int32))
+            .map_err(internal)?;
+        Ok(column.i32().map_err(internal)?.clone())
+    };
     let persons = person_index(months).map_err(internal)?;
-    let rel_months = months
-        .column("rel_month")
-        .and_then(|c| c.cast(&DataType::Int32))
-        .map_err(internal)?;
-    let rel_months = rel_months.i32().map_err(internal)?;
-    let calendar_months = months
-        .column("month")
-        .and_then(|c| c.cast(&DataType::Int32))
-        .map_err(internal)?;
-    let calendar_months = calendar_months.i32().map_err(internal)?;
-    let mut statuses: HashMap<&str, BooleanChunked> = HashMap::new();
-    for status in by_month
-        .values()
-        .flatten()
-        .filter_map(|s| s.status.as_deref())
-    {
-        if !statuses.contains_key(status) {
-            let column = months.column(status).map_err(internal)?;
-            statuses.insert(status, column.bool().map_err(internal)?.clone());
-        }
+    let (rel_months, calendar_months) = (int_column("rel_month")?, int_column("month")?);
+    // Each subset's status as a value per month row, read once (a curve's subsets meet every row).
+    let mut statuses: Vec<(&str, Vec<bool>)> = Vec::new();
+    let mut status_of: Vec<Option<usize>> = Vec::new();
+    for subset in &subsets {
+        status_of.push(match subset.status.as_deref() {
+            None => None,
+            Some(status) => Some(match statuses.iter().position(|(s, _)| *s == status) {
+                Some(k) => k,
+                None => {
+                    let column = months.column(status).map_err(internal)?;
+                    let values = column.bool().map_err(internal)?;
+                    statuses.push((status, values.iter().map(|v| v == Some(true)).collect()));
+                    statuses.len() - 1
+                }
+            }),
+        });
     }
+    let by_rel_month = MonthSlots::new(&subsets, false);
+    let by_calendar_month = MonthSlots::new(&subsets, true);
+    let mut counts = vec![vec![0i64; combinations]; subsets.len()];
     let rows = persons
         .iter()
         .zip(rel_months.iter())
@@ -197,23 +195,49 @@ fn subset_counts(
         if id == usize::MAX {
             continue;
         }
-        let of_rel_month = by_month.get(&(false, rel_month)).into_iter().flatten();
-        let of_month = month
-            .and_then(|month| by_month.get(&(true, month)))
-            .into_iter()
-            .flatten()
-            .filter(|subset| subset.calendar.is_some_and(|w| w.contains(rel_month)));
-        for subset in of_rel_month.chain(of_month) {
-            let counted = match &subset.status {
-                None => true,
-                Some(status) => statuses[status.as_str()].get(row).unwrap_or(false),
-            };
-            if let (true, Some(counts)) = (counted, counts.get_mut(subset)) {
-                counts[id] += 1;
+        let of_calendar_month = month
+            .map_or(&[][..], |month| by_calendar_month.at(month))
+            .iter()
+            .filter(|&&s| subsets[s].calendar.is_some_and(|w| w.contains(rel_month)));
+        for &s in by_rel_month.at(rel_month).iter().chain(of_calendar_month) {
+            if status_of[s].is_none_or(|k| statuses[k].1[row]) {
+                counts[s][id] += 1;
             }
         }
     }
-    Ok(counts)
+    Ok(subsets.into_iter().zip(counts).collect())
+}
+
+/// The subsets of each month (a `rel_month`, or a calendar month's index), by position from
+/// the least: a lookup per month row, not a search.
+struct MonthSlots {
+    first: i32,
+    slots: Vec<Vec<usize>>,
+}
+
+impl MonthSlots {
+    fn new(subsets: &[SubsetAt], calendar: bool) -> MonthSlots {
+        let mine = || {
+            subsets
+                .iter()
+                .enumerate()
+                .filter(move |(_, s)| s.calendar.is_some() == calendar)
+        };
+        let first = mine().map(|(_, s)| s.month).min().unwrap_or(0);
+        let last = mine().map(|(_, s)| s.month).max().unwrap_or(-1);
+        let mut slots = vec![Vec::new(); (last - first + 1).max(0) as usize];
+        for (k, subset) in mine() {
+            slots[(subset.month - first) as usize].push(k);
+        }
+        MonthSlots { first, slots }
+    }
+
+    fn at(&self, month: i32) -> &[usize] {
+        usize::try_from(month - self.first)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// ` with arm = treatment, sex = F`, or nothing for the whole population.
