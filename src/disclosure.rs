@@ -203,8 +203,14 @@ fn mark_linked(
     .filter(|(_, cells)| !cells.is_empty())
     .collect();
     let (row, column) = (joint.range.row, joint.range.column);
+    // The own row's counts are among its table's: each is tried once.
+    let mut tried: Vec<(usize, (usize, usize))> = Vec::new();
     for (t, cells) in &places {
         for &cell in cells {
+            if tried.contains(&(*t, cell)) {
+                continue;
+            }
+            tried.push((*t, cell));
             let mut trial = exact[*t].clone();
             trial.sensitive.push(cell);
             trial.suppress(threshold);
