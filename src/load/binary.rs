@@ -479,16 +479,29 @@ impl BinaryFile {
         cells: &mut [Cell],
         row: u64,
     ) -> Result<()> {
-        let endianness = sas.dataset.metadata().endianness;
         for (cell, &(place, index)) in cells.iter_mut().zip(eager) {
             let bytes = bytes.get(place.start..place.end).unwrap_or_default();
-            if place.numeric {
-                *cell = sas_number(bytes, endianness);
-            } else {
-                self.sas_text(&sas.text, bytes, cell, row, index)?;
-            }
+            self.sas_cell(sas, place, bytes, cell, row, index)?;
         }
         Ok(())
+    }
+
+    /// Puts one SAS cell's value, from its bytes, into `cell`.
+    fn sas_cell(
+        &self,
+        sas: &SasFile,
+        place: &SasPlace,
+        bytes: &[u8],
+        cell: &mut Cell,
+        row: u64,
+        index: usize,
+    ) -> Result<()> {
+        if place.numeric {
+            *cell = sas_number(bytes, sas.dataset.metadata().endianness);
+            Ok(())
+        } else {
+            self.sas_text(&sas.text, bytes, cell, row, index)
+        }
     }
 
     /// A row shorter than its wanted columns (a damaged file): the first problem in column
@@ -503,7 +516,6 @@ impl BinaryFile {
         cells: &mut [Cell],
         row: u64,
     ) -> Result<()> {
-        let endianness = sas.dataset.metadata().endianness;
         let mut cells = cells.iter_mut();
         for (place, &index) in places.iter().zip(wanted) {
             let Some(bytes) = bytes.get(place.start..place.end) else {
@@ -519,11 +531,7 @@ impl BinaryFile {
             let Some(cell) = cells.next() else {
                 break;
             };
-            if place.numeric {
-                *cell = sas_number(bytes, endianness);
-            } else {
-                self.sas_text(&sas.text, bytes, cell, row, index)?;
-            }
+            self.sas_cell(sas, place, bytes, cell, row, index)?;
         }
         Ok(())
     }

@@ -113,20 +113,14 @@ pub fn population_violations(table: &Table, input: &MetricInput<'_>) -> Result<V
         }
     }
     // The joint audit also reads that the groups a table lists are all its population has.
-    let subset_of = |whole: &PersonsOf| {
-        instances
-            .iter()
-            .find(|i| &i.persons == whole)
-            .and_then(|i| i.subset.clone())
-    };
-    for (whole, parts) in table.population_partitions() {
-        let subset = subset_of(&whole);
-        let listed: i64 = parts.iter().map(|p| count_of(p, subset.as_ref())).sum();
-        let everyone = count_of(&whole, subset.as_ref());
+    for partition in table.population_partitions(&instances) {
+        let subset = partition.subset.as_ref();
+        let listed: i64 = partition.parts.iter().map(|p| count_of(p, subset)).sum();
+        let everyone = count_of(&partition.whole, subset);
         if listed != everyone {
             violations.push(format!(
                 "its groups hold {listed} of the {everyone} persons{}: a group is missing",
-                describe_persons(&whole)
+                describe_persons(&partition.whole)
             ));
         }
     }

@@ -39,8 +39,8 @@ pub struct JointRange {
 /// constraints form.
 struct Joint<'t> {
     tables: &'t [Table],
-    /// Each group met, by the unknown of its persons.
-    groups: BTreeMap<PersonsOf, usize>,
+    /// Each group met, by the index of the unknown of its persons.
+    groups: Vec<PersonsOf>,
     /// Each constraint with the table that declares it.
     constraints: Vec<(usize, Constraint<Unknown>)>,
     /// Each constraint's system (its root unknown).
@@ -53,6 +53,10 @@ struct Joint<'t> {
 impl<'t> Joint<'t> {
     fn new(tables: &'t [Table]) -> Joint<'t> {
         let mut groups: BTreeMap<PersonsOf, usize> = BTreeMap::new();
+        let mut group = |key: &PersonsOf| {
+            let next = groups.len();
+            *groups.entry(key.clone()).or_insert(next)
+        };
         let mut constraints: Vec<(usize, Constraint<Unknown>)> = Vec::new();
         // The (subset, outer) pairs of groups already constrained.
         let mut nested: BTreeSet<(usize, usize)> = BTreeSet::new();
@@ -71,14 +75,13 @@ impl<'t> Joint<'t> {
                     },
                 ));
             }
-            for instance in table.population_instances() {
-                let next = groups.len();
-                let persons = *groups.entry(instance.persons.clone()).or_insert(next);
+            let instances = table.population_instances();
+            for instance in &instances {
+                let persons = group(&instance.persons);
                 // A subset's persons are among its group's (and, in a status at a month, among
                 // those observed then): a reader knows that without any table.
                 for outer in &instance.within {
-                    let next = groups.len();
-                    let outer = *groups.entry(outer.clone()).or_insert(next);
+                    let outer = group(outer);
                     if !nested.insert((persons, outer)) {
                         continue;
                     }
@@ -119,15 +122,10 @@ impl<'t> Joint<'t> {
                     ));
                 }
             }
-            for (persons, parts) in table.population_partitions() {
-                let index = |groups: &mut BTreeMap<PersonsOf, usize>, key: PersonsOf| {
-                    let next = groups.len();
-                    *groups.entry(key).or_insert(next)
-                };
-                let whole = index(&mut groups, persons);
-                let mut terms = vec![(Unknown::Persons(whole), -1.0)];
-                for part in parts {
-                    terms.push((Unknown::Persons(index(&mut groups, part)), 1.0));
+            for partition in table.population_partitions(&instances) {
+                let mut terms = vec![(Unknown::Persons(group(&partition.whole)), -1.0)];
+                for part in &partition.parts {
+                    terms.push((Unknown::Persons(group(part)), 1.0));
                 }
                 constraints.push((
                     t,
@@ -156,9 +154,13 @@ impl<'t> Joint<'t> {
                 seen.push(*t);
             }
         }
+        let mut names = vec![PersonsOf::new(); groups.len()];
+        for (key, index) in groups {
+            names[index] = key;
+        }
         Joint {
             tables,
-            groups,
+            groups: names,
             constraints,
             roots,
             systems,
@@ -166,28 +168,32 @@ impl<'t> Joint<'t> {
         }
     }
 
-    /// The range of hidden count (t, r, c) with every table read together, with the groups in
-    /// its system; `None` when its system stays within its own table (that table's own audit
-    /// reads it). An error is a system no values satisfy, or a solver failure: both bugs.
-    fn range(
-        &mut self,
-        t: usize,
-        r: usize,
-        c: usize,
-    ) -> Result<Option<(HiddenRange, Vec<PersonsOf>)>, String> {
-        let target = Unknown::Cell(t, r, c);
-        let root = self.systems.root(target);
-        if self.tables_of.get(&root).is_none_or(|seen| seen.len() < 2) {
-            return Ok(None);
-        }
-        let members: Vec<&Constraint<Unknown>> = self
-            .constraints
+    /// The system of hidden count (t, r, c), by its root; `None` when it stays within its own
+    /// table (that table's own audit reads it).
+    fn system(&mut self, t: usize, r: usize, c: usize) -> Option<Unknown> {
+        let root = self.systems.root(Unknown::Cell(t, r, c));
+        (self.tables_of.get(&root)?.len() >= 2).then_some(root)
+    }
+
+    /// The constraints of the system with root `root`.
+    fn members(&self, root: Unknown) -> Vec<&Constraint<Unknown>> {
+        self.constraints
             .iter()
             .zip(&self.roots)
             .filter(|(_, r)| **r == root)
             .map(|((_, constraint), _)| constraint)
-            .collect();
-        let tables = self.tables;
+            .collect()
+    }
+
+    /// The range of hidden count (t, r, c) with every table read together; `None` when its
+    /// system stays within its own table. An error is a system no values satisfy, or a solver
+    /// failure: both bugs.
+    fn range(&mut self, t: usize, r: usize, c: usize) -> Result<Option<HiddenRange>, String> {
+        let Some(root) = self.system(t, r, c) else {
+            return Ok(None);
+        };
+        let (tables, members) = (self.tables, self.members(root));
+        let target = Unknown::Cell(t, r, c);
         let bound = |v: Unknown| match v {
             Unknown::Cell(t, _, c) => Bound::of(&tables[t].columns[c].kind),
             Unknown::Persons(_) => Bound::Count,
@@ -203,24 +209,31 @@ impl<'t> Joint<'t> {
             })
         };
         let (low, high) = whole_range(solve(false)?, solve(true)?);
-        let names: BTreeMap<usize, &PersonsOf> = self.groups.iter().map(|(k, &i)| (i, k)).collect();
-        let mut persons: Vec<PersonsOf> = members
+        Ok(Some(HiddenRange {
+            row: r,
+            column: c,
+            low,
+            high,
+        }))
+    }
+
+    /// The groups whose persons are in the system of hidden count (t, r, c).
+    fn groups_of(&mut self, t: usize, r: usize, c: usize) -> Vec<PersonsOf> {
+        let Some(root) = self.system(t, r, c) else {
+            return Vec::new();
+        };
+        let mut persons: Vec<PersonsOf> = self
+            .members(root)
             .iter()
             .flat_map(|constraint| &constraint.terms)
             .filter_map(|&(v, _)| match v {
-                Unknown::Persons(g) => Some(names[&g].clone()),
+                Unknown::Persons(g) => Some(self.groups[g].clone()),
                 Unknown::Cell(..) => None,
             })
             .collect();
         persons.sort();
         persons.dedup();
-        let range = HiddenRange {
-            row: r,
-            column: c,
-            low,
-            high,
-        };
-        Ok(Some((range, persons)))
+        persons
     }
 }
 
@@ -237,12 +250,12 @@ pub fn joint_audit(tables: &[Table], threshold: u64) -> Result<Vec<JointRange>, 
                 if table.columns[c].kind != Kind::Persons || table.rows[r][c] != Value::Suppressed {
                     continue;
                 }
-                if let Some((range, persons)) = joint.range(t, r, c)? {
+                if let Some(range) = joint.range(t, r, c)? {
                     if range.too_narrow(threshold) {
                         narrow.push(JointRange {
                             table: t,
                             range,
-                            persons,
+                            persons: joint.groups_of(t, r, c),
                         });
                     }
                 }
@@ -260,9 +273,7 @@ pub fn joint_range(
     row: usize,
     column: usize,
 ) -> Result<Option<HiddenRange>, String> {
-    Ok(Joint::new(tables)
-        .range(t, row, column)?
-        .map(|(range, _)| range))
+    Joint::new(tables).range(t, row, column)
 }
 
 /// Union–find over unknowns.

@@ -22,8 +22,8 @@ pub use joint::{joint_audit, joint_range, JointRange};
 pub use parts::{Condition, Part};
 use relations::Equation;
 pub use relations::{
-    is_subset_pair, CellIs, MonthOf, PersonsOf, PopulationInstance, RelWindow, Relation, Subset,
-    SubsetAt,
+    is_subset_pair, CellIs, MonthOf, Partition, PersonsOf, PopulationInstance, RelWindow, Relation,
+    Subset, SubsetAt,
 };
 
 /// What a column holds; decides suppression and printing.

@@ -227,6 +227,15 @@ pub struct PopulationInstance {
     pub within: Vec<PersonsOf>,
 }
 
+/// The persons of a table's groups adding up to its total's: `parts` to `whole`, all of
+/// `subset`'s when there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partition {
+    pub whole: PersonsOf,
+    pub parts: Vec<PersonsOf>,
+    pub subset: Option<SubsetAt>,
+}
+
 /// Whether a pair of a [`PersonsOf`] is a subset's rather than a column's.
 pub fn is_subset_pair(pair: &(String, String)) -> bool {
     pair.0 == SUBSET_KEY
@@ -288,6 +297,15 @@ pub(super) type Cell = (usize, usize);
 /// One instance of a relation: the sum of each cell times its coefficient is zero.
 pub(super) type Equation = Vec<(Cell, f64)>;
 
+/// Whether a label cell reads `want`: its text, or a number as it prints.
+fn reads(value: &Value, want: &str) -> bool {
+    match value {
+        Value::Text(text) => text == want,
+        Value::Int(number) => number.to_string() == want,
+        _ => false,
+    }
+}
+
 /// A cell's value as a number, if it is one.
 fn number(row: &[Value], c: usize) -> Option<f64> {
     match row[c] {
@@ -339,14 +357,12 @@ impl Table {
     fn labelled(
         &self,
         keys: &[String],
-        (label, parts): (usize, &[String]),
-        (whole_label, whole): (usize, &str),
+        (label, parts): (&String, &[String]),
+        (whole_label, whole): (Option<&String>, &str),
     ) -> Vec<(Vec<usize>, Vec<usize>)> {
-        let reads = |r: usize, label: usize, want: &str| match &self.rows[r][label] {
-            Value::Text(text) => text == want,
-            Value::Int(number) => number.to_string() == want,
-            _ => false,
-        };
+        let label = self.relation_column(label);
+        let whole_label = whole_label.map_or(label, |l| self.relation_column(l));
+        let reads = |r: usize, label: usize, want: &str| reads(&self.rows[r][label], want);
         self.blocks(keys)
             .into_iter()
             .map(|(_, rows)| {
@@ -459,8 +475,8 @@ impl Table {
                     whole_label,
                 } => {
                     let (c, w) = (index(column), index(whole_column));
-                    let whole_label = index(whole_label.as_ref().unwrap_or(label));
-                    let labelled = self.labelled(keys, (index(label), parts), (whole_label, whole));
+                    let labelled =
+                        self.labelled(keys, (label, parts), (whole_label.as_ref(), whole));
                     for (part_rows, whole_rows) in labelled {
                         if let Some(&r) = whole_rows.first() {
                             equations.push(sum(&mut part_rows.iter().map(|&p| (p, c)), (r, w)));
@@ -511,7 +527,7 @@ impl Table {
                 .as_ref()
                 .map(|rows| (self.relation_column(&rows.column), rows.value.as_str()));
             for (r, row) in self.rows.iter().enumerate() {
-                if label.is_some_and(|(l, want)| !matches!(&row[l], Value::Text(t) if t == want)) {
+                if label.is_some_and(|(l, want)| !reads(&row[l], want)) {
                     continue;
                 }
                 let group = self.persons_of(r, arm.as_ref());
@@ -547,8 +563,9 @@ impl Table {
 
     /// What the persons of the groups of one table say of each other: a table lists every group
     /// its population has, so the persons of the rows without `(all)` add up to those of the total
-    /// row (and likewise within each arm a count is of). Each as (whole, parts).
-    pub fn population_partitions(&self) -> Vec<(PersonsOf, Vec<PersonsOf>)> {
+    /// row (and likewise within each arm a count is of, and each subset). From the table's
+    /// `instances` ([`Table::population_instances`]).
+    pub fn population_partitions(&self, instances: &[PopulationInstance]) -> Vec<Partition> {
         let group_columns: Vec<&str> = self
             .columns
             .iter()
@@ -558,25 +575,34 @@ impl Table {
         if group_columns.is_empty() {
             return Vec::new();
         }
-        // By what else than the groups a key says (an arm): the whole and its parts.
-        let mut by_rest: BTreeMap<PersonsOf, (bool, Vec<PersonsOf>)> = BTreeMap::new();
-        for instance in self.population_instances() {
+        // By what else than the groups a key says (an arm, a subset): the whole and its parts.
+        let mut by_rest: BTreeMap<PersonsOf, (bool, Partition)> = BTreeMap::new();
+        for instance in instances {
             let (groups, rest): (PersonsOf, PersonsOf) = instance
                 .persons
                 .iter()
                 .cloned()
                 .partition(|(column, _)| group_columns.contains(&column.as_str()));
-            let entry = by_rest.entry(rest).or_default();
+            let (has_whole, partition) = by_rest.entry(rest.clone()).or_insert_with(|| {
+                let partition = Partition {
+                    whole: rest,
+                    parts: Vec::new(),
+                    subset: instance.subset.clone(),
+                };
+                (false, partition)
+            });
             if groups.is_empty() {
-                entry.0 = true;
-            } else if groups.len() == group_columns.len() && !entry.1.contains(&instance.persons) {
-                entry.1.push(instance.persons.clone());
+                *has_whole = true;
+            } else if groups.len() == group_columns.len()
+                && !partition.parts.contains(&instance.persons)
+            {
+                partition.parts.push(instance.persons.clone());
             }
         }
         by_rest
-            .into_iter()
-            .filter(|(_, (has_whole, parts))| *has_whole && !parts.is_empty())
-            .map(|(rest, (_, parts))| (rest, parts))
+            .into_values()
+            .filter(|(has_whole, partition)| *has_whole && !partition.parts.is_empty())
+            .map(|(_, partition)| partition)
             .collect()
     }
 
@@ -710,13 +736,11 @@ impl Table {
                 } => {
                     let risk = index(at_risk);
                     let leaving: Vec<usize> = leaving.iter().map(|l| index(l)).collect();
-                    let left = |row: &[Value]| -> Option<f64> {
-                        leaving.iter().map(|&l| number(row, l)).sum()
-                    };
                     for rows in self.ordered_blocks(keys, index(along)) {
                         for pair in rows.windows(2) {
                             let (this, next) = (&self.rows[pair[0]], &self.rows[pair[1]]);
-                            let expected = number(this, risk).zip(left(this)).map(|(n, l)| n - l);
+                            let left: Option<f64> = leaving.iter().map(|&l| number(this, l)).sum();
+                            let expected = number(this, risk).zip(left).map(|(n, l)| n - l);
                             differ(expected, number(next, risk), &|expected, shown| {
                                 format!("row {}: {at_risk} is {shown}, not {expected} (the row before, less those leaving)",
                                         pair[1])
@@ -747,8 +771,8 @@ impl Table {
                     whole_label,
                 } => {
                     let (c, w) = (index(column), index(whole_column));
-                    let whole_label = index(whole_label.as_ref().unwrap_or(label));
-                    let labelled = self.labelled(keys, (index(label), parts), (whole_label, whole));
+                    let labelled =
+                        self.labelled(keys, (label, parts), (whole_label.as_ref(), whole));
                     for (part_rows, whole_rows) in labelled {
                         let sum: Option<f64> =
                             part_rows.iter().map(|&r| number(&self.rows[r], c)).sum();
